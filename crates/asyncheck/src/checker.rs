@@ -1,0 +1,122 @@
+//! One traversal per file, dispatching each node to the rules that asked
+//! for its kind.
+
+use std::path::Path;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::registry;
+use crate::rule::{Context, Level};
+use crate::settings::Settings;
+use crate::syntax::{self, WalkEvent};
+
+#[derive(Debug, Default)]
+pub struct FileReport {
+    /// Sorted by offset, then rule.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+pub struct Checker<'s> {
+    settings: &'s Settings,
+    /// Indexed by syntax kind: the enabled rules that want that kind.
+    dispatch: Vec<Vec<usize>>,
+}
+
+impl<'s> Checker<'s> {
+    pub fn new(settings: &'s Settings) -> Self {
+        let mut dispatch: Vec<Vec<usize>> = Vec::new();
+        for (index, rule) in registry::rules().iter().enumerate() {
+            if settings.rule(index).level == Level::Allow {
+                continue;
+            }
+            for kind in rule.kinds() {
+                let slot = u16::from(*kind) as usize;
+                if dispatch.len() <= slot {
+                    dispatch.resize(slot + 1, Vec::new());
+                }
+                dispatch[slot].push(index);
+            }
+        }
+        Checker { settings, dispatch }
+    }
+
+    /// Checks one file's text. `path` decides whether the whole file is test
+    /// code (under `tests/` or `benches/`).
+    pub fn check(&self, path: &Path, text: &str) -> FileReport {
+        let Some(parsed) = syntax::parse_file(text) else {
+            return FileReport {
+                diagnostics: vec![Diagnostic::parse_error(
+                    0..0,
+                    format!(
+                        "nesting deeper than {} levels; the file was not analysed",
+                        syntax::MAX_NESTING
+                    ),
+                )],
+            };
+        };
+        let mut diagnostics = Vec::new();
+        if let Some(first) = parsed.errors.first() {
+            let offset = usize::from(first.offset).min(text.len());
+            let more = match parsed.errors.len() - 1 {
+                0 => String::new(),
+                n => format!(" (and {n} more)"),
+            };
+            diagnostics.push(Diagnostic::parse_error(
+                offset..offset,
+                format!("could not parse this file: {}{more}", first.message),
+            ));
+            if !self.settings.check_broken_files {
+                return FileReport { diagnostics };
+            }
+        }
+
+        let test_file = is_test_path(path);
+        let mut test_depth = usize::from(test_file);
+        let mut findings = Vec::new();
+        for event in parsed.root.preorder() {
+            let node = match event {
+                WalkEvent::Enter(node) => node,
+                WalkEvent::Leave(node) => {
+                    if syntax::is_test_item(&node) {
+                        test_depth -= 1;
+                    }
+                    continue;
+                }
+            };
+            if syntax::is_test_item(&node) {
+                test_depth += 1;
+            }
+            let Some(rules) = self.dispatch.get(u16::from(node.kind()) as usize) else {
+                continue;
+            };
+            for &index in rules {
+                let rule = registry::rules()[index];
+                let meta = rule.meta();
+                if meta.skips_tests && test_depth > 0 && !self.settings.check_tests {
+                    continue;
+                }
+                let settings = self.settings.rule(index);
+                let mut cx = Context {
+                    text,
+                    imports: &parsed.imports,
+                    options: &settings.options,
+                    findings: &mut findings,
+                };
+                rule.check(&node, &mut cx);
+                let severity = match settings.level {
+                    Level::Deny => Severity::Error,
+                    _ => Severity::Warning,
+                };
+                diagnostics.extend(findings.drain(..).map(|finding| {
+                    Diagnostic::from_finding(meta.name, meta.pattern.name(), severity, finding)
+                }));
+            }
+        }
+        diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        FileReport { diagnostics }
+    }
+}
+
+fn is_test_path(path: &Path) -> bool {
+    path.components()
+        .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "benches")))
+}

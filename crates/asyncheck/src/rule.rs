@@ -1,0 +1,163 @@
+//! What every rule declares about itself, and the interface the checker
+//! calls.
+
+use crate::diagnostic::Finding;
+use crate::settings::RuleOptions;
+use crate::syntax::{Imports, SyntaxKind, SyntaxNode};
+
+/// The async patterns of rules.md; every rule enforces one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pattern {
+    Spawn,
+    Channels,
+    Cancellation,
+    Errors,
+    StructuredConcurrency,
+    Blocking,
+}
+
+impl Pattern {
+    pub const ALL: [Pattern; 6] = [
+        Pattern::Spawn,
+        Pattern::Channels,
+        Pattern::Cancellation,
+        Pattern::Errors,
+        Pattern::StructuredConcurrency,
+        Pattern::Blocking,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Pattern::Spawn => "spawn",
+            Pattern::Channels => "channels",
+            Pattern::Cancellation => "cancellation",
+            Pattern::Errors => "errors",
+            Pattern::StructuredConcurrency => "structured-concurrency",
+            Pattern::Blocking => "blocking",
+        }
+    }
+
+    pub fn rule_of_thumb(self) -> &'static str {
+        match self {
+            Pattern::Spawn => "Independent concurrent work goes to `tokio::spawn`; independent tasks do not share state.",
+            Pattern::Channels => "Prefer bounded channels: a full channel makes producers wait (backpressure). Unbounded only where the producer rate is bounded or backpressure is applied elsewhere.",
+            Pattern::Cancellation => "Every long-running task has a cancellation path (`tokio::select!` on a shutdown signal or token), external operations have timeouts, resources are cleaned up on cancellation.",
+            Pattern::Errors => "Propagate errors with `?` on `Result`; keep context with anyhow/thiserror instead of manual matching or panics.",
+            Pattern::StructuredConcurrency => "Child tasks complete before their parent returns: `join!` for a fixed set, `try_join!` when any error should cancel the others, `JoinSet` for dynamic sets, a kept `JoinHandle` only when a task must outlive its parent.",
+            Pattern::Blocking => "Async code never blocks its worker thread: blocking work goes to `spawn_blocking`, sync locks are never held across `.await`.",
+        }
+    }
+}
+
+/// How a rule's findings are reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Allow,
+    Warn,
+    Deny,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Allow => "allow",
+            Level::Warn => "warn",
+            Level::Deny => "deny",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Level> {
+        match text {
+            "allow" => Some(Level::Allow),
+            "warn" => Some(Level::Warn),
+            "deny" => Some(Level::Deny),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a rule can fix what it finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixAvailability {
+    None,
+    /// Some findings come with a fix that `--fix` applies.
+    Safe,
+    /// Some findings come with a fix that only `--unsafe-fixes` applies.
+    Unsafe,
+}
+
+impl FixAvailability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixAvailability::None => "none",
+            FixAvailability::Safe => "safe",
+            FixAvailability::Unsafe => "unsafe",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionKind {
+    Bool(bool),
+    /// A list of strings, empty by default.
+    Paths,
+}
+
+/// A rule option, as written in the config file.
+#[derive(Debug)]
+pub struct OptionMeta {
+    pub name: &'static str,
+    pub kind: OptionKind,
+    pub doc: &'static str,
+}
+
+/// Everything a rule says about itself. Every surface (`rules`, `explain`,
+/// the README table, SARIF metadata) renders from this.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub name: &'static str,
+    pub pattern: Pattern,
+    pub default_level: Level,
+    pub fix: FixAvailability,
+    /// Whether the rule stays silent in test code unless `check-tests` is on.
+    pub skips_tests: bool,
+    /// *What it does*, one line.
+    pub summary: &'static str,
+    /// *What it flags*, precisely.
+    pub flags: &'static str,
+    /// *Why is this bad?*
+    pub why: &'static str,
+    /// *Example*: Rust code in which each line marked `//~` is flagged.
+    pub example: &'static str,
+    /// *Use instead*: the same code, clean.
+    pub use_instead: &'static str,
+    pub options: &'static [OptionMeta],
+    /// *Fix safety*, for rules with a fix.
+    pub fix_safety: Option<&'static str>,
+    /// Related rules, by name.
+    pub see_also: &'static [&'static str],
+}
+
+/// What a rule sees of the file it checks, besides the node.
+pub struct Context<'a> {
+    pub text: &'a str,
+    pub imports: &'a Imports,
+    pub options: &'a RuleOptions,
+    pub(crate) findings: &'a mut Vec<Finding>,
+}
+
+impl Context<'_> {
+    pub fn report(&mut self, finding: Finding) {
+        self.findings.push(finding);
+    }
+}
+
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+
+    /// The node kinds this rule wants to see; the checker calls `check` on
+    /// each node of these kinds, once.
+    fn kinds(&self) -> &'static [SyntaxKind];
+
+    fn check(&self, node: &SyntaxNode, cx: &mut Context<'_>);
+}

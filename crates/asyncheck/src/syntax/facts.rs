@@ -1,0 +1,130 @@
+//! Facts about where a node stands: in which kind of body, in test code.
+
+use ra_ap_syntax::{
+    ast::{self, HasAttrs},
+    AstNode, SyntaxKind, SyntaxNode,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    AsyncFn,
+    AsyncBlock,
+    AsyncClosure,
+    Fn,
+    Closure,
+    /// A `const`, `static` or other item initialiser.
+    Item,
+}
+
+impl BodyKind {
+    pub fn is_async(self) -> bool {
+        matches!(
+            self,
+            BodyKind::AsyncFn | BodyKind::AsyncBlock | BodyKind::AsyncClosure
+        )
+    }
+}
+
+/// The innermost function, closure or async block whose body contains
+/// `node` (not counting `node` itself), and what kind it is.
+pub fn enclosing_body(node: &SyntaxNode) -> Option<(SyntaxNode, BodyKind)> {
+    node.ancestors().skip(1).find_map(|ancestor| {
+        let kind = body_kind(&ancestor)?;
+        Some((ancestor, kind))
+    })
+}
+
+/// What kind of body `node` opens, if it opens one.
+pub fn body_kind(node: &SyntaxNode) -> Option<BodyKind> {
+    match node.kind() {
+        SyntaxKind::FN => Some(if ast::Fn::cast(node.clone())?.async_token().is_some() {
+            BodyKind::AsyncFn
+        } else {
+            BodyKind::Fn
+        }),
+        SyntaxKind::CLOSURE_EXPR => Some(
+            if ast::ClosureExpr::cast(node.clone())?
+                .async_token()
+                .is_some()
+            {
+                BodyKind::AsyncClosure
+            } else {
+                BodyKind::Closure
+            },
+        ),
+        SyntaxKind::BLOCK_EXPR => ast::BlockExpr::cast(node.clone())?
+            .async_token()
+            .map(|_| BodyKind::AsyncBlock),
+        SyntaxKind::CONST | SyntaxKind::STATIC | SyntaxKind::IMPL | SyntaxKind::TRAIT => {
+            Some(BodyKind::Item)
+        }
+        _ => None,
+    }
+}
+
+/// Async context as rules.md defines it: the body of an `async fn`, block or
+/// closure, not counting nested non-async closures and `fn` items.
+pub fn is_async_context(node: &SyntaxNode) -> bool {
+    enclosing_body(node).is_some_and(|(_, kind)| kind.is_async())
+}
+
+/// Whether `node` is an item (or inside one) that only exists for tests: a
+/// function with a test attribute, or anything under `#[cfg(test)]`.
+pub fn is_test_code(node: &SyntaxNode) -> bool {
+    node.ancestors().any(|n| is_test_item(&n))
+}
+
+/// An item carrying `#[test]`, `#[tokio::test]`, `#[rstest]` (any attribute
+/// whose last segment is `test` or `rstest`), or a `cfg` that needs `test`.
+pub fn is_test_item(node: &SyntaxNode) -> bool {
+    if !is_item_kind(node.kind()) {
+        return false;
+    }
+    let Some(item) = ast::AnyHasAttrs::cast(node.clone()) else {
+        return false;
+    };
+    item.attrs().any(|attr| match attr.meta() {
+        Some(ast::Meta::CfgMeta(cfg)) => cfg.cfg_predicate().is_some_and(|p| requires_test(&p)),
+        Some(meta) => meta
+            .path()
+            .and_then(|path| path.segment()?.name_ref())
+            .is_some_and(|name| matches!(name.text().as_ref(), "test" | "rstest")),
+        None => false,
+    })
+}
+
+fn is_item_kind(kind: SyntaxKind) -> bool {
+    matches!(
+        kind,
+        SyntaxKind::FN
+            | SyntaxKind::MODULE
+            | SyntaxKind::IMPL
+            | SyntaxKind::STRUCT
+            | SyntaxKind::ENUM
+            | SyntaxKind::CONST
+            | SyntaxKind::STATIC
+            | SyntaxKind::TRAIT
+            | SyntaxKind::USE
+    )
+}
+
+/// Whether a cfg predicate can only hold in test builds: `test`,
+/// `all(.., test, ..)`, `any(test, test)`; never `not(..)`.
+fn requires_test(predicate: &ast::CfgPredicate) -> bool {
+    match predicate {
+        ast::CfgPredicate::CfgAtom(atom) => {
+            atom.eq_token().is_none() && atom.ident_token().is_some_and(|t| t.text() == "test")
+        }
+        ast::CfgPredicate::CfgComposite(composite) => {
+            let mut operands = composite.cfg_predicates();
+            match composite.keyword().as_ref().map(|k| k.text()) {
+                Some("all") => operands.any(|p| requires_test(&p)),
+                Some("any") => {
+                    let operands: Vec<_> = operands.collect();
+                    !operands.is_empty() && operands.iter().all(requires_test)
+                }
+                _ => false,
+            }
+        }
+    }
+}

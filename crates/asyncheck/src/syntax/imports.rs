@@ -1,0 +1,158 @@
+//! What the names of a file stand for, from its `use` and `extern crate`
+//! declarations.
+//!
+//! Scoping is flattened to the file: a `use` inside a function counts for the
+//! whole file. That is what lets `use tokio::sync::mpsc as chan;` in one
+//! function resolve there, and its cost (a name imported differently in two
+//! functions of the same file) is rare in practice.
+
+use std::collections::{HashMap, HashSet};
+
+use ra_ap_syntax::{
+    ast::{self, HasName},
+    AstNode, SyntaxKind, SyntaxNode,
+};
+
+#[derive(Debug, Default)]
+pub struct Imports {
+    /// Local name to the full path it imports (`chan` -> `tokio::sync::mpsc`).
+    aliases: HashMap<String, String>,
+    /// Paths imported with `::*`.
+    globs: Vec<String>,
+    /// Functions, types and modules the file defines itself: a glob import
+    /// never reaches past them.
+    local_items: HashSet<String>,
+}
+
+impl Imports {
+    pub(crate) fn record_use(&mut self, item: &ast::Use) {
+        if let Some(tree) = item.use_tree() {
+            self.record_tree(&tree, "");
+        }
+    }
+
+    pub(crate) fn record_extern_crate(&mut self, item: &ast::ExternCrate) {
+        let Some(name) = item.name_ref() else { return };
+        let name = name.text().to_string();
+        let local = item
+            .rename()
+            .and_then(|r| r.name())
+            .map(|n| n.text().to_string())
+            .unwrap_or_else(|| name.clone());
+        self.aliases.insert(local, name);
+    }
+
+    pub(crate) fn record_item(&mut self, node: &SyntaxNode) {
+        let name = match node.kind() {
+            SyntaxKind::FN => ast::Fn::cast(node.clone()).and_then(|f| f.name()),
+            SyntaxKind::STRUCT => ast::Struct::cast(node.clone()).and_then(|s| s.name()),
+            SyntaxKind::ENUM => ast::Enum::cast(node.clone()).and_then(|e| e.name()),
+            SyntaxKind::MODULE => ast::Module::cast(node.clone()).and_then(|m| m.name()),
+            SyntaxKind::TRAIT => ast::Trait::cast(node.clone()).and_then(|t| t.name()),
+            _ => None,
+        };
+        if let Some(name) = name {
+            self.local_items.insert(name.text().to_string());
+        }
+    }
+
+    fn record_tree(&mut self, tree: &ast::UseTree, prefix: &str) {
+        let path = tree.path().map(|p| path_text(&p)).unwrap_or_default();
+        let full = join(prefix, &path);
+        if let Some(list) = tree.use_tree_list() {
+            for child in list.use_trees() {
+                self.record_tree(&child, &full);
+            }
+            return;
+        }
+        if tree.star_token().is_some() {
+            self.globs.push(full);
+            return;
+        }
+        // `use a::b::{self}` imports `b`.
+        let full = full
+            .strip_suffix("::self")
+            .map(str::to_owned)
+            .unwrap_or(full);
+        let local = match tree.rename() {
+            Some(rename) => match rename.name() {
+                Some(name) => name.text().to_string(),
+                None => return, // `as _`: nothing is named
+            },
+            None => full.rsplit("::").next().unwrap_or(&full).to_owned(),
+        };
+        if !local.is_empty() && local != "self" {
+            self.aliases.insert(local, full);
+        }
+    }
+
+    /// The full paths `path` may stand for, most likely first: an imported
+    /// name is replaced by what it imports; a single unimported name is tried
+    /// against each glob import; names of the file's own items and paths
+    /// through `crate`, `self` or `super` stand for nothing external.
+    pub fn candidates(&self, path: &ast::Path) -> Vec<String> {
+        let segments = segments(path);
+        let Some((first, rest)) = segments.split_first() else {
+            return Vec::new();
+        };
+        if matches!(first.as_str(), "crate" | "self" | "super" | "Self") {
+            return Vec::new();
+        }
+        if let Some(target) = self.aliases.get(first) {
+            return vec![join_all(target, rest)];
+        }
+        if !rest.is_empty() {
+            return vec![segments.join("::")];
+        }
+        if self.local_items.contains(first) {
+            return Vec::new();
+        }
+        self.globs.iter().map(|glob| join(glob, first)).collect()
+    }
+
+    /// Which of `known` (full paths) `path` stands for.
+    pub fn resolve<'k>(&self, path: &ast::Path, known: &[&'k str]) -> Option<&'k str> {
+        self.candidates(path)
+            .iter()
+            .find_map(|c| known.iter().find(|k| **k == c).copied())
+    }
+
+    /// Whether `path` stands for something under the module `module`
+    /// (`tokio::sync::mpsc`), and which item of it.
+    pub fn item_of(&self, path: &ast::Path, module: &str) -> Option<String> {
+        self.candidates(path).into_iter().find_map(|c| {
+            c.strip_prefix(module)
+                .and_then(|rest| rest.strip_prefix("::"))
+                .filter(|rest| !rest.contains("::"))
+                .map(str::to_owned)
+        })
+    }
+}
+
+/// The names of a path's segments, without generic arguments or a leading `::`.
+pub fn segments(path: &ast::Path) -> Vec<String> {
+    path.segments()
+        .map(|segment| {
+            segment
+                .name_ref()
+                .map(|n| n.text().to_string())
+                .unwrap_or_else(|| segment.syntax().text().to_string())
+        })
+        .collect()
+}
+
+fn path_text(path: &ast::Path) -> String {
+    segments(path).join("::")
+}
+
+fn join(prefix: &str, name: &str) -> String {
+    match (prefix.is_empty(), name.is_empty()) {
+        (true, _) => name.to_owned(),
+        (_, true) => prefix.to_owned(),
+        _ => format!("{prefix}::{name}"),
+    }
+}
+
+fn join_all(prefix: &str, rest: &[String]) -> String {
+    rest.iter().fold(prefix.to_owned(), |acc, s| join(&acc, s))
+}

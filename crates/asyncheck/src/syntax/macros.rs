@@ -1,0 +1,412 @@
+//! Makes the bodies of expression macros part of the syntax tree.
+//!
+//! A macro's arguments are a token tree to the parser. For `select!` and for
+//! every macro whose arguments read as comma-separated expressions (`join!`,
+//! `pin!`, `vec!`, `println!`, `tracing::info!`, ...) we parse the token tree
+//! again and put the result in its place, inside the same `MACRO_CALL` node.
+//! The new subtree covers exactly the same text range as the token tree it
+//! replaces, so every offset in the file stays what it was, rules see one
+//! tree with real parents, and the macro's path still says which macro it was.
+//!
+//! Shapes produced, under the `MACRO_CALL` (whose path and `!` stay):
+//! - expression lists: a `TUPLE_EXPR` (or `PAREN_EXPR` for one argument),
+//!   with `[`/`{` delimiters read as `(`/`)`;
+//! - `select!`: a `MATCH_ARM_LIST` whose `MATCH_ARM`s are the branches: the
+//!   pattern, `=`, the future expression, an optional `MATCH_GUARD` for
+//!   tokio's `, if cond`, `=>` and the handler expression. `else`,
+//!   `complete` and `default` branches have no pattern and no future.
+//!   [`super::SelectBranch`] reads these.
+
+use ra_ap_parser::TopEntryPoint;
+use ra_ap_syntax::{NodeOrToken, SyntaxElement, SyntaxKind, SyntaxNode, TextRange, TextSize};
+use rowan::{GreenNode, GreenToken, Language, NodeOrToken as GreenElement};
+
+use super::parse::parse;
+use ra_ap_syntax::RustLanguage;
+
+/// Macros nested deeper than this inside one another keep their token trees.
+const MAX_MACRO_DEPTH: usize = 32;
+
+type Green = GreenElement<GreenNode, GreenToken>;
+
+/// Returns the tree with the known macro bodies parsed in place, or `None`
+/// when it has no macro body to expand. `visit` sees every node of the
+/// original tree outside token trees, so callers can index the file in the
+/// same walk.
+pub(crate) fn expand(root: &SyntaxNode, visit: &mut dyn FnMut(&SyntaxNode)) -> Option<GreenNode> {
+    expand_at_depth(root, 0, visit)
+}
+
+fn expand_at_depth(
+    root: &SyntaxNode,
+    depth: usize,
+    visit: &mut dyn FnMut(&SyntaxNode),
+) -> Option<GreenNode> {
+    if depth >= MAX_MACRO_DEPTH {
+        return None;
+    }
+    let mut replacements: Vec<(TextRange, GreenNode)> = Vec::new();
+    let mut walk = root.preorder();
+    while let Some(event) = walk.next() {
+        let rowan::WalkEvent::Enter(node) = event else {
+            continue;
+        };
+        if node.kind() != SyntaxKind::TOKEN_TREE {
+            visit(&node);
+            continue;
+        }
+        walk.skip_subtree();
+        let Some(call) = node.parent().filter(|p| p.kind() == SyntaxKind::MACRO_CALL) else {
+            continue;
+        };
+        if !call
+            .parent()
+            .is_some_and(|p| p.kind() == SyntaxKind::MACRO_EXPR)
+        {
+            continue;
+        }
+        if let Some(green) = expand_body(&call, &node, depth) {
+            replacements.push((node.text_range(), green));
+        }
+    }
+    if replacements.is_empty() {
+        return None;
+    }
+    Some(splice(root.green(), TextSize::new(0), &replacements))
+}
+
+fn expand_body(call: &SyntaxNode, token_tree: &SyntaxNode, depth: usize) -> Option<GreenNode> {
+    let is_select =
+        macro_name(call).is_some_and(|name| name == "select" || name == "select_biased");
+    if is_select {
+        if let Some(green) = expand_select(token_tree, depth) {
+            return Some(green);
+        }
+    }
+    expand_expression_list(token_tree, depth)
+}
+
+fn macro_name(call: &SyntaxNode) -> Option<String> {
+    let path = call.children().find(|c| c.kind() == SyntaxKind::PATH)?;
+    let segment = path
+        .last_child()
+        .filter(|c| c.kind() == SyntaxKind::PATH_SEGMENT)?;
+    Some(segment.text().to_string())
+}
+
+/// Reads `(a, b)`, `[a, b]` or `{a, b}` as a tuple expression.
+fn expand_expression_list(token_tree: &SyntaxNode, depth: usize) -> Option<GreenNode> {
+    let mut text = token_tree.text().to_string();
+    if text.len() < 2 || !text.is_char_boundary(text.len() - 1) {
+        return None;
+    }
+    let last = text.len() - 1;
+    text.replace_range(0..1, "(");
+    text.replace_range(last.., ")");
+    let green = parse_exact(&text, TopEntryPoint::Expr)?;
+    matches!(
+        kind_of(&green),
+        SyntaxKind::TUPLE_EXPR | SyntaxKind::PAREN_EXPR
+    )
+    .then(|| expand_nested(green, depth))
+}
+
+/// Parses a fragment, accepting it only when the parser had nothing to say.
+fn parse_exact(text: &str, entry: TopEntryPoint) -> Option<GreenNode> {
+    let parsed = parse(text, entry)?;
+    parsed.errors.is_empty().then_some(parsed.green)
+}
+
+fn expand_nested(green: GreenNode, depth: usize) -> GreenNode {
+    let node = SyntaxNode::new_root(green.clone());
+    expand_at_depth(&node, depth + 1, &mut |_| {}).unwrap_or(green)
+}
+
+fn kind_of(green: &GreenNode) -> SyntaxKind {
+    RustLanguage::kind_from_raw(green.kind())
+}
+
+fn raw(kind: SyntaxKind) -> rowan::SyntaxKind {
+    RustLanguage::kind_to_raw(kind)
+}
+
+/// Rebuilds `node` (which starts at `start`) with each replacement put in
+/// place of the child covering exactly its range. Only nodes on the way to a
+/// replacement are copied; the rest of the tree is shared.
+fn splice(
+    node: &rowan::GreenNodeData,
+    start: TextSize,
+    replacements: &[(TextRange, GreenNode)],
+) -> GreenNode {
+    let mut offset = start;
+    let mut pending = replacements;
+    let children = node.children().map(|child| {
+        let range = TextRange::at(offset, child.text_len());
+        offset = range.end();
+        let inside = pending
+            .iter()
+            .take_while(|(r, _)| r.start() < range.end())
+            .count();
+        let (mine, rest) = pending.split_at(inside);
+        pending = rest;
+        match child {
+            GreenElement::Node(child) => match mine {
+                [] => GreenElement::Node(child.to_owned()),
+                [(r, green)] if *r == range => GreenElement::Node(green.clone()),
+                _ => GreenElement::Node(splice(child, range.start(), mine)),
+            },
+            GreenElement::Token(token) => GreenElement::Token(token.to_owned()),
+        }
+    });
+    GreenNode::new(node.kind(), children)
+}
+
+/// The elements of a token tree between its delimiters, trivia included.
+fn inner_elements(token_tree: &SyntaxNode) -> Vec<SyntaxElement> {
+    let mut elements: Vec<SyntaxElement> = token_tree.children_with_tokens().collect();
+    if elements.len() < 2 {
+        return Vec::new();
+    }
+    elements.pop();
+    elements.remove(0);
+    elements
+}
+
+fn is_trivia(element: &SyntaxElement) -> bool {
+    element.kind().is_trivia()
+}
+
+/// Splits a `select!` body into its branches and parses each piece.
+fn expand_select(token_tree: &SyntaxNode, depth: usize) -> Option<GreenNode> {
+    let elements = inner_elements(token_tree);
+    let base = token_tree.text_range().start();
+    let text = token_tree.text().to_string();
+    let piece = |from: usize, to: usize| -> &str {
+        let start = elements[from].text_range().start() - base;
+        let end = elements[to].text_range().end() - base;
+        &text[usize::from(start)..usize::from(end)]
+    };
+    let significant: Vec<usize> = (0..elements.len())
+        .filter(|&i| !is_trivia(&elements[i]))
+        .collect();
+
+    let mut out: Vec<Green> = vec![token_green(token_tree.first_child_or_token()?)];
+    let mut emitted = 0usize; // elements[..emitted] are in `out`
+    let mut cursor = 0usize; // index into `significant`
+
+    let flush_raw = |out: &mut Vec<Green>, emitted: &mut usize, until: usize| {
+        while *emitted < until {
+            out.push(element_green(&elements[*emitted]));
+            *emitted += 1;
+        }
+    };
+
+    if let [first, second, ..] = significant[..] {
+        if elements[first].kind() == SyntaxKind::IDENT
+            && elements[first].to_string() == "biased"
+            && elements[second].kind() == SyntaxKind::SEMICOLON
+        {
+            cursor = 2;
+        }
+    }
+
+    while cursor < significant.len() {
+        let first = significant[cursor];
+        flush_raw(&mut out, &mut emitted, first);
+        let mut arm: Vec<Green> = Vec::new();
+        let has_future = !is_bare_branch(&elements, &significant[cursor..]);
+        if has_future {
+            let eq = find_significant(&elements, &significant, cursor, is_binding_eq)
+                .filter(|&eq| eq > cursor)?;
+            let pat_end = significant[eq - 1];
+            arm.push(GreenElement::Node(parse_piece(
+                piece(first, pat_end),
+                TopEntryPoint::Pattern,
+                depth,
+            )?));
+            push_raw(&mut arm, &elements, pat_end + 1, significant[eq] + 1);
+            cursor = eq + 1;
+            let future_end = find_significant(&elements, &significant, cursor, |e, s, i| {
+                is_fat_arrow(e, s, i) || is_guard_comma(e, s, i)
+            })
+            .filter(|&end| end > cursor)?;
+            let (fut_from, fut_to) = (significant[cursor], significant[future_end - 1]);
+            push_raw(&mut arm, &elements, significant[eq] + 1, fut_from);
+            arm.push(GreenElement::Node(parse_piece(
+                piece(fut_from, fut_to),
+                TopEntryPoint::Expr,
+                depth,
+            )?));
+            cursor = future_end;
+            let mut last = fut_to;
+            if is_guard_comma(&elements, &significant, cursor) {
+                let arrow = find_significant(&elements, &significant, cursor, is_fat_arrow)
+                    .filter(|&arrow| arrow >= cursor + 3)?;
+                let (if_kw, cond_from, cond_to) = (
+                    significant[cursor + 1],
+                    significant[cursor + 2],
+                    significant[arrow - 1],
+                );
+                push_raw(&mut arm, &elements, last + 1, if_kw);
+                let mut guard = vec![element_green(&elements[if_kw])];
+                push_raw(&mut guard, &elements, if_kw + 1, cond_from);
+                guard.push(GreenElement::Node(parse_piece(
+                    piece(cond_from, cond_to),
+                    TopEntryPoint::Expr,
+                    depth,
+                )?));
+                arm.push(GreenElement::Node(GreenNode::new(
+                    raw(SyntaxKind::MATCH_GUARD),
+                    guard,
+                )));
+                last = cond_to;
+                cursor = arrow;
+            }
+            push_raw(&mut arm, &elements, last + 1, significant[cursor]);
+        } else {
+            arm.push(element_green(&elements[first]));
+            cursor += 1;
+            if !is_fat_arrow(&elements, &significant, cursor) {
+                return None;
+            }
+            push_raw(&mut arm, &elements, first + 1, significant[cursor]);
+        }
+        // `=>`: two tokens in a token tree, one in the arm.
+        arm.push(GreenElement::Token(GreenToken::new(
+            raw(SyntaxKind::FAT_ARROW),
+            "=>",
+        )));
+        let arrow_end = significant[cursor + 1];
+        cursor += 2;
+        let handler_from = *significant.get(cursor)?;
+        push_raw(&mut arm, &elements, arrow_end + 1, handler_from);
+        let handler_end = handler_end(&elements, &significant, cursor);
+        let handler_to = significant[handler_end - 1];
+        arm.push(GreenElement::Node(parse_piece(
+            piece(handler_from, handler_to),
+            TopEntryPoint::Expr,
+            depth,
+        )?));
+        out.push(GreenElement::Node(GreenNode::new(
+            raw(SyntaxKind::MATCH_ARM),
+            arm,
+        )));
+        emitted = handler_to + 1;
+        cursor = handler_end;
+        if cursor < significant.len() && elements[significant[cursor]].kind() == SyntaxKind::COMMA {
+            cursor += 1;
+        }
+    }
+    flush_raw(&mut out, &mut emitted, elements.len());
+    out.push(token_green(token_tree.last_child_or_token()?));
+    Some(GreenNode::new(raw(SyntaxKind::MATCH_ARM_LIST), out))
+}
+
+fn parse_piece(text: &str, entry: TopEntryPoint, depth: usize) -> Option<GreenNode> {
+    parse_exact(text, entry).map(|green| expand_nested(green, depth))
+}
+
+fn push_raw(out: &mut Vec<Green>, elements: &[SyntaxElement], from: usize, to: usize) {
+    out.extend(elements[from..to].iter().map(element_green));
+}
+
+fn element_green(element: &SyntaxElement) -> Green {
+    match element {
+        NodeOrToken::Node(node) => GreenElement::Node(node.green().to_owned()),
+        NodeOrToken::Token(token) => GreenElement::Token(token.green().to_owned()),
+    }
+}
+
+fn token_green(element: SyntaxElement) -> Green {
+    element_green(&element)
+}
+
+/// `else => ..` (tokio) and `complete => ..` / `default => ..` (futures).
+fn is_bare_branch(elements: &[SyntaxElement], significant: &[usize]) -> bool {
+    let Some(&first) = significant.first() else {
+        return false;
+    };
+    let element = &elements[first];
+    let bare = element.kind() == SyntaxKind::ELSE_KW
+        || (element.kind() == SyntaxKind::IDENT
+            && matches!(element.to_string().as_str(), "complete" | "default"));
+    bare && is_fat_arrow(elements, significant, 1)
+}
+
+/// The first position at or after `from` in `significant` where `probe` holds.
+fn find_significant(
+    elements: &[SyntaxElement],
+    significant: &[usize],
+    from: usize,
+    probe: impl Fn(&[SyntaxElement], &[usize], usize) -> bool,
+) -> Option<usize> {
+    (from..significant.len()).find(|&i| probe(elements, significant, i))
+}
+
+fn kind_at(elements: &[SyntaxElement], significant: &[usize], i: usize) -> Option<SyntaxKind> {
+    significant.get(i).map(|&e| elements[e].kind())
+}
+
+/// Two significant elements with no space between them.
+fn adjacent(elements: &[SyntaxElement], significant: &[usize], i: usize) -> bool {
+    match (significant.get(i), significant.get(i + 1)) {
+        (Some(&a), Some(&b)) => elements[a].text_range().end() == elements[b].text_range().start(),
+        _ => false,
+    }
+}
+
+fn is_fat_arrow(elements: &[SyntaxElement], significant: &[usize], i: usize) -> bool {
+    kind_at(elements, significant, i) == Some(SyntaxKind::EQ)
+        && kind_at(elements, significant, i + 1) == Some(SyntaxKind::R_ANGLE)
+        && adjacent(elements, significant, i)
+}
+
+/// A lone `=`: not part of `==`, `=>`, `<=`, `+=`, ...
+fn is_binding_eq(elements: &[SyntaxElement], significant: &[usize], i: usize) -> bool {
+    if kind_at(elements, significant, i) != Some(SyntaxKind::EQ) {
+        return false;
+    }
+    let joins_next = adjacent(elements, significant, i)
+        && matches!(
+            kind_at(elements, significant, i + 1),
+            Some(SyntaxKind::EQ | SyntaxKind::R_ANGLE)
+        );
+    let joins_previous = i > 0
+        && adjacent(elements, significant, i - 1)
+        && kind_at(elements, significant, i - 1).is_some_and(|k| k.is_punct() && !is_closer(k));
+    !joins_next && !joins_previous
+}
+
+fn is_closer(kind: SyntaxKind) -> bool {
+    matches!(
+        kind,
+        SyntaxKind::R_PAREN | SyntaxKind::R_BRACK | SyntaxKind::R_CURLY
+    )
+}
+
+fn is_guard_comma(elements: &[SyntaxElement], significant: &[usize], i: usize) -> bool {
+    kind_at(elements, significant, i) == Some(SyntaxKind::COMMA)
+        && kind_at(elements, significant, i + 1) == Some(SyntaxKind::IF_KW)
+}
+
+/// Where a handler starting at `from` ends (exclusive): after a block that
+/// stands alone, or at the next top-level comma.
+fn handler_end(elements: &[SyntaxElement], significant: &[usize], from: usize) -> usize {
+    let first = &elements[significant[from]];
+    let is_block = first.kind() == SyntaxKind::TOKEN_TREE
+        && first
+            .as_node()
+            .and_then(|n| n.first_token())
+            .map(|t| t.kind())
+            == Some(SyntaxKind::L_CURLY);
+    let continues = matches!(
+        kind_at(elements, significant, from + 1),
+        Some(SyntaxKind::DOT | SyntaxKind::QUESTION)
+    );
+    if is_block && !continues {
+        return from + 1;
+    }
+    (from..significant.len())
+        .find(|&i| kind_at(elements, significant, i) == Some(SyntaxKind::COMMA))
+        .unwrap_or(significant.len())
+}

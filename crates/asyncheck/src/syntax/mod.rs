@@ -1,0 +1,102 @@
+//! The only module that knows the parser. Rules see its re-exports and the
+//! helpers below, so that a parser upgrade touches this folder alone.
+
+mod apis;
+mod facts;
+mod imports;
+mod macros;
+mod parse;
+
+pub use apis::*;
+pub use facts::*;
+pub use imports::{segments, Imports};
+pub use parse::{ParseError, MAX_NESTING};
+pub use ra_ap_syntax::{
+    ast, match_ast, AstNode, NodeOrToken, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken,
+    TextRange, TextSize, WalkEvent, T,
+};
+
+use ra_ap_parser::TopEntryPoint;
+
+/// A parsed file: its tree (with macro bodies parsed in place), what its
+/// names import, and what the parser could not read.
+pub struct ParsedFile {
+    pub root: SyntaxNode,
+    pub imports: Imports,
+    pub errors: Vec<ParseError>,
+}
+
+/// Parses a whole file. `None` when it nests deeper than [`MAX_NESTING`].
+pub fn parse_file(text: &str) -> Option<ParsedFile> {
+    let parsed = parse::parse(text, TopEntryPoint::SourceFile)?;
+    let root = SyntaxNode::new_root(parsed.green);
+    let mut imports = Imports::default();
+    let expanded = macros::expand(&root, &mut |node| match node.kind() {
+        SyntaxKind::USE => {
+            if let Some(item) = ast::Use::cast(node.clone()) {
+                imports.record_use(&item);
+            }
+        }
+        SyntaxKind::EXTERN_CRATE => {
+            if let Some(item) = ast::ExternCrate::cast(node.clone()) {
+                imports.record_extern_crate(&item);
+            }
+        }
+        _ => imports.record_item(node),
+    });
+    Some(ParsedFile {
+        root: expanded.map(SyntaxNode::new_root).unwrap_or(root),
+        imports,
+        errors: parsed.errors,
+    })
+}
+
+/// A branch of an expanded `select!`: `pattern = future, if guard => handler`.
+pub struct SelectBranch(SyntaxNode);
+
+impl SelectBranch {
+    /// The branches of a `select!` invocation whose body was expanded.
+    pub fn of(call: &ast::MacroCall) -> Vec<SelectBranch> {
+        call.syntax()
+            .children()
+            .find(|c| c.kind() == SyntaxKind::MATCH_ARM_LIST)
+            .map(|list| {
+                list.children()
+                    .filter(|c| c.kind() == SyntaxKind::MATCH_ARM)
+                    .map(SelectBranch)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn syntax(&self) -> &SyntaxNode {
+        &self.0
+    }
+
+    /// The future polled by this branch; `None` for `else`/`complete`/`default`.
+    pub fn future(&self) -> Option<ast::Expr> {
+        self.0.children().find_map(ast::Pat::cast)?;
+        self.0.children().find_map(ast::Expr::cast)
+    }
+
+    pub fn handler(&self) -> Option<ast::Expr> {
+        self.0.children().filter_map(ast::Expr::cast).last()
+    }
+
+    /// An `else`/`complete`/`default` branch.
+    pub fn is_fallback(&self) -> bool {
+        self.future().is_none()
+    }
+}
+
+/// The arguments of an expression-list macro whose body was expanded.
+pub fn macro_args(call: &ast::MacroCall) -> Vec<ast::Expr> {
+    let Some(body) = call.syntax().children().find_map(ast::Expr::cast) else {
+        return Vec::new();
+    };
+    match body {
+        ast::Expr::TupleExpr(tuple) => tuple.fields().collect(),
+        ast::Expr::ParenExpr(paren) => paren.expr().into_iter().collect(),
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,96 @@
+//! Parsing with rust-analyzer's parser, keeping only the parser's own errors.
+//!
+//! `ra_ap_syntax::Parse::errors()` also runs rust-analyzer's semantic
+//! validation (literal escapes, visibility placement, ...), which costs a
+//! second walk and reports things rustc accepts in macro input. We build the
+//! tree from the parser's events ourselves so that `parse-error` means "the
+//! parser could not read this".
+
+use ra_ap_parser::{LexedStr, StrStep, TopEntryPoint};
+use ra_ap_syntax::{Edition, RustLanguage, SyntaxKind, TextSize};
+use rowan::{GreenNode, GreenNodeBuilder, Language};
+
+/// Every file is read as edition 2021: 2024 reserves `gen`, which older
+/// crates still use as an identifier (`rng.gen()`).
+pub(crate) const EDITION: Edition = Edition::Edition2021;
+
+/// How deep brackets and prefix-operator runs may nest before a file is
+/// refused. The parser recurses once per level; this bound keeps it far
+/// inside the analysis threads' stacks whatever the input.
+pub const MAX_NESTING: usize = 20_000;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub message: String,
+    pub offset: TextSize,
+}
+
+pub(crate) struct Parsed {
+    pub green: GreenNode,
+    pub errors: Vec<ParseError>,
+}
+
+/// Parses `text` as `entry`. Returns `None` when the input nests deeper than
+/// [`MAX_NESTING`].
+pub(crate) fn parse(text: &str, entry: TopEntryPoint) -> Option<Parsed> {
+    let lexed = LexedStr::new(EDITION, text);
+    if nesting_depth(&lexed) > MAX_NESTING {
+        return None;
+    }
+    let output = entry.parse(&lexed.to_input(EDITION));
+    let mut builder = GreenNodeBuilder::new();
+    let mut errors = Vec::new();
+    lexed.intersperse_trivia(&output, &mut |step| match step {
+        StrStep::Token { kind, text } => builder.token(raw(kind), text),
+        StrStep::Enter { kind } => builder.start_node(raw(kind)),
+        StrStep::Exit => builder.finish_node(),
+        StrStep::Error { msg, pos } => errors.push(ParseError {
+            message: msg.to_owned(),
+            offset: text_size(pos),
+        }),
+    });
+    errors.extend(lexed.errors().map(|(i, msg)| ParseError {
+        message: msg.to_owned(),
+        offset: text_size(lexed.text_start(i)),
+    }));
+    Some(Parsed {
+        green: builder.finish(),
+        errors,
+    })
+}
+
+fn raw(kind: SyntaxKind) -> rowan::SyntaxKind {
+    RustLanguage::kind_to_raw(kind)
+}
+
+fn text_size(offset: usize) -> TextSize {
+    TextSize::try_from(offset).unwrap_or(TextSize::new(u32::MAX))
+}
+
+/// The deepest the parser will have to recurse, or our trees to nest: open
+/// brackets, plus the operators of the current statement (prefix operators
+/// and closures are parsed by recursion, long operator chains become trees
+/// as deep as they are long).
+fn nesting_depth(lexed: &LexedStr<'_>) -> usize {
+    let (mut brackets, mut operators, mut deepest) = (0usize, 0usize, 0usize);
+    for i in 0..lexed.len() {
+        let kind = lexed.kind(i);
+        match kind {
+            SyntaxKind::L_PAREN | SyntaxKind::L_BRACK => brackets += 1,
+            SyntaxKind::R_PAREN | SyntaxKind::R_BRACK => brackets = brackets.saturating_sub(1),
+            SyntaxKind::L_CURLY => {
+                brackets += 1;
+                operators = 0;
+            }
+            SyntaxKind::R_CURLY => {
+                brackets = brackets.saturating_sub(1);
+                operators = 0;
+            }
+            SyntaxKind::SEMICOLON | SyntaxKind::COMMA => operators = 0,
+            _ if kind.is_punct() || kind.is_keyword(EDITION) => operators += 1,
+            _ => {}
+        }
+        deepest = deepest.max(brackets + operators);
+    }
+    deepest
+}

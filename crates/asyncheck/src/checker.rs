@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::registry;
-use crate::rule::{Context, Level};
+use crate::rule::{Context, FileCache, Level};
 use crate::settings::Settings;
 use crate::syntax::{self, WalkEvent};
 
@@ -72,6 +72,7 @@ impl<'s> Checker<'s> {
         let test_file = is_test_path(path);
         let mut test_depth = usize::from(test_file);
         let mut findings = Vec::new();
+        let cache = FileCache::default();
         for event in parsed.root.preorder() {
             let node = match event {
                 WalkEvent::Enter(node) => node,
@@ -97,7 +98,9 @@ impl<'s> Checker<'s> {
                 let settings = self.settings.rule(index);
                 let mut cx = Context {
                     text,
+                    root: &parsed.root,
                     imports: &parsed.imports,
+                    cache: &cache,
                     options: &settings.options,
                     findings: &mut findings,
                 };

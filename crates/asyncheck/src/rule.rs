@@ -1,6 +1,11 @@
 //! What every rule declares about itself, and the interface the checker
 //! calls.
 
+use std::any::{Any, TypeId};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use crate::diagnostic::Finding;
 use crate::settings::RuleOptions;
 use crate::syntax::{Imports, SyntaxKind, SyntaxNode};
@@ -141,8 +146,11 @@ pub struct RuleMeta {
 /// What a rule sees of the file it checks, besides the node.
 pub struct Context<'a> {
     pub text: &'a str,
+    /// The file's tree, with macro bodies expanded.
+    pub root: &'a SyntaxNode,
     pub imports: &'a Imports,
     pub options: &'a RuleOptions,
+    pub(crate) cache: &'a FileCache,
     pub(crate) findings: &'a mut Vec<Finding>,
 }
 
@@ -150,7 +158,29 @@ impl Context<'_> {
     pub fn report(&mut self, finding: Finding) {
         self.findings.push(finding);
     }
+
+    /// A fact about the whole file, computed once per file on first use
+    /// (for example "which functions are spawned"), so that rules need not
+    /// rescan the file at every node. Keyed by the fact's type.
+    pub fn file_fact<T: 'static>(&self, compute: impl FnOnce(&SyntaxNode, &Imports) -> T) -> Rc<T> {
+        let key = TypeId::of::<T>();
+        if let Some(found) = self.cache.0.borrow().get(&key) {
+            if let Ok(fact) = Rc::clone(found).downcast::<T>() {
+                return fact;
+            }
+        }
+        let fact = Rc::new(compute(self.root, self.imports));
+        self.cache
+            .0
+            .borrow_mut()
+            .insert(key, Rc::clone(&fact) as Rc<dyn Any>);
+        fact
+    }
 }
+
+/// Per-file facts shared by the rules, see [`Context::file_fact`].
+#[derive(Default)]
+pub(crate) struct FileCache(RefCell<HashMap<TypeId, Rc<dyn Any>>>);
 
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;

@@ -59,9 +59,9 @@ fn expand_at_depth(
         let Some(call) = node.parent().filter(|p| p.kind() == SyntaxKind::MACRO_CALL) else {
             continue;
         };
-        if !call
+        if call
             .parent()
-            .is_some_and(|p| p.kind() == SyntaxKind::MACRO_EXPR)
+            .is_none_or(|p| p.kind() != SyntaxKind::MACRO_EXPR)
         {
             continue;
         }

@@ -88,7 +88,7 @@ pub fn is_test_item(node: &SyntaxNode) -> bool {
         Some(meta) => meta
             .path()
             .and_then(|path| path.segment()?.name_ref())
-            .is_some_and(|name| matches!(&*name.text(), "test" | "rstest")),
+            .is_some_and(|name| name.text() == "test" || name.text() == "rstest"),
         None => false,
     })
 }

@@ -1,6 +1,7 @@
 //! One traversal per file, dispatching each node to the rules that asked
 //! for its kind.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -73,6 +74,8 @@ impl<'s> Checker<'s> {
         let mut test_depth = usize::from(test_file);
         let mut findings = Vec::new();
         let cache = FileCache::default();
+        // Rules that panicked on this file are not run on it again.
+        let mut failed: Vec<usize> = Vec::new();
         for event in parsed.root.preorder() {
             let node = match event {
                 WalkEvent::Enter(node) => node,
@@ -90,6 +93,9 @@ impl<'s> Checker<'s> {
                 continue;
             };
             for &index in rules {
+                if failed.contains(&index) {
+                    continue;
+                }
                 let rule = registry::rules()[index];
                 let meta = rule.meta();
                 if meta.skips_tests && test_depth > 0 && !self.settings.check_tests {
@@ -104,7 +110,15 @@ impl<'s> Checker<'s> {
                     options: &settings.options,
                     findings: &mut findings,
                 };
-                rule.check(&node, &mut cx);
+                let outcome = catch_unwind(AssertUnwindSafe(|| rule.check(&node, &mut cx)));
+                if let Err(panic) = outcome {
+                    diagnostics.push(Diagnostic::internal_error(format!(
+                        "rule `{}` failed on this file ({}); please report it",
+                        meta.name,
+                        panic_message(&*panic)
+                    )));
+                    failed.push(index);
+                }
                 let severity = match settings.level {
                     Level::Deny => Severity::Error,
                     _ => Severity::Warning,
@@ -122,4 +136,13 @@ impl<'s> Checker<'s> {
 fn is_test_path(path: &Path) -> bool {
     path.components()
         .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "benches")))
+}
+
+/// The text a panic was raised with.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_owned())
 }

@@ -5,6 +5,7 @@
 
 pub mod checker;
 pub mod diagnostic;
+pub mod docs;
 pub mod line_index;
 pub mod registry;
 pub mod rule;

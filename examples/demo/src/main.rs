@@ -16,7 +16,7 @@ async fn main() -> anyhow::Result<()> {
     let (jobs_tx, jobs_rx) = mpsc::unbounded_channel();
     let stats = Arc::new(Mutex::new(worker::Stats::default()));
 
-    tokio::spawn(worker::run(jobs_rx, stats.clone()));
+    worker::start(jobs_rx, stats.clone());
     tokio::spawn(async move {
         client::report_forever(stats).await;
     });

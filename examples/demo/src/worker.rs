@@ -13,7 +13,11 @@ pub struct Stats {
     pub done: u64,
 }
 
-pub async fn run(mut jobs: UnboundedReceiver<Job>, stats: Arc<Mutex<Stats>>) {
+pub fn start(jobs: UnboundedReceiver<Job>, stats: Arc<Mutex<Stats>>) {
+    tokio::spawn(run(jobs, stats));
+}
+
+async fn run(mut jobs: UnboundedReceiver<Job>, stats: Arc<Mutex<Stats>>) {
     // Nothing can stop this loop but the end of the process.
     loop {
         let Some(job) = jobs.recv().await else {

@@ -59,9 +59,15 @@ fn json_has_the_documented_fields() {
     assert_eq!(diagnostic["pattern"], "channels");
     assert_eq!(diagnostic["severity"], "warning");
     assert_eq!(diagnostic["path"], "src/lib.rs");
-    assert!(diagnostic["message"].as_str().unwrap().contains("unbounded"));
+    assert!(diagnostic["message"]
+        .as_str()
+        .unwrap()
+        .contains("unbounded"));
     let start = &diagnostic["start"];
-    assert_eq!((start["line"].as_u64(), start["column"].as_u64()), (Some(4), Some(21)));
+    assert_eq!(
+        (start["line"].as_u64(), start["column"].as_u64()),
+        (Some(4), Some(21))
+    );
     let offset = start["offset"].as_u64().unwrap() as usize;
     let end = diagnostic["end"]["offset"].as_u64().unwrap() as usize;
     assert_eq!(&UNBOUNDED[offset..end], "mpsc::unbounded_channel::<u8>()");
@@ -76,7 +82,10 @@ fn json_has_the_documented_fields() {
 
 #[test]
 fn columns_count_characters_and_offsets_count_bytes() {
-    let text = format!("// é日本\n{}", UNBOUNDED.replace("let (tx", "/*é*/ let (tx"));
+    let text = format!(
+        "// é日本\n{}",
+        UNBOUNDED.replace("let (tx", "/*é*/ let (tx")
+    );
     let dir = project(&[("a.rs", text.as_bytes())]);
     let (report, _) = json(dir.path(), &["a.rs"]);
     let start = &report["diagnostics"][0]["start"];
@@ -93,15 +102,29 @@ fn exit_statuses() {
         ("clean.rs", CLEAN.as_bytes()),
         ("broken.rs", BROKEN.as_bytes()),
     ]);
-    let status = |args: &[&str]| asyncheck(dir.path()).args(args).output().unwrap().status.code();
+    let status = |args: &[&str]| {
+        asyncheck(dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
     assert_eq!(status(&["check", "clean.rs"]), Some(0));
     assert_eq!(status(&["check", "warn.rs"]), Some(0));
     assert_eq!(status(&["check", "-D", "warnings", "warn.rs"]), Some(1));
     assert_eq!(status(&["check", "--deny-warnings", "warn.rs"]), Some(1));
-    assert_eq!(status(&["check", "broken.rs"]), Some(1), "a parse error is an error");
+    assert_eq!(
+        status(&["check", "broken.rs"]),
+        Some(1),
+        "a parse error is an error"
+    );
     assert_eq!(status(&["check", "--exit-zero", "broken.rs"]), Some(0));
     assert_eq!(status(&["check", "--no-such-flag"]), Some(2));
-    assert_eq!(status(&["check", "--select", "no-such-rule", "clean.rs"]), Some(2));
+    assert_eq!(
+        status(&["check", "--select", "no-such-rule", "clean.rs"]),
+        Some(2)
+    );
     assert_eq!(status(&["check", "-D", "everything", "clean.rs"]), Some(2));
     assert_eq!(status(&["explain", "no-such-rule"]), Some(2));
 }
@@ -128,7 +151,13 @@ fn select_and_ignore_choose_rules() {
 fn stdin_is_reported_under_its_name() {
     let dir = project(&[]);
     let output = asyncheck(dir.path())
-        .args(["check", "--format", "json", "--stdin-filename", "src/worker.rs"])
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--stdin-filename",
+            "src/worker.rs",
+        ])
         .write_stdin(UNBOUNDED)
         .output()
         .unwrap();
@@ -141,7 +170,13 @@ fn stdin_is_reported_under_its_name() {
 fn stdin_named_as_test_code_is_treated_as_test_code() {
     let dir = project(&[]);
     let output = asyncheck(dir.path())
-        .args(["check", "--format", "json", "--stdin-filename", "tests/it.rs"])
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--stdin-filename",
+            "tests/it.rs",
+        ])
         .write_stdin(UNBOUNDED)
         .output()
         .unwrap();
@@ -163,7 +198,12 @@ fn unreadable_and_broken_files_do_not_stop_the_others() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| (d["path"].as_str().unwrap().to_owned(), d["rule"].as_str().unwrap().to_owned()))
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap().to_owned(),
+                d["rule"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     let expected: Vec<(String, String)> = [
         ("missing.rs", "io-error"),
@@ -197,7 +237,10 @@ fn discovery_respects_gitignore_target_and_hidden_folders() {
         .collect();
     assert_eq!(paths, ["src/a.rs"]);
     let (explicit, _) = json(dir.path(), &["generated/b.rs"]);
-    assert_eq!(explicit["summary"]["warnings"], 1, "a named file is always checked");
+    assert_eq!(
+        explicit["summary"]["warnings"], 1,
+        "a named file is always checked"
+    );
 }
 
 #[test]
@@ -208,7 +251,10 @@ fn output_does_not_depend_on_thread_count() {
             (format!("src/m{i}.rs"), text.as_bytes().to_vec())
         })
         .collect();
-    let borrowed: Vec<(&str, &[u8])> = files.iter().map(|(n, t)| (n.as_str(), t.as_slice())).collect();
+    let borrowed: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_slice()))
+        .collect();
     let dir = project(&borrowed);
     let run = |threads: &str| {
         asyncheck(dir.path())
@@ -228,24 +274,41 @@ fn human_output() {
         ("src/worker.rs", UNBOUNDED.as_bytes()),
         ("src/broken.rs", BROKEN.as_bytes()),
     ]);
-    let output = asyncheck(dir.path()).args(["check", "src"]).output().unwrap();
+    let output = asyncheck(dir.path())
+        .args(["check", "src"])
+        .output()
+        .unwrap();
     insta::assert_snapshot!(String::from_utf8(output.stdout).unwrap());
 }
 
 #[test]
 fn quiet_drops_the_summary() {
     let dir = project(&[("a.rs", CLEAN.as_bytes())]);
-    let output = asyncheck(dir.path()).args(["check", "--quiet", "a.rs"]).output().unwrap();
+    let output = asyncheck(dir.path())
+        .args(["check", "--quiet", "a.rs"])
+        .output()
+        .unwrap();
     assert_eq!(String::from_utf8(output.stdout).unwrap(), "");
 }
 
 #[test]
 fn rules_lists_every_rule() {
     let dir = project(&[]);
-    let output = asyncheck(dir.path()).args(["rules", "--format", "json"]).output().unwrap();
+    let output = asyncheck(dir.path())
+        .args(["rules", "--format", "json"])
+        .output()
+        .unwrap();
     let rules: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let names: Vec<&str> = rules.as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
-    let expected: Vec<&str> = asyncheck::registry::rules().iter().map(|r| r.meta().name).collect();
+    let names: Vec<&str> = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    let expected: Vec<&str> = asyncheck::registry::rules()
+        .iter()
+        .map(|r| r.meta().name)
+        .collect();
     assert_eq!(names, expected);
     for rule in rules.as_array().unwrap() {
         for field in ["pattern", "default_level", "fix", "summary"] {
@@ -257,9 +320,18 @@ fn rules_lists_every_rule() {
 #[test]
 fn explain_renders_the_rule_documentation() {
     let dir = project(&[]);
-    let output = asyncheck(dir.path()).args(["explain", "unbounded-channel"]).output().unwrap();
+    let output = asyncheck(dir.path())
+        .args(["explain", "unbounded-channel"])
+        .output()
+        .unwrap();
     let text = String::from_utf8(output.stdout).unwrap();
-    for section in ["## Why is this bad?", "## Example", "## Use instead", "## Options", "mpsc::channel(1024)"] {
+    for section in [
+        "## Why is this bad?",
+        "## Example",
+        "## Use instead",
+        "## Options",
+        "mpsc::channel(1024)",
+    ] {
         assert!(text.contains(section), "missing {section}");
     }
     assert!(!text.contains("//~"), "test markers stay out of the docs");

@@ -55,9 +55,19 @@ fn rule_pages_and_readme_table_are_fresh() {
 
     let readme_path = repo().join("README.md");
     let readme = std::fs::read_to_string(&readme_path).unwrap();
-    let start = readme.find(TABLE_START).expect("README has the rules-table markers") + TABLE_START.len();
-    let end = readme.find(TABLE_END).expect("README has the rules-table end marker");
-    let fresh = format!("{}{}{}", &readme[..start], docs::rules_table(), &readme[end..]);
+    let start = readme
+        .find(TABLE_START)
+        .expect("README has the rules-table markers")
+        + TABLE_START.len();
+    let end = readme
+        .find(TABLE_END)
+        .expect("README has the rules-table end marker");
+    let fresh = format!(
+        "{}{}{}",
+        &readme[..start],
+        docs::rules_table(),
+        &readme[end..]
+    );
     stale.extend(check_file(&readme_path, &fresh));
 
     assert!(

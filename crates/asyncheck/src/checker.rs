@@ -8,6 +8,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::registry;
 use crate::rule::{Context, FileCache, Level};
 use crate::settings::Settings;
+use crate::suppression;
 use crate::syntax::{self, WalkEvent};
 
 #[derive(Debug, Default)]
@@ -128,6 +129,17 @@ impl<'s> Checker<'s> {
                 }));
             }
         }
+        let runs_at = |rule: &str, place: &syntax::SyntaxNode| {
+            let Some(index) = registry::index_of(rule) else {
+                return false;
+            };
+            let enabled = self.settings.rule(index).level != Level::Allow;
+            let skipped_as_test = registry::rules()[index].meta().skips_tests
+                && !self.settings.check_tests
+                && (test_file || syntax::is_test_code(place));
+            enabled && !skipped_as_test
+        };
+        suppression::apply(&parsed.root, text, &mut diagnostics, &runs_at);
         diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         FileReport { diagnostics }
     }

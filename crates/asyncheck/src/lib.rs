@@ -11,6 +11,7 @@ pub mod registry;
 pub mod rule;
 mod rules;
 pub mod settings;
+pub mod suppression;
 pub mod syntax;
 
 pub use checker::{Checker, FileReport};

@@ -69,6 +69,11 @@ pub struct CheckArgs {
     #[arg(long)]
     pub deny_warnings: bool,
 
+    /// Use this configuration file (an `asyncheck.toml`, or a `Cargo.toml`
+    /// with an asyncheck metadata table).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
     /// Ignore configuration files.
     #[arg(long)]
     pub no_config: bool,

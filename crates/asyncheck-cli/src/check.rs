@@ -1,5 +1,6 @@
 //! Running the checker over many files in parallel.
 
+use std::borrow::Cow;
 use std::io::Read;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -30,10 +31,11 @@ pub struct Outcome {
     pub internal_error: bool,
 }
 
-pub fn check_files(
+/// Checks each input with the settings `settings_for` gives its path.
+pub fn check_files<'s>(
     inputs: &[Input],
     unreadable: Vec<Unreadable>,
-    settings: &Settings,
+    settings_for: &(dyn Fn(&Input) -> Cow<'s, Settings> + Sync),
     threads: Option<usize>,
 ) -> Result<Outcome, String> {
     let pool = rayon::ThreadPoolBuilder::new()
@@ -41,12 +43,14 @@ pub fn check_files(
         .stack_size(STACK_SIZE)
         .build()
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
-    let checker = Checker::new(settings);
     let mut files: Vec<Checked> = pool.install(|| {
         inputs
             .par_iter()
             .map(|input| match std::fs::read(&input.path) {
-                Ok(bytes) => check_bytes(&checker, &input.display, bytes),
+                Ok(bytes) => {
+                    let settings = settings_for(input);
+                    check_bytes(&Checker::new(&settings), &input.display, bytes)
+                }
                 Err(error) => io_error(&input.display, format!("cannot read file: {error}")),
             })
             .collect()

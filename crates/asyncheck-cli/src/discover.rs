@@ -10,6 +10,8 @@ pub struct Input {
     /// As given on the command line (relative stays relative), `/`-separated.
     pub display: String,
     pub path: PathBuf,
+    /// Named on the command line: checked even where config excludes it.
+    pub explicit: bool,
 }
 
 /// A path the walk could not enter, reported as an `io-error`.
@@ -26,7 +28,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<Unreadable>) {
     let mut unreadable = Vec::new();
     for root in paths {
         if !root.is_dir() {
-            inputs.push(input(root.clone()));
+            inputs.push(input(root.clone(), true));
             continue;
         }
         let walker = WalkBuilder::new(root)
@@ -43,7 +45,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<Unreadable>) {
                 Ok(entry) => {
                     let is_file = entry.file_type().is_some_and(|t| t.is_file());
                     if is_file && entry.path().extension().is_some_and(|e| e == "rs") {
-                        inputs.push(input(entry.into_path()));
+                        inputs.push(input(entry.into_path(), false));
                     }
                 }
                 Err(error) => unreadable.push(Unreadable {
@@ -55,15 +57,16 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<Unreadable>) {
             }
         }
     }
-    inputs.sort();
+    inputs.sort_by(|a, b| a.display.cmp(&b.display).then(b.explicit.cmp(&a.explicit)));
     inputs.dedup_by(|a, b| a.display == b.display);
     (inputs, unreadable)
 }
 
-fn input(path: PathBuf) -> Input {
+fn input(path: PathBuf, explicit: bool) -> Input {
     Input {
         display: display_path(&path),
         path,
+        explicit,
     }
 }
 

@@ -2,17 +2,20 @@
 
 mod args;
 mod check;
+mod config;
 mod discover;
 mod output;
 
+use std::borrow::Cow;
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Parser;
 
 use args::{CheckArgs, Cli, Command, ListFormat, OutputFormat};
 use asyncheck::{docs, registry, Settings, Severity};
+use config::Config;
 
 /// Exit statuses, as cli.md defines them.
 const OK: i32 = 0;
@@ -80,20 +83,46 @@ fn run_check(args: CheckArgs, default_root: Option<PathBuf>) -> i32 {
     // Panics are caught per file and reported as internal errors; the
     // default hook would also print them in the middle of the output.
     std::panic::set_hook(Box::new(|_| {}));
-    let settings = match settings(&args) {
-        Ok(settings) => settings,
-        Err(message) => return fail(&message),
+    if let Err(message) = apply_command_line(&mut Settings::default(), &args) {
+        return fail(&message);
+    }
+    let paths = match (args.paths.is_empty(), default_root) {
+        (false, _) => args.paths.clone(),
+        (true, Some(root)) => vec![root],
+        (true, None) => vec![PathBuf::from(".")],
+    };
+    let config_start = match &args.stdin_filename {
+        Some(name) => name.parent().map(Path::to_path_buf).unwrap_or_default(),
+        None => paths[0].clone(),
+    };
+    let config = match find_config(&args, &config_start) {
+        Ok(config) => config,
+        Err(error) => return fail(&error.to_string()),
+    };
+    let base = settings_for(config.as_ref(), &args, None);
+    let settings_of = |input: &discover::Input| -> Cow<'_, Settings> {
+        match &config {
+            Some(config) if config.has_overrides() => {
+                Cow::Owned(settings_for(Some(config), &args, Some(&input.path)))
+            }
+            _ => Cow::Borrowed(&base),
+        }
     };
     let outcome = match &args.stdin_filename {
-        Some(name) => check::check_stdin(&discover::display_path(name), &settings),
-        None => {
-            let paths = match (args.paths.is_empty(), default_root) {
-                (false, _) => args.paths.clone(),
-                (true, Some(root)) => vec![root],
-                (true, None) => vec![PathBuf::from(".")],
+        Some(name) => {
+            let input = discover::Input {
+                display: discover::display_path(name),
+                path: name.clone(),
+                explicit: true,
             };
-            let (inputs, unreadable) = discover::discover(&paths);
-            check::check_files(&inputs, unreadable, &settings, args.threads)
+            check::check_stdin(&input.display, &settings_of(&input))
+        }
+        None => {
+            let (mut inputs, unreadable) = discover::discover(&paths);
+            if let Some(config) = &config {
+                inputs.retain(|input| input.explicit || !config.excludes(&absolute(&input.path)));
+            }
+            check::check_files(&inputs, unreadable, &settings_of, args.threads)
         }
     };
     let outcome = match outcome {
@@ -119,14 +148,44 @@ fn run_check(args: CheckArgs, default_root: Option<PathBuf>) -> i32 {
     exit_status(&outcome, &args)
 }
 
-fn settings(args: &CheckArgs) -> Result<Settings, String> {
+fn find_config(args: &CheckArgs, start: &Path) -> Result<Option<Config>, config::ConfigError> {
+    if args.no_config {
+        return Ok(None);
+    }
+    match &args.config {
+        Some(file) => config::load(file).map(Some),
+        None => config::discover(start),
+    }
+}
+
+/// The settings for a file: defaults, then the config file (with the
+/// overrides matching `path`), then the command line, which wins.
+fn settings_for(config: Option<&Config>, args: &CheckArgs, path: Option<&Path>) -> Settings {
     let mut settings = Settings::default();
-    let unknown = |e: asyncheck::settings::UnknownRule| format!("unknown rule `{}`", e.0);
+    if let Some(config) = config {
+        let path = path.map(absolute).unwrap_or_default();
+        config.apply(&mut settings, &path);
+    }
+    // Validated once before any file is checked.
+    let _ = apply_command_line(&mut settings, args);
+    settings
+}
+
+fn apply_command_line(settings: &mut Settings, args: &CheckArgs) -> Result<(), String> {
+    let unknown = |e: asyncheck::settings::UnknownRule| {
+        let hint = registry::closest(&e.0)
+            .map(|known| format!("; did you mean `{known}`?"))
+            .unwrap_or_default();
+        format!("unknown rule `{}`{hint}", e.0)
+    };
     if !args.select.is_empty() {
         settings.select(&args.select).map_err(unknown)?;
     }
-    settings.ignore(&args.ignore).map_err(unknown)?;
-    Ok(settings)
+    settings.ignore(&args.ignore).map_err(unknown)
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn exit_status(outcome: &check::Outcome, args: &CheckArgs) -> i32 {

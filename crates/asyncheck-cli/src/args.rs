@@ -38,6 +38,8 @@ pub enum ListFormat {
 pub enum OutputFormat {
     Human,
     Json,
+    Sarif,
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -136,6 +136,8 @@ fn run_check(args: CheckArgs, default_root: Option<PathBuf>) -> i32 {
             output::human::render(&outcome, styled, args.quiet)
         }
         OutputFormat::Json => output::json::render(&outcome),
+        OutputFormat::Sarif => output::sarif::render(&outcome),
+        OutputFormat::Github => output::github::render(&outcome),
     };
     let mut stdout = std::io::stdout().lock();
     if stdout

@@ -5,7 +5,7 @@ use crate::rule::{
 use crate::syntax::{
     ast::{self, HasGenericArgs},
     callee_path, chain_origin, configured_path, enclosing_body, is_block_on_future,
-    is_startup_body, method_name, AstNode, SyntaxKind, SyntaxNode,
+    is_startup_body, method_name, AstNode, FieldTypes, SyntaxKind, SyntaxNode,
 };
 
 use super::{span, span_of};
@@ -209,7 +209,7 @@ const BLOCKING_METHODS: &[BlockingMethod] = &[
         receivers: &[],
         receiver_module: Some("reqwest::blocking"),
         only_indirect: true,
-        needle: "blocking",
+        needle: "blocking::",
         what: "a `reqwest::blocking` request blocks until the response arrives",
         help: "use reqwest's async `Client` and `.await` the request",
     },
@@ -375,14 +375,18 @@ fn blocking_method(call: &ast::MethodCallExpr, cx: &Context<'_>) -> Option<Block
                 .collect(),
         )
     });
-    let (entry, _) = BLOCKING_METHODS
+    let mut candidates = BLOCKING_METHODS
         .iter()
         .zip(&mentions.0)
         .filter(|(entry, mentioned)| **mentioned && entry.methods.contains(&name.as_str()))
-        .find(|(entry, _)| {
-            chain_origin(&receiver, cx.imports, &|path| entry.accepts(path))
-                .is_some_and(|origin| origin.indirect || !entry.only_indirect)
-        })?;
+        .map(|(entry, _)| entry)
+        .peekable();
+    candidates.peek()?;
+    let fields = cx.file_fact(|root, _| FieldTypes::of(root));
+    let entry = candidates.find(|entry| {
+        chain_origin(&receiver, cx.imports, &fields, &|path| entry.accepts(path))
+            .is_some_and(|origin| origin.indirect || !entry.only_indirect)
+    })?;
     Some(Blocking {
         message: format!("`.{name}()` blocks the async worker thread: {}", entry.what),
         help: entry.help,

@@ -14,7 +14,7 @@ pub use apis::*;
 pub use configured::configured_path;
 pub use facts::*;
 pub use imports::{segments, Imports};
-pub use origin::{chain_origin, Origin};
+pub use origin::{chain_origin, FieldTypes, Origin};
 pub use parse::{ParseError, MAX_NESTING};
 pub use ra_ap_syntax::{
     ast, match_ast, AstNode, NodeOrToken, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken,

@@ -4,9 +4,11 @@
 //! parameters and the file's struct fields. Lets a rule know a method call
 //! only when it knows its receiver.
 
+use std::collections::HashMap;
+
 use ra_ap_syntax::{
     ast::{self, HasGenericArgs, HasName},
-    AstNode,
+    AstNode, SyntaxNode,
 };
 
 use super::{callee_path, find_binding, unparen, Binding, Imports};
@@ -33,6 +35,7 @@ pub struct Origin {
 pub fn chain_origin(
     expr: &ast::Expr,
     imports: &Imports,
+    fields: &FieldTypes,
     accept: &dyn Fn(&str) -> bool,
 ) -> Option<Origin> {
     let mut expr = expr.clone();
@@ -48,7 +51,7 @@ pub fn chain_origin(
                 return Some(Origin { path, indirect });
             }
             ast::Expr::FieldExpr(field) => {
-                let path = field_type(&field, imports, accept)?;
+                let path = fields.accepted(&field, imports, accept)?;
                 return Some(Origin {
                     path,
                     indirect: true,
@@ -111,25 +114,42 @@ fn type_path(ty: &ast::Type, imports: &Imports, accept: &dyn Fn(&str) -> bool) -
     }
 }
 
-/// The accepted type of a field, when every struct field of the file with
-/// that name has it: a field name shared by structs of different types
-/// tells nothing.
-fn field_type(
-    field: &ast::FieldExpr,
-    imports: &Imports,
-    accept: &dyn Fn(&str) -> bool,
-) -> Option<String> {
-    let name = field.name_ref()?;
-    let root = field.syntax().ancestors().last()?;
-    let mut found = None;
-    for record in root.descendants().filter_map(ast::RecordField::cast) {
-        if record.name().is_none_or(|n| n.text() != name.text()) {
-            continue;
+/// The written types of a file's struct fields, by field name: compute it
+/// once per file (`Context::file_fact`).
+#[derive(Default)]
+pub struct FieldTypes(HashMap<String, Vec<Option<ast::Type>>>);
+
+impl FieldTypes {
+    pub fn of(root: &SyntaxNode) -> Self {
+        let mut types: HashMap<String, Vec<Option<ast::Type>>> = HashMap::new();
+        for field in root.descendants().filter_map(ast::RecordField::cast) {
+            if let Some(name) = field.name() {
+                types
+                    .entry(name.text().to_string())
+                    .or_default()
+                    .push(field.ty());
+            }
         }
-        let path = type_path(&record.ty()?, imports, accept)?;
-        if found.get_or_insert_with(|| path.clone()) != &path {
-            return None;
-        }
+        FieldTypes(types)
     }
-    found
+
+    /// The accepted type of a field, when every struct field of the file
+    /// with that name has it: a field name shared by structs of different
+    /// types tells nothing.
+    fn accepted(
+        &self,
+        field: &ast::FieldExpr,
+        imports: &Imports,
+        accept: &dyn Fn(&str) -> bool,
+    ) -> Option<String> {
+        let name = field.name_ref()?;
+        let mut found: Option<String> = None;
+        for ty in self.0.get(name.text())? {
+            let path = type_path(ty.as_ref()?, imports, accept)?;
+            if found.get_or_insert_with(|| path.clone()) != &path {
+                return None;
+            }
+        }
+        found
+    }
 }

@@ -189,16 +189,10 @@ pub fn find_binding(at: &SyntaxNode, name: &str) -> Option<Binding> {
             SyntaxKind::MATCH_ARM
             | SyntaxKind::FOR_EXPR
             | SyntaxKind::IF_EXPR
-            | SyntaxKind::WHILE_EXPR => {
-                if ancestor
-                    .children()
-                    .filter(|c| c.kind() != SyntaxKind::BLOCK_EXPR)
-                    .flat_map(|c| c.descendants())
-                    .filter_map(ast::Pat::cast)
-                    .any(|pat| pattern_binds(Some(pat), name))
-                {
-                    return None;
-                }
+            | SyntaxKind::WHILE_EXPR
+                if header_binds(&ancestor, name) =>
+            {
+                return None;
             }
             SyntaxKind::FN | SyntaxKind::CLOSURE_EXPR => {
                 let params = match_params(&ancestor);
@@ -214,6 +208,16 @@ pub fn find_binding(at: &SyntaxNode, name: &str) -> Option<Binding> {
         child = ancestor;
     }
     None
+}
+
+/// Whether the patterns of a `match` arm, `for`, `if let` or `while let`
+/// (outside its blocks) bind `name`.
+fn header_binds(node: &SyntaxNode, name: &str) -> bool {
+    node.children()
+        .filter(|c| c.kind() != SyntaxKind::BLOCK_EXPR)
+        .flat_map(|c| c.descendants())
+        .filter_map(ast::Pat::cast)
+        .any(|pat| pattern_binds(Some(pat), name))
 }
 
 /// Whether a pattern binds `name` anywhere in it (`(a, name)`, `Some(name)`).

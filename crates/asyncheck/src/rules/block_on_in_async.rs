@@ -93,7 +93,10 @@ impl Rule for BlockOnInAsync {
         cx.report(
             Finding::new(
                 span(node.text_range()),
-                format!("`{blocked_on}` blocks the async worker thread on a future: it panics in a tokio runtime or deadlocks"),
+                format!(
+                    "`{blocked_on}` blocks the async worker thread on a future: it panics in a \
+                     tokio runtime or deadlocks"
+                ),
             )
             .help(help(&blocked_on)),
         );

@@ -23,7 +23,8 @@ static META: RuleMeta = RuleMeta {
 non-async closures and `fn` items) to `std::thread::sleep`; a `std::fs` function (`read`, \
 `read_to_string`, `write`, `read_dir`, `create_dir_all`, `remove_file`, `rename`, `copy`, \
 `metadata`, `canonicalize`, ...) and their `fs_err` twins, \
-`std::fs::File::open`/`create`/`create_new` or `OpenOptions::open`; `read_line`/`read_to_string` on `std::io::stdin()`; \
+`std::fs::File::open`/`create`/`create_new` or `OpenOptions::open`; `read_line`/`read_to_string` \
+on `std::io::stdin()`; \
 `std::net::TcpStream::connect`, `std::net::TcpListener::bind`; `.output()`/`.status()` of a \
 `std::process::Command`; anything under `reqwest::blocking`; a `ureq` request; and the paths \
 of the `functions` option. Paths are resolved through the file's imports (`tokio::fs::read` \
@@ -31,7 +32,8 @@ and `tokio::time::sleep` are not flagged) and an awaited call is never a blockin
 flagged: code in `spawn_blocking`, `block_in_place` or `std::thread::spawn` closures and any \
 other non-async closure, the future that non-async code hands to `block_on` (it runs on the \
 calling thread, not on a worker), the arguments of the `offload` functions, and the startup \
-code of an async `main` (unless `check-main`).",
+code of an async `main` (unless `check-main`). `reqwest::blocking` calls are flagged there too: \
+they panic anywhere in a runtime's context.",
     why: "A tokio worker thread runs many tasks by taking turns at each `.await`. A blocking \
 call never yields: while it waits for the disk, the network, a child process or a timer, \
 every other task on that worker waits too, timers fire late, and with few workers (one, \
@@ -153,6 +155,9 @@ const UREQ_REQUESTS: &[&str] = &[
     "ureq::request_url",
 ];
 
+const UREQ_HELP: &str =
+    "use an async HTTP client (reqwest, hyper), or run the request in `tokio::task::spawn_blocking`";
+
 /// A blocking method, known by what its receiver was built from.
 struct BlockingMethod {
     methods: &'static [&'static str],
@@ -236,7 +241,7 @@ const BLOCKING_METHODS: &[BlockingMethod] = &[
         only_indirect: false,
         needle: "ureq",
         what: "a `ureq` request blocks until the response arrives",
-        help: "use an async HTTP client (reqwest, hyper), or run the request in `tokio::task::spawn_blocking`",
+        help: UREQ_HELP,
     },
 ];
 
@@ -261,6 +266,9 @@ struct Blocking {
     help: &'static str,
     /// tokio's function with the same signature, for the fix.
     tokio_equivalent: Option<&'static str>,
+    /// It panics anywhere in a runtime's context, so even the startup code
+    /// of `main` and `block_on` futures must not call it.
+    panics_in_runtime: bool,
 }
 
 impl Rule for BlockingInAsync {
@@ -280,7 +288,7 @@ impl Rule for BlockingInAsync {
         let Some(blocking) = found else {
             return;
         };
-        if !runs_on_runtime(node, cx) {
+        if !runs_on_runtime(node, blocking.panics_in_runtime, cx) {
             return;
         }
         let mut finding =
@@ -315,6 +323,7 @@ fn blocking_function(call: &ast::CallExpr, cx: &Context<'_>) -> Option<Blocking>
                 message: format!("`{function}` blocks the async worker thread"),
                 help: function_help(function),
                 tokio_equivalent: *tokio_equivalent,
+                panics_in_runtime: false,
             });
         }
         if let Some(rest) = candidate.strip_prefix(FS_ERR) {
@@ -322,27 +331,32 @@ fn blocking_function(call: &ast::CallExpr, cx: &Context<'_>) -> Option<Blocking>
             if BLOCKING_FUNCTIONS.iter().any(|(f, _)| *f == std_path) {
                 return Some(Blocking {
                     message: format!(
-                        "`{candidate}` (std's `{std_path}` with better errors) blocks the async worker thread"
+                        "`{candidate}` (`{std_path}` with better errors) blocks the async \
+                         worker thread"
                     ),
                     help: function_help(&std_path),
                     tokio_equivalent: None,
+                    panics_in_runtime: false,
                 });
             }
         }
         if candidate.starts_with("reqwest::blocking::") {
             return Some(Blocking {
                 message: format!(
-                    "`{candidate}` is reqwest's blocking API: it blocks the async worker thread (and panics when its runtime is dropped there)"
+                    "`{candidate}` is reqwest's blocking API: it blocks the async worker thread \
+                     and panics in a runtime's context"
                 ),
                 help: "use reqwest's async `Client` and `.await` its requests",
                 tokio_equivalent: None,
+                panics_in_runtime: true,
             });
         }
         if UREQ_REQUESTS.contains(&candidate.as_str()) {
             return Some(Blocking {
                 message: format!("`{candidate}` starts a blocking `ureq` request"),
-                help: "use an async HTTP client (reqwest, hyper), or run the request in `tokio::task::spawn_blocking`",
+                help: UREQ_HELP,
                 tokio_equivalent: None,
+                panics_in_runtime: false,
             });
         }
     }
@@ -351,6 +365,7 @@ fn blocking_function(call: &ast::CallExpr, cx: &Context<'_>) -> Option<Blocking>
         message: format!("`{configured}` is configured as blocking"),
         help: "run it in `tokio::task::spawn_blocking`, or use an async equivalent",
         tokio_equivalent: None,
+        panics_in_runtime: false,
     })
 }
 
@@ -391,6 +406,7 @@ fn blocking_method(call: &ast::MethodCallExpr, cx: &Context<'_>) -> Option<Block
         message: format!("`.{name}()` blocks the async worker thread: {}", entry.what),
         help: entry.help,
         tokio_equivalent: None,
+        panics_in_runtime: false,
     })
 }
 
@@ -402,19 +418,19 @@ fn is_awaited(node: &SyntaxNode) -> bool {
 }
 
 /// Whether `node` runs on an async worker: in async context, outside the
-/// future that sync code hands to `block_on`, outside the startup code of
-/// `main` (unless `check-main`) and outside the arguments of an `offload`
-/// function.
-fn runs_on_runtime(node: &SyntaxNode, cx: &Context<'_>) -> bool {
+/// future that sync code hands to `block_on` and the startup code of `main`
+/// (unless `check-main`, or the call panics in any runtime context) and
+/// outside the arguments of an `offload` function.
+fn runs_on_runtime(node: &SyntaxNode, panics_in_runtime: bool, cx: &Context<'_>) -> bool {
     let Some((body, kind)) = enclosing_body(node) else {
         return false;
     };
     if !kind.is_async() {
         return false;
     }
-    if is_block_on_future(&body, cx.imports)
-        || (!cx.options.flag("check-main") && is_startup_body(&body))
-    {
+    let startup = is_block_on_future(&body, cx.imports)
+        || (!cx.options.flag("check-main") && is_startup_body(&body));
+    if startup && !panics_in_runtime {
         return false;
     }
     !is_offloaded(node, cx)

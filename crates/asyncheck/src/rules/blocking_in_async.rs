@@ -284,8 +284,7 @@ impl Rule for BlockingInAsync {
         if is_awaited(node) {
             return;
         }
-        let found = blocking_call(node, cx);
-        let Some(blocking) = found else {
+        let Some(blocking) = blocking_call(node, cx) else {
             return;
         };
         if !runs_on_runtime(node, blocking.panics_in_runtime, cx) {

@@ -3,7 +3,11 @@
 use crate::rule::Rule;
 use crate::rules;
 
-static RULES: &[&dyn Rule] = &[&rules::unbounded_channel::UnboundedChannel];
+static RULES: &[&dyn Rule] = &[
+    &rules::unbounded_channel::UnboundedChannel,
+    &rules::blocking_in_async::BlockingInAsync,
+    &rules::block_on_in_async::BlockOnInAsync,
+];
 
 /// Every rule, in the order of rules.md.
 pub fn rules() -> &'static [&'static dyn Rule] {

@@ -87,9 +87,10 @@ impl Imports {
     }
 
     /// The full paths `path` may stand for, most likely first: an imported
-    /// name is replaced by what it imports; a single unimported name is tried
-    /// against each glob import; names of the file's own items and paths
-    /// through `crate`, `self` or `super` stand for nothing external.
+    /// name is replaced by what it imports; an unimported first name is tried
+    /// against each glob import (after the path as written, for a longer
+    /// path); names of the file's own items and paths through `crate`,
+    /// `self` or `super` stand for nothing external.
     pub fn candidates(&self, path: &ast::Path) -> Vec<String> {
         let segments = segments(path);
         let Some((first, rest)) = segments.split_first() else {
@@ -101,13 +102,19 @@ impl Imports {
         if let Some(target) = self.aliases.get(first) {
             return vec![join_all(target, rest)];
         }
-        if !rest.is_empty() {
-            return vec![segments.join("::")];
-        }
         if self.local_items.contains(first) {
             return Vec::new();
         }
-        self.globs.iter().map(|glob| join(glob, first)).collect()
+        let written = segments.join("::");
+        let through_globs = self.globs.iter().map(|glob| join(glob, &written));
+        if rest.is_empty() {
+            return through_globs.collect();
+        }
+        // `TcpStream::connect` under `use tokio::net::*;`, after the path as
+        // written (`tokio::spawn` names the crate).
+        std::iter::once(written.clone())
+            .chain(through_globs)
+            .collect()
     }
 
     /// Which of `known` (full paths) `path` stands for.

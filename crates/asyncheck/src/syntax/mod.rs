@@ -3,12 +3,14 @@
 
 mod apis;
 mod facts;
+mod futures;
 mod imports;
 mod macros;
 mod parse;
 
 pub use apis::*;
 pub use facts::*;
+pub use futures::*;
 pub use imports::{segments, Imports};
 pub use parse::{ParseError, MAX_NESTING};
 pub use ra_ap_syntax::{
@@ -86,6 +88,16 @@ impl SelectBranch {
     /// An `else`/`complete`/`default` branch.
     pub fn is_fallback(&self) -> bool {
         self.future().is_none()
+    }
+
+    /// A futures `default` branch: it runs whenever no other branch is
+    /// ready, so unlike `else` and `complete` it cancels the others.
+    pub fn is_default(&self) -> bool {
+        self.is_fallback()
+            && self
+                .0
+                .first_token()
+                .is_some_and(|token| token.text() == "default")
     }
 }
 

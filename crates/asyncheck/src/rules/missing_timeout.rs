@@ -65,7 +65,7 @@ const OPERATIONS: &[&str] = &[
 ];
 
 /// Functions that put a deadline on the future they are given, besides any
-/// function whose name is `timeout`/`timeout_at`.
+/// function whose name says so (see [`is_deadline_name`]).
 const DEADLINE_FUNCTIONS: &[&str] = &[
     "tokio::time::timeout",
     "tokio::time::timeout_at",
@@ -295,8 +295,12 @@ fn call_kind(callee: &SyntaxNode, imports: &Imports) -> CallKind {
     }
 }
 
+/// `timeout`, `timeout_at`, and the project helpers that wrap them
+/// (`with_timeout`, `timeout_fut`, `with_deadline`, ...): a future handed to
+/// one of these gets a deadline.
 fn is_deadline_name(name: &str) -> bool {
-    matches!(name, "timeout" | "timeout_at")
+    let name = name.to_ascii_lowercase();
+    name.contains("timeout") || name.contains("deadline")
 }
 
 fn bound(statement: &SyntaxNode, initializer: &SyntaxNode) -> Step {

@@ -6,6 +6,7 @@ use crate::rules;
 static RULES: &[&dyn Rule] = &[
     &rules::unbounded_channel::UnboundedChannel,
     &rules::missing_timeout::MissingTimeout,
+    &rules::cancel_unsafe_select::CancelUnsafeSelect,
 ];
 
 /// Every rule, in the order of rules.md.

@@ -1,5 +1,6 @@
 //! One file per rule: its documentation, then its detection.
 
+pub mod cancel_unsafe_select;
 pub mod missing_timeout;
 pub mod unbounded_channel;
 

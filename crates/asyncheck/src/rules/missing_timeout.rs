@@ -4,9 +4,9 @@ use crate::rule::{
 };
 use crate::syntax::{
     ast::{self, HasName},
-    binding_site, callee_path, enclosing_body, is_join_macro, is_pin_macro, is_select_macro,
-    local_name, method_name, segments, strip_future_wrappers, uses_after, wrapped_future, AstNode,
-    BindingSite, BodyKind, Imports, SelectBranch, SyntaxKind, SyntaxNode,
+    binding_site, body_kind, callee_path, enclosing_body, is_join_macro, is_pin_macro,
+    is_select_macro, local_name, method_name, segments, strip_future_wrappers, uses_after,
+    wrapped_future, AstNode, BindingSite, BodyKind, Imports, SelectBranch, SyntaxKind, SyntaxNode,
 };
 
 use super::{span, span_of};
@@ -179,12 +179,13 @@ fn awaited_without_deadline(call: &ast::CallExpr, imports: &Imports) -> Option<S
         let Some((future, awaited)) = pending.pop() else {
             break;
         };
-        match next_step(future, imports) {
+        match next_step(future.clone(), imports) {
             Step::Deadline => return None,
             Step::Awaited(at) => {
                 let awaited = awaited.unwrap_or_else(|| at.clone());
                 match enclosing_body(&at) {
                     Some((block, BodyKind::AsyncBlock)) => pending.push((block, Some(awaited))),
+                    _ if deadline_around(&at, imports) => return None,
                     _ => {
                         missing.get_or_insert(awaited);
                     }
@@ -196,13 +197,55 @@ fn awaited_without_deadline(call: &ast::CallExpr, imports: &Imports) -> Option<S
                     .map(|used| (used.syntax().clone(), awaited.clone())),
             ),
             Step::Unknown => {
-                if let Some(awaited) = awaited {
-                    missing.get_or_insert(awaited);
+                let Some(awaited) = awaited else {
+                    continue;
+                };
+                if deadline_around(&future, imports) {
+                    return None;
                 }
+                missing.get_or_insert(awaited);
             }
         }
     }
     missing
+}
+
+/// Whether a deadline encloses `node` further out in its function: it is
+/// inside an argument of a `timeout(..)` call, the receiver of a
+/// `.timeout(..)`, or the future of a `select!` branch raced against a
+/// timer. That covers futures built through closures and helpers the
+/// step-by-step search cannot follow
+/// (`timeout(d, retry(|| async { connect().await }))`).
+fn deadline_around(node: &SyntaxNode, imports: &Imports) -> bool {
+    let mut child = node.clone();
+    for ancestor in node.ancestors().skip(1) {
+        if matches!(
+            body_kind(&ancestor),
+            Some(BodyKind::Fn | BodyKind::AsyncFn | BodyKind::Item)
+        ) {
+            return false;
+        }
+        let covered = match ancestor.kind() {
+            SyntaxKind::ARG_LIST => ancestor
+                .parent()
+                .is_some_and(|call| matches!(call_kind(&call, imports), CallKind::Deadline)),
+            SyntaxKind::METHOD_CALL_EXPR => ast::MethodCallExpr::cast(ancestor.clone())
+                .is_some_and(|call| {
+                    call.receiver().is_some_and(|r| r.syntax() == &child)
+                        && method_name(&call).is_some_and(|name| is_deadline_name(&name))
+                }),
+            SyntaxKind::MATCH_ARM => matches!(
+                select_branch_step(&ancestor, &child, imports),
+                Step::Deadline
+            ),
+            _ => false,
+        };
+        if covered {
+            return true;
+        }
+        child = ancestor;
+    }
+    false
 }
 
 fn next_step(future: SyntaxNode, imports: &Imports) -> Step {

@@ -24,9 +24,11 @@ documents as not cancel safe: `read_exact`, `read_to_end`, `read_to_string`, `re
 `write_u32`, ...). `.fuse()`, `Box::pin(..)` and `std::pin::pin!(..)` are looked through, and so \
 is a local bound inside the loop. Not flagged: cancel-safe methods (`recv`, `read`, `read_buf`, \
 `read_u8`, `write`, `write_buf`, `flush`, `accept`, `next`, `next_line`, `tick`, ...), the \
-resumable `read_until` and `write_all_buf`, a future created before the loop and polled by \
-reference (`&mut fut`), and a branch whose every competing branch leaves the loop (its handler \
-is or ends in `break`/`return`, or `else => break`).",
+resumable `read_until` and `write_all_buf`, `read_exact` into a one-byte array (read whole or \
+not at all, like `read_u8`), a future created before the loop and polled by reference \
+(`&mut fut`), and a branch whose every competing branch leaves the loop: its handler is or ends \
+in `break`/`return` (or a panic). tokio's `else` and futures' `complete` never compete, since \
+they run only when no future is left; futures' `default` does.",
     why: "When another branch of a `select!` completes first, the futures of the other \
 branches are dropped. `read_exact` and its kin keep what they have read so far inside the \
 future, so dropping it throws those bytes away; the next iteration starts a fresh read in the \

@@ -23,12 +23,14 @@ static META: RuleMeta = RuleMeta {
     flags: "An `.await` (or a `join!`/`select!` that awaits) on a call to \
 `tokio::net::TcpStream::connect`, `tokio::net::UnixStream::connect`, `tokio::net::lookup_host`, \
 `reqwest::get` or a path of the `operations` option, when nothing gives it a deadline. It has \
-one when the call, or an `async` block or binding that holds it, is an argument of \
-`tokio::time::timeout`/`timeout_at` (or another function named `timeout`), has a \
-`.timeout(..)` adapter applied, or is a branch of a `select!` that also has a \
-`sleep`/`sleep_until`/`interval.tick()` branch. Paths are resolved through the file's imports: \
-`std::net::TcpStream::connect` is not tokio's. A future that is created but not awaited in the \
-function (returned, stored, handed to another function) is not flagged.",
+one when the call, or a binding or `async` block that holds it, is an argument of \
+`tokio::time::timeout`/`timeout_at` (or of a helper named for a timeout or deadline, such as \
+`with_timeout`), has a `.timeout(..)` adapter applied, or is a branch of a `select!` that also \
+has a `sleep`/`sleep_until`/`interval.tick()` branch; a deadline further out in the same \
+function (around a closure or a retry helper) counts too. Paths are resolved through the \
+file's imports: `std::net::TcpStream::connect` is not tokio's, and `reqwest::Client` requests \
+are not in the default list. A future that is created but not awaited in the function \
+(returned, stored, handed to another function) is not flagged.",
     why: "A connect or DNS lookup waits as long as the network lets it: a peer that drops \
 packets leaves a TCP connect hanging for minutes (the OS retry limit), and a stuck resolver \
 longer. The task awaiting it hangs with it, holding whatever it holds, and nothing in the code \

@@ -7,6 +7,7 @@ use crate::syntax::{
     binding_site, body_kind, callee_path, enclosing_body, is_join_macro, is_pin_macro,
     is_select_macro, local_name, method_name, segments, strip_future_wrappers, uses_after,
     wrapped_future, AstNode, BindingSite, BodyKind, Imports, SelectBranch, SyntaxKind, SyntaxNode,
+    TextRange,
 };
 
 use super::{span, span_of};
@@ -135,10 +136,27 @@ impl Rule for MissingTimeout {
                 span_of(&call),
                 format!("`{operation}` is awaited without a deadline: if the network never answers, this waits forever"),
             )
-            .label(span(awaited.text_range()), "awaited here, with no timeout")
+            .label(span(await_point(&awaited)), "awaited here, with no timeout")
             .help(format!("wrap it in a deadline: `tokio::time::timeout(duration, {written}(..)).await`, and handle the `Elapsed` error")),
         );
     }
+}
+
+/// The part of an awaiting expression that does the waiting: `.await`, or
+/// the `join!`/`select!` macro's name.
+fn await_point(awaited: &SyntaxNode) -> TextRange {
+    let whole = awaited.text_range();
+    if let Some(expr) = ast::AwaitExpr::cast(awaited.clone()) {
+        if let (Some(dot), Some(keyword)) = (expr.dot_token(), expr.await_token()) {
+            return TextRange::new(dot.text_range().start(), keyword.text_range().end());
+        }
+    }
+    let name = awaited
+        .descendants()
+        .find_map(ast::MacroCall::cast)
+        .and_then(|call| call.path())
+        .map(|path| path.syntax().text_range());
+    name.unwrap_or(whole)
 }
 
 /// Which external operation `call` calls: a default one or one of the

@@ -84,6 +84,18 @@ pub struct CheckArgs {
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<PathBuf>,
 
+    /// Apply the safe fixes.
+    #[arg(long, conflicts_with = "diff")]
+    pub fix: bool,
+
+    /// Print the fixes as a unified diff; write nothing.
+    #[arg(long)]
+    pub diff: bool,
+
+    /// With --fix or --diff: apply the unsafe fixes too.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
     /// Record today's findings in FILE (a baseline), and exit 0.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,

@@ -85,6 +85,12 @@ fn run_check(args: CheckArgs, default_paths: Vec<PathBuf>) -> i32 {
     // Panics are caught per file and reported as internal errors; the
     // default hook would also print them in the middle of the output.
     std::panic::set_hook(Box::new(|_| {}));
+    if args.stdin_filename.is_some() && (args.fix || args.diff) {
+        return fail("--fix and --diff work on files, not on standard input");
+    }
+    if args.unsafe_fixes && !(args.fix || args.diff) {
+        return fail("--unsafe-fixes goes with --fix or --diff");
+    }
     if let Err(message) = apply_command_line(&mut Settings::default(), &args) {
         return fail(&message);
     }
@@ -124,7 +130,15 @@ fn run_check(args: CheckArgs, default_paths: Vec<PathBuf>) -> i32 {
             if let Some(config) = &config {
                 inputs.retain(|input| input.explicit || !config.excludes(&absolute(&input.path)));
             }
-            check::check_files(&inputs, unreadable, &settings_of, args.threads)
+            let mode = if args.fix || args.diff {
+                check::Mode::Fix {
+                    write: args.fix,
+                    unsafe_fixes: args.unsafe_fixes,
+                }
+            } else {
+                check::Mode::Check
+            };
+            check::check_files(&inputs, unreadable, &settings_of, args.threads, mode)
         }
     };
     let mut outcome = match outcome {
@@ -149,6 +163,9 @@ fn run_check(args: CheckArgs, default_paths: Vec<PathBuf>) -> i32 {
             Err(message) => fail(&message),
         };
     }
+    if args.diff {
+        return print_diff(&outcome);
+    }
     let text = match args.format {
         OutputFormat::Human => {
             let styled = std::io::stdout().is_terminal()
@@ -168,6 +185,35 @@ fn run_check(args: CheckArgs, default_paths: Vec<PathBuf>) -> i32 {
         return FAILURE;
     }
     exit_status(&outcome, &args)
+}
+
+/// `--diff`: the diffs alone; status 1 when there is something to fix.
+fn print_diff(outcome: &check::Outcome) -> i32 {
+    let diffs: String = outcome
+        .files
+        .iter()
+        .filter_map(|f| f.diff.as_deref())
+        .collect();
+    let counts = outcome.fix_counts();
+    let mut stdout = std::io::stdout().lock();
+    if stdout
+        .write_all(diffs.as_bytes())
+        .and_then(|_| stdout.flush())
+        .is_err()
+    {
+        return FAILURE;
+    }
+    if counts.rejected > 0 {
+        eprintln!(
+            "warning: {} fixes were left out because the result would not parse",
+            counts.rejected
+        );
+    }
+    match (outcome.internal_error, counts.applied) {
+        (true, _) => FAILURE,
+        (false, 0) => OK,
+        (false, _) => FOUND,
+    }
 }
 
 fn find_config(args: &CheckArgs, start: &Path) -> Result<Option<Config>, config::ConfigError> {

@@ -7,6 +7,8 @@ static RULES: &[&dyn Rule] = &[
     &rules::unbounded_channel::UnboundedChannel,
     &rules::missing_timeout::MissingTimeout,
     &rules::cancel_unsafe_select::CancelUnsafeSelect,
+    &rules::blocking_in_async::BlockingInAsync,
+    &rules::block_on_in_async::BlockOnInAsync,
 ];
 
 /// Every rule, in the order of rules.md.

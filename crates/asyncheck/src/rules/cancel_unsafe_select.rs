@@ -2,8 +2,8 @@ use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasArgList},
-    binding_site, enclosing_loop, is_select_macro, local_name, method_name, strip_future_wrappers,
-    AstNode, BindingSite, Imports, SelectBranch, SyntaxKind, SyntaxNode,
+    enclosing_loop, find_binding, is_select_macro, local_name, method_name, strip_future_wrappers,
+    AstNode, Binding, Imports, SelectBranch, SyntaxKind, SyntaxNode,
 };
 
 use super::span_of;
@@ -143,7 +143,7 @@ fn unsafe_method(future: ast::Expr, looped: &SyntaxNode, imports: &Imports) -> O
         let Some(name) = local_name(&polled) else {
             break;
         };
-        let BindingSite::Let(binding) = binding_site(polled.syntax(), &name)? else {
+        let Binding::Let(binding) = find_binding(polled.syntax(), &name)? else {
             return None;
         };
         let inside = looped
@@ -175,7 +175,7 @@ fn reads_one_byte(call: &ast::MethodCallExpr) -> bool {
     let Some(name) = buffer.expr().and_then(|b| local_name(&b)) else {
         return false;
     };
-    let Some(BindingSite::Let(binding)) = binding_site(buffer.syntax(), &name) else {
+    let Some(Binding::Let(binding)) = find_binding(buffer.syntax(), &name) else {
         return false;
     };
     if let Some(ast::Type::ArrayType(array)) = binding.ty() {

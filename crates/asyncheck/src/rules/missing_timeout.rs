@@ -4,9 +4,9 @@ use crate::rule::{
 };
 use crate::syntax::{
     ast::{self, HasName},
-    binding_site, body_kind, callee_path, enclosing_body, is_join_macro, is_pin_macro,
+    body_kind, callee_path, enclosing_body, find_binding, is_join_macro, is_pin_macro,
     is_select_macro, local_name, method_name, segments, strip_future_wrappers, uses_after,
-    wrapped_future, AstNode, BindingSite, BodyKind, Imports, SelectBranch, SyntaxKind, SyntaxNode,
+    wrapped_future, AstNode, Binding, BodyKind, Imports, SelectBranch, SyntaxKind, SyntaxNode,
     TextRange,
 };
 
@@ -420,7 +420,7 @@ fn select_branch_step(arm: &SyntaxNode, future: &SyntaxNode, imports: &Imports) 
 fn is_timer(future: ast::Expr, imports: &Imports) -> bool {
     let future = unref(strip_future_wrappers(future, imports));
     if let Some(name) = local_name(&future) {
-        let Some(BindingSite::Let(binding)) = binding_site(future.syntax(), &name) else {
+        let Some(Binding::Let(binding)) = find_binding(future.syntax(), &name) else {
             return false;
         };
         return binding.initializer().is_some_and(|init| {

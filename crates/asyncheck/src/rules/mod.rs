@@ -1,5 +1,7 @@
 //! One file per rule: its documentation, then its detection.
 
+pub mod block_on_in_async;
+pub mod blocking_in_async;
 pub mod cancel_unsafe_select;
 pub mod missing_timeout;
 pub mod unbounded_channel;

@@ -2,6 +2,8 @@
 
 pub mod block_on_in_async;
 pub mod blocking_in_async;
+pub mod cancel_unsafe_select;
+pub mod missing_timeout;
 pub mod unbounded_channel;
 
 use crate::diagnostic::Span;

@@ -7,7 +7,9 @@ mod documents;
 mod positions;
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use asyncheck::{docs, registry, Settings};
@@ -37,11 +39,67 @@ pub trait Host {
 }
 
 /// Serves LSP on standard input and output until the client says `exit`.
+///
+/// Unlike `Connection::stdio`, a message that is not valid JSON-RPC gets a
+/// parse-error response and the server reads on, instead of stopping.
 pub fn run(host: &dyn Host) -> Result<(), String> {
-    let (connection, io_threads) = Connection::stdio();
-    serve(&connection, host)?;
-    drop(connection);
-    io_threads.join().map_err(|e| e.to_string())
+    let (server, client) = Connection::memory();
+    let stdout = Arc::new(Mutex::new(std::io::stdout()));
+    let reader = {
+        let stdout = Arc::clone(&stdout);
+        let sender = client.sender.clone();
+        std::thread::spawn(move || read_stdin(&sender, &stdout))
+    };
+    let writer = {
+        let receiver = client.receiver.clone();
+        std::thread::spawn(move || {
+            for message in receiver {
+                let Ok(mut out) = stdout.lock() else { return };
+                if message.write(&mut *out).and_then(|_| out.flush()).is_err() {
+                    return;
+                }
+            }
+        })
+    };
+    drop(client);
+    let result = serve(&server, host);
+    drop(server);
+    let _ = writer.join();
+    // The reader ends with standard input; it is not waited for.
+    drop(reader);
+    result
+}
+
+fn read_stdin(sender: &crossbeam_channel::Sender<Message>, stdout: &Mutex<std::io::Stdout>) {
+    let mut input = std::io::stdin().lock();
+    loop {
+        match Message::read(&mut input) {
+            Ok(Some(message)) => {
+                if sender.send(message).is_err() {
+                    return;
+                }
+            }
+            Ok(None) => return,
+            Err(error) if error.kind() == std::io::ErrorKind::InvalidData => {
+                let reply = serde_json::json!({
+                    "jsonrpc": "2.0",
+                    "id": null,
+                    "error": {"code": ErrorCode::ParseError as i32, "message": error.to_string()},
+                });
+                let text = reply.to_string();
+                let Ok(mut out) = stdout.lock() else { return };
+                let framed = format!("Content-Length: {}\r\n\r\n{text}", text.len());
+                if out
+                    .write_all(framed.as_bytes())
+                    .and_then(|_| out.flush())
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            Err(_) => return,
+        }
+    }
 }
 
 /// Serves one client over `connection`.

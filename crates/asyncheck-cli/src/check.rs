@@ -83,7 +83,7 @@ pub fn check_files<'s>(
     let mut files: Vec<Checked> = pool.install(|| {
         inputs
             .par_iter()
-            .map(|input| match std::fs::read(&input.path) {
+            .map(|input| match read_regular_file(&input.path) {
                 Ok(bytes) => {
                     let settings = settings_for(input);
                     let checker = Checker::new(&settings);
@@ -137,6 +137,16 @@ fn finish(mut files: Vec<Checked>, file_count: usize) -> Outcome {
         file_count,
         internal_error,
     }
+}
+
+/// A regular file's bytes. Anything else (a FIFO, a device, a folder) is
+/// refused before reading: reading a FIFO would wait forever.
+fn read_regular_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    let metadata = std::fs::metadata(path)?;
+    if !metadata.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    std::fs::read(path)
 }
 
 /// The file's text, or the `io-error` for a file that is not UTF-8.

@@ -4,17 +4,23 @@
 mod apis;
 mod facts;
 mod imports;
+mod locals;
 mod macros;
 mod parse;
+mod returns;
+mod tasks;
 
 pub use apis::*;
 pub use facts::*;
 pub use imports::{segments, Imports};
+pub use locals::*;
 pub use parse::{ParseError, MAX_NESTING};
 pub use ra_ap_syntax::{
     ast, match_ast, AstNode, NodeOrToken, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken,
     TextRange, TextSize, WalkEvent, T,
 };
+pub use returns::*;
+pub use tasks::*;
 
 use ra_ap_parser::TopEntryPoint;
 

@@ -1,5 +1,6 @@
 //! One file per rule: its documentation, then its detection.
 
+pub mod manual_question_mark;
 pub mod unbounded_channel;
 
 use crate::diagnostic::Span;

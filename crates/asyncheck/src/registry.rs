@@ -6,6 +6,7 @@ use crate::rules;
 static RULES: &[&dyn Rule] = &[
     &rules::unbounded_channel::UnboundedChannel,
     &rules::manual_question_mark::ManualQuestionMark,
+    &rules::unwrap_in_fallible_async::UnwrapInFallibleAsync,
 ];
 
 /// Every rule, in the order of rules.md.

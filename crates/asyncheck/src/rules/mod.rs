@@ -2,6 +2,7 @@
 
 pub mod manual_question_mark;
 pub mod unbounded_channel;
+pub mod unwrap_in_fallible_async;
 
 use crate::diagnostic::Span;
 use crate::syntax::{AstNode, TextRange};

@@ -85,10 +85,19 @@ fn names_join_handle(ty: &ast::Type) -> bool {
         .is_some_and(|name| name.text() == "JoinHandle")
 }
 
-/// Whether iterating `iterable` yields task handles: a local collection
-/// built from spawn calls (`(0..n).map(|i| tokio::spawn(..)).collect()`,
-/// `vec![tokio::spawn(a), ..]`) or into which handles are pushed, iterated
-/// directly or through `into_iter()`, `iter_mut()` or `drain(..)`.
+/// A collection type of handles: `Vec<JoinHandle<T>>`, `[JoinHandle<T>; 2]`.
+fn mentions_join_handle(ty: &ast::Type) -> bool {
+    ty.syntax()
+        .descendants()
+        .filter_map(ast::NameRef::cast)
+        .any(|name| name.text() == "JoinHandle")
+}
+
+/// Whether iterating `iterable` yields task handles: a collection typed
+/// with `JoinHandle`, or a local collection built from spawn calls
+/// (`(0..n).map(|i| tokio::spawn(..)).collect()`, `vec![tokio::spawn(a)]`)
+/// or into which handles are pushed, iterated directly or through
+/// `into_iter()`, `iter_mut()` or `drain(..)`.
 fn holds_handles(iterable: &ast::Expr, imports: &Imports, hops: usize) -> bool {
     let mut collection = unparen(iterable.clone());
     while let ast::Expr::MethodCallExpr(call) = &collection {
@@ -99,9 +108,14 @@ fn holds_handles(iterable: &ast::Expr, imports: &Imports, hops: usize) -> bool {
             _ => return false,
         }
     }
-    let Some(Local::Let(binding)) = binding_of(&collection) else {
-        return false;
+    let binding = match binding_of(&collection) {
+        Some(Local::Let(binding)) => binding,
+        Some(Local::Param(param)) => return param.ty().is_some_and(|ty| mentions_join_handle(&ty)),
+        _ => return false,
     };
+    if binding.ty().is_some_and(|ty| mentions_join_handle(&ty)) {
+        return true;
+    }
     let built_from_spawns = binding.initializer().is_some_and(|init| {
         init.syntax()
             .descendants()

@@ -124,6 +124,7 @@ impl Rule for ManualQuestionMark {
 /// Manual propagation that `?` replaces.
 struct Manual {
     keyword: SyntaxToken,
+    fallible: Fallible,
     scrutinee: ast::Expr,
     convert: Convert,
     /// What replaces the node.
@@ -171,6 +172,7 @@ fn manual_match(expr: &ast::MatchExpr) -> Option<Manual> {
     };
     Some(Manual {
         keyword: expr.match_token()?,
+        fallible,
         scrutinee,
         convert,
         shape: try_shape(expr.syntax(), pass)?,
@@ -192,6 +194,7 @@ fn manual_if_let(expr: &ast::IfExpr) -> Option<Manual> {
     let convert = error_conversion(&returned, &error, expr.syntax())?;
     Some(Manual {
         keyword: expr.if_token()?,
+        fallible: Fallible::Result,
         scrutinee: condition.expr()?,
         convert,
         shape: try_shape(expr.syntax(), Pass::Unit)?,
@@ -209,6 +212,7 @@ fn manual_let_else(stmt: &ast::LetStmt) -> Option<Manual> {
     }
     Some(Manual {
         keyword: stmt.let_token()?,
+        fallible: Fallible::Option,
         scrutinee: stmt.initializer()?,
         convert: Convert::Plain,
         shape: Shape::Let {
@@ -493,20 +497,35 @@ fn only_arg(call: &ast::CallExpr) -> Option<ast::Expr> {
     args.next().is_none().then_some(arg)
 }
 
+/// Suggestions longer than this are described rather than spelled out.
+const MAX_SUGGESTION: usize = 80;
+
 fn finding(node: &SyntaxNode, manual: &Manual) -> Finding {
+    let construct = match (&manual.shape, manual.keyword.kind()) {
+        (Shape::Let { .. }, _) => "let .. else",
+        (_, SyntaxKind::IF_KW) => "if let",
+        _ => "match",
+    };
+    let propagates = match manual.fallible {
+        Fallible::Result => "propagates the error",
+        Fallible::Option => "returns `None`",
+    };
+    let message = format!("this `{construct}` {propagates} by hand, which is what `?` does");
     let replacement = replacement(manual);
-    let message = match (&manual.shape, manual.keyword.kind()) {
-        (Shape::Let { .. }, _) => "this `let .. else` returns `None` by hand, as `?` does",
-        (_, SyntaxKind::IF_KW) => "this `if let` propagates the error by hand, as `?` does",
-        _ => "this `match` propagates by hand, as `?` does",
+    let suggestion = match &manual.convert {
+        _ if replacement.len() <= MAX_SUGGESTION && !replacement.contains('\n') => {
+            format!("`{replacement}`")
+        }
+        Convert::Plain => "`?` on the matched expression".to_owned(),
+        Convert::MapErr(path) => format!("`.map_err({path})?` on the matched expression"),
     };
     let finding = Finding::new(span(manual.keyword.text_range()), message);
     let Some(range) = fix_range(node, manual) else {
         return finding.help(format!(
-            "use `?` (`{replacement}`); `?` moves the matched value, so keep a reference or clone if it is used again"
+            "use {suggestion}, borrowing or cloning the matched value if it is used again (`?` moves it)"
         ));
     };
-    finding.help(format!("use `{replacement}`")).fix(Fix {
+    finding.help(format!("use {suggestion}")).fix(Fix {
         applicability: Applicability::Safe,
         edits: vec![Edit {
             span: span(range),

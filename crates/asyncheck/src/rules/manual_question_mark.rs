@@ -27,8 +27,10 @@ statement), `if let Err(x) = e { return Err(x); }` without `else`, \
 `match e { Some(v) => v, None => return None }` and `let Some(v) = e else { return None };`. \
 Not flagged: arms with guards, arms that do anything else (log, clean up, return another \
 value, transform the value), a binding returned under another name, `async` blocks and \
-closures whose return type is inferred (`?` there can leave the error type ambiguous), and \
-`Err(f(x))` when `f` is a local variable (`map_err(f)` would move it).",
+closures whose return type is inferred (`?` there can leave the error type ambiguous), \
+`const fn`s (no `?` there), a borrowed scrutinee (`&x`, or a local bound to a reference: `?` \
+does not apply to `&Result`), and `Err(f(x))` when `f` is a local variable (`map_err(f)` \
+would move it).",
     why: "`?` says \"propagate\" in one character, converts the error with `From` on the way \
 out, and leaves room for context (`.context(..)?`, `.map_err(..)?`). A hand-written `match` \
 spends four lines on it, hides the one line that matters, and invites drift: the copy that \
@@ -83,7 +85,7 @@ rather than `map_err(Box::new)?`, which would box twice). No fix is offered when
 value is a place (`self.field`, `*r`) or a local used again afterwards or in a later loop \
 iteration, because `?` moves it. The fix can fail to compile, never change behaviour, where \
 the scrutinee's error type was only inferred from the `return` (`s.parse()` without a type): \
-add the type.",
+add the type. Comments inside the replaced code go with it.",
     ),
     see_also: &["unwrap-in-fallible-async"],
 };
@@ -102,6 +104,11 @@ impl Rule for ManualQuestionMark {
     }
 
     fn check(&self, node: &SyntaxNode, cx: &mut Context<'_>) {
+        // Inside what the parser could only half read, the statement and arm
+        // structure the fix relies on is not there.
+        if node.ancestors().any(|a| a.kind() == SyntaxKind::ERROR) {
+            return;
+        }
         let found = match node.kind() {
             SyntaxKind::MATCH_EXPR => {
                 ast::MatchExpr::cast(node.clone()).and_then(|m| manual_match(&m))
@@ -140,9 +147,12 @@ enum Convert {
 }
 
 enum Shape {
-    /// `e?` in place of the node. `statement`: it starts a statement, where
-    /// a block-like operand needs parentheses; `semicolon`: it must end one.
-    Try { statement: bool, semicolon: bool },
+    /// `e?` in place of the node, then `suffix`. `statement`: it starts a
+    /// statement, where a block-like operand needs parentheses.
+    Try {
+        statement: bool,
+        suffix: &'static str,
+    },
     /// `let Some(v) = e else { return None };` becomes `let v = e?;`.
     Let { pat: String },
 }
@@ -152,6 +162,9 @@ enum Shape {
 enum Position {
     /// Inside another expression: its value is used.
     Expr,
+    /// The body of a match arm without a `,` after it, which only a
+    /// block-like body may omit.
+    BareArm,
     /// An expression statement, with or without its `;`.
     Stmt { semicolon: bool },
     /// The tail of a block.
@@ -236,19 +249,17 @@ fn propagates_into(node: &SyntaxNode) -> Option<Fallible> {
 }
 
 /// How `e?` replaces `node`. Without a success value to give (`Pass::Unit`)
-/// it must stand as a statement; a statement without its own `;` gets one.
+/// it must stand as a statement; a statement without its own `;` gets one,
+/// and so does a bare arm body its `,`.
 fn try_shape(node: &SyntaxNode, pass: Pass) -> Option<Shape> {
-    let position = position(node);
-    let semicolon = match (pass, position) {
-        (_, Position::Stmt { semicolon }) => !semicolon,
-        (Pass::Value, _) => false,
-        (Pass::Unit, Position::Tail) => true,
-        (Pass::Unit, Position::Expr) => return None,
+    let (statement, suffix) = match (pass, position(node)) {
+        (_, Position::Stmt { semicolon: true }) | (Pass::Value, Position::Tail) => (true, ""),
+        (_, Position::Stmt { semicolon: false }) | (Pass::Unit, Position::Tail) => (true, ";"),
+        (Pass::Value, Position::Expr) => (false, ""),
+        (Pass::Value, Position::BareArm) => (false, ","),
+        (Pass::Unit, Position::Expr | Position::BareArm) => return None,
     };
-    Some(Shape::Try {
-        statement: position != Position::Expr,
-        semicolon,
-    })
+    Some(Shape::Try { statement, suffix })
 }
 
 fn position(node: &SyntaxNode) -> Position {
@@ -260,8 +271,22 @@ fn position(node: &SyntaxNode) -> Position {
             semicolon: ast::ExprStmt::cast(parent).is_some_and(|s| s.semicolon_token().is_some()),
         },
         SyntaxKind::STMT_LIST => Position::Tail,
+        SyntaxKind::MATCH_ARM if !followed_by_comma(node) => Position::BareArm,
         _ => Position::Expr,
     }
+}
+
+/// Whether the next token after `node`, past whitespace and comments, is a
+/// `,` (inside a `select!` body the comma is not part of the branch node).
+fn followed_by_comma(node: &SyntaxNode) -> bool {
+    let mut token = node.last_token().and_then(|t| t.next_token());
+    while let Some(t) = token {
+        if !t.kind().is_trivia() {
+            return t.kind() == SyntaxKind::COMMA;
+        }
+        token = t.next_token();
+    }
+    false
 }
 
 /// What the success arm gives.
@@ -548,10 +573,7 @@ fn replacement(manual: &Manual) -> String {
         Convert::MapErr(path) => format!("{operand}.map_err({path})?"),
     };
     match &manual.shape {
-        Shape::Try {
-            semicolon: true, ..
-        } => format!("{tried};"),
-        Shape::Try { .. } => tried,
+        Shape::Try { suffix, .. } => format!("{tried}{suffix}"),
         Shape::Let { pat } => format!("let {pat} = {tried};"),
     }
 }

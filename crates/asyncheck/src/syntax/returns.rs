@@ -15,11 +15,17 @@ pub enum Fallible {
 /// What the written return type of a function or closure (`body` is the
 /// `FN` or `CLOSURE_EXPR` node, as [`super::enclosing_body`] gives it) says
 /// `?` would propagate into. `None` for anything else, including closures
-/// whose return type is inferred: there, `?`'s `From` conversion can leave
-/// the error type ambiguous, so nothing is known.
+/// whose return type is inferred (there, `?`'s `From` conversion can leave
+/// the error type ambiguous) and `const fn`s, where `?` is not allowed.
 pub fn fallible_return(body: &SyntaxNode) -> Option<Fallible> {
     let ret = match body.kind() {
-        SyntaxKind::FN => ast::Fn::cast(body.clone())?.ret_type()?,
+        SyntaxKind::FN => {
+            let function = ast::Fn::cast(body.clone())?;
+            if function.const_token().is_some() {
+                return None;
+            }
+            function.ret_type()?
+        }
         SyntaxKind::CLOSURE_EXPR => ast::ClosureExpr::cast(body.clone())?.ret_type()?,
         _ => return None,
     };

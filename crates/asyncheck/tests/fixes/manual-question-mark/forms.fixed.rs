@@ -45,6 +45,26 @@ fn precedence(left: Sum, right: Sum, ok: bool) -> Result<u8, Error> {
     Ok(a + b + nested)
 }
 
+fn arm_bodies(input: Option<&str>) -> Result<u8, std::num::ParseIntError> {
+    let n = match input {
+        Some(text) => text.parse::<u8>()?,
+        None => 0,
+    };
+    let m = match input {
+        None => 1,
+        Some(text) => text.parse::<u8>()?,
+    };
+    Ok(n + m)
+}
+
+async fn in_select(rx: &mut Rx) -> Result<u8, Error> {
+    let v = tokio::select! {
+        _ = rx.recv() => first()?,
+        else => 0,
+    };
+    Ok(v)
+}
+
 fn not_fixed(text: &str, holder: &mut Holder) -> Result<u8, std::num::ParseIntError> {
     let parsed = text.parse::<u8>();
     if let Err(e) = parsed {

@@ -93,6 +93,32 @@ fn precedence(left: Sum, right: Sum, ok: bool) -> Result<u8, Error> {
     Ok(a + b + nested)
 }
 
+fn arm_bodies(input: Option<&str>) -> Result<u8, std::num::ParseIntError> {
+    let n = match input {
+        Some(text) => match text.parse::<u8>() {
+            Ok(n) => n,
+            Err(e) => return Err(e),
+        }
+        None => 0,
+    };
+    let m = match input {
+        None => 1,
+        Some(text) => match text.parse::<u8>() {
+            Ok(n) => n,
+            Err(e) => return Err(e),
+        }
+    };
+    Ok(n + m)
+}
+
+async fn in_select(rx: &mut Rx) -> Result<u8, Error> {
+    let v = tokio::select! {
+        _ = rx.recv() => match first() { Ok(x) => x, Err(e) => return Err(e) },
+        else => 0,
+    };
+    Ok(v)
+}
+
 fn not_fixed(text: &str, holder: &mut Holder) -> Result<u8, std::num::ParseIntError> {
     let parsed = text.parse::<u8>();
     if let Err(e) = parsed {

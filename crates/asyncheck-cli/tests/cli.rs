@@ -336,3 +336,68 @@ fn explain_renders_the_rule_documentation() {
     }
     assert!(!text.contains("//~"), "test markers stay out of the docs");
 }
+
+#[test]
+fn sarif_has_one_run_with_every_rule_and_located_results() {
+    let dir = project(&[
+        ("src/a b.rs", UNBOUNDED.as_bytes()),
+        ("broken.rs", BROKEN.as_bytes()),
+    ]);
+    let output = asyncheck(dir.path())
+        .args(["check", "--format", "sarif", "src", "broken.rs"])
+        .output()
+        .unwrap();
+    let log: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let run = &log["runs"][0];
+    assert_eq!(log["runs"].as_array().unwrap().len(), 1);
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    for rule in asyncheck::registry::rules() {
+        let meta = rule.meta();
+        let descriptor = rules
+            .iter()
+            .find(|r| r["id"] == meta.name)
+            .expect("every rule is described");
+        assert_eq!(descriptor["shortDescription"]["text"], meta.summary);
+        assert!(descriptor["help"]["markdown"]
+            .as_str()
+            .unwrap()
+            .contains("## Why is this bad?"));
+    }
+    let results = run["results"].as_array().unwrap();
+    let unbounded = results
+        .iter()
+        .find(|r| r["ruleId"] == "unbounded-channel")
+        .unwrap();
+    let location = &unbounded["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "src/a%20b.rs");
+    assert_eq!(location["region"]["startLine"], 4);
+    assert_eq!(location["region"]["startColumn"], 21);
+    assert_eq!(
+        rules[unbounded["ruleIndex"].as_u64().unwrap() as usize]["id"],
+        "unbounded-channel"
+    );
+    assert!(results
+        .iter()
+        .any(|r| r["ruleId"] == "parse-error" && r["level"] == "error"));
+}
+
+#[test]
+fn github_annotations_are_escaped() {
+    let dir = project(&[("src/a,b:c.rs", UNBOUNDED.as_bytes())]);
+    let output = asyncheck(dir.path())
+        .args(["check", "--format", "github", "src"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    let line = text.lines().next().unwrap();
+    assert!(
+        line.starts_with("::warning file=src/a%2Cb%3Ac.rs,line=4,col=21,endLine=4,endColumn=52,title=asyncheck unbounded-channel::"),
+        "{line}"
+    );
+    assert!(
+        line.contains("%0Ahelp: "),
+        "newlines in the message are escaped: {line}"
+    );
+    assert_eq!(text.lines().count(), 1);
+}

@@ -1,7 +1,9 @@
 //! Output formats. Every format prints the same sorted diagnostics.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use asyncheck::{Applicability, Diagnostic, Severity};
 use serde::Serialize;

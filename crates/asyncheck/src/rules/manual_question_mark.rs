@@ -2,8 +2,8 @@ use crate::diagnostic::{Applicability, Edit, Finding, Fix};
 use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasArgList, HasGenericArgs, HasName},
-    callee_path, enclosing_body, fallible_return, local_binding, method_name, plain_name, segments,
-    unparen, AstNode, BodyKind, Fallible, Local, SyntaxKind, SyntaxNode, SyntaxToken, TextRange,
+    callee_path, enclosing_body, fallible_return, find_binding, method_name, plain_name, segments,
+    unparen, AstNode, Binding, BodyKind, Fallible, SyntaxKind, SyntaxNode, SyntaxToken, TextRange,
     TextSize,
 };
 
@@ -483,7 +483,7 @@ fn error_conversion(
             if converts_like_question_mark(&path) {
                 return Some(Convert::Plain);
             }
-            if path.qualifier().is_none() && is_local(at, &path) {
+            if path.qualifier().is_none() && may_be_local(at, &path) {
                 return None;
             }
             Some(Convert::MapErr(path.syntax().text().to_string()))
@@ -508,12 +508,20 @@ fn converts_like_question_mark(path: &ast::Path) -> bool {
     )
 }
 
-/// Whether a one-segment callee names a local variable (a closure), which
-/// `map_err(f)` would move.
-fn is_local(at: &SyntaxNode, path: &ast::Path) -> bool {
-    path.segment()
-        .and_then(|s| s.name_ref())
-        .is_some_and(|name| local_binding(at, name.text()).is_some())
+/// Whether a one-segment callee may name a local variable (a closure),
+/// which `map_err(f)` would move: some pattern of the enclosing function
+/// binds that name.
+fn may_be_local(at: &SyntaxNode, path: &ast::Path) -> bool {
+    let Some(name) = path.segment().and_then(|s| s.name_ref()) else {
+        return false;
+    };
+    let Some(function) = at.ancestors().find(|a| a.kind() == SyntaxKind::FN) else {
+        return false;
+    };
+    function
+        .descendants()
+        .filter_map(ast::IdentPat::cast)
+        .any(|ident| ident.name().is_some_and(|n| n.text() == name.text()))
 }
 
 fn only_arg(call: &ast::CallExpr) -> Option<ast::Expr> {
@@ -638,9 +646,9 @@ fn is_borrowed(scrutinee: &ast::Expr, at: &SyntaxNode) -> bool {
         return false;
     };
     let is_ref = |ty: Option<ast::Type>| matches!(ty, Some(ast::Type::RefType(_)));
-    match local_binding(at, &name) {
-        Some(Local::Param(param)) => is_ref(param.ty()),
-        Some(Local::Let(binding)) => {
+    match find_binding(at, &name) {
+        Some(Binding::Param(param)) => is_ref(param.ty()),
+        Some(Binding::Let(binding)) => {
             is_ref(binding.ty())
                 || binding
                     .initializer()
@@ -679,10 +687,10 @@ fn moves_freely(scrutinee: &ast::Expr, node: &SyntaxNode) -> Option<bool> {
         return Some(true);
     };
     let (body, _) = enclosing_body(node)?;
-    let bound_at = match local_binding(node, &name)? {
-        Local::Let(l) => l.syntax().text_range(),
-        Local::For(f) => f.syntax().text_range(),
-        Local::Param(p) => p.syntax().text_range(),
+    let bound_at = match find_binding(node, &name)? {
+        Binding::Let(l) => l.syntax().text_range(),
+        Binding::For(f) => f.syntax().text_range(),
+        Binding::Param(p) => p.syntax().text_range(),
     };
     let same_body = body.text_range().contains_range(bound_at);
     let looped = node

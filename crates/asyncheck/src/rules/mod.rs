@@ -1,5 +1,7 @@
 //! One file per rule: its documentation, then its detection.
 
+pub mod block_on_in_async;
+pub mod blocking_in_async;
 pub mod manual_question_mark;
 pub mod unbounded_channel;
 pub mod unwrap_in_fallible_async;

@@ -2,24 +2,28 @@
 //! helpers below, so that a parser upgrade touches this folder alone.
 
 mod apis;
+mod configured;
 mod facts;
 mod imports;
-mod locals;
 mod macros;
+mod origin;
 mod parse;
 mod returns;
+mod runtime;
 mod tasks;
 
 pub use apis::*;
+pub use configured::configured_path;
 pub use facts::*;
 pub use imports::{segments, Imports};
-pub use locals::*;
+pub use origin::{chain_origin, FieldTypes, Origin};
 pub use parse::{ParseError, MAX_NESTING};
 pub use ra_ap_syntax::{
     ast, match_ast, AstNode, NodeOrToken, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken,
     TextRange, TextSize, WalkEvent, T,
 };
 pub use returns::*;
+pub use runtime::{block_on_call, is_block_on_future, is_startup_body};
 pub use tasks::*;
 
 use ra_ap_parser::TopEntryPoint;

@@ -7,7 +7,7 @@ use ra_ap_syntax::{
 };
 
 use super::{
-    enclosing_body, local_binding, method_name, plain_name, spawn_call, unparen, Imports, Local,
+    enclosing_body, find_binding, method_name, plain_name, spawn_call, unparen, Binding, Imports,
     SpawnKind,
 };
 
@@ -31,7 +31,7 @@ pub fn is_task_outcome(expr: &ast::Expr, imports: &Imports) -> bool {
             .expr()
             .is_some_and(|handle| is_task_handle(&handle, imports)),
         ast::Expr::PathExpr(_) => match binding_of(expr) {
-            Some(Local::Let(l)) => l.initializer().is_some_and(|init| {
+            Some(Binding::Let(l)) => l.initializer().is_some_and(|init| {
                 matches!(unparen(init.clone()), ast::Expr::AwaitExpr(_))
                     && is_task_outcome(&init, imports)
             }),
@@ -56,13 +56,13 @@ fn is_handle_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> bool {
         return false;
     }
     match binding_of(&expr) {
-        Some(Local::Let(l)) => match (l.ty(), l.initializer()) {
+        Some(Binding::Let(l)) => match (l.ty(), l.initializer()) {
             (Some(ty), _) => names_join_handle(&ty),
             (None, Some(init)) => is_handle_within(&init, imports, hops - 1),
             (None, None) => false,
         },
-        Some(Local::Param(p)) => p.ty().is_some_and(|ty| names_join_handle(&ty)),
-        Some(Local::For(f)) => f
+        Some(Binding::Param(p)) => p.ty().is_some_and(|ty| names_join_handle(&ty)),
+        Some(Binding::For(f)) => f
             .iterable()
             .is_some_and(|it| holds_handles(&it, imports, hops - 1)),
         None => false,
@@ -70,8 +70,8 @@ fn is_handle_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> bool {
 }
 
 /// The binding a plain local name refers to.
-fn binding_of(expr: &ast::Expr) -> Option<Local> {
-    local_binding(expr.syntax(), &plain_name(expr)?)
+fn binding_of(expr: &ast::Expr) -> Option<Binding> {
+    find_binding(expr.syntax(), &plain_name(expr)?)
 }
 
 /// A type `JoinHandle<..>`: only tasks' handles can be awaited, whichever
@@ -109,8 +109,10 @@ fn holds_handles(iterable: &ast::Expr, imports: &Imports, hops: usize) -> bool {
         }
     }
     let binding = match binding_of(&collection) {
-        Some(Local::Let(binding)) => binding,
-        Some(Local::Param(param)) => return param.ty().is_some_and(|ty| mentions_join_handle(&ty)),
+        Some(Binding::Let(binding)) => binding,
+        Some(Binding::Param(param)) => {
+            return param.ty().is_some_and(|ty| mentions_join_handle(&ty))
+        }
         _ => return false,
     };
     if binding.ty().is_some_and(|ty| mentions_join_handle(&ty)) {

@@ -2,7 +2,7 @@ use crate::diagnostic::{Applicability, Edit, Finding, Fix};
 use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasArgList, HasGenericArgs, HasName},
-    callee_path, enclosing_body, fallible_return, find_binding, method_name, plain_name, segments,
+    callee_path, enclosing_body, fallible_return, find_binding, local_name, method_name, segments,
     unparen, AstNode, Binding, BodyKind, Fallible, SyntaxKind, SyntaxNode, SyntaxToken, TextRange,
     TextSize,
 };
@@ -424,7 +424,7 @@ fn block_value(expr: ast::Expr, statement: bool) -> Option<ast::Expr> {
 }
 
 fn is_name(expr: &ast::Expr, name: &str) -> bool {
-    plain_name(expr).is_some_and(|n| n == name)
+    local_name(expr).is_some_and(|n| n == name)
 }
 
 fn is_none(expr: &ast::Expr) -> bool {
@@ -642,7 +642,7 @@ fn is_borrowed(scrutinee: &ast::Expr, at: &SyntaxNode) -> bool {
     if matches!(scrutinee, ast::Expr::RefExpr(_)) {
         return true;
     }
-    let Some(name) = plain_name(&scrutinee) else {
+    let Some(name) = local_name(&scrutinee) else {
         return false;
     };
     let is_ref = |ty: Option<ast::Type>| matches!(ty, Some(ast::Type::RefType(_)));
@@ -683,7 +683,7 @@ fn moves_freely(scrutinee: &ast::Expr, node: &SyntaxNode) -> Option<bool> {
     ) {
         return Some(false);
     }
-    let Some(name) = plain_name(&scrutinee) else {
+    let Some(name) = local_name(&scrutinee) else {
         return Some(true);
     };
     let (body, _) = enclosing_body(node)?;

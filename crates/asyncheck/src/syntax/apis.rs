@@ -29,23 +29,6 @@ pub fn method_name(call: &ast::MethodCallExpr) -> Option<String> {
     Some(call.name_ref()?.text().to_string())
 }
 
-/// The name `expr` reads when it is a plain one-segment path (`x`, not
-/// `a::x` or `x::<T>`), which may be a local.
-pub fn plain_name(expr: &ast::Expr) -> Option<String> {
-    let ast::Expr::PathExpr(path) = expr else {
-        return None;
-    };
-    let path = path.path()?;
-    if path.qualifier().is_some() {
-        return None;
-    }
-    let segment = path.segment()?;
-    if segment.generic_arg_list().is_some() {
-        return None;
-    }
-    Some(segment.name_ref()?.text().to_string())
-}
-
 /// `expr` without surrounding parentheses.
 pub fn unparen(mut expr: ast::Expr) -> ast::Expr {
     while let ast::Expr::ParenExpr(paren) = &expr {

@@ -4,6 +4,7 @@
 mod apis;
 mod configured;
 mod facts;
+mod futures;
 mod imports;
 mod macros;
 mod origin;
@@ -15,6 +16,7 @@ mod tasks;
 pub use apis::*;
 pub use configured::configured_path;
 pub use facts::*;
+pub use futures::*;
 pub use imports::{segments, Imports};
 pub use origin::{chain_origin, FieldTypes, Origin};
 pub use parse::{ParseError, MAX_NESTING};
@@ -96,6 +98,16 @@ impl SelectBranch {
     /// An `else`/`complete`/`default` branch.
     pub fn is_fallback(&self) -> bool {
         self.future().is_none()
+    }
+
+    /// A futures `default` branch: it runs whenever no other branch is
+    /// ready, so unlike `else` and `complete` it cancels the others.
+    pub fn is_default(&self) -> bool {
+        self.is_fallback()
+            && self
+                .0
+                .first_token()
+                .is_some_and(|token| token.text() == "default")
     }
 }
 

@@ -7,7 +7,7 @@ use ra_ap_syntax::{
 };
 
 use super::{
-    enclosing_body, find_binding, method_name, plain_name, spawn_call, unparen, Binding, Imports,
+    enclosing_body, find_binding, local_name, method_name, spawn_call, unparen, Binding, Imports,
     SpawnKind,
 };
 
@@ -71,7 +71,7 @@ fn is_handle_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> bool {
 
 /// The binding a plain local name refers to.
 fn binding_of(expr: &ast::Expr) -> Option<Binding> {
-    find_binding(expr.syntax(), &plain_name(expr)?)
+    find_binding(expr.syntax(), &local_name(expr)?)
 }
 
 /// A type `JoinHandle<..>`: only tasks' handles can be awaited, whichever

@@ -677,10 +677,12 @@ fn fix_range(node: &SyntaxNode, manual: &Manual) -> Option<TextRange> {
 
 fn moves_freely(scrutinee: &ast::Expr, node: &SyntaxNode) -> Option<bool> {
     let scrutinee = unparen(scrutinee.clone());
-    if matches!(
-        scrutinee,
-        ast::Expr::FieldExpr(_) | ast::Expr::IndexExpr(_) | ast::Expr::PrefixExpr(_)
-    ) {
+    let place = match &scrutinee {
+        ast::Expr::FieldExpr(_) | ast::Expr::IndexExpr(_) => true,
+        ast::Expr::PrefixExpr(prefix) => prefix.op_kind() == Some(ast::UnaryOp::Deref),
+        _ => false,
+    };
+    if place {
         return Some(false);
     }
     let Some(name) = local_name(&scrutinee) else {

@@ -7,6 +7,8 @@ static RULES: &[&dyn Rule] = &[
     &rules::unbounded_channel::UnboundedChannel,
     &rules::missing_timeout::MissingTimeout,
     &rules::cancel_unsafe_select::CancelUnsafeSelect,
+    &rules::manual_question_mark::ManualQuestionMark,
+    &rules::unwrap_in_fallible_async::UnwrapInFallibleAsync,
     &rules::blocking_in_async::BlockingInAsync,
     &rules::block_on_in_async::BlockOnInAsync,
 ];

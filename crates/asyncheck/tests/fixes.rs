@@ -1,10 +1,12 @@
 //! Fix tests: apply a rule's fixes to an input, compare with the expected
-//! output, and check that the result still parses.
+//! output, and check that the result still parses. Cases are written inline
+//! below, or as files: each folder under `fixes/` is named after a rule, and
+//! every `NAME.rs` in it, fixed, must give `NAME.fixed.rs`.
 
 use std::path::Path;
 
 use asyncheck::fix::fix_file;
-use asyncheck::{Checker, Settings};
+use asyncheck::{registry, Checker, FixAvailability, Settings};
 
 /// Fixes `input` with `rule`'s fixes (the unsafe ones too when
 /// `unsafe_fixes`) through the same engine as `--fix`, and checks the result:
@@ -101,4 +103,31 @@ fn blocking_in_async_leaves_calls_without_a_tokio_twin() {
 }
 "#;
     assert_no_fix("blocking-in-async", input);
+}
+
+#[test]
+fn fix_folders() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixes");
+    for dir in std::fs::read_dir(&root).unwrap() {
+        let dir = dir.unwrap().path();
+        let rule = dir.file_name().unwrap().to_str().unwrap().to_owned();
+        let meta = registry::find(&rule)
+            .unwrap_or_else(|| panic!("fix folder {rule} names no rule"))
+            .meta();
+        assert_ne!(meta.fix, FixAvailability::None, "{rule} has no fix");
+        let mut cases = 0;
+        for file in std::fs::read_dir(&dir).unwrap() {
+            let input = file.unwrap().path();
+            let name = input.file_name().unwrap().to_str().unwrap();
+            let Some(stem) = name.strip_suffix(".rs").filter(|s| !s.ends_with(".fixed")) else {
+                continue;
+            };
+            let expected = std::fs::read_to_string(dir.join(format!("{stem}.fixed.rs")))
+                .unwrap_or_else(|_| panic!("{rule}/{name} has no {stem}.fixed.rs"));
+            let text = std::fs::read_to_string(&input).unwrap();
+            assert_fixes(&rule, meta.fix == FixAvailability::Unsafe, &text, &expected);
+            cases += 1;
+        }
+        assert!(cases > 0, "{rule}: no fix cases");
+    }
 }

@@ -3,8 +3,10 @@
 pub mod block_on_in_async;
 pub mod blocking_in_async;
 pub mod cancel_unsafe_select;
+pub mod manual_question_mark;
 pub mod missing_timeout;
 pub mod unbounded_channel;
+pub mod unwrap_in_fallible_async;
 
 use crate::diagnostic::Span;
 use crate::syntax::{AstNode, TextRange};

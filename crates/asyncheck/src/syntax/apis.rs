@@ -2,7 +2,7 @@
 //! the bindings, parameters and fields that give them their type.
 
 use ra_ap_syntax::{
-    ast::{self, HasArgList, HasGenericArgs, HasName},
+    ast::{self, HasArgList, HasGenericArgs, HasLoopBody, HasName},
     AstNode, SyntaxKind, SyntaxNode,
 };
 
@@ -158,6 +158,7 @@ fn binding_type(at: &SyntaxNode, name: &str, imports: &Imports, hops: usize) -> 
             None => known_type_within(&found.initializer()?, imports, hops),
         },
         Binding::Param(param) => type_known(&param.ty()?, imports),
+        Binding::For(_) => None,
     }
 }
 
@@ -165,12 +166,16 @@ fn binding_type(at: &SyntaxNode, name: &str, imports: &Imports, hops: usize) -> 
 pub enum Binding {
     Let(ast::LetStmt),
     Param(ast::Param),
+    /// `for name in ..`, seen from the loop's body: its type is that of the
+    /// iterable's items.
+    For(ast::ForExpr),
 }
 
 /// The binding `name` visible at `at`: the nearest `let` before it in the
-/// enclosing blocks, or a parameter of the enclosing closures and function.
-/// `None` when a pattern that is not a plain name (`let (a, b)`, a `match`
-/// arm, `if let`, `for`) binds it: its type is not written anywhere.
+/// enclosing blocks, the variable of an enclosing `for` loop, or a parameter
+/// of the enclosing closures and function. `None` when a pattern that is not
+/// a plain name (`let (a, b)`, a `match` arm, `if let`, `for (i, x)`) binds
+/// it: its type is not written anywhere.
 pub fn find_binding(at: &SyntaxNode, name: &str) -> Option<Binding> {
     let mut child = at.clone();
     for ancestor in at.ancestors().skip(1) {
@@ -186,10 +191,13 @@ pub fn find_binding(at: &SyntaxNode, name: &str) -> Option<Binding> {
                     }
                 }
             }
-            SyntaxKind::MATCH_ARM
-            | SyntaxKind::FOR_EXPR
-            | SyntaxKind::IF_EXPR
-            | SyntaxKind::WHILE_EXPR
+            SyntaxKind::FOR_EXPR if header_binds(&ancestor, name) => {
+                return ast::ForExpr::cast(ancestor)
+                    .filter(|f| binds(f.pat(), name))
+                    .filter(|f| f.loop_body().is_some_and(|body| *body.syntax() == child))
+                    .map(Binding::For);
+            }
+            SyntaxKind::MATCH_ARM | SyntaxKind::IF_EXPR | SyntaxKind::WHILE_EXPR
                 if header_binds(&ancestor, name) =>
             {
                 return None;

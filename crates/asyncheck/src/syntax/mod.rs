@@ -9,7 +9,9 @@ mod imports;
 mod macros;
 mod origin;
 mod parse;
+mod returns;
 mod runtime;
+mod tasks;
 
 pub use apis::*;
 pub use configured::configured_path;
@@ -22,7 +24,9 @@ pub use ra_ap_syntax::{
     ast, match_ast, AstNode, NodeOrToken, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken,
     TextRange, TextSize, WalkEvent, T,
 };
+pub use returns::*;
 pub use runtime::{block_on_call, is_block_on_future, is_startup_body};
+pub use tasks::*;
 
 use ra_ap_parser::TopEntryPoint;
 

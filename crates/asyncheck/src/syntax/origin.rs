@@ -74,6 +74,7 @@ pub fn chain_origin(
                         }
                     },
                     Binding::Param(param) => param.ty()?,
+                    Binding::For(_) => return None,
                 };
                 let path = type_path(&declared, imports, accept)?;
                 return Some(Origin { path, indirect });

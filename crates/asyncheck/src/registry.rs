@@ -3,7 +3,11 @@
 use crate::rule::Rule;
 use crate::rules;
 
-static RULES: &[&dyn Rule] = &[&rules::unbounded_channel::UnboundedChannel];
+static RULES: &[&dyn Rule] = &[
+    &rules::unbounded_channel::UnboundedChannel,
+    &rules::lock_across_await::LockAcrossAwait,
+    &rules::async_lock_across_await::AsyncLockAcrossAwait,
+];
 
 /// Every rule, in the order of rules.md.
 pub fn rules() -> &'static [&'static dyn Rule] {

@@ -1,5 +1,7 @@
 //! One file per rule: its documentation, then its detection.
 
+pub mod async_lock_across_await;
+pub mod lock_across_await;
 pub mod unbounded_channel;
 
 use crate::diagnostic::Span;

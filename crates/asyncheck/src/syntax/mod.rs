@@ -3,12 +3,14 @@
 
 mod apis;
 mod facts;
+mod guards;
 mod imports;
 mod macros;
 mod parse;
 
 pub use apis::*;
 pub use facts::*;
+pub use guards::*;
 pub use imports::{segments, Imports};
 pub use parse::{ParseError, MAX_NESTING};
 pub use ra_ap_syntax::{

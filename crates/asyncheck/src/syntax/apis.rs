@@ -142,7 +142,9 @@ fn known_type_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option
             if hops == 0 {
                 return None;
             }
+            // A `let` or parameter cannot shadow a `static`: fall back to one.
             binding_type(expr.syntax(), &name, imports, hops - 1)
+                .or_else(|| static_type(expr.syntax(), &name, imports))
         }
         ast::Expr::FieldExpr(field) => {
             let name = field.name_ref()?.text().to_string();
@@ -168,8 +170,27 @@ fn is_wrapper_new(path: &ast::Path) -> bool {
     }
 }
 
+/// The known type of the `static` or `const` item `name` of the file.
+fn static_type(at: &SyntaxNode, name: &str, imports: &Imports) -> Option<KnownType> {
+    let root = at.ancestors().last()?;
+    root.descendants().find_map(|node| {
+        let ty = match node.kind() {
+            SyntaxKind::STATIC => {
+                let item = ast::Static::cast(node)?;
+                (item.name()?.text() == name).then(|| item.ty())??
+            }
+            SyntaxKind::CONST => {
+                let item = ast::Const::cast(node)?;
+                (item.name()?.text() == name).then(|| item.ty())??
+            }
+            _ => return None,
+        };
+        type_known(&ty, imports)
+    })
+}
+
 /// The known type of a written type: `JoinSet<T>`, `&mut JoinSet<T>`,
-/// `Arc<Runtime>`.
+/// `Arc<Runtime>`, `LazyLock<RwLock<T>>`.
 pub fn type_known(ty: &ast::Type, imports: &Imports) -> Option<KnownType> {
     match ty {
         ast::Type::RefType(r) => type_known(&r.ty()?, imports),
@@ -180,7 +201,7 @@ pub fn type_known(ty: &ast::Type, imports: &Imports) -> Option<KnownType> {
             }
             let segment = path.segment()?;
             let wrapper = segment.name_ref()?.text().to_string();
-            if !matches!(wrapper.as_str(), "Arc" | "Rc" | "Box") {
+            if !matches!(wrapper.as_str(), "Arc" | "Rc" | "Box" | "LazyLock" | "Lazy") {
                 return None;
             }
             let arg = segment.generic_arg_list()?.generic_args().next()?;

@@ -42,6 +42,11 @@ pub struct LockCall {
     /// The expression whose value is the guard: the call with its
     /// `.unwrap()`/`.expect(..)`/`?`, or with its `.await`.
     pub guard: ast::Expr,
+    /// `.read()` or `.write()` rather than `.lock()`.
+    rw: bool,
+    /// A sync call followed by `.unwrap()`, `?`, ...; an awaited one
+    /// directly followed by one of these.
+    adapted: bool,
 }
 
 /// A lock guard still alive at a later await point of its body.
@@ -88,13 +93,17 @@ const AWAITING_MACROS: &[&str] = &[
 /// std) or the call is followed by `.unwrap()`, `.expect(..)`,
 /// `.unwrap_or_else(..)` or `?` (std's `RwLock` returns a `Result`): other
 /// APIs have argument-less `read()`s too. With `.await`, the call is an async
-/// lock unless its receiver is known to be something else; an awaited
-/// `.read()`/`.write()` followed by `?` or `.unwrap()` is taken for an I/O
-/// read, since async lock guards come bare.
+/// lock; an awaited `.read()`/`.write()` followed by `?` or `.unwrap()` is
+/// taken for an I/O read, since async lock guards come bare.
 pub fn lock_call(node: &SyntaxNode, imports: &Imports) -> Option<LockCall> {
+    lock_shape(node).filter(|lock| lock.receiver_fits(imports))
+}
+
+/// The syntactic half of [`lock_call`]: everything but the receiver's type,
+/// which costs a lookup through the file.
+fn lock_shape(node: &SyntaxNode) -> Option<LockCall> {
     let call = ast::MethodCallExpr::cast(node.clone())?;
-    let name = method_name(&call)?;
-    let rw = match name.as_str() {
+    let rw = match method_name(&call)?.as_str() {
         "lock" => false,
         "read" | "write" => true,
         _ => return None,
@@ -102,21 +111,21 @@ pub fn lock_call(node: &SyntaxNode, imports: &Imports) -> Option<LockCall> {
     if call.arg_list()?.args().next().is_some() {
         return None;
     }
-    let receiver = known_type(&call.receiver()?, imports);
     let parent = call.syntax().parent()?;
-    if let Some(awaited) = ast::AwaitExpr::cast(parent) {
+    if let Some(awaited) = ast::AwaitExpr::cast(parent.clone()) {
         let guard = ast::Expr::AwaitExpr(awaited);
-        let is_lock = match receiver {
-            Some(KnownType::AsyncMutex) => !rw,
-            Some(KnownType::AsyncRwLock) => rw,
-            Some(_) => false,
-            None => !rw || adapter_after(&guard).is_none(),
-        };
-        return is_lock.then_some(LockCall {
+        let adapted = adapter_after(&guard).is_some();
+        return Some(LockCall {
             call,
             flavor: LockFlavor::Async,
             guard,
+            rw,
+            adapted,
         });
+    }
+    // `store.lock().lock().await`: the first `lock()` returns a lock.
+    if takes_lock(&parent) {
+        return None;
     }
     let mut guard = ast::Expr::MethodCallExpr(call.clone());
     let mut adapted = false;
@@ -124,17 +133,43 @@ pub fn lock_call(node: &SyntaxNode, imports: &Imports) -> Option<LockCall> {
         guard = outer;
         adapted = true;
     }
-    let is_lock = match receiver {
-        Some(KnownType::SyncMutex) => !rw,
-        Some(KnownType::SyncRwLock) => rw,
-        Some(_) => false,
-        None => !rw || adapted,
-    };
-    is_lock.then_some(LockCall {
+    Some(LockCall {
         call,
         flavor: LockFlavor::Sync,
         guard,
+        rw,
+        adapted,
     })
+}
+
+impl LockCall {
+    /// Whether what we know of the receiver's type, or else the call's
+    /// shape, makes this a lock of its flavor. An awaited call needs no
+    /// type: no type we know has an awaitable `lock()`, `read()` or
+    /// `write()` but the async locks.
+    fn receiver_fits(&self, imports: &Imports) -> bool {
+        if self.flavor == LockFlavor::Async {
+            return !self.rw || !self.adapted;
+        }
+        let receiver = self.call.receiver().and_then(|r| known_type(&r, imports));
+        match receiver {
+            Some(KnownType::SyncMutex) => !self.rw,
+            Some(KnownType::SyncRwLock) => self.rw,
+            Some(_) => false,
+            None => !self.rw || self.adapted,
+        }
+    }
+}
+
+/// A call of `.lock()`, `.read()` or `.write()` without arguments.
+fn takes_lock(node: &SyntaxNode) -> bool {
+    let Some(call) = ast::MethodCallExpr::cast(node.clone()) else {
+        return false;
+    };
+    let no_args = call
+        .arg_list()
+        .is_some_and(|args| args.args().next().is_none());
+    no_args && method_name(&call).is_some_and(|n| matches!(n.as_str(), "lock" | "read" | "write"))
 }
 
 /// `expr?`, `expr.unwrap()`, `expr.expect(..)`, `expr.unwrap_or_else(..)`.
@@ -173,7 +208,7 @@ pub fn awaits_implicitly(call: &ast::MacroCall, imports: &Imports) -> bool {
 /// The lock of `flavor` taken at `node` when its guard is still alive at a
 /// later await point of the same async body.
 pub fn held_guard(node: &SyntaxNode, imports: &Imports, flavor: LockFlavor) -> Option<HeldGuard> {
-    let lock = lock_call(node, imports).filter(|lock| lock.flavor == flavor)?;
+    let lock = lock_shape(node).filter(|lock| lock.flavor == flavor)?;
     let (_, body) = super::enclosing_body(node)?;
     if !body.is_async() {
         return None;
@@ -184,6 +219,9 @@ pub fn held_guard(node: &SyntaxNode, imports: &Imports, flavor: LockFlavor) -> O
         .awaits
         .iter()
         .find(|point| !events.released_before(point))?;
+    if !lock.receiver_fits(imports) {
+        return None;
+    }
     Some(HeldGuard {
         await_point: AwaitPoint {
             range: await_point.range,
@@ -255,9 +293,7 @@ fn hold(guard: &ast::Expr) -> Option<Hold> {
                     .then(|| assignment_hold(&parent, &node, from))
                     .flatten();
             }
-            SyntaxKind::BIN_EXPR if is_lazy_rhs(&parent, &node) => {
-                return Hold::temporary(node, from)
-            }
+            SyntaxKind::BIN_EXPR if is_lazy(&parent) => return Hold::temporary(node, from),
             // A tail expression, a condition, an arm, a closure body: each
             // ends the temporaries made in it.
             SyntaxKind::STMT_LIST
@@ -374,13 +410,10 @@ fn is_assignment(node: &SyntaxNode) -> bool {
         .is_some_and(|op| op == ast::BinaryOp::Assignment { op: None })
 }
 
-/// `node` is the right operand of `&&` or `||`, which may not run.
-fn is_lazy_rhs(bin: &SyntaxNode, node: &SyntaxNode) -> bool {
-    let Some(bin) = ast::BinExpr::cast(bin.clone()) else {
-        return false;
-    };
-    matches!(bin.op_kind(), Some(ast::BinaryOp::LogicOp(_)))
-        && bin.rhs().is_some_and(|rhs| rhs.syntax() == node)
+/// `&&` or `||`: each operand ends the temporaries made in it.
+fn is_lazy(bin: &SyntaxNode) -> bool {
+    ast::BinExpr::cast(bin.clone())
+        .is_some_and(|b| matches!(b.op_kind(), Some(ast::BinaryOp::LogicOp(_))))
 }
 
 fn is_macro_body(node: &SyntaxNode) -> bool {
@@ -488,7 +521,7 @@ fn scan(hold: &Hold, imports: &Imports) -> Option<Events> {
                         continue;
                     }
                     match use_of(&node) {
-                        Use::Future => return None,
+                        Use::NotAGuard => return None,
                         Use::Move => events.moves.push(node),
                         Use::Other => {}
                     }
@@ -529,8 +562,9 @@ fn await_of(node: &SyntaxNode) -> Option<FoundAwait> {
 }
 
 enum Use {
-    /// `name.await`, `pin!(name)`: the name holds a future.
-    Future,
+    /// `name.await`, `pin!(name)`, `name.lock()`: the name holds a future
+    /// or a lock, not a guard.
+    NotAGuard,
     /// The value leaves the name: passed by value, returned, rebound,
     /// overwritten.
     Move,
@@ -546,12 +580,16 @@ fn use_of(path: &SyntaxNode) -> Use {
                 .parent()
                 .and_then(ast::MacroCall::cast)
                 .is_some_and(|call| is_pin_macro(&call));
-            return if pinned { Use::Future } else { Use::Other };
+            return if pinned { Use::NotAGuard } else { Use::Other };
         }
         match parent.kind() {
             SyntaxKind::PAREN_EXPR => {}
             SyntaxKind::REF_EXPR => through_ref = true,
-            SyntaxKind::AWAIT_EXPR => return Use::Future,
+            SyntaxKind::AWAIT_EXPR => return Use::NotAGuard,
+            SyntaxKind::MATCH_ARM if is_select_future(&parent, &node) => return Use::NotAGuard,
+            SyntaxKind::METHOD_CALL_EXPR if !through_ref && takes_lock(&parent) => {
+                return Use::NotAGuard
+            }
             _ if through_ref => return Use::Other,
             SyntaxKind::ARG_LIST
             | SyntaxKind::RETURN_EXPR
@@ -571,6 +609,16 @@ fn use_of(path: &SyntaxNode) -> Use {
         node = parent;
     }
     Use::Other
+}
+
+/// `node` is the future of a `select!` branch (`pattern = node => ..`).
+fn is_select_future(arm: &SyntaxNode, node: &SyntaxNode) -> bool {
+    let in_macro = arm
+        .parent()
+        .and_then(|list| list.parent())
+        .is_some_and(|p| p.kind() == SyntaxKind::MACRO_CALL);
+    let mut exprs = arm.children().filter(|c| ast::Expr::can_cast(c.kind()));
+    in_macro && exprs.next().is_some_and(|first| first == *node) && exprs.next().is_some()
 }
 
 fn is_pin_macro(call: &ast::MacroCall) -> bool {
@@ -693,10 +741,7 @@ fn leaves(branch: &SyntaxNode, point: &SyntaxNode) -> bool {
             SyntaxKind::MACRO_CALL => ast::MacroCall::cast(node.clone())
                 .and_then(|c| c.path()?.segment()?.name_ref())
                 .is_some_and(|n| {
-                    matches!(
-                        n.text(),
-                        "panic" | "unreachable" | "todo" | "unimplemented"
-                    )
+                    matches!(n.text(), "panic" | "unreachable" | "todo" | "unimplemented")
                 }),
             _ => false,
         };
@@ -717,8 +762,7 @@ fn is_conditional(node: &SyntaxNode) -> bool {
             | SyntaxKind::FOR_EXPR
             | SyntaxKind::LOOP_EXPR
             | SyntaxKind::LET_ELSE
-    ) || ast::BinExpr::cast(node.clone())
-        .is_some_and(|b| matches!(b.op_kind(), Some(ast::BinaryOp::LogicOp(_))))
+    ) || is_lazy(node)
 }
 
 /// The loop (or labelled block) a `break`/`continue` leaves.

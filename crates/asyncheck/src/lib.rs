@@ -5,11 +5,14 @@
 
 pub mod checker;
 pub mod diagnostic;
+pub mod docs;
+pub mod fix;
 pub mod line_index;
 pub mod registry;
 pub mod rule;
 mod rules;
 pub mod settings;
+pub mod suppression;
 pub mod syntax;
 
 pub use checker::{Checker, FileReport};

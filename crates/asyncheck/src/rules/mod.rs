@@ -1,6 +1,8 @@
 //! One file per rule: its documentation, then its detection.
 
 pub mod async_lock_across_await;
+pub mod block_on_in_async;
+pub mod blocking_in_async;
 pub mod lock_across_await;
 pub mod unbounded_channel;
 

@@ -6,7 +6,7 @@ use ra_ap_syntax::{
     AstNode, SyntaxKind, SyntaxNode,
 };
 
-use super::{enclosing_body, segments, Imports};
+use super::{segments, Imports};
 
 /// The path a call expression calls, when its callee is a plain path.
 pub fn callee_path(call: &ast::CallExpr) -> Option<ast::Path> {
@@ -214,30 +214,85 @@ pub fn type_known(ty: &ast::Type, imports: &Imports) -> Option<KnownType> {
     }
 }
 
-/// The type of the binding `name` visible at `at`: the nearest `let`
-/// before it in the enclosing bodies, or a parameter of them.
+/// The type of the binding `name` visible at `at`, from its declared type or
+/// its initialiser.
 fn binding_type(at: &SyntaxNode, name: &str, imports: &Imports, hops: usize) -> Option<KnownType> {
-    let position = at.text_range().start();
-    let mut scope = at.clone();
-    while let Some((body, _)) = enclosing_body(&scope) {
-        let lets = body
-            .descendants()
-            .filter_map(ast::LetStmt::cast)
-            .filter(|l| l.syntax().text_range().end() <= position)
-            .filter(|l| binds(l.pat(), name));
-        if let Some(found) = lets.last() {
-            if let Some(ty) = found.ty() {
-                return type_known(&ty, imports);
+    match find_binding(at, name)? {
+        Binding::Let(found) => match found.ty() {
+            Some(ty) => type_known(&ty, imports),
+            None => known_type_within(&found.initializer()?, imports, hops),
+        },
+        Binding::Param(param) => type_known(&param.ty()?, imports),
+    }
+}
+
+/// Where a local name was bound.
+pub enum Binding {
+    Let(ast::LetStmt),
+    Param(ast::Param),
+}
+
+/// The binding `name` visible at `at`: the nearest `let` before it in the
+/// enclosing blocks, or a parameter of the enclosing closures and function.
+/// `None` when a pattern that is not a plain name (`let (a, b)`, a `match`
+/// arm, `if let`, `for`) binds it: its type is not written anywhere.
+pub fn find_binding(at: &SyntaxNode, name: &str) -> Option<Binding> {
+    let mut child = at.clone();
+    for ancestor in at.ancestors().skip(1) {
+        match ancestor.kind() {
+            SyntaxKind::STMT_LIST => {
+                let earlier = std::iter::successors(child.prev_sibling(), |s| s.prev_sibling());
+                for statement in earlier.filter_map(ast::LetStmt::cast) {
+                    if binds(statement.pat(), name) {
+                        return Some(Binding::Let(statement));
+                    }
+                    if pattern_binds(statement.pat(), name) {
+                        return None;
+                    }
+                }
             }
-            return known_type_within(&found.initializer()?, imports, hops);
+            SyntaxKind::MATCH_ARM
+            | SyntaxKind::FOR_EXPR
+            | SyntaxKind::IF_EXPR
+            | SyntaxKind::WHILE_EXPR
+                if header_binds(&ancestor, name) =>
+            {
+                return None;
+            }
+            SyntaxKind::FN | SyntaxKind::CLOSURE_EXPR => {
+                let params = match_params(&ancestor);
+                if let Some(param) = params.into_iter().find(|p| pattern_binds(p.pat(), name)) {
+                    return binds(param.pat(), name).then_some(Binding::Param(param));
+                }
+                if ancestor.kind() == SyntaxKind::FN {
+                    return None;
+                }
+            }
+            _ => {}
         }
-        let params: Vec<ast::Param> = match_params(&body);
-        if let Some(param) = params.into_iter().find(|p| binds(p.pat(), name)) {
-            return type_known(&param.ty()?, imports);
-        }
-        scope = body;
+        child = ancestor;
     }
     None
+}
+
+/// Whether the patterns of a `match` arm, `for`, `if let` or `while let`
+/// (outside its blocks) bind `name`.
+fn header_binds(node: &SyntaxNode, name: &str) -> bool {
+    node.children()
+        .filter(|c| c.kind() != SyntaxKind::BLOCK_EXPR)
+        .flat_map(|c| c.descendants())
+        .filter_map(ast::Pat::cast)
+        .any(|pat| pattern_binds(Some(pat), name))
+}
+
+/// Whether a pattern binds `name` anywhere in it (`(a, name)`, `Some(name)`).
+fn pattern_binds(pat: Option<ast::Pat>, name: &str) -> bool {
+    pat.is_some_and(|pat| {
+        pat.syntax()
+            .descendants()
+            .filter_map(ast::IdentPat::cast)
+            .any(|ident| ident.name().is_some_and(|n| n.text() == name))
+    })
 }
 
 fn match_params(body: &SyntaxNode) -> Vec<ast::Param> {

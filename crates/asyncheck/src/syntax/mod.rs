@@ -2,21 +2,27 @@
 //! helpers below, so that a parser upgrade touches this folder alone.
 
 mod apis;
+mod configured;
 mod facts;
 mod guards;
 mod imports;
 mod macros;
+mod origin;
 mod parse;
+mod runtime;
 
 pub use apis::*;
+pub use configured::configured_path;
 pub use facts::*;
 pub use guards::*;
 pub use imports::{segments, Imports};
+pub use origin::{chain_origin, FieldTypes, Origin};
 pub use parse::{ParseError, MAX_NESTING};
 pub use ra_ap_syntax::{
     ast, match_ast, AstNode, NodeOrToken, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken,
     TextRange, TextSize, WalkEvent, T,
 };
+pub use runtime::{block_on_call, is_block_on_future, is_startup_body};
 
 use ra_ap_parser::TopEntryPoint;
 

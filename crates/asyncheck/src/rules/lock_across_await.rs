@@ -13,22 +13,27 @@ static META: RuleMeta = RuleMeta {
     fix: FixAvailability::None,
     skips_tests: false,
     summary: "Flags a synchronous lock guard that is still alive at a later `.await`.",
-    flags: "A guard of a blocking lock, `.lock()`, `.read()` or `.write()` called with no \
-argument and not awaited (optionally followed by `.unwrap()`, `.expect(..)`, \
-`.unwrap_or_else(..)` or `?`), that is alive at a later await point of the same async body \
-(an `.await`, or a `select!`/`join!`/`try_join!` of tokio or futures): bound with `let` to a \
-name and neither moved (`drop(guard)`, any call taking it by value) nor out of scope before the \
-await; a temporary of the statement that awaits; a temporary in the scrutinee of a `match`, \
-`if let` or `while let` whose body awaits; or kept alive to the end of its block by \
-`let r = &*m.lock().unwrap();`. `.lock()` on an unknown receiver is taken for a blocking mutex \
-(std, parking_lot); an argument-less `.read()`/`.write()` only when its receiver is known to be \
-a blocking `RwLock` (a `let`, parameter or field of this file typed `std::sync::RwLock`, \
-`parking_lot::RwLock`, `spin::RwLock`, possibly in an `Arc`) or when it is followed by \
-`.unwrap()`, `.expect(..)`, `.unwrap_or_else(..)` or `?`. A receiver known to be an async lock \
-is never flagged. Awaits inside a nested closure or async block belong to that body, not this \
-one. A move of the guard inside a branch that then returns, panics or breaks past the await \
-does not release it for the code after the branch. Primary span: the lock call; a label marks \
-the await.",
+    flags: "A guard of a blocking lock that is alive at a later await point of the same async \
+body. The lock is `.lock()`, `.read()` or `.write()` called with no argument and not awaited, \
+optionally followed by `.unwrap()`, `.expect(..)`, `.unwrap_or_else(..)`, `.map_err(..)` or `?`. \
+An await point is an `.await` or a `select!`/`join!`/`try_join!` of tokio or futures; awaits \
+inside a nested closure or async block belong to that body, not this one. The guard is alive \
+there when it is bound with `let` to a name (`_guard` counts, `_` does not) and neither moved \
+(`drop(guard)`, any call taking it by value, `return guard`, `let other = guard`) nor out of \
+scope before the await (a later `let` of the same name shadows it but does not drop it); when \
+it is a temporary of the statement that awaits (`tx.send(m.lock().unwrap().clone()).await`, \
+`for x in m.lock().unwrap().iter() { .. .await }`); a temporary in the scrutinee of a `match`, \
+`if let` or `while let` whose body awaits; or a temporary kept to the end of its block by \
+`let r = &*m.lock().unwrap();`. A move inside an `if`/`match` branch that then returns, panics, \
+or breaks or continues past the await does not release it for the code after the branch. \
+`.lock()` on a receiver of unknown type is taken for a blocking mutex (std, parking_lot), \
+unless its result is locked again (`store.lock().lock().await`: an accessor) or is awaited, \
+pinned or raced later (a future). An argument-less `.read()`/`.write()` is a blocking \
+`RwLock` only when followed by one of the calls above or when its receiver is known to be one: \
+a `let`, parameter, struct field or `static` of this file typed or built as \
+`std::sync::RwLock`, `parking_lot::RwLock` or `spin::RwLock`, possibly inside `Arc`, `Rc`, \
+`Box`, `LazyLock` or `Lazy`. A receiver known to be an async lock is never flagged. Primary \
+span: the lock call; a label marks the await.",
     why: "A blocking lock's guard held across an `.await` keeps the lock while the task is \
 suspended. Another task on the same worker thread that asks for the lock then blocks the \
 thread, and the task holding it may need that very thread to resume: the runtime deadlocks. \

@@ -66,7 +66,7 @@ pub struct AwaitPoint {
 
 /// Methods whose result, after a sync `.read()`/`.write()`, shows a std
 /// `RwLock`: its guard comes in a `Result`.
-const RESULT_ADAPTERS: &[&str] = &["unwrap", "expect", "unwrap_or_else"];
+const RESULT_ADAPTERS: &[&str] = &["unwrap", "expect", "unwrap_or_else", "map_err"];
 
 /// Macros that await the futures they are given.
 const AWAITING_MACROS: &[&str] = &[
@@ -91,10 +91,12 @@ const AWAITING_MACROS: &[&str] = &[
 /// receiver is known to be an async lock; `.read()`/`.write()` are a sync
 /// `RwLock` only when the receiver is known to be one (parking_lot, spin,
 /// std) or the call is followed by `.unwrap()`, `.expect(..)`,
-/// `.unwrap_or_else(..)` or `?` (std's `RwLock` returns a `Result`): other
-/// APIs have argument-less `read()`s too. With `.await`, the call is an async
-/// lock; an awaited `.read()`/`.write()` followed by `?` or `.unwrap()` is
-/// taken for an I/O read, since async lock guards come bare.
+/// `.unwrap_or_else(..)`, `.map_err(..)` or `?` (std's `RwLock` returns a
+/// `Result`): other APIs have argument-less `read()`s too. A `.lock()` whose
+/// result is locked again (`store.lock().lock().await`) is an accessor.
+/// With `.await`, the call is an async lock; an awaited `.read()`/`.write()`
+/// followed by `?` or `.unwrap()` is taken for an I/O read, since async lock
+/// guards come bare.
 pub fn lock_call(node: &SyntaxNode, imports: &Imports) -> Option<LockCall> {
     lock_shape(node).filter(|lock| lock.receiver_fits(imports))
 }
@@ -172,7 +174,8 @@ fn takes_lock(node: &SyntaxNode) -> bool {
     no_args && method_name(&call).is_some_and(|n| matches!(n.as_str(), "lock" | "read" | "write"))
 }
 
-/// `expr?`, `expr.unwrap()`, `expr.expect(..)`, `expr.unwrap_or_else(..)`.
+/// `expr?`, `expr.unwrap()`, `expr.expect(..)`, `expr.unwrap_or_else(..)`,
+/// `expr.map_err(..)`.
 fn adapter_after(expr: &ast::Expr) -> Option<ast::Expr> {
     let parent = expr.syntax().parent()?;
     match ast::Expr::cast(parent)? {
@@ -520,7 +523,7 @@ fn scan(hold: &Hold, imports: &Imports) -> Option<Events> {
                     if !hold.names.contains(&name) {
                         continue;
                     }
-                    match use_of(&node) {
+                    match use_of(&node, imports) {
                         Use::NotAGuard => return None,
                         Use::Move => events.moves.push(node),
                         Use::Other => {}
@@ -562,8 +565,8 @@ fn await_of(node: &SyntaxNode) -> Option<FoundAwait> {
 }
 
 enum Use {
-    /// `name.await`, `pin!(name)`, `name.lock()`: the name holds a future
-    /// or a lock, not a guard.
+    /// `name.await`, `pin!(name)`, `join!(name, ..)`, `name.lock()`: the
+    /// name holds a future or a lock, not a guard.
     NotAGuard,
     /// The value leaves the name: passed by value, returned, rebound,
     /// overwritten.
@@ -571,16 +574,16 @@ enum Use {
     Other,
 }
 
-fn use_of(path: &SyntaxNode) -> Use {
+fn use_of(path: &SyntaxNode, imports: &Imports) -> Use {
     let mut node = path.clone();
     let mut through_ref = false;
     while let Some(parent) = node.parent() {
         if is_macro_body(&parent) {
-            let pinned = parent
+            let polled = parent
                 .parent()
                 .and_then(ast::MacroCall::cast)
-                .is_some_and(|call| is_pin_macro(&call));
-            return if pinned { Use::NotAGuard } else { Use::Other };
+                .is_some_and(|call| is_pin_macro(&call) || awaits_implicitly(&call, imports));
+            return if polled { Use::NotAGuard } else { Use::Other };
         }
         match parent.kind() {
             SyntaxKind::PAREN_EXPR => {}

@@ -291,10 +291,10 @@ fn hold(guard: &ast::Expr) -> Option<Hold> {
             }
             SyntaxKind::LET_EXPR => return let_expr_hold(&parent, is_guard, from),
             SyntaxKind::ARG_LIST if is_guard => return Hold::temporary(parent, from),
-            SyntaxKind::BIN_EXPR if is_assignment(&parent) => {
-                return is_guard
-                    .then(|| assignment_hold(&parent, &node, from))
-                    .flatten();
+            // The right side of an assignment runs before its place.
+            SyntaxKind::BIN_EXPR if is_assignment_lhs(&parent, &node) => return None,
+            SyntaxKind::BIN_EXPR if is_guard && is_assignment(&parent) => {
+                return assignment_hold(&parent, from)
             }
             SyntaxKind::BIN_EXPR if is_lazy(&parent) => return Hold::temporary(node, from),
             // A tail expression, a condition, an arm, a closure body: each
@@ -389,11 +389,8 @@ fn let_expr_hold(let_expr: &SyntaxNode, is_guard: bool, from: TextSize) -> Optio
 }
 
 /// `name = guard;`: the variable holds it to the end of the block.
-fn assignment_hold(assign: &SyntaxNode, rhs: &SyntaxNode, from: TextSize) -> Option<Hold> {
+fn assignment_hold(assign: &SyntaxNode, from: TextSize) -> Option<Hold> {
     let assign = ast::BinExpr::cast(assign.clone())?;
-    if assign.rhs()?.syntax() != rhs {
-        return None;
-    }
     let name = single_name(&assign.lhs()?)?;
     let stmt = assign.syntax().parent()?;
     if stmt.kind() != SyntaxKind::EXPR_STMT {
@@ -407,6 +404,15 @@ fn assignment_hold(assign: &SyntaxNode, rhs: &SyntaxNode, from: TextSize) -> Opt
     })
 }
 
+/// `node` is the place of `=`, `+=`, ...
+fn is_assignment_lhs(bin: &SyntaxNode, node: &SyntaxNode) -> bool {
+    ast::BinExpr::cast(bin.clone()).is_some_and(|b| {
+        matches!(b.op_kind(), Some(ast::BinaryOp::Assignment { .. }))
+            && b.lhs().is_some_and(|lhs| lhs.syntax() == node)
+    })
+}
+
+/// A plain `=`.
 fn is_assignment(node: &SyntaxNode) -> bool {
     ast::BinExpr::cast(node.clone())
         .and_then(|b| b.op_kind())

@@ -20,7 +20,8 @@ argument), that is alive at a later await point of the same async body (an `.awa
 the await, a temporary of the statement that awaits, or a temporary in the scrutinee of a \
 `match`, `if let` or `while let` whose body awaits. Any receiver of an awaited `.lock()` is \
 taken for an async mutex; an awaited `.read()`/`.write()` directly followed by `?`, \
-`.unwrap()` or `.expect(..)` is taken for I/O, not a lock (async lock guards come bare). Off by default: holding an async lock across an await is \
+`.unwrap()`, `.expect(..)`, `.unwrap_or_else(..)` or `.map_err(..)` is taken for I/O, not a lock \
+(async lock guards come bare). Off by default: holding an async lock across an await is \
 sometimes the point. Primary span: the lock call; a label marks the await.",
     why: "An async lock held across an await does not block a thread, but it serialises every \
 task that wants the lock behind whatever the holder awaits: a slow network call under the lock \

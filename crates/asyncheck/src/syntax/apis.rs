@@ -104,8 +104,8 @@ const MAX_BINDING_HOPS: usize = 4;
 /// What we can tell of the type of `expr`, through constructors
 /// (`JoinSet::new()`, `Handle::current()`, `Builder::..().build()`, seen
 /// through `Arc::new(..)`, `Rc::new(..)`, `Box::new(..)`), local
-/// bindings with a type or an initialiser, parameters, and struct fields of
-/// the same file.
+/// bindings with a type or an initialiser, parameters, and struct fields and
+/// `static`/`const` items of the same file.
 pub fn known_type(expr: &ast::Expr, imports: &Imports) -> Option<KnownType> {
     known_type_within(expr, imports, MAX_BINDING_HOPS)
 }

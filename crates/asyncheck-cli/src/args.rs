@@ -26,6 +26,8 @@ pub enum Command {
     },
     /// Explain a rule: its pattern, what it flags, why, examples, options.
     Explain { rule: String },
+    /// Run the language server on standard input and output.
+    Server,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -37,6 +37,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Check(args) => run_check(args, Vec::new()),
         Command::Rules { format } => print_rules(format),
         Command::Explain { rule } => explain(&rule),
+        Command::Server => serve(),
     }
 }
 
@@ -72,6 +73,24 @@ pub fn run_cargo(args: Vec<OsString>) -> i32 {
         }
         Command::Rules { format } => print_rules(format),
         Command::Explain { rule } => explain(&rule),
+        Command::Server => serve(),
+    }
+}
+
+/// The language server, with settings from the configuration files around
+/// each document.
+fn serve() -> i32 {
+    struct ConfigFiles;
+    impl asyncheck_lsp::Host for ConfigFiles {
+        fn settings_for(&self, path: &Path) -> Result<Settings, String> {
+            let start = path.parent().unwrap_or(path);
+            let config = config::discover(start).map_err(|e| e.to_string())?;
+            Ok(configured_settings(config.as_ref(), Some(path)))
+        }
+    }
+    match asyncheck_lsp::run(&ConfigFiles) {
+        Ok(()) => OK,
+        Err(message) => fail(&message),
     }
 }
 
@@ -229,13 +248,19 @@ fn find_config(args: &CheckArgs, start: &Path) -> Result<Option<Config>, config:
 /// The settings for a file: defaults, then the config file (with the
 /// overrides matching `path`), then the command line, which wins.
 fn settings_for(config: Option<&Config>, args: &CheckArgs, path: Option<&Path>) -> Settings {
+    let mut settings = configured_settings(config, path);
+    // Validated once before any file is checked.
+    let _ = apply_command_line(&mut settings, args);
+    settings
+}
+
+/// The defaults with the config file (and its overrides matching `path`).
+fn configured_settings(config: Option<&Config>, path: Option<&Path>) -> Settings {
     let mut settings = Settings::default();
     if let Some(config) = config {
         let path = path.map(absolute).unwrap_or_default();
         config.apply(&mut settings, &path);
     }
-    // Validated once before any file is checked.
-    let _ = apply_command_line(&mut settings, args);
     settings
 }
 

@@ -5,6 +5,8 @@ use crate::rules;
 
 static RULES: &[&dyn Rule] = &[
     &rules::unbounded_channel::UnboundedChannel,
+    &rules::missing_timeout::MissingTimeout,
+    &rules::cancel_unsafe_select::CancelUnsafeSelect,
     &rules::blocking_in_async::BlockingInAsync,
     &rules::block_on_in_async::BlockOnInAsync,
     &rules::lock_across_await::LockAcrossAwait,

@@ -3,43 +3,53 @@
 
 use std::path::Path;
 
+use asyncheck::fix::fix_file;
 use asyncheck::{Checker, Settings};
 
-/// `input` with the edits of every fix `rule` offers applied.
-fn apply_fixes(rule: &str, input: &str) -> String {
+/// Fixes `input` with `rule`'s fixes (the unsafe ones too when
+/// `unsafe_fixes`) through the same engine as `--fix`, and checks the result:
+/// it is `expected`, it parses, and fixing it again changes nothing.
+fn assert_fixes(rule: &str, unsafe_fixes: bool, input: &str, expected: &str) {
     let mut settings = Settings::default();
     settings.select(&[rule.to_owned()]).unwrap();
-    let report = Checker::new(&settings).check(Path::new("src/lib.rs"), input);
-    let mut edits: Vec<_> = report
-        .diagnostics
-        .into_iter()
-        .filter(|d| d.rule == rule)
-        .filter_map(|d| d.fix)
-        .flat_map(|fix| fix.edits)
-        .collect();
-    edits.sort_by_key(|e| (e.span.start, e.span.end));
-    for pair in edits.windows(2) {
-        assert!(
-            pair[0].span.end <= pair[1].span.start,
-            "overlapping edits: {pair:?}"
-        );
-    }
-    let mut output = input.to_owned();
-    for edit in edits.iter().rev() {
-        output.replace_range(edit.span.clone(), &edit.replacement);
-    }
-    output
+    let checker = Checker::new(&settings);
+    let path = Path::new("src/lib.rs");
+    let fixed = fix_file(&checker, path, input, unsafe_fixes);
+    assert!(fixed.applied > 0, "{rule}: no fix was applied");
+    assert_eq!(
+        fixed.rejected, 0,
+        "{rule}: a fix would have broken the syntax"
+    );
+    assert_eq!(fixed.text, expected, "{rule}: fixed output differs");
+    let parsed = asyncheck::syntax::parse_file(&fixed.text).expect("the fixed file nests too deep");
+    assert!(
+        parsed.errors.is_empty(),
+        "{rule}: the fixed file does not parse: {:?}",
+        parsed.errors
+    );
+    let again = fix_file(&checker, path, &fixed.text, unsafe_fixes);
+    assert_eq!(
+        again.applied, 0,
+        "{rule}: a second fix pass changed the file"
+    );
+}
+
+/// `rule` flags `input` but offers nothing to fix.
+fn assert_no_fix(rule: &str, input: &str) {
+    let mut settings = Settings::default();
+    settings.select(&[rule.to_owned()]).unwrap();
+    let checker = Checker::new(&settings);
+    let fixed = fix_file(&checker, Path::new("src/lib.rs"), input, true);
+    assert!(
+        fixed.diagnostics.iter().any(|d| d.rule == rule),
+        "{rule}: nothing flagged"
+    );
+    assert_eq!(fixed.applied, 0, "{rule}: a fix was applied");
+    assert_eq!(fixed.text, input);
 }
 
 fn assert_fix(rule: &str, input: &str, expected: &str) {
-    let output = apply_fixes(rule, input);
-    assert_eq!(output, expected, "{rule}: fixed output differs");
-    let parsed = asyncheck::syntax::parse_file(&output).expect("the fixed file nests too deep");
-    assert!(
-        parsed.errors.is_empty(),
-        "{rule}: the fixed file does not parse: {:?}\n{output}",
-        parsed.errors
-    );
+    assert_fixes(rule, false, input, expected);
 }
 
 #[test]
@@ -90,5 +100,5 @@ fn blocking_in_async_leaves_calls_without_a_tokio_twin() {
     Ok(())
 }
 "#;
-    assert_fix("blocking-in-async", input, input);
+    assert_no_fix("blocking-in-async", input);
 }

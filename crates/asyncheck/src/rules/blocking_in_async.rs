@@ -32,8 +32,7 @@ and `tokio::time::sleep` are not flagged) and an awaited call is never a blockin
 flagged: code in `spawn_blocking`, `block_in_place` or `std::thread::spawn` closures and any \
 other non-async closure, the future that non-async code hands to `block_on` (it runs on the \
 calling thread, not on a worker), the arguments of the `offload` functions, and the startup \
-code of an async `main` (unless `check-main`). `reqwest::blocking` calls are flagged there too: \
-they panic anywhere in a runtime's context.",
+code of an async `main` (unless `check-main`).",
     why: "A tokio worker thread runs many tasks by taking turns at each `.await`. A blocking \
 call never yields: while it waits for the disk, the network, a child process or a timer, \
 every other task on that worker waits too, timers fire late, and with few workers (one, \
@@ -266,9 +265,6 @@ struct Blocking {
     help: &'static str,
     /// tokio's function with the same signature, for the fix.
     tokio_equivalent: Option<&'static str>,
-    /// It panics anywhere in a runtime's context, so even the startup code
-    /// of `main` and `block_on` futures must not call it.
-    panics_in_runtime: bool,
 }
 
 impl Rule for BlockingInAsync {
@@ -287,7 +283,7 @@ impl Rule for BlockingInAsync {
         let Some(blocking) = blocking_call(node, cx) else {
             return;
         };
-        if !runs_on_runtime(node, blocking.panics_in_runtime, cx) {
+        if !runs_on_runtime(node, cx) {
             return;
         }
         let mut finding =
@@ -322,7 +318,6 @@ fn blocking_function(call: &ast::CallExpr, cx: &Context<'_>) -> Option<Blocking>
                 message: format!("`{function}` blocks the async worker thread"),
                 help: function_help(function),
                 tokio_equivalent: *tokio_equivalent,
-                panics_in_runtime: false,
             });
         }
         if let Some(rest) = candidate.strip_prefix(FS_ERR) {
@@ -335,7 +330,6 @@ fn blocking_function(call: &ast::CallExpr, cx: &Context<'_>) -> Option<Blocking>
                     ),
                     help: function_help(&std_path),
                     tokio_equivalent: None,
-                    panics_in_runtime: false,
                 });
             }
         }
@@ -347,7 +341,6 @@ fn blocking_function(call: &ast::CallExpr, cx: &Context<'_>) -> Option<Blocking>
                 ),
                 help: "use reqwest's async `Client` and `.await` its requests",
                 tokio_equivalent: None,
-                panics_in_runtime: true,
             });
         }
         if UREQ_REQUESTS.contains(&candidate.as_str()) {
@@ -355,7 +348,6 @@ fn blocking_function(call: &ast::CallExpr, cx: &Context<'_>) -> Option<Blocking>
                 message: format!("`{candidate}` starts a blocking `ureq` request"),
                 help: UREQ_HELP,
                 tokio_equivalent: None,
-                panics_in_runtime: false,
             });
         }
     }
@@ -364,7 +356,6 @@ fn blocking_function(call: &ast::CallExpr, cx: &Context<'_>) -> Option<Blocking>
         message: format!("`{configured}` is configured as blocking"),
         help: "run it in `tokio::task::spawn_blocking`, or use an async equivalent",
         tokio_equivalent: None,
-        panics_in_runtime: false,
     })
 }
 
@@ -405,7 +396,6 @@ fn blocking_method(call: &ast::MethodCallExpr, cx: &Context<'_>) -> Option<Block
         message: format!("`.{name}()` blocks the async worker thread: {}", entry.what),
         help: entry.help,
         tokio_equivalent: None,
-        panics_in_runtime: false,
     })
 }
 
@@ -418,9 +408,8 @@ fn is_awaited(node: &SyntaxNode) -> bool {
 
 /// Whether `node` runs on an async worker: in async context, outside the
 /// future that sync code hands to `block_on` and the startup code of `main`
-/// (unless `check-main`, or the call panics in any runtime context) and
-/// outside the arguments of an `offload` function.
-fn runs_on_runtime(node: &SyntaxNode, panics_in_runtime: bool, cx: &Context<'_>) -> bool {
+/// (unless `check-main`) and outside the arguments of an `offload` function.
+fn runs_on_runtime(node: &SyntaxNode, cx: &Context<'_>) -> bool {
     let Some((body, kind)) = enclosing_body(node) else {
         return false;
     };
@@ -429,7 +418,7 @@ fn runs_on_runtime(node: &SyntaxNode, panics_in_runtime: bool, cx: &Context<'_>)
     }
     let startup = is_block_on_future(&body, cx.imports)
         || (!cx.options.flag("check-main") && is_startup_body(&body));
-    if startup && !panics_in_runtime {
+    if startup {
         return false;
     }
     !is_offloaded(node, cx)

@@ -3,7 +3,9 @@
 pub mod async_lock_across_await;
 pub mod block_on_in_async;
 pub mod blocking_in_async;
+pub mod cancel_unsafe_select;
 pub mod lock_across_await;
+pub mod missing_timeout;
 pub mod unbounded_channel;
 
 use crate::diagnostic::Span;

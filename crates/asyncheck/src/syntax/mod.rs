@@ -4,6 +4,7 @@
 mod apis;
 mod configured;
 mod facts;
+mod futures;
 mod guards;
 mod imports;
 mod macros;
@@ -14,6 +15,7 @@ mod runtime;
 pub use apis::*;
 pub use configured::configured_path;
 pub use facts::*;
+pub use futures::*;
 pub use guards::*;
 pub use imports::{segments, Imports};
 pub use origin::{chain_origin, FieldTypes, Origin};
@@ -94,6 +96,16 @@ impl SelectBranch {
     /// An `else`/`complete`/`default` branch.
     pub fn is_fallback(&self) -> bool {
         self.future().is_none()
+    }
+
+    /// A futures `default` branch: it runs whenever no other branch is
+    /// ready, so unlike `else` and `complete` it cancels the others.
+    pub fn is_default(&self) -> bool {
+        self.is_fallback()
+            && self
+                .0
+                .first_token()
+                .is_some_and(|token| token.text() == "default")
     }
 }
 

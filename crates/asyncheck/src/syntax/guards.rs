@@ -23,7 +23,10 @@ use ra_ap_syntax::{
     AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, WalkEvent,
 };
 
-use super::{body_kind, known_type, method_name, unparen, Imports, KnownType};
+use super::{
+    body_kind, is_join_macro, is_pin_macro, is_select_macro, known_type, method_name, unparen,
+    Imports, KnownType,
+};
 
 /// Whether a lock's guard is taken by blocking the thread or by awaiting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,20 +71,12 @@ pub struct AwaitPoint {
 /// `RwLock`: its guard comes in a `Result`.
 const RESULT_ADAPTERS: &[&str] = &["unwrap", "expect", "unwrap_or_else", "map_err"];
 
-/// Macros that await the futures they are given.
-const AWAITING_MACROS: &[&str] = &[
-    "tokio::select",
-    "tokio::join",
-    "tokio::try_join",
-    "futures::select",
-    "futures::select_biased",
-    "futures::join",
-    "futures::try_join",
-    "futures_util::select",
-    "futures_util::select_biased",
-    "futures_util::join",
-    "futures_util::try_join",
-    "std::future::join",
+/// Statement macros that pin a future in place: `tokio::pin!(fut);`.
+const PIN_IN_PLACE: &[&str] = &[
+    "tokio::pin",
+    "futures::pin_mut",
+    "futures_util::pin_mut",
+    "pin_utils::pin_mut",
 ];
 
 /// Recognises `node` as a call taking a lock: `.lock()`, `.read()` or
@@ -195,12 +190,12 @@ fn adapter_after(expr: &ast::Expr) -> Option<ast::Expr> {
 /// taken for one whatever its import (`#[macro_use] extern crate tokio`):
 /// a macro of that name that does not await would be a trap of its own.
 pub fn awaits_implicitly(call: &ast::MacroCall, imports: &Imports) -> bool {
+    if is_select_macro(call, imports) || is_join_macro(call, imports) {
+        return true;
+    }
     let Some(path) = call.path() else {
         return false;
     };
-    if imports.resolve(&path, AWAITING_MACROS).is_some() {
-        return true;
-    }
     path.qualifier().is_none()
         && path
             .segment()
@@ -588,7 +583,7 @@ fn use_of(path: &SyntaxNode, imports: &Imports) -> Use {
             let polled = parent
                 .parent()
                 .and_then(ast::MacroCall::cast)
-                .is_some_and(|call| is_pin_macro(&call) || awaits_implicitly(&call, imports));
+                .is_some_and(|call| pins(&call, imports) || awaits_implicitly(&call, imports));
             return if polled { Use::NotAGuard } else { Use::Other };
         }
         match parent.kind() {
@@ -630,11 +625,12 @@ fn is_select_future(arm: &SyntaxNode, node: &SyntaxNode) -> bool {
     in_macro && exprs.next().is_some_and(|first| first == *node) && exprs.next().is_some()
 }
 
-fn is_pin_macro(call: &ast::MacroCall) -> bool {
-    call.path()
-        .and_then(|p| p.segment())
-        .and_then(|s| s.name_ref())
-        .is_some_and(|n| matches!(n.text(), "pin" | "pin_mut"))
+/// `tokio::pin!(fut)`, `futures::pin_mut!(fut)`, `std::pin::pin!(fut)`.
+fn pins(call: &ast::MacroCall, imports: &Imports) -> bool {
+    is_pin_macro(call, imports)
+        || call
+            .path()
+            .is_some_and(|path| imports.resolve(&path, PIN_IN_PLACE).is_some())
 }
 
 impl Events {

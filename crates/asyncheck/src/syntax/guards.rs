@@ -24,8 +24,8 @@ use ra_ap_syntax::{
 };
 
 use super::{
-    body_kind, is_join_macro, is_pin_macro, is_select_macro, known_type, method_name, unparen,
-    Imports, KnownType,
+    body_kind, is_join_macro, is_pin_macro, is_select_macro, known_type, local_name, method_name,
+    unparen, Imports, KnownType,
 };
 
 /// Whether a lock's guard is taken by blocking the thread or by awaiting.
@@ -386,7 +386,7 @@ fn let_expr_hold(let_expr: &SyntaxNode, is_guard: bool, from: TextSize) -> Optio
 /// `name = guard;`: the variable holds it to the end of the block.
 fn assignment_hold(assign: &SyntaxNode, from: TextSize) -> Option<Hold> {
     let assign = ast::BinExpr::cast(assign.clone())?;
-    let name = single_name(&assign.lhs()?)?;
+    let name = local_name(&unparen(assign.lhs()?))?;
     let stmt = assign.syntax().parent()?;
     if stmt.kind() != SyntaxKind::EXPR_STMT {
         return None;
@@ -444,18 +444,6 @@ fn arm_patterns(match_expr: &SyntaxNode) -> Vec<SyntaxNode> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// The name of a one-segment path expression: `guard`.
-fn single_name(expr: &ast::Expr) -> Option<String> {
-    let ast::Expr::PathExpr(path) = unparen(expr.clone()) else {
-        return None;
-    };
-    let path = path.path()?;
-    if path.qualifier().is_some() {
-        return None;
-    }
-    Some(path.segment()?.name_ref()?.text().to_string())
 }
 
 struct FoundAwait {
@@ -517,7 +505,7 @@ fn scan(hold: &Hold, imports: &Imports) -> Option<Events> {
                     }
                 }
                 SyntaxKind::PATH_EXPR if after && !hold.names.is_empty() => {
-                    let Some(name) = ast::Expr::cast(node.clone()).and_then(|e| single_name(&e))
+                    let Some(name) = ast::Expr::cast(node.clone()).and_then(|e| local_name(&e))
                     else {
                         continue;
                     };

@@ -28,7 +28,12 @@ fn found(report: &Value) -> Vec<(String, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| (d["path"].as_str().unwrap().to_owned(), d["rule"].as_str().unwrap().to_owned()))
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap().to_owned(),
+                d["rule"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect()
 }
 
@@ -41,11 +46,34 @@ fn deep_nesting_is_checked_or_refused_clearly() {
     let dir = TempDir::new().unwrap();
     let depth = 10_000;
     let files = [
-        ("parens.rs", format!("fn f() {{ let _x = {}1{}; }}\n", "(".repeat(depth), ")".repeat(depth))),
-        ("blocks.rs", format!("fn f() {}{}\n", "{".repeat(depth), "}".repeat(depth))),
-        ("closures.rs", format!("fn f() {{ let _c = {}1; }}\n", "|| ".repeat(depth))),
-        ("unary.rs", format!("fn f() {{ let _b = {}true; }}\n", "!".repeat(100_000))),
-        ("macros.rs", format!("fn f() {{ {}1{}; }}\n", "vec![".repeat(depth), "]".repeat(depth))),
+        (
+            "parens.rs",
+            format!(
+                "fn f() {{ let _x = {}1{}; }}\n",
+                "(".repeat(depth),
+                ")".repeat(depth)
+            ),
+        ),
+        (
+            "blocks.rs",
+            format!("fn f() {}{}\n", "{".repeat(depth), "}".repeat(depth)),
+        ),
+        (
+            "closures.rs",
+            format!("fn f() {{ let _c = {}1; }}\n", "|| ".repeat(depth)),
+        ),
+        (
+            "unary.rs",
+            format!("fn f() {{ let _b = {}true; }}\n", "!".repeat(100_000)),
+        ),
+        (
+            "macros.rs",
+            format!(
+                "fn f() {{ {}1{}; }}\n",
+                "vec![".repeat(depth),
+                "]".repeat(depth)
+            ),
+        ),
     ];
     for (name, text) in &files {
         std::fs::write(dir.path().join(name), text).unwrap();
@@ -54,8 +82,14 @@ fn deep_nesting_is_checked_or_refused_clearly() {
     let (report, code) = check(dir.path(), &["."]);
     assert_eq!(code, 1, "refused files are errors");
     let found = found(&report);
-    assert!(found.contains(&pair("z.rs", "unbounded-channel")), "{found:?}");
-    assert!(found.contains(&pair("unary.rs", "parse-error")), "{found:?}");
+    assert!(
+        found.contains(&pair("z.rs", "unbounded-channel")),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&pair("unary.rs", "parse-error")),
+        "{found:?}"
+    );
     // Everything else is either analysed cleanly or refused with a parse error.
     for (path, rule) in &found {
         assert!(rule == "parse-error" || path == "z.rs", "{path}: {rule}");
@@ -84,12 +118,18 @@ fn junk_bytes_and_special_files() {
     let root = dir.path();
     std::fs::write(root.join("nul.rs"), vec![0u8; 4096]).unwrap();
     std::fs::write(root.join("latin1.rs"), b"fn caf\xe9() {}\n").unwrap();
-    let junk: Vec<u8> = (0..65_536u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let junk: Vec<u8> = (0..65_536u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     std::fs::write(root.join("junk.rs"), junk).unwrap();
     std::fs::write(root.join("z.rs"), FINDING).unwrap();
     std::os::unix::fs::symlink(root, root.join("loop")).unwrap();
     let fifo = root.join("fifo.rs");
-    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
 
     let (report, code) = check(root, &[".", "fifo.rs", "vanished.rs"]);
     assert_eq!(code, 1);

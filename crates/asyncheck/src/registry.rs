@@ -11,6 +11,8 @@ static RULES: &[&dyn Rule] = &[
     &rules::unwrap_in_fallible_async::UnwrapInFallibleAsync,
     &rules::blocking_in_async::BlockingInAsync,
     &rules::block_on_in_async::BlockOnInAsync,
+    &rules::lock_across_await::LockAcrossAwait,
+    &rules::async_lock_across_await::AsyncLockAcrossAwait,
 ];
 
 /// Every rule, in the order of rules.md.

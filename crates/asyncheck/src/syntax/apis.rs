@@ -6,7 +6,7 @@ use ra_ap_syntax::{
     AstNode, SyntaxKind, SyntaxNode,
 };
 
-use super::Imports;
+use super::{segments, Imports};
 
 /// The path a call expression calls, when its callee is a plain path.
 pub fn callee_path(call: &ast::CallExpr) -> Option<ast::Path> {
@@ -48,6 +48,14 @@ pub enum KnownType {
     /// `tokio::runtime::Handle` or `Runtime`: both spawn detached tasks.
     Runtime,
     RuntimeBuilder,
+    /// A mutex locked by blocking the thread: std, parking_lot, spin.
+    SyncMutex,
+    /// A read-write lock taken by blocking the thread: std, parking_lot, spin.
+    SyncRwLock,
+    /// A mutex locked by awaiting: tokio, futures, async-std, async-lock.
+    AsyncMutex,
+    /// A read-write lock taken by awaiting: tokio, async-std, async-lock.
+    AsyncRwLock,
 }
 
 const KNOWN_TYPES: &[(&str, KnownType)] = &[
@@ -61,6 +69,24 @@ const KNOWN_TYPES: &[(&str, KnownType)] = &[
     ("tokio::runtime::Handle", KnownType::Runtime),
     ("tokio::runtime::Runtime", KnownType::Runtime),
     ("tokio::runtime::Builder", KnownType::RuntimeBuilder),
+    ("std::sync::Mutex", KnownType::SyncMutex),
+    ("std::sync::RwLock", KnownType::SyncRwLock),
+    ("parking_lot::Mutex", KnownType::SyncMutex),
+    ("parking_lot::FairMutex", KnownType::SyncMutex),
+    ("parking_lot::ReentrantMutex", KnownType::SyncMutex),
+    ("parking_lot::RwLock", KnownType::SyncRwLock),
+    ("spin::Mutex", KnownType::SyncMutex),
+    ("spin::RwLock", KnownType::SyncRwLock),
+    ("tokio::sync::Mutex", KnownType::AsyncMutex),
+    ("tokio::sync::RwLock", KnownType::AsyncRwLock),
+    ("futures::lock::Mutex", KnownType::AsyncMutex),
+    ("futures_util::lock::Mutex", KnownType::AsyncMutex),
+    ("async_std::sync::Mutex", KnownType::AsyncMutex),
+    ("async_std::sync::RwLock", KnownType::AsyncRwLock),
+    ("async_lock::Mutex", KnownType::AsyncMutex),
+    ("async_lock::RwLock", KnownType::AsyncRwLock),
+    ("smol::lock::Mutex", KnownType::AsyncMutex),
+    ("smol::lock::RwLock", KnownType::AsyncRwLock),
 ];
 
 fn known_type_of_path(path: &ast::Path, imports: &Imports) -> Option<KnownType> {
@@ -76,9 +102,10 @@ fn known_type_of_path(path: &ast::Path, imports: &Imports) -> Option<KnownType> 
 const MAX_BINDING_HOPS: usize = 4;
 
 /// What we can tell of the type of `expr`, through constructors
-/// (`JoinSet::new()`, `Handle::current()`, `Builder::..().build()`), local
-/// bindings with a type or an initialiser, parameters, and struct fields of
-/// the same file.
+/// (`JoinSet::new()`, `Handle::current()`, `Builder::..().build()`, seen
+/// through `Arc::new(..)`, `Rc::new(..)`, `Box::new(..)`), local
+/// bindings with a type or an initialiser, parameters, and struct fields and
+/// `static`/`const` items of the same file.
 pub fn known_type(expr: &ast::Expr, imports: &Imports) -> Option<KnownType> {
     known_type_within(expr, imports, MAX_BINDING_HOPS)
 }
@@ -89,7 +116,12 @@ fn known_type_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option
         ast::Expr::TryExpr(t) => known_type_within(&t.expr()?, imports, hops),
         ast::Expr::CallExpr(call) => {
             let path = callee_path(&call)?;
-            known_type_of_path(&path.qualifier()?, imports)
+            let qualifier = path.qualifier()?;
+            if is_wrapper_new(&path) {
+                let inner = call.arg_list()?.args().next()?;
+                return known_type_within(&inner, imports, hops);
+            }
+            known_type_of_path(&qualifier, imports)
         }
         ast::Expr::MethodCallExpr(call) => {
             let receiver = known_type_within(&call.receiver()?, imports, hops);
@@ -110,7 +142,9 @@ fn known_type_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option
             if hops == 0 {
                 return None;
             }
+            // A `let` or parameter cannot shadow a `static`: fall back to one.
             binding_type(expr.syntax(), &name, imports, hops - 1)
+                .or_else(|| static_type(expr.syntax(), &name, imports))
         }
         ast::Expr::FieldExpr(field) => {
             let name = field.name_ref()?.text().to_string();
@@ -124,8 +158,39 @@ fn known_type_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option
     }
 }
 
+/// `Arc::new`, `Rc::new`, `Box::new` and their `clone`: the value keeps its type.
+fn is_wrapper_new(path: &ast::Path) -> bool {
+    let names = segments(path);
+    match names.as_slice() {
+        [.., wrapper, call] => {
+            matches!(wrapper.as_str(), "Arc" | "Rc" | "Box")
+                && matches!(call.as_str(), "new" | "clone")
+        }
+        _ => false,
+    }
+}
+
+/// The known type of the `static` or `const` item `name` of the file.
+fn static_type(at: &SyntaxNode, name: &str, imports: &Imports) -> Option<KnownType> {
+    let root = at.ancestors().last()?;
+    root.descendants().find_map(|node| {
+        let ty = match node.kind() {
+            SyntaxKind::STATIC => {
+                let item = ast::Static::cast(node)?;
+                (item.name()?.text() == name).then(|| item.ty())??
+            }
+            SyntaxKind::CONST => {
+                let item = ast::Const::cast(node)?;
+                (item.name()?.text() == name).then(|| item.ty())??
+            }
+            _ => return None,
+        };
+        type_known(&ty, imports)
+    })
+}
+
 /// The known type of a written type: `JoinSet<T>`, `&mut JoinSet<T>`,
-/// `Arc<Runtime>`.
+/// `Arc<Runtime>`, `LazyLock<RwLock<T>>`.
 pub fn type_known(ty: &ast::Type, imports: &Imports) -> Option<KnownType> {
     match ty {
         ast::Type::RefType(r) => type_known(&r.ty()?, imports),
@@ -136,7 +201,7 @@ pub fn type_known(ty: &ast::Type, imports: &Imports) -> Option<KnownType> {
             }
             let segment = path.segment()?;
             let wrapper = segment.name_ref()?.text().to_string();
-            if !matches!(wrapper.as_str(), "Arc" | "Rc" | "Box") {
+            if !matches!(wrapper.as_str(), "Arc" | "Rc" | "Box" | "LazyLock" | "Lazy") {
                 return None;
             }
             let arg = segment.generic_arg_list()?.generic_args().next()?;
@@ -306,7 +371,7 @@ pub fn spawn_call(node: &SyntaxNode, imports: &Imports) -> Option<Spawn> {
             let kind = match known_type(&call.receiver()?, imports)? {
                 KnownType::Runtime => SpawnKind::Detachable,
                 KnownType::JoinSet | KnownType::TaskTracker => SpawnKind::Owned,
-                KnownType::RuntimeBuilder => return None,
+                _ => return None,
             };
             Some(Spawn {
                 kind,

@@ -11,6 +11,7 @@ use asyncheck::{Checker, Diagnostic, Settings};
 use rayon::prelude::*;
 
 use crate::discover::{Input, Unreadable};
+use crate::test_modules::TestModules;
 
 /// Parsing and analysis recurse with the input's nesting; these threads'
 /// stacks are reserved, not used, until a file needs them.
@@ -80,6 +81,7 @@ pub fn check_files<'s>(
         .stack_size(STACK_SIZE)
         .build()
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
+    let test_modules = TestModules::default();
     let mut files: Vec<Checked> = pool.install(|| {
         inputs
             .par_iter()
@@ -87,12 +89,16 @@ pub fn check_files<'s>(
                 Ok(bytes) => {
                     let settings = settings_for(input);
                     let checker = Checker::new(&settings);
+                    let file = FileToCheck {
+                        display: &input.display,
+                        test_module: test_modules.is_test_module(&input.path),
+                    };
                     match mode {
-                        Mode::Check => check_bytes(&checker, &input.display, bytes),
+                        Mode::Check => check_bytes(&checker, &file, bytes),
                         Mode::Fix {
                             write,
                             unsafe_fixes,
-                        } => fix_bytes(&checker, input, bytes, write, unsafe_fixes),
+                        } => fix_bytes(&checker, input, &file, bytes, write, unsafe_fixes),
                     }
                 }
                 Err(error) => io_error(&input.display, format!("cannot read file: {error}")),
@@ -118,7 +124,13 @@ pub fn check_stdin(display: &str, settings: &Settings) -> Result<Outcome, String
     let checked = std::thread::scope(|scope| {
         std::thread::Builder::new()
             .stack_size(STACK_SIZE)
-            .spawn_scoped(scope, || check_bytes(&checker, &display, bytes))
+            .spawn_scoped(scope, || {
+                let file = FileToCheck {
+                    display: &display,
+                    test_module: false,
+                };
+                check_bytes(&checker, &file, bytes)
+            })
             .map_err(|e| format!("cannot start a thread: {e}"))?
             .join()
             .map_err(|_| "the checking thread failed".to_owned())
@@ -162,13 +174,20 @@ fn decode(display: &str, bytes: Vec<u8>) -> Result<String, Checked> {
     })
 }
 
-fn check_bytes(checker: &Checker<'_>, display: &str, bytes: Vec<u8>) -> Checked {
+/// How a file is reported, and whether its parent declares it for tests.
+pub struct FileToCheck<'a> {
+    pub display: &'a str,
+    pub test_module: bool,
+}
+
+fn check_bytes(checker: &Checker<'_>, file: &FileToCheck<'_>, bytes: Vec<u8>) -> Checked {
+    let display = file.display;
     let text = match decode(display, bytes) {
         Ok(text) => text,
         Err(checked) => return checked,
     };
     let report = catch_unwind(AssertUnwindSafe(|| {
-        checker.check(std::path::Path::new(display), &text)
+        checker.check_module(std::path::Path::new(display), &text, file.test_module)
     }));
     let diagnostics = match report {
         Ok(report) => report.diagnostics,
@@ -197,6 +216,7 @@ fn failure(panic: &(dyn std::any::Any + Send)) -> Diagnostic {
 fn fix_bytes(
     checker: &Checker<'_>,
     input: &Input,
+    file: &FileToCheck<'_>,
     bytes: Vec<u8>,
     write: bool,
     unsafe_fixes: bool,
@@ -207,7 +227,12 @@ fn fix_bytes(
     };
     let path = std::path::Path::new(&input.display);
     let fixed = match catch_unwind(AssertUnwindSafe(|| {
-        fix_file(checker, path, &text, unsafe_fixes)
+        let check = |text: &str| {
+            checker
+                .check_module(path, text, file.test_module)
+                .diagnostics
+        };
+        fix_file(&check, &text, unsafe_fixes)
     })) {
         Ok(fixed) => fixed,
         Err(panic) => return checked(&input.display, text, vec![failure(&*panic)]),

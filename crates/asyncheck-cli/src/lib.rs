@@ -6,6 +6,7 @@ mod check;
 mod config;
 mod discover;
 mod output;
+mod test_modules;
 
 use std::borrow::Cow;
 use std::ffi::OsString;

@@ -401,3 +401,25 @@ fn github_annotations_are_escaped() {
     );
     assert_eq!(text.lines().count(), 1);
 }
+
+#[test]
+fn modules_declared_for_tests_in_their_parent_are_test_code() {
+    let dir = project(&[
+        (
+            "src/lib.rs",
+            b"mod worker;\n#[cfg(test)]\nmod test_utils;\n#[cfg(test)]\nmod tests;\n",
+        ),
+        ("src/worker.rs", UNBOUNDED.as_bytes()),
+        ("src/test_utils.rs", UNBOUNDED.as_bytes()),
+        ("src/tests/mod.rs", b"mod helpers;\n"),
+        ("src/tests/helpers.rs", UNBOUNDED.as_bytes()),
+    ]);
+    let (report, _) = json(dir.path(), &[]);
+    let paths: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["src/worker.rs"]);
+}

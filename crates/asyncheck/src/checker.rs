@@ -44,6 +44,13 @@ impl<'s> Checker<'s> {
     /// Checks one file's text. `path` decides whether the whole file is test
     /// code (under `tests/` or `benches/`).
     pub fn check(&self, path: &Path, text: &str) -> FileReport {
+        self.check_module(path, text, false)
+    }
+
+    /// Checks one file's text; `test_module` says that its parent module
+    /// declares it only for tests (`#[cfg(test)] mod name;`), which the file
+    /// itself cannot show.
+    pub fn check_module(&self, path: &Path, text: &str, test_module: bool) -> FileReport {
         let Some(parsed) = syntax::parse_file(text) else {
             return FileReport {
                 diagnostics: vec![Diagnostic::parse_error(
@@ -71,7 +78,7 @@ impl<'s> Checker<'s> {
             }
         }
 
-        let test_file = is_test_path(path);
+        let test_file = test_module || is_test_path(path);
         let mut test_depth = usize::from(test_file);
         let mut findings = Vec::new();
         let cache = FileCache::default();

@@ -1,9 +1,6 @@
 //! Applying fixes: never two that overlap, repeatedly until nothing changes,
 //! and never a result that no longer parses.
 
-use std::path::Path;
-
-use crate::checker::Checker;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::syntax;
 
@@ -23,13 +20,15 @@ pub struct Fixed {
 }
 
 /// Fixes `text` with every fix of the allowed applicability (unsafe ones
-/// only when `unsafe_fixes`). A file that does not parse is left alone.
-pub fn fix_file(checker: &Checker<'_>, path: &Path, text: &str, unsafe_fixes: bool) -> Fixed {
+/// only when `unsafe_fixes`); `check` gives the diagnostics of a text (the
+/// same checker, file and settings each time). A file that does not parse is
+/// left alone.
+pub fn fix_file(check: &dyn Fn(&str) -> Vec<Diagnostic>, text: &str, unsafe_fixes: bool) -> Fixed {
     let allowed = |fix: &Fix| fix.applicability == Applicability::Safe || unsafe_fixes;
     let mut current = text.to_owned();
     let mut applied = 0;
     let mut rejected = 0;
-    let mut diagnostics = checker.check(path, &current).diagnostics;
+    let mut diagnostics = check(&current);
     for _ in 0..MAX_PASSES {
         if !parses(&current) {
             break;
@@ -50,7 +49,7 @@ pub fn fix_file(checker: &Checker<'_>, path: &Path, text: &str, unsafe_fixes: bo
             break;
         }
         current = next;
-        diagnostics = checker.check(path, &current).diagnostics;
+        diagnostics = check(&current);
     }
     Fixed {
         text: current,

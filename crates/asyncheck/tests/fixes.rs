@@ -16,7 +16,11 @@ fn assert_fixes(rule: &str, unsafe_fixes: bool, input: &str, expected: &str) {
     settings.select(&[rule.to_owned()]).unwrap();
     let checker = Checker::new(&settings);
     let path = Path::new("src/lib.rs");
-    let fixed = fix_file(&checker, path, input, unsafe_fixes);
+    let fixed = fix_file(
+        &|text: &str| checker.check(path, text).diagnostics,
+        input,
+        unsafe_fixes,
+    );
     assert!(fixed.applied > 0, "{rule}: no fix was applied");
     assert_eq!(
         fixed.rejected, 0,
@@ -29,7 +33,11 @@ fn assert_fixes(rule: &str, unsafe_fixes: bool, input: &str, expected: &str) {
         "{rule}: the fixed file does not parse: {:?}",
         parsed.errors
     );
-    let again = fix_file(&checker, path, &fixed.text, unsafe_fixes);
+    let again = fix_file(
+        &|text: &str| checker.check(path, text).diagnostics,
+        &fixed.text,
+        unsafe_fixes,
+    );
     assert_eq!(
         again.applied, 0,
         "{rule}: a second fix pass changed the file"
@@ -41,7 +49,11 @@ fn assert_no_fix(rule: &str, input: &str) {
     let mut settings = Settings::default();
     settings.select(&[rule.to_owned()]).unwrap();
     let checker = Checker::new(&settings);
-    let fixed = fix_file(&checker, Path::new("src/lib.rs"), input, true);
+    let fixed = fix_file(
+        &|text: &str| checker.check(Path::new("src/lib.rs"), text).diagnostics,
+        input,
+        true,
+    );
     assert!(
         fixed.diagnostics.iter().any(|d| d.rule == rule),
         "{rule}: nothing flagged"

@@ -161,7 +161,7 @@ fn unsafe_method(future: ast::Expr, looped: &SyntaxNode, imports: &Imports) -> O
     if name == "read_exact" && reads_one_byte(&call) {
         return None;
     }
-    is_not_cancel_safe(&name).then_some(name)
+    is_not_cancel_safe(&name).then(|| name.to_string())
 }
 
 /// `read_exact(&mut buf)` into a one-byte array: like `read_u8`, it

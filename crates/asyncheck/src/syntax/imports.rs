@@ -118,6 +118,18 @@ impl Imports {
 
     /// Which of `known` (full paths) `path` stands for.
     pub fn resolve<'k>(&self, path: &ast::Path, known: &[&'k str]) -> Option<&'k str> {
+        // Most calls are to none of `known`: compare last segments first, so
+        // that only likely matches pay for building candidate paths.
+        let last = path.segment()?.name_ref()?;
+        let last = last.text();
+        let last: &str = &last;
+        let last = match (path.qualifier(), self.aliases.get(last)) {
+            (None, Some(target)) => target.rsplit("::").next().unwrap_or(target),
+            _ => last,
+        };
+        if !known.iter().any(|k| ends_with_segment(k, last)) {
+            return None;
+        }
         self.candidates(path)
             .iter()
             .find_map(|c| known.iter().find(|k| **k == c).copied())
@@ -133,6 +145,12 @@ impl Imports {
                 .map(str::to_owned)
         })
     }
+}
+
+/// Whether the path `full` ends with the segment `last`.
+fn ends_with_segment(full: &str, last: &str) -> bool {
+    full.strip_suffix(last)
+        .is_some_and(|head| head.is_empty() || head.ends_with("::"))
 }
 
 /// The names of a path's segments, without generic arguments or a leading `::`.
@@ -155,7 +173,13 @@ fn join(prefix: &str, name: &str) -> String {
     match (prefix.is_empty(), name.is_empty()) {
         (true, _) => name.to_owned(),
         (_, true) => prefix.to_owned(),
-        _ => format!("{prefix}::{name}"),
+        _ => {
+            let mut joined = String::with_capacity(prefix.len() + 2 + name.len());
+            joined.push_str(prefix);
+            joined.push_str("::");
+            joined.push_str(name);
+            joined
+        }
     }
 }
 

@@ -65,6 +65,13 @@ pub fn parse_file(text: &str) -> Option<ParsedFile> {
     })
 }
 
+/// Parses a file and nothing else: no macro bodies, no imports. The
+/// benchmark's floor, which `parse_file` and the rules are measured against.
+/// Returns the number of parse errors (`None` when nesting is too deep).
+pub fn parse_only(text: &str) -> Option<usize> {
+    parse::parse(text, TopEntryPoint::SourceFile).map(|parsed| parsed.errors.len())
+}
+
 /// A branch of an expanded `select!`: `pattern = future, if guard => handler`.
 pub struct SelectBranch(SyntaxNode);
 

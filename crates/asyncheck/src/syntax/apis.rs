@@ -28,7 +28,7 @@ pub fn resolve_call<'k>(
 /// The called method's name (inline for names up to 23 bytes: no
 /// allocation, as this runs at most method calls).
 pub fn method_name(call: &ast::MethodCallExpr) -> Option<SmolStr> {
-    Some(SmolStr::new(&*call.name_ref()?.text()))
+    Some(SmolStr::new(call.name_ref()?.text()))
 }
 
 /// `expr` without surrounding parentheses.

@@ -122,7 +122,7 @@ impl Imports {
         // that only likely matches pay for building candidate paths.
         let last = path.segment()?.name_ref()?;
         let last = last.text();
-        let last: &str = &last;
+        let last: &str = last;
         let last = match (path.qualifier(), self.aliases.get(last)) {
             (None, Some(target)) => target.rsplit("::").next().unwrap_or(target),
             _ => last,

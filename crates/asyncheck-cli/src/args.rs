@@ -106,6 +106,10 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
 
+    /// Neither read nor write the results cache.
+    #[arg(long)]
+    pub no_cache: bool,
+
     /// Exit 0 whatever was found.
     #[arg(long)]
     pub exit_zero: bool,

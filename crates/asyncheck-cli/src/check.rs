@@ -10,6 +10,7 @@ use asyncheck::fix::fix_file;
 use asyncheck::{Checker, Diagnostic, Settings};
 use rayon::prelude::*;
 
+use crate::cache::{Cache, Key};
 use crate::discover::{Input, Unreadable};
 use crate::test_modules::TestModules;
 
@@ -75,6 +76,7 @@ pub fn check_files<'s>(
     settings_for: &(dyn Fn(&Input) -> Cow<'s, Settings> + Sync),
     threads: Option<usize>,
     mode: Mode,
+    cache: Option<&Cache>,
 ) -> Result<Outcome, String> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
@@ -94,7 +96,10 @@ pub fn check_files<'s>(
                         test_module: test_modules.is_test_module(&input.path),
                     };
                     match mode {
-                        Mode::Check => check_bytes(&checker, &file, bytes),
+                        Mode::Check => match cache {
+                            Some(cache) => check_cached(cache, &checker, &settings, &file, bytes),
+                            None => check_bytes(&checker, &file, bytes),
+                        },
                         Mode::Fix {
                             write,
                             unsafe_fixes,
@@ -194,6 +199,27 @@ fn check_bytes(checker: &Checker<'_>, file: &FileToCheck<'_>, bytes: Vec<u8>) ->
         Err(panic) => vec![failure(&*panic)],
     };
     checked(display, text, diagnostics)
+}
+
+/// A check answered from the cache when the file, its settings and its
+/// test-ness are what they were; otherwise checked and recorded.
+fn check_cached(
+    cache: &Cache,
+    checker: &Checker<'_>,
+    settings: &Settings,
+    file: &FileToCheck<'_>,
+    bytes: Vec<u8>,
+) -> Checked {
+    let key = Key::new(&bytes, settings, file.test_module);
+    if let Some(diagnostics) = cache.get(file.display, key) {
+        return match decode(file.display, bytes) {
+            Ok(text) => checked(file.display, text, diagnostics),
+            Err(checked) => checked,
+        };
+    }
+    let result = check_bytes(checker, file, bytes);
+    cache.put(file.display, key, &result.diagnostics);
+    result
 }
 
 fn checked(display: &str, text: String, diagnostics: Vec<Diagnostic>) -> Checked {

@@ -2,6 +2,7 @@
 
 mod args;
 mod baseline;
+mod cache;
 mod check;
 mod config;
 mod discover;
@@ -158,7 +159,21 @@ fn run_check(args: CheckArgs, default_paths: Vec<PathBuf>) -> i32 {
             } else {
                 check::Mode::Check
             };
-            check::check_files(&inputs, unreadable, &settings_of, args.threads, mode)
+            let cache = (mode == check::Mode::Check && !args.no_cache)
+                .then(|| cache::Cache::open(&paths))
+                .flatten();
+            let outcome = check::check_files(
+                &inputs,
+                unreadable,
+                &settings_of,
+                args.threads,
+                mode,
+                cache.as_ref(),
+            );
+            if let Some(cache) = cache {
+                cache.save();
+            }
+            outcome
         }
     };
     let mut outcome = match outcome {

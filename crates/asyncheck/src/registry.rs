@@ -28,6 +28,26 @@ pub fn find(name: &str) -> Option<&'static dyn Rule> {
     index_of(name).map(|i| RULES[i])
 }
 
+/// The static name and pattern of anything a diagnostic can be about: a
+/// rule, or one of the diagnostics about the input and suppressions. For
+/// reading diagnostics back from a cache.
+pub fn diagnostic_kind(name: &str) -> Option<(&'static str, &'static str)> {
+    use crate::diagnostic::{INPUT_PATTERN, INTERNAL_ERROR, IO_ERROR, PARSE_ERROR};
+    use crate::suppression::{SUPPRESSION_PATTERN, UNKNOWN_RULE, UNUSED_SUPPRESSION};
+    if let Some(rule) = find(name) {
+        return Some((rule.meta().name, rule.meta().pattern.name()));
+    }
+    [PARSE_ERROR, IO_ERROR, INTERNAL_ERROR]
+        .into_iter()
+        .map(|n| (n, INPUT_PATTERN))
+        .chain(
+            [UNUSED_SUPPRESSION, UNKNOWN_RULE]
+                .into_iter()
+                .map(|n| (n, SUPPRESSION_PATTERN)),
+        )
+        .find(|(n, _)| *n == name)
+}
+
 /// The rule name closest to a misspelt one, if any is close enough to be
 /// what was meant.
 pub fn closest(name: &str) -> Option<&'static str> {

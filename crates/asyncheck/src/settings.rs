@@ -1,7 +1,8 @@
 //! Resolved settings: what the core sees once config files and command-line
 //! options have been read and merged.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
+use std::fmt::Write;
 
 use crate::registry;
 use crate::rule::{Level, OptionKind, RuleMeta};
@@ -16,14 +17,14 @@ pub enum OptionValue {
 #[derive(Debug, Clone)]
 pub struct RuleOptions {
     meta: &'static RuleMeta,
-    values: HashMap<&'static str, OptionValue>,
+    values: BTreeMap<&'static str, OptionValue>,
 }
 
 impl RuleOptions {
     fn new(meta: &'static RuleMeta) -> Self {
         RuleOptions {
             meta,
-            values: HashMap::new(),
+            values: BTreeMap::new(),
         }
     }
 
@@ -131,6 +132,25 @@ impl Settings {
             };
         }
         Ok(())
+    }
+
+    /// A text that differs whenever the findings could: every rule's level
+    /// and options, and the flags. Results caches key on it.
+    pub fn cache_key(&self) -> String {
+        let mut key = format!(
+            "check_tests={} check_broken_files={}",
+            self.check_tests, self.check_broken_files
+        );
+        for (rule, settings) in registry::rules().iter().zip(&self.rules) {
+            let _ = write!(
+                key,
+                ";{}={}{:?}",
+                rule.meta().name,
+                settings.level.as_str(),
+                settings.options.values
+            );
+        }
+        key
     }
 
     pub fn ignore(&mut self, names: &[String]) -> Result<(), UnknownRule> {

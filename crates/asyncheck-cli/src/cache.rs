@@ -1,0 +1,212 @@
+//! The results cache: a second run over unchanged files costs little more
+//! than reading and hashing them.
+//!
+//! Kept in `target/asyncheck/` of the cargo project around the first checked
+//! path (or in `$ASYNCHECK_CACHE_DIR`); outside a cargo project, and with
+//! `--no-cache`, there is none. An entry counts only for the same path,
+//! content hash, settings and asyncheck version; a cache file that cannot be
+//! read as one of ours is ignored, never trusted.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use asyncheck::diagnostic::INTERNAL_ERROR;
+use asyncheck::{registry, Applicability, Diagnostic, Edit, Fix, Label, Settings, Severity};
+use serde::{Deserialize, Serialize};
+
+const FILE_NAME: &str = "results-v1.json";
+
+pub struct Cache {
+    file: PathBuf,
+    previous: HashMap<String, Entry>,
+    current: Mutex<HashMap<String, Entry>>,
+}
+
+/// What identifies one check of one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Key {
+    content: u64,
+    settings: u64,
+    test_module: bool,
+}
+
+impl Key {
+    pub fn new(bytes: &[u8], settings: &Settings, test_module: bool) -> Key {
+        Key {
+            content: xxhash_rust::xxh3::xxh3_64(bytes),
+            settings: xxhash_rust::xxh3::xxh3_64(settings.cache_key().as_bytes()),
+            test_module,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct CacheFile {
+    version: String,
+    entries: HashMap<String, Entry>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+struct Entry {
+    key: Key,
+    diagnostics: Vec<Stored>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+struct Stored {
+    rule: String,
+    error: bool,
+    span: (usize, usize),
+    message: String,
+    labels: Vec<(usize, usize, String)>,
+    help: Option<String>,
+    fix: Option<(bool, Vec<(usize, usize, String)>)>,
+}
+
+impl Cache {
+    /// The cache for a run over `paths`, if there is a place for one.
+    pub fn open(paths: &[PathBuf]) -> Option<Cache> {
+        let folder = match std::env::var_os("ASYNCHECK_CACHE_DIR") {
+            Some(dir) => PathBuf::from(dir),
+            None => cargo_target(paths.first()?)?.join("asyncheck"),
+        };
+        let file = folder.join(FILE_NAME);
+        let previous = std::fs::read(&file)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<CacheFile>(&bytes).ok())
+            .filter(|cache| cache.version == env!("CARGO_PKG_VERSION"))
+            .map(|cache| cache.entries)
+            .unwrap_or_default();
+        Some(Cache {
+            file,
+            previous,
+            current: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The diagnostics recorded for this path and key, if any.
+    pub fn get(&self, path: &str, key: Key) -> Option<Vec<Diagnostic>> {
+        let entry = self.previous.get(path).filter(|e| e.key == key)?;
+        let diagnostics: Option<Vec<Diagnostic>> = entry.diagnostics.iter().map(restore).collect();
+        let diagnostics = diagnostics?;
+        self.remember(path, entry.clone());
+        Some(diagnostics)
+    }
+
+    pub fn put(&self, path: &str, key: Key, diagnostics: &[Diagnostic]) {
+        if diagnostics.iter().any(|d| d.rule == INTERNAL_ERROR) {
+            return;
+        }
+        let entry = Entry {
+            key,
+            diagnostics: diagnostics.iter().map(store).collect(),
+        };
+        self.remember(path, entry);
+    }
+
+    fn remember(&self, path: &str, entry: Entry) {
+        if let Ok(mut current) = self.current.lock() {
+            current.insert(path.to_owned(), entry);
+        }
+    }
+
+    /// Writes the cache: this run's entries, and the earlier ones for files
+    /// this run did not check. Failing to write only costs the next run time.
+    pub fn save(self) {
+        let Ok(current) = self.current.into_inner() else {
+            return;
+        };
+        let mut entries = self.previous;
+        entries.extend(current);
+        let cache = CacheFile {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            entries,
+        };
+        let Some(folder) = self.file.parent() else {
+            return;
+        };
+        if std::fs::create_dir_all(folder).is_err() {
+            return;
+        }
+        let Ok(text) = serde_json::to_vec(&cache) else {
+            return;
+        };
+        if let Ok(mut temporary) = tempfile::NamedTempFile::new_in(folder) {
+            if std::io::Write::write_all(&mut temporary, &text).is_ok() {
+                let _ = temporary.persist(&self.file);
+            }
+        }
+    }
+}
+
+/// `target/` of the nearest cargo project around `path`.
+fn cargo_target(path: &Path) -> Option<PathBuf> {
+    let start = std::path::absolute(path).ok()?;
+    start
+        .ancestors()
+        .find(|dir| dir.join("Cargo.toml").is_file())
+        .map(|dir| dir.join("target"))
+}
+
+fn store(d: &Diagnostic) -> Stored {
+    Stored {
+        rule: d.rule.to_owned(),
+        error: d.severity == Severity::Error,
+        span: (d.span.start, d.span.end),
+        message: d.message.clone(),
+        labels: d
+            .labels
+            .iter()
+            .map(|l| (l.span.start, l.span.end, l.message.clone()))
+            .collect(),
+        help: d.help.clone(),
+        fix: d.fix.as_ref().map(|f| {
+            (
+                f.applicability == Applicability::Safe,
+                f.edits
+                    .iter()
+                    .map(|e| (e.span.start, e.span.end, e.replacement.clone()))
+                    .collect(),
+            )
+        }),
+    }
+}
+
+fn restore(stored: &Stored) -> Option<Diagnostic> {
+    let (rule, pattern) = registry::diagnostic_kind(&stored.rule)?;
+    Some(Diagnostic {
+        rule,
+        pattern,
+        severity: if stored.error {
+            Severity::Error
+        } else {
+            Severity::Warning
+        },
+        span: stored.span.0..stored.span.1,
+        message: stored.message.clone(),
+        labels: stored
+            .labels
+            .iter()
+            .map(|(start, end, message)| Label {
+                span: *start..*end,
+                message: message.clone(),
+            })
+            .collect(),
+        help: stored.help.clone(),
+        fix: stored.fix.as_ref().map(|(safe, edits)| Fix {
+            applicability: if *safe {
+                Applicability::Safe
+            } else {
+                Applicability::Unsafe
+            },
+            edits: edits
+                .iter()
+                .map(|(start, end, replacement)| Edit {
+                    span: *start..*end,
+                    replacement: replacement.clone(),
+                })
+                .collect(),
+        }),
+    })
+}

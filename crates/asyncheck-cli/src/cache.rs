@@ -59,10 +59,14 @@ struct Stored {
     error: bool,
     span: (usize, usize),
     message: String,
-    labels: Vec<(usize, usize, String)>,
+    labels: Vec<SpanText>,
     help: Option<String>,
-    fix: Option<(bool, Vec<(usize, usize, String)>)>,
+    /// Whether the fix is safe, and its edits.
+    fix: Option<(bool, Vec<SpanText>)>,
 }
+
+/// A span and a text: a label's message or an edit's replacement.
+type SpanText = (usize, usize, String);
 
 impl Cache {
     /// The cache for a run over `paths`, if there is a place for one.

@@ -79,7 +79,8 @@ impl<'s> Checker<'s> {
         }
 
         let test_file = test_module || is_test_path(path);
-        let mut test_depth = usize::from(test_file);
+        // The test items we are inside, innermost last.
+        let mut test_items: Vec<syntax::SyntaxNode> = Vec::new();
         let mut findings = Vec::new();
         let cache = FileCache::default();
         // Rules that panicked on this file are not run on it again.
@@ -88,15 +89,16 @@ impl<'s> Checker<'s> {
             let node = match event {
                 WalkEvent::Enter(node) => node,
                 WalkEvent::Leave(node) => {
-                    if syntax::is_test_item(&node) {
-                        test_depth -= 1;
+                    if test_items.last() == Some(&node) {
+                        test_items.pop();
                     }
                     continue;
                 }
             };
             if syntax::is_test_item(&node) {
-                test_depth += 1;
+                test_items.push(node.clone());
             }
+            let in_test = test_file || !test_items.is_empty();
             let Some(rules) = self.dispatch.get(u16::from(node.kind()) as usize) else {
                 continue;
             };
@@ -106,7 +108,7 @@ impl<'s> Checker<'s> {
                 }
                 let rule = registry::rules()[index];
                 let meta = rule.meta();
-                if meta.skips_tests && test_depth > 0 && !self.settings.check_tests {
+                if meta.skips_tests && in_test && !self.settings.check_tests {
                     continue;
                 }
                 let settings = self.settings.rule(index);

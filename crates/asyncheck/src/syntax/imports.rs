@@ -42,6 +42,10 @@ impl Imports {
         self.aliases.insert(local, name);
     }
 
+    pub(crate) fn has_globs(&self) -> bool {
+        !self.globs.is_empty()
+    }
+
     pub(crate) fn record_item(&mut self, node: &SyntaxNode) {
         let name = match node.kind() {
             SyntaxKind::FN => ast::Fn::cast(node.clone()).and_then(|f| f.name()),
@@ -66,7 +70,15 @@ impl Imports {
             return;
         }
         if tree.star_token().is_some() {
-            self.globs.push(full);
+            // `use super::*` and friends bring in the crate's own names,
+            // which reach external APIs only through imports this per-file
+            // view already follows.
+            let local = ["crate", "self", "super"]
+                .iter()
+                .any(|root| full == *root || full.starts_with(&format!("{root}::")));
+            if !local {
+                self.globs.push(full);
+            }
             return;
         }
         // `use a::b::{self}` imports `b`.

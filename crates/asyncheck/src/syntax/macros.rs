@@ -21,7 +21,7 @@ use ra_ap_parser::TopEntryPoint;
 use ra_ap_syntax::{NodeOrToken, SyntaxElement, SyntaxKind, SyntaxNode, TextRange, TextSize};
 use rowan::{GreenNode, GreenToken, Language, NodeOrToken as GreenElement};
 
-use super::parse::parse;
+use super::parse::{parse, Parsed};
 use ra_ap_syntax::RustLanguage;
 
 /// Macros nested deeper than this inside one another keep their token trees.
@@ -30,49 +30,47 @@ const MAX_MACRO_DEPTH: usize = 32;
 type Green = GreenElement<GreenNode, GreenToken>;
 
 /// Returns the tree with the known macro bodies parsed in place, or `None`
-/// when it has no macro body to expand. `visit` sees every node of the
-/// original tree outside token trees, so callers can index the file in the
-/// same walk.
-pub(crate) fn expand(root: &SyntaxNode, visit: &mut dyn FnMut(&SyntaxNode)) -> Option<GreenNode> {
-    expand_at_depth(root, 0, visit)
+/// when it has no macro body to expand. `macro_calls` are the ranges of the
+/// tree's macro calls in expression position, as the parser noted them.
+pub(crate) fn expand(root: &SyntaxNode, macro_calls: &[TextRange]) -> Option<GreenNode> {
+    expand_at_depth(root, macro_calls, 0)
 }
 
 fn expand_at_depth(
     root: &SyntaxNode,
+    macro_calls: &[TextRange],
     depth: usize,
-    visit: &mut dyn FnMut(&SyntaxNode),
 ) -> Option<GreenNode> {
     if depth >= MAX_MACRO_DEPTH {
         return None;
     }
-    let mut replacements: Vec<(TextRange, GreenNode)> = Vec::new();
-    let mut walk = root.preorder();
-    while let Some(event) = walk.next() {
-        let rowan::WalkEvent::Enter(node) = event else {
-            continue;
-        };
-        if node.kind() != SyntaxKind::TOKEN_TREE {
-            visit(&node);
-            continue;
-        }
-        walk.skip_subtree();
-        let Some(call) = node.parent().filter(|p| p.kind() == SyntaxKind::MACRO_CALL) else {
-            continue;
-        };
-        if call
-            .parent()
-            .is_none_or(|p| p.kind() != SyntaxKind::MACRO_EXPR)
-        {
-            continue;
-        }
-        if let Some(green) = expand_body(&call, &node, depth) {
-            replacements.push((node.text_range(), green));
-        }
-    }
+    let replacements: Vec<(TextRange, GreenNode)> = macro_calls
+        .iter()
+        .filter_map(|range| {
+            let call = node_at(root, *range, SyntaxKind::MACRO_CALL)?;
+            let token_tree = call
+                .last_child()
+                .filter(|c| c.kind() == SyntaxKind::TOKEN_TREE)?;
+            let green = expand_body(&call, &token_tree, depth)?;
+            Some((token_tree.text_range(), green))
+        })
+        .collect();
     if replacements.is_empty() {
         return None;
     }
     Some(splice(root.green(), TextSize::new(0), &replacements))
+}
+
+/// The node of `kind` that covers exactly `range`.
+pub(crate) fn node_at(root: &SyntaxNode, range: TextRange, kind: SyntaxKind) -> Option<SyntaxNode> {
+    let covering = match root.covering_element(range) {
+        NodeOrToken::Node(node) => node,
+        NodeOrToken::Token(token) => token.parent()?,
+    };
+    covering
+        .ancestors()
+        .take_while(|n| n.text_range() == range)
+        .find(|n| n.kind() == kind)
 }
 
 fn expand_body(call: &SyntaxNode, token_tree: &SyntaxNode, depth: usize) -> Option<GreenNode> {
@@ -103,26 +101,26 @@ fn expand_expression_list(token_tree: &SyntaxNode, depth: usize) -> Option<Green
     let last = text.len() - 1;
     text.replace_range(0..1, "(");
     text.replace_range(last.., ")");
-    let green = parse_exact(&text, TopEntryPoint::Expr)?;
+    let parsed = parse_exact(&text, TopEntryPoint::Expr)?;
     matches!(
-        kind_of(&green),
+        kind_of(&parsed.green),
         SyntaxKind::TUPLE_EXPR | SyntaxKind::PAREN_EXPR
     )
-    .then(|| expand_nested(green, depth))
+    .then(|| expand_nested(parsed, depth))
 }
 
 /// Parses a fragment, accepting it only when the parser had nothing to say.
 /// Tokens left over after the fragment's expression or pattern come back in
 /// an `ERROR` root without an error message: that is a failure too.
-fn parse_exact(text: &str, entry: TopEntryPoint) -> Option<GreenNode> {
+fn parse_exact(text: &str, entry: TopEntryPoint) -> Option<Parsed> {
     let parsed = parse(text, entry)?;
-    (parsed.errors.is_empty() && kind_of(&parsed.green) != SyntaxKind::ERROR)
-        .then_some(parsed.green)
+    (parsed.errors.is_empty() && kind_of(&parsed.green) != SyntaxKind::ERROR).then_some(parsed)
 }
 
-fn expand_nested(green: GreenNode, depth: usize) -> GreenNode {
-    let node = SyntaxNode::new_root(green.clone());
-    expand_at_depth(&node, depth + 1, &mut |_| {}).unwrap_or(green)
+/// A parsed fragment with the macros inside it expanded too.
+fn expand_nested(parsed: Parsed, depth: usize) -> GreenNode {
+    let node = SyntaxNode::new_root(parsed.green.clone());
+    expand_at_depth(&node, &parsed.marks.macro_calls, depth + 1).unwrap_or(parsed.green)
 }
 
 fn kind_of(green: &GreenNode) -> SyntaxKind {
@@ -306,7 +304,7 @@ fn expand_select(token_tree: &SyntaxNode, depth: usize) -> Option<GreenNode> {
 }
 
 fn parse_piece(text: &str, entry: TopEntryPoint, depth: usize) -> Option<GreenNode> {
-    parse_exact(text, entry).map(|green| expand_nested(green, depth))
+    parse_exact(text, entry).map(|parsed| expand_nested(parsed, depth))
 }
 
 fn push_raw(out: &mut Vec<Green>, elements: &[SyntaxElement], from: usize, to: usize) {

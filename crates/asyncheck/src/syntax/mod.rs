@@ -45,19 +45,24 @@ pub fn parse_file(text: &str) -> Option<ParsedFile> {
     let parsed = parse::parse(text, TopEntryPoint::SourceFile)?;
     let root = SyntaxNode::new_root(parsed.green);
     let mut imports = Imports::default();
-    let expanded = macros::expand(&root, &mut |node| match node.kind() {
-        SyntaxKind::USE => {
-            if let Some(item) = ast::Use::cast(node.clone()) {
-                imports.record_use(&item);
-            }
+    for range in &parsed.marks.imports {
+        if let Some(item) = macros::node_at(&root, *range, SyntaxKind::USE).and_then(ast::Use::cast)
+        {
+            imports.record_use(&item);
+        } else if let Some(item) = macros::node_at(&root, *range, SyntaxKind::EXTERN_CRATE)
+            .and_then(ast::ExternCrate::cast)
+        {
+            imports.record_extern_crate(&item);
         }
-        SyntaxKind::EXTERN_CRATE => {
-            if let Some(item) = ast::ExternCrate::cast(node.clone()) {
-                imports.record_extern_crate(&item);
-            }
+    }
+    if imports.has_globs() {
+        // Glob imports never reach past the file's own items: only then are
+        // their names needed.
+        for node in root.descendants() {
+            imports.record_item(&node);
         }
-        _ => imports.record_item(node),
-    });
+    }
+    let expanded = macros::expand(&root, &parsed.marks.macro_calls);
     Some(ParsedFile {
         root: expanded.map(SyntaxNode::new_root).unwrap_or(root),
         imports,

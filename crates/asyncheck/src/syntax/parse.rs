@@ -7,7 +7,7 @@
 //! parser could not read this".
 
 use ra_ap_parser::{LexedStr, StrStep, TopEntryPoint};
-use ra_ap_syntax::{Edition, RustLanguage, SyntaxKind, TextSize};
+use ra_ap_syntax::{Edition, RustLanguage, SyntaxKind, TextRange, TextSize};
 use rowan::{GreenNode, GreenToken, Language};
 use rustc_hash::FxHashMap;
 
@@ -29,6 +29,19 @@ pub struct ParseError {
 pub(crate) struct Parsed {
     pub green: GreenNode,
     pub errors: Vec<ParseError>,
+    /// Where the nodes later stages look for are, noted while the tree is
+    /// built so that finding them needs no walk of the whole tree.
+    pub marks: Marks,
+}
+
+/// Ranges of the nodes that indexing and macro expansion start from, in
+/// source order.
+#[derive(Debug, Default)]
+pub(crate) struct Marks {
+    /// `MACRO_CALL`s in expression position (under a `MACRO_EXPR`).
+    pub macro_calls: Vec<TextRange>,
+    /// `use` and `extern crate` items.
+    pub imports: Vec<TextRange>,
 }
 
 /// Parses `text` as `entry`. Returns `None` when the input nests deeper than
@@ -54,9 +67,13 @@ pub(crate) fn parse(text: &str, entry: TopEntryPoint) -> Option<Parsed> {
         message: msg.to_owned(),
         offset: text_size(lexed.text_start(i)),
     }));
+    let mut marks = std::mem::take(&mut builder.marks);
+    marks.macro_calls.sort_by_key(|r| r.start());
+    marks.imports.sort_by_key(|r| r.start());
     Some(Parsed {
         green: builder.finish()?,
         errors,
+        marks,
     })
 }
 
@@ -68,8 +85,11 @@ pub(crate) fn parse(text: &str, entry: TopEntryPoint) -> Option<Parsed> {
 #[derive(Default)]
 struct TreeBuilder {
     /// Each open node, innermost last, with where its children start in
-    /// `children`.
-    open: Vec<(SyntaxKind, usize)>,
+    /// `children` and where its text starts.
+    open: Vec<(SyntaxKind, usize, TextSize)>,
+    /// The length of the text built so far.
+    offset: TextSize,
+    marks: Marks,
     /// The children of every open node, one after the other.
     children: Vec<GreenElement>,
     tokens: FxHashMap<Box<str>, (SyntaxKind, GreenToken)>,
@@ -87,17 +107,28 @@ impl TreeBuilder {
                 token
             }
         };
+        self.offset += TextSize::of(text);
         self.children.push(rowan::NodeOrToken::Token(token));
     }
 
     fn start_node(&mut self, kind: SyntaxKind) {
-        self.open.push((kind, self.children.len()));
+        self.open.push((kind, self.children.len(), self.offset));
     }
 
     fn finish_node(&mut self) {
-        let Some((kind, first)) = self.open.pop() else {
+        let Some((kind, first, start)) = self.open.pop() else {
             return;
         };
+        let range = TextRange::new(start, self.offset);
+        match kind {
+            SyntaxKind::MACRO_CALL
+                if self.open.last().map(|(parent, ..)| *parent) == Some(SyntaxKind::MACRO_EXPR) =>
+            {
+                self.marks.macro_calls.push(range)
+            }
+            SyntaxKind::USE | SyntaxKind::EXTERN_CRATE => self.marks.imports.push(range),
+            _ => {}
+        }
         let node = GreenNode::new(raw(kind), self.children.drain(first..));
         self.children.push(rowan::NodeOrToken::Node(node));
     }

@@ -2,12 +2,14 @@
 //! helpers below, so that a parser upgrade touches this folder alone.
 
 mod apis;
+mod bindings;
 mod facts;
 mod imports;
 mod macros;
 mod parse;
 
 pub use apis::*;
+pub use bindings::*;
 pub use facts::*;
 pub use imports::{segments, Imports};
 pub use parse::{ParseError, MAX_NESTING};

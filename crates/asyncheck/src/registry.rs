@@ -3,7 +3,10 @@
 use crate::rule::Rule;
 use crate::rules;
 
-static RULES: &[&dyn Rule] = &[&rules::unbounded_channel::UnboundedChannel];
+static RULES: &[&dyn Rule] = &[
+    &rules::unbounded_channel::UnboundedChannel,
+    &rules::prefer_try_join::PreferTryJoin,
+];
 
 /// Every rule, in the order of rules.md.
 pub fn rules() -> &'static [&'static dyn Rule] {

@@ -5,6 +5,7 @@ use crate::rules;
 
 static RULES: &[&dyn Rule] = &[
     &rules::unbounded_channel::UnboundedChannel,
+    &rules::mutex_for_task_results::MutexForTaskResults,
     &rules::prefer_try_join::PreferTryJoin,
 ];
 

@@ -1,5 +1,6 @@
 //! One file per rule: its documentation, then its detection.
 
+pub mod mutex_for_task_results;
 pub mod prefer_try_join;
 pub mod unbounded_channel;
 

@@ -153,3 +153,49 @@ async fn load(ids: Vec<u8>) -> Result<usize, E> {
 "#,
     );
 }
+
+#[test]
+fn prefer_try_join_all_bound_first() {
+    check_fix(
+        "prefer-try-join",
+        r#"async fn load(ids: Vec<u8>) -> Result<usize, E> {
+    let results = futures::future::join_all(ids.into_iter().map(fetch)).await;
+    let values = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+    Ok(values.len())
+}
+"#,
+        r#"async fn load(ids: Vec<u8>) -> Result<usize, E> {
+    let results = futures::future::try_join_all(ids.into_iter().map(fetch)).await;
+    let values = results?;
+    Ok(values.len())
+}
+"#,
+    );
+}
+
+#[test]
+fn prefer_try_join_in_a_select_branch() {
+    check_fix(
+        "prefer-try-join",
+        r#"async fn load(mut rx: Receiver<u8>) -> Result<u8, E> {
+    tokio::select! {
+        Some(x) = rx.recv() => {
+            let (a, b) = tokio::join!(one(x), two(x));
+            Ok(a? + b?)
+        }
+        else => Ok(0),
+    }
+}
+"#,
+        r#"async fn load(mut rx: Receiver<u8>) -> Result<u8, E> {
+    tokio::select! {
+        Some(x) = rx.recv() => {
+            let (a, b) = tokio::try_join!(one(x), two(x))?;
+            Ok(a + b)
+        }
+        else => Ok(0),
+    }
+}
+"#,
+    );
+}

@@ -2,8 +2,8 @@ use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
 use crate::syntax::ast::{self, HasArgList};
 use crate::syntax::{
-    callee_path, mentions, method_name, resolve_call, segments, spawn_call, unparen, AstNode,
-    Imports, Mention, SyntaxKind, SyntaxNode, TextRange, TextSize,
+    callee_path, let_bound, mentions, method_name, resolve_call, segments, spawn_call, unparen,
+    AstNode, Imports, Mention, SyntaxKind, SyntaxNode, TextRange, TextSize,
 };
 
 use super::{span, span_of};
@@ -147,6 +147,29 @@ const OWNER_ACCESS: &[&str] = &[
     "write_owned",
 ];
 
+/// Macros that only format or compare their arguments.
+const FORMAT_MACROS: &[&str] = &[
+    "println",
+    "print",
+    "eprintln",
+    "eprint",
+    "format",
+    "write",
+    "writeln",
+    "dbg",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "trace",
+    "debug",
+    "info",
+    "warn",
+    "error",
+];
+
 /// Clones are followed this many times at most.
 const MAX_ALIASES: usize = 64;
 
@@ -178,7 +201,7 @@ impl Rule for MutexForTaskResults {
         if !single_arg(&lock).is_some_and(|init| is_empty_init(&init, cx.imports)) {
             return;
         }
-        let Some(binding) = let_binding(call.syntax()) else {
+        let Some(binding) = let_bound(call.syntax()) else {
             return;
         };
         let Some(first_add) = gathered_by_tasks(&binding, cx.imports) else {
@@ -256,18 +279,14 @@ fn is_empty_vec(call: &ast::MacroCall) -> bool {
     is_vec && inner.trim().is_empty()
 }
 
-/// The name `let name = <expr>;` binds `expr` to.
-fn let_binding(expr: &SyntaxNode) -> Option<ast::IdentPat> {
-    let stmt = ast::LetStmt::cast(expr.parent()?)?;
-    if stmt.initializer()?.syntax() != expr || stmt.let_else().is_some() {
-        return None;
-    }
-    match stmt.pat()? {
-        ast::Pat::IdentPat(ident) if ident.ref_token().is_none() && ident.pat().is_none() => {
-            Some(ident)
-        }
-        _ => None,
-    }
+/// What a mention of the shared value (or of a clone) does.
+enum Use {
+    /// `let b = a.clone();`: a new name to follow.
+    Copy(ast::IdentPat),
+    /// An addition inside the task spawned at `spawn`.
+    TaskAdd { spawn: TextSize, add: TextRange },
+    /// The owner gets at the value.
+    OwnerAccess(TextSize),
 }
 
 /// Where a task first adds to the shared value, when every mention of it
@@ -276,8 +295,7 @@ fn let_binding(expr: &SyntaxNode) -> Option<ast::IdentPat> {
 fn gathered_by_tasks(binding: &ast::IdentPat, imports: &Imports) -> Option<TextRange> {
     let home = binding.syntax().parent()?.text_range();
     let mut aliases = vec![binding.clone()];
-    let mut first_spawn = None;
-    let mut first_add = None;
+    let mut first: Option<(TextSize, TextRange)> = None;
     let mut owner_accesses = Vec::new();
     let mut next = 0;
     while let Some(alias) = aliases.get(next).cloned() {
@@ -285,31 +303,46 @@ fn gathered_by_tasks(binding: &ast::IdentPat, imports: &Imports) -> Option<TextR
         if next > MAX_ALIASES {
             return None;
         }
+        let is_owner = &alias == binding;
         for mention in mentions(&alias) {
-            let Mention::Path(path) = mention else {
-                return None;
-            };
-            if let Some(copy) = copied_into(&path, imports) {
-                aliases.push(copy);
-            } else if let Some(spawn) = spawning_task(path.syntax(), home, imports) {
-                let add = added_through(&path)?;
-                if first_spawn.is_none_or(|first| spawn < first) {
-                    first_spawn = Some(spawn);
-                    first_add = Some(add);
+            match classify(&mention, is_owner, home, imports)? {
+                Use::Copy(copy) => aliases.push(copy),
+                Use::TaskAdd { spawn, add } => {
+                    if first.is_none_or(|(earliest, _)| spawn < earliest) {
+                        first = Some((spawn, add));
+                    }
                 }
-            } else if &alias == binding && is_owner_access(&path, imports) {
-                owner_accesses.push(path.syntax().text_range().start());
-            } else {
-                return None;
+                Use::OwnerAccess(at) => owner_accesses.push(at),
             }
         }
     }
-    let spawn = first_spawn?;
-    let read_after = owner_accesses.iter().any(|access| *access > spawn);
-    if !read_after {
-        return None;
+    let (spawn, add) = first?;
+    owner_accesses
+        .iter()
+        .any(|access| *access > spawn)
+        .then_some(add)
+}
+
+/// What `mention` does; `None` when it reads the value in a task or lets
+/// it go where we cannot follow.
+fn classify(mention: &Mention, is_owner: bool, home: TextRange, imports: &Imports) -> Option<Use> {
+    let path = match mention {
+        Mention::Path(path) => path,
+        Mention::FormatCapture(token) => {
+            let in_task = spawning_task(&token.parent()?, home, imports).is_some();
+            return (is_owner && !in_task).then(|| Use::OwnerAccess(token.text_range().start()));
+        }
+        Mention::Shorthand(_) | Mention::Unparsed(_) => return None,
+    };
+    if let Some(copy) = copied_into(path, imports) {
+        return Some(Use::Copy(copy));
     }
-    first_add
+    if let Some(spawn) = spawning_task(path.syntax(), home, imports) {
+        let add = added_through(path)?;
+        return Some(Use::TaskAdd { spawn, add });
+    }
+    (is_owner && is_owner_access(path, imports))
+        .then(|| Use::OwnerAccess(path.syntax().text_range().start()))
 }
 
 /// The new binding when `path` is copied into one: `let b = a.clone();`,
@@ -328,7 +361,7 @@ fn copied_into(path: &ast::PathExpr, imports: &Imports) -> Option<ast::IdentPat>
     } else {
         path.syntax().clone()
     };
-    let_binding(&copy)
+    let_bound(&copy)
 }
 
 /// The start of the spawn call whose task (future or closure) contains
@@ -367,7 +400,7 @@ fn added_through(path: &ast::PathExpr) -> Option<TextRange> {
     if adds_through(&guard) {
         return Some(guard.parent()?.text_range());
     }
-    let guard = let_binding(&guard)?;
+    let guard = let_bound(&guard)?;
     let uses = mentions(&guard);
     let mut adds = None;
     for mention in &uses {
@@ -473,12 +506,16 @@ fn is_dropped(path: &ast::PathExpr) -> bool {
         })
 }
 
-/// The owner locks the value (`x.lock()`, `x.read()`, ...) or takes it out
-/// of the `Arc` (`Arc::try_unwrap(x)`, `Arc::into_inner(x)`).
+/// The owner locks the value (`x.lock()`, `x.read()`, ...), takes it out
+/// of the `Arc` (`Arc::try_unwrap(x)`, `Arc::into_inner(x)`) or prints it
+/// (`println!("{:?}", x)`).
 fn is_owner_access(path: &ast::PathExpr, imports: &Imports) -> bool {
     let Some(parent) = path.syntax().parent() else {
         return false;
     };
+    if is_formatted(&parent) {
+        return true;
+    }
     if let Some(call) = ast::MethodCallExpr::cast(parent.clone()) {
         return call.receiver().is_some_and(|r| r.syntax() == path.syntax())
             && method_name(&call).is_some_and(|name| OWNER_ACCESS.contains(&name.as_str()));
@@ -490,4 +527,17 @@ fn is_owner_access(path: &ast::PathExpr, imports: &Imports) -> bool {
         .parent()
         .and_then(ast::CallExpr::cast)
         .is_some_and(|call| resolve_call(&call, imports, UNWRAP_ARC).is_some())
+}
+
+/// Whether `args` (or the reference it makes) is the argument list of a
+/// formatting or assertion macro, which only reads its arguments.
+fn is_formatted(args: &SyntaxNode) -> bool {
+    let list = match args.kind() {
+        SyntaxKind::REF_EXPR => args.parent(),
+        _ => Some(args.clone()),
+    };
+    list.filter(|l| matches!(l.kind(), SyntaxKind::TUPLE_EXPR | SyntaxKind::PAREN_EXPR))
+        .and_then(|l| ast::MacroCall::cast(l.parent()?))
+        .and_then(|call| call.path()?.segment()?.name_ref())
+        .is_some_and(|name| FORMAT_MACROS.contains(&name.text()))
 }

@@ -2,8 +2,8 @@ use crate::diagnostic::{Applicability, Edit, Finding, Fix, Span};
 use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
 use crate::syntax::ast::{self, HasArgList, HasGenericArgs};
 use crate::syntax::{
-    callee_path, enclosing_body, mentions, method_name, resolve_call, unparen, AstNode, Imports,
-    Mention, SyntaxKind, SyntaxNode, SyntaxToken,
+    callee_path, enclosing_body, let_bound, mentions, method_name, resolve_call, unparen, AstNode,
+    Imports, Mention, SyntaxKind, SyntaxNode, SyntaxToken,
 };
 
 use super::{span, span_of};
@@ -213,38 +213,15 @@ fn question_uses(field: &ast::Pat, body: &SyntaxNode) -> Option<Vec<SyntaxToken>
 }
 
 /// `join_all(..).await.into_iter().collect::<Result<Vec<_>, _>>()?`, or the
-/// same collected into a `Result<Vec<_>, _>` binding used only through `?`.
+/// same collected into a `Result<Vec<_>, _>` binding used only through `?`,
+/// the awaited `join_all` possibly bound to a name first.
 fn collected_join_all(call: &ast::CallExpr, imports: &Imports) -> Option<Finding> {
     let resolved = resolve_call(call, imports, JOIN_ALL)?;
     let awaited = ast::AwaitExpr::cast(call.syntax().parent()?)?;
-    let into_iter = receiver_call(awaited.syntax(), "into_iter")?;
+    let results = joined_results(&awaited)?;
+    let into_iter = receiver_call(&results, "into_iter")?;
     let collect = receiver_call(into_iter.syntax(), "collect")?;
-    let target = collect_target(&collect);
-    let collected_parent = collect.syntax().parent()?;
-    let propagated = if let Some(question) = ast::TryExpr::cast(collected_parent.clone()) {
-        match target {
-            Some(Target::ResultOfVec) => true,
-            Some(Target::ResultOfInferred) => question
-                .syntax()
-                .parent()
-                .and_then(ast::LetStmt::cast)
-                .and_then(|stmt| stmt.ty())
-                .is_some_and(|ty| is_named(&ty, "Vec")),
-            None => false,
-        }
-    } else {
-        let stmt = ast::LetStmt::cast(collected_parent)?;
-        let declared_vec = stmt
-            .ty()
-            .and_then(|ty| result_ok_type(&ty))
-            .is_some_and(|ok| is_named(&ok, "Vec"));
-        let (body, _) = enclosing_body(stmt.syntax())?;
-        target.is_none_or(|t| t == Target::ResultOfVec)
-            && declared_vec
-            && stmt.let_else().is_none()
-            && question_uses(&stmt.pat()?, &body).is_some()
-    };
-    if !propagated {
+    if !is_propagated(&collect) {
         return None;
     }
     let join = Join {
@@ -253,7 +230,9 @@ fn collected_join_all(call: &ast::CallExpr, imports: &Imports) -> Option<Finding
         resolved,
         is_macro: false,
     };
-    let chain_start = span(awaited.syntax().text_range()).end;
+    // `results.into_iter().collect::<..>()` becomes `results`, which
+    // `try_join_all` makes the `Result<Vec<_>, _>` that was collected.
+    let chain_start = span(results.text_range()).end;
     let edits = vec![
         rename_edit(&join),
         Edit {
@@ -272,6 +251,61 @@ fn collected_join_all(call: &ast::CallExpr, imports: &Imports) -> Option<Finding
             edits,
         }),
     )
+}
+
+/// The expression holding the awaited results: the `.await` itself, or the
+/// only mention of the name it is bound to (`let results = join_all(..).await;`)
+/// in the same body.
+fn joined_results(awaited: &ast::AwaitExpr) -> Option<SyntaxNode> {
+    let Some(binding) = let_bound(awaited.syntax()) else {
+        return Some(awaited.syntax().clone());
+    };
+    let stmt = ast::LetStmt::cast(binding.syntax().parent()?)?;
+    if stmt.ty().is_some() {
+        return None;
+    }
+    let uses = mentions(&binding);
+    let [Mention::Path(results)] = uses.as_slice() else {
+        return None;
+    };
+    let same_body = enclosing_body(results.syntax())?.0 == enclosing_body(stmt.syntax())?.0;
+    same_body.then(|| results.syntax().clone())
+}
+
+/// Whether a `collect` into `Result<Vec<_>, _>` is propagated with `?`, at
+/// once or through a `let` of that type used only through `?`.
+fn is_propagated(collect: &ast::MethodCallExpr) -> bool {
+    let target = collect_target(collect);
+    let Some(parent) = collect.syntax().parent() else {
+        return false;
+    };
+    if let Some(question) = ast::TryExpr::cast(parent.clone()) {
+        return match target {
+            Some(Target::ResultOfVec) => true,
+            Some(Target::ResultOfInferred) => question
+                .syntax()
+                .parent()
+                .and_then(ast::LetStmt::cast)
+                .and_then(|stmt| stmt.ty())
+                .is_some_and(|ty| is_named(&ty, "Vec")),
+            None => false,
+        };
+    }
+    let Some(stmt) = ast::LetStmt::cast(parent) else {
+        return false;
+    };
+    let declared_vec = stmt
+        .ty()
+        .and_then(|ty| result_ok_type(&ty))
+        .is_some_and(|ok| is_named(&ok, "Vec"));
+    let only_questioned = || {
+        let (body, _) = enclosing_body(stmt.syntax())?;
+        question_uses(&stmt.pat()?, &body)
+    };
+    target.is_none_or(|t| t == Target::ResultOfVec)
+        && declared_vec
+        && stmt.let_else().is_none()
+        && only_questioned().is_some()
 }
 
 /// The argument-less method call `name` whose receiver is `receiver`.

@@ -8,7 +8,7 @@
 
 use ra_ap_syntax::{
     ast::{self, HasGenericArgs, HasLoopBody, HasName},
-    AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize,
+    AstNode, SyntaxKind, SyntaxNode, SyntaxToken, TextSize,
 };
 
 /// A place where a binding is mentioned.
@@ -18,10 +18,12 @@ pub enum Mention {
     Path(ast::PathExpr),
     /// A field shorthand: `x` in `S { x }`.
     Shorthand(ast::RecordExprField),
-    /// A mention we cannot read as an expression: the name in the token
-    /// tree of a macro we do not expand, or a `{x}` capture in a string
-    /// literal of a macro call (a format string).
-    Opaque(TextRange),
+    /// A `{x}` capture in a string literal of a macro call (a format
+    /// string): the value is read.
+    FormatCapture(SyntaxToken),
+    /// The name in the token tree of a macro whose body is not parsed: it
+    /// may be used in any way.
+    Unparsed(SyntaxToken),
 }
 
 /// The name a binding pattern introduces.
@@ -62,18 +64,23 @@ pub fn mentions(binding: &ast::IdentPat) -> Vec<Mention> {
                 let Some(parent) = token.parent() else {
                     continue;
                 };
-                let opaque = match token.kind() {
-                    SyntaxKind::IDENT => {
-                        token.text() == name && in_kind(&parent, SyntaxKind::TOKEN_TREE)
+                let mention = match token.kind() {
+                    SyntaxKind::IDENT
+                        if token.text() == name && in_kind(&parent, SyntaxKind::TOKEN_TREE) =>
+                    {
+                        Mention::Unparsed(token.clone())
                     }
-                    SyntaxKind::STRING | SyntaxKind::C_STRING => {
-                        in_kind(&parent, SyntaxKind::MACRO_CALL) && captures(token.text(), &name)
+                    SyntaxKind::STRING | SyntaxKind::C_STRING
+                        if in_kind(&parent, SyntaxKind::MACRO_CALL)
+                            && captures(token.text(), &name) =>
+                    {
+                        Mention::FormatCapture(token.clone())
                     }
-                    _ => false,
+                    _ => continue,
                 };
                 let at = token.text_range().start();
-                if opaque && resolve(&parent, &name, at).as_ref() == Some(binding) {
-                    found.push(Mention::Opaque(token.text_range()));
+                if resolve(&parent, &name, at).as_ref() == Some(binding) {
+                    found.push(mention);
                 }
             }
         }
@@ -225,4 +232,19 @@ fn bound_in(pattern: &SyntaxNode, name: &str) -> Option<ast::IdentPat> {
         .descendants()
         .filter_map(ast::IdentPat::cast)
         .find(|ident| ident.name().is_some_and(|n| n.text() == name))
+}
+
+/// The name `let name = expr;` binds `expr` to (a plain name pattern, with
+/// or without a type, no `else`).
+pub fn let_bound(expr: &SyntaxNode) -> Option<ast::IdentPat> {
+    let stmt = ast::LetStmt::cast(expr.parent()?)?;
+    if stmt.initializer()?.syntax() != expr || stmt.let_else().is_some() {
+        return None;
+    }
+    match stmt.pat()? {
+        ast::Pat::IdentPat(ident) if ident.ref_token().is_none() && ident.pat().is_none() => {
+            Some(ident)
+        }
+        _ => None,
+    }
 }

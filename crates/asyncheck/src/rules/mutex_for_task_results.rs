@@ -25,7 +25,7 @@ an empty collection such as `Vec::new()`, `vec![]`, `HashMap::new()`, `String::n
 `std::thread::spawn`: every one of them returns the task's value through its handle) where \
 they are only added to through the guard (`push`, `push_back`, `push_front`, `extend`, \
 `append`, `push_str`, a discarded `insert`, `*guard += n`), directly or through a guard bound \
-with `let`, while the function that made it locks or unwraps it after the first spawn. Not \
+with `let`, while the function that made it locks, unwraps or prints it after the first spawn. Not \
 flagged when any task reads the value (`len`, `get`, `contains`, iteration, comparison, any \
 other method, or a used `insert` result), nor when the value or a clone goes anywhere we cannot \
 follow (passed to a function, stored in a struct, captured by a closure that is not a spawned \

@@ -21,7 +21,8 @@ static META: RuleMeta = RuleMeta {
 `futures::future::join(..).await` and its `join3`..`join5`) when every bound name is used, and \
 only as the operand of `?` (`let x = a?;`, `a?.foo()`) in the same body; and \
 `join_all(..).await.into_iter().collect::<Result<Vec<_>, _>>()` that is `?`-ed (or collected \
-into a `let` of type `Result<Vec<_>, _>` that is only used through `?`). Not flagged when a \
+into a `let` of type `Result<Vec<_>, _>` that is only used through `?`), also when the awaited \
+`join_all` is first bound to a name used only there. Not flagged when a \
 result is inspected otherwise (matched, logged, collected, passed on, `if let`), when a \
 tuple element is `_` (its error is ignored on purpose), or in a function returning `Option`.",
     why: "`join!` waits for every future even after one has failed, and the error is only \

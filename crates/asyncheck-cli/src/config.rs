@@ -411,12 +411,14 @@ impl<'a> Reader<'a> {
                             levels.push((self.rule_name(rule)?, self.level(level)?));
                         }
                     }
-                    other => return Err(self.error(
-                        key.span(),
-                        format!(
+                    other => {
+                        return Err(self.error(
+                            key.span(),
+                            format!(
                             "unknown key `{other}` in `[[overrides]]`; expected `paths` or `rules`"
                         ),
-                    )),
+                        ))
+                    }
                 }
             }
             let Some(paths) = paths else {

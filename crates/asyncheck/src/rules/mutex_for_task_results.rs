@@ -3,7 +3,7 @@ use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
 use crate::syntax::ast::{self, HasArgList};
 use crate::syntax::{
     callee_path, let_bound, mentions, method_name, resolve_call, segments, spawn_call, unparen,
-    AstNode, Imports, Mention, SyntaxKind, SyntaxNode, TextRange, TextSize,
+    AstNode, Imports, Mention, SpawnKind, SyntaxKind, SyntaxNode, TextRange, TextSize,
 };
 
 use super::{span, span_of};
@@ -22,8 +22,9 @@ an empty collection such as `Vec::new()`, `vec![]`, `HashMap::new()`, `String::n
 `Default::default()`, or a number literal) bound to a name whose clones (`x.clone()`, \
 `Arc::clone(&x)`) are moved into spawned tasks (`tokio::spawn`, `tokio::task::spawn`, \
 `spawn_local`, `spawn_blocking`, a `Runtime`/`Handle` spawn, `JoinSet::spawn`, \
-`std::thread::spawn`: every one of them returns the task's value through its handle) where \
-they are only added to through the guard (`push`, `push_back`, `push_front`, `extend`, \
+`std::thread::spawn`: every one of them returns the task's value through its handle) whose \
+handle is kept (awaited, bound to a name that is used and not `.abort()`ed, pushed, collected; \
+any task of a `JoinSet`), so that the owner can wait for it, where they are only added to through the guard (`push`, `push_back`, `push_front`, `extend`, \
 `append`, `push_str`, a discarded `insert`, `*guard += n`), directly or through a guard bound \
 with `let`, while the function that made it locks, unwraps or prints it after the first spawn. Not \
 flagged when any task reads the value (`len`, `get`, `contains`, iteration, comparison, any \
@@ -339,6 +340,10 @@ fn classify(mention: &Mention, is_owner: bool, home: TextRange, imports: &Import
     }
     if let Some(spawn) = spawning_task(path.syntax(), home, imports) {
         let add = added_through(path)?;
+        if !handle_kept(&spawn, imports) {
+            return None;
+        }
+        let spawn = spawn.text_range().start();
         return Some(Use::TaskAdd { spawn, add });
     }
     (is_owner && is_owner_access(path, imports))
@@ -364,9 +369,9 @@ fn copied_into(path: &ast::PathExpr, imports: &Imports) -> Option<ast::IdentPat>
     let_bound(&copy)
 }
 
-/// The start of the spawn call whose task (future or closure) contains
-/// `node`, looking no further out than the shared value's `let` at `home`.
-fn spawning_task(node: &SyntaxNode, home: TextRange, imports: &Imports) -> Option<TextSize> {
+/// The spawn call whose task (future or closure) contains `node`, looking
+/// no further out than the shared value's `let` at `home`.
+fn spawning_task(node: &SyntaxNode, home: TextRange, imports: &Imports) -> Option<SyntaxNode> {
     let inside = node.text_range();
     node.ancestors()
         .take_while(|a| !a.text_range().contains_range(home))
@@ -379,7 +384,50 @@ fn spawning_task(node: &SyntaxNode, home: TextRange, imports: &Imports) -> Optio
         .find(|a| {
             task_of(a, imports).is_some_and(|t| t.syntax().text_range().contains_range(inside))
         })
-        .map(|a| a.text_range().start())
+}
+
+/// Whether whoever spawned the task can wait for it to finish: it runs on
+/// a `JoinSet` or `TaskTracker`, or its handle is kept (awaited, bound to a
+/// name that is used and not `.abort()`ed, pushed, collected, passed on).
+/// A task whose handle is thrown away may still be running when the owner
+/// reads, like a recorder that outlives the reads; its value could not be
+/// returned through the handle.
+fn handle_kept(spawn: &SyntaxNode, imports: &Imports) -> bool {
+    if spawn_call(spawn, imports).is_some_and(|s| s.kind == SpawnKind::Owned) {
+        return true;
+    }
+    let mut handle = spawn.clone();
+    while let Some(paren) = handle
+        .parent()
+        .filter(|p| p.kind() == SyntaxKind::PAREN_EXPR)
+    {
+        handle = paren;
+    }
+    let Some(parent) = handle.parent() else {
+        return false;
+    };
+    match parent.kind() {
+        SyntaxKind::EXPR_STMT => false,
+        SyntaxKind::LET_STMT => let_bound(&handle).is_some_and(|name| {
+            let uses = mentions(&name);
+            !uses.is_empty() && !uses.iter().any(is_aborted)
+        }),
+        _ => true,
+    }
+}
+
+/// `handle.abort()`.
+fn is_aborted(mention: &Mention) -> bool {
+    let Mention::Path(path) = mention else {
+        return false;
+    };
+    path.syntax()
+        .parent()
+        .and_then(ast::MethodCallExpr::cast)
+        .is_some_and(|call| {
+            call.receiver().is_some_and(|r| r.syntax() == path.syntax())
+                && method_name(&call).is_some_and(|name| name == "abort")
+        })
 }
 
 /// The future or closure a spawn call runs.

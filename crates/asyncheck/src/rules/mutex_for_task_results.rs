@@ -2,8 +2,8 @@ use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
 use crate::syntax::ast::{self, HasArgList};
 use crate::syntax::{
-    callee_path, let_bound, mentions, method_name, resolve_call, segments, spawn_call, unparen,
-    AstNode, Imports, Mention, SpawnKind, SyntaxKind, SyntaxNode, TextRange, TextSize,
+    callee_path, let_bound, method_name, resolve_call, segments, spawn_call, unparen, AstNode,
+    Imports, Mention, Names, SpawnKind, SyntaxKind, SyntaxNode, TextRange, TextSize,
 };
 
 use super::{span, span_of};
@@ -205,7 +205,8 @@ impl Rule for MutexForTaskResults {
         let Some(binding) = let_bound(call.syntax()) else {
             return;
         };
-        let Some(first_add) = gathered_by_tasks(&binding, cx.imports) else {
+        let names = cx.file_fact(|root, _| Names::of(root));
+        let Some(first_add) = gathered_by_tasks(&binding, cx.imports, &names) else {
             return;
         };
         cx.report(
@@ -293,7 +294,11 @@ enum Use {
 /// Where a task first adds to the shared value, when every mention of it
 /// and its clones is a clone, an addition inside a spawned task, or an
 /// access by the owner; and the owner accesses it after a task was spawned.
-fn gathered_by_tasks(binding: &ast::IdentPat, imports: &Imports) -> Option<TextRange> {
+fn gathered_by_tasks(
+    binding: &ast::IdentPat,
+    imports: &Imports,
+    names: &Names,
+) -> Option<TextRange> {
     let home = binding.syntax().parent()?.text_range();
     let mut aliases = vec![binding.clone()];
     let mut first: Option<(TextSize, TextRange)> = None;
@@ -305,8 +310,8 @@ fn gathered_by_tasks(binding: &ast::IdentPat, imports: &Imports) -> Option<TextR
             return None;
         }
         let is_owner = &alias == binding;
-        for mention in mentions(&alias) {
-            match classify(&mention, is_owner, home, imports)? {
+        for mention in names.mentions(&alias) {
+            match classify(&mention, is_owner, home, imports, names)? {
                 Use::Copy(copy) => aliases.push(copy),
                 Use::TaskAdd { spawn, add } => {
                     if first.is_none_or(|(earliest, _)| spawn < earliest) {
@@ -326,7 +331,13 @@ fn gathered_by_tasks(binding: &ast::IdentPat, imports: &Imports) -> Option<TextR
 
 /// What `mention` does; `None` when it reads the value in a task or lets
 /// it go where we cannot follow.
-fn classify(mention: &Mention, is_owner: bool, home: TextRange, imports: &Imports) -> Option<Use> {
+fn classify(
+    mention: &Mention,
+    is_owner: bool,
+    home: TextRange,
+    imports: &Imports,
+    names: &Names,
+) -> Option<Use> {
     let path = match mention {
         Mention::Path(path) => path,
         Mention::FormatCapture(token) => {
@@ -339,8 +350,8 @@ fn classify(mention: &Mention, is_owner: bool, home: TextRange, imports: &Import
         return Some(Use::Copy(copy));
     }
     if let Some(spawn) = spawning_task(path.syntax(), home, imports) {
-        let add = added_through(path)?;
-        if !handle_kept(&spawn, imports) {
+        let add = added_through(path, names)?;
+        if !handle_kept(&spawn, imports, names) {
             return None;
         }
         let spawn = spawn.text_range().start();
@@ -392,7 +403,7 @@ fn spawning_task(node: &SyntaxNode, home: TextRange, imports: &Imports) -> Optio
 /// A task whose handle is thrown away may still be running when the owner
 /// reads, like a recorder that outlives the reads; its value could not be
 /// returned through the handle.
-fn handle_kept(spawn: &SyntaxNode, imports: &Imports) -> bool {
+fn handle_kept(spawn: &SyntaxNode, imports: &Imports, names: &Names) -> bool {
     if spawn_call(spawn, imports).is_some_and(|s| s.kind == SpawnKind::Owned) {
         return true;
     }
@@ -409,7 +420,7 @@ fn handle_kept(spawn: &SyntaxNode, imports: &Imports) -> bool {
     match parent.kind() {
         SyntaxKind::EXPR_STMT => false,
         SyntaxKind::LET_STMT => let_bound(&handle).is_some_and(|name| {
-            let uses = mentions(&name);
+            let uses = names.mentions(&name);
             !uses.is_empty() && !uses.iter().any(is_aborted)
         }),
         _ => true,
@@ -443,13 +454,13 @@ fn task_of(call: &SyntaxNode, imports: &Imports) -> Option<ast::Expr> {
 /// Where a task's mention of the shared value adds to it: `x.lock()` (or
 /// `.write()`), awaited and unwrapped as needed, then an addition through
 /// the guard, or a guard bound with `let` that is only added through.
-fn added_through(path: &ast::PathExpr) -> Option<TextRange> {
+fn added_through(path: &ast::PathExpr, names: &Names) -> Option<TextRange> {
     let guard = guard_expr(path)?;
     if adds_through(&guard) {
         return Some(guard.parent()?.text_range());
     }
     let guard = let_bound(&guard)?;
-    let uses = mentions(&guard);
+    let uses = names.mentions(&guard);
     let mut adds = None;
     for mention in &uses {
         let Mention::Path(path) = mention else {

@@ -2,8 +2,8 @@ use crate::diagnostic::{Applicability, Edit, Finding, Fix, Span};
 use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
 use crate::syntax::ast::{self, HasArgList, HasGenericArgs};
 use crate::syntax::{
-    callee_path, enclosing_body, let_bound, mentions, method_name, resolve_call, unparen, AstNode,
-    Imports, Mention, SyntaxKind, SyntaxNode, SyntaxToken,
+    callee_path, enclosing_body, let_bound, method_name, resolve_call, unparen, AstNode, Imports,
+    Mention, Names, SyntaxKind, SyntaxNode, SyntaxToken,
 };
 
 use super::{span, span_of};
@@ -89,9 +89,9 @@ impl Rule for PreferTryJoin {
 
     fn check(&self, node: &SyntaxNode, cx: &mut Context<'_>) {
         let finding = if let Some(stmt) = ast::LetStmt::cast(node.clone()) {
-            tuple_join(&stmt, cx.imports)
+            tuple_join(&stmt, cx)
         } else if let Some(call) = ast::CallExpr::cast(node.clone()) {
-            collected_join_all(&call, cx.imports)
+            collected_join_all(&call, cx)
         } else {
             None
         };
@@ -112,7 +112,7 @@ struct Join {
 }
 
 /// `let (a, b) = join!(..);` with every name used only through `?`.
-fn tuple_join(stmt: &ast::LetStmt, imports: &Imports) -> Option<Finding> {
+fn tuple_join(stmt: &ast::LetStmt, cx: &Context<'_>) -> Option<Finding> {
     if stmt.ty().is_some() || stmt.let_else().is_some() {
         return None;
     }
@@ -120,14 +120,15 @@ fn tuple_join(stmt: &ast::LetStmt, imports: &Imports) -> Option<Finding> {
         return None;
     };
     let initializer = stmt.initializer()?;
-    let (join, joined) = tuple_joiner(&initializer, imports)?;
+    let (join, joined) = tuple_joiner(&initializer, cx.imports)?;
     let (body, _) = enclosing_body(stmt.syntax())?;
     if returns_option(&body) {
         return None;
     }
+    let names = cx.file_fact(|root, _| Names::of(root));
     let mut questions = Vec::new();
     for field in tuple.fields() {
-        questions.extend(question_uses(&field, &body)?);
+        questions.extend(question_uses(&field, &body, &names)?);
     }
     let mut edits = vec![rename_edit(&join)];
     edits.push(Edit {
@@ -187,14 +188,14 @@ fn tuple_joiner(initializer: &ast::Expr, imports: &Imports) -> Option<(Join, ast
 
 /// The `?` tokens applied to a tuple element's binding, when that is all
 /// that is done with it, in the same body as the join.
-fn question_uses(field: &ast::Pat, body: &SyntaxNode) -> Option<Vec<SyntaxToken>> {
+fn question_uses(field: &ast::Pat, body: &SyntaxNode, names: &Names) -> Option<Vec<SyntaxToken>> {
     let ast::Pat::IdentPat(binding) = field else {
         return None;
     };
     if binding.ref_token().is_some() || binding.pat().is_some() {
         return None;
     }
-    let uses = mentions(binding);
+    let uses = names.mentions(binding);
     if uses.is_empty() {
         return None;
     }
@@ -216,13 +217,14 @@ fn question_uses(field: &ast::Pat, body: &SyntaxNode) -> Option<Vec<SyntaxToken>
 /// `join_all(..).await.into_iter().collect::<Result<Vec<_>, _>>()?`, or the
 /// same collected into a `Result<Vec<_>, _>` binding used only through `?`,
 /// the awaited `join_all` possibly bound to a name first.
-fn collected_join_all(call: &ast::CallExpr, imports: &Imports) -> Option<Finding> {
-    let resolved = resolve_call(call, imports, JOIN_ALL)?;
+fn collected_join_all(call: &ast::CallExpr, cx: &Context<'_>) -> Option<Finding> {
+    let resolved = resolve_call(call, cx.imports, JOIN_ALL)?;
     let awaited = ast::AwaitExpr::cast(call.syntax().parent()?)?;
-    let results = joined_results(&awaited)?;
+    let names = cx.file_fact(|root, _| Names::of(root));
+    let results = joined_results(&awaited, &names)?;
     let into_iter = receiver_call(&results, "into_iter")?;
     let collect = receiver_call(into_iter.syntax(), "collect")?;
-    if !is_propagated(&collect) {
+    if !is_propagated(&collect, &names) {
         return None;
     }
     let join = Join {
@@ -257,7 +259,7 @@ fn collected_join_all(call: &ast::CallExpr, imports: &Imports) -> Option<Finding
 /// The expression holding the awaited results: the `.await` itself, or the
 /// only mention of the name it is bound to (`let results = join_all(..).await;`)
 /// in the same body.
-fn joined_results(awaited: &ast::AwaitExpr) -> Option<SyntaxNode> {
+fn joined_results(awaited: &ast::AwaitExpr, names: &Names) -> Option<SyntaxNode> {
     let Some(binding) = let_bound(awaited.syntax()) else {
         return Some(awaited.syntax().clone());
     };
@@ -265,7 +267,7 @@ fn joined_results(awaited: &ast::AwaitExpr) -> Option<SyntaxNode> {
     if stmt.ty().is_some() {
         return None;
     }
-    let uses = mentions(&binding);
+    let uses = names.mentions(&binding);
     let [Mention::Path(results)] = uses.as_slice() else {
         return None;
     };
@@ -275,7 +277,7 @@ fn joined_results(awaited: &ast::AwaitExpr) -> Option<SyntaxNode> {
 
 /// Whether a `collect` into `Result<Vec<_>, _>` is propagated with `?`, at
 /// once or through a `let` of that type used only through `?`.
-fn is_propagated(collect: &ast::MethodCallExpr) -> bool {
+fn is_propagated(collect: &ast::MethodCallExpr, names: &Names) -> bool {
     let target = collect_target(collect);
     let Some(parent) = collect.syntax().parent() else {
         return false;
@@ -301,7 +303,7 @@ fn is_propagated(collect: &ast::MethodCallExpr) -> bool {
         .is_some_and(|ok| is_named(&ok, "Vec"));
     let only_questioned = || {
         let (body, _) = enclosing_body(stmt.syntax())?;
-        question_uses(&stmt.pat()?, &body)
+        question_uses(&stmt.pat()?, &body, names)
     };
     target.is_none_or(|t| t == Target::ResultOfVec)
         && declared_vec

@@ -6,9 +6,12 @@
 //! a `match` arm, `for`, `if let` or `while let` pattern. A function item
 //! ends the search (items do not capture locals).
 
+use std::collections::HashMap;
+
 use ra_ap_syntax::{
     ast::{self, HasGenericArgs, HasLoopBody, HasName},
-    AstNode, SyntaxKind, SyntaxNode, SyntaxToken, TextSize,
+    AstNode, NodeOrToken, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize,
+    WalkEvent,
 };
 
 /// A place where a binding is mentioned.
@@ -26,66 +29,143 @@ pub enum Mention {
     Unparsed(SyntaxToken),
 }
 
-/// The name a binding pattern introduces.
-fn binding_name(binding: &ast::IdentPat) -> Option<String> {
-    Some(binding.name()?.text().to_string())
+/// Where each name is mentioned in a file, so that a binding's mentions
+/// cost what they are rather than a scan of its scope. Build it once per
+/// file (`Context::file_fact(|root, _| Names::of(root))`).
+#[derive(Debug, Default)]
+pub struct Names {
+    /// Name references, identifiers in unparsed macro bodies and format
+    /// strings capturing the name, in source order.
+    by_name: HashMap<String, Vec<SyntaxElement>>,
+    /// The patterns binding each name, in source order.
+    binders: HashMap<String, Vec<ast::IdentPat>>,
 }
 
-/// Every mention of `binding` in its scope, in source order.
-pub fn mentions(binding: &ast::IdentPat) -> Vec<Mention> {
-    let Some(name) = binding_name(binding) else {
-        return Vec::new();
-    };
-    let Some(scope) = scope_of(binding) else {
-        return Vec::new();
-    };
-    let after = binding.syntax().text_range().end();
-    let mut found = Vec::new();
-    for element in scope.descendants_with_tokens() {
-        if element.text_range().start() < after {
-            continue;
-        }
-        match element {
-            ra_ap_syntax::NodeOrToken::Node(node) => {
-                let Some(name_ref) = ast::NameRef::cast(node) else {
-                    continue;
-                };
-                if name_ref.text() != name.as_str() {
+impl Names {
+    pub fn of(root: &SyntaxNode) -> Names {
+        let mut names = Names::default();
+        let mut in_macro = 0usize;
+        for event in root.preorder_with_tokens() {
+            let element = match event {
+                WalkEvent::Enter(element) => element,
+                WalkEvent::Leave(element) => {
+                    if element.kind() == SyntaxKind::MACRO_CALL {
+                        in_macro = in_macro.saturating_sub(1);
+                    }
                     continue;
                 }
-                let Some(mention) = as_variable(&name_ref) else {
-                    continue;
-                };
-                if binding_of(&name_ref).as_ref() == Some(binding) {
-                    found.push(mention);
-                }
-            }
-            ra_ap_syntax::NodeOrToken::Token(token) => {
-                let Some(parent) = token.parent() else {
-                    continue;
-                };
-                let mention = match token.kind() {
+            };
+            match &element {
+                NodeOrToken::Node(node) => match node.kind() {
+                    SyntaxKind::MACRO_CALL => in_macro += 1,
+                    SyntaxKind::NAME_REF => names.add(node.text().to_string(), element),
+                    SyntaxKind::IDENT_PAT => {
+                        if let Some(pat) = ast::IdentPat::cast(node.clone()) {
+                            if let Some(name) = pat.name() {
+                                let list = names.binders.entry(name.text().to_string());
+                                list.or_default().push(pat);
+                            }
+                        }
+                    }
+                    _ => {}
+                },
+                NodeOrToken::Token(token) => match token.kind() {
                     SyntaxKind::IDENT
-                        if token.text() == name && in_kind(&parent, SyntaxKind::TOKEN_TREE) =>
+                        if token
+                            .parent()
+                            .is_some_and(|p| p.kind() == SyntaxKind::TOKEN_TREE) =>
                     {
-                        Mention::Unparsed(token.clone())
+                        names.add(token.text().to_owned(), element.clone());
                     }
-                    SyntaxKind::STRING | SyntaxKind::C_STRING
-                        if in_kind(&parent, SyntaxKind::MACRO_CALL)
-                            && captures(token.text(), &name) =>
-                    {
-                        Mention::FormatCapture(token.clone())
+                    SyntaxKind::STRING | SyntaxKind::C_STRING if in_macro > 0 => {
+                        for name in captures(token.text()) {
+                            names.add(name.to_owned(), element.clone());
+                        }
                     }
-                    _ => continue,
-                };
-                let at = token.text_range().start();
-                if resolve(&parent, &name, at).as_ref() == Some(binding) {
-                    found.push(mention);
-                }
+                    _ => {}
+                },
             }
+        }
+        names
+    }
+
+    fn add(&mut self, name: String, element: SyntaxElement) {
+        let list = self.by_name.entry(name).or_default();
+        if list.last() != Some(&element) {
+            list.push(element);
         }
     }
-    found
+
+    /// Every mention of `binding` in its scope, in source order.
+    pub fn mentions(&self, binding: &ast::IdentPat) -> Vec<Mention> {
+        let Some(name) = binding.name().map(|n| n.text().to_string()) else {
+            return Vec::new();
+        };
+        let binders = self.binders.get(&name).map_or(&[][..], Vec::as_slice);
+        let (Some(candidates), Some(region)) = (self.by_name.get(&name), region(binding, binders))
+        else {
+            return Vec::new();
+        };
+        let first = candidates.partition_point(|c| c.text_range().start() < region.start());
+        candidates[first..]
+            .iter()
+            .take_while(|c| c.text_range().start() < region.end())
+            .filter_map(|c| mention_in(c, &name, binding))
+            .collect()
+    }
+}
+
+/// The text that may mention `binding`: for a `let`, the statements after
+/// it, up to one that binds the name again (which hides it from the rest of
+/// the block); otherwise the rest of its scope. `binders` are the patterns
+/// binding the same name in the file.
+fn region(binding: &ast::IdentPat, binders: &[ast::IdentPat]) -> Option<TextRange> {
+    let scope = scope_of(binding)?;
+    let start = binding.syntax().text_range().end();
+    let scope_end = scope.text_range().end();
+    let Some(statement) = statement_in(binding, &scope) else {
+        return Some(TextRange::new(start, scope_end));
+    };
+    let later = binders.partition_point(|b| b.syntax().text_range().start() < start);
+    let end = binders[later..]
+        .iter()
+        .take_while(|b| b.syntax().text_range().start() < scope_end)
+        .find_map(|b| statement_in(b, &scope).filter(|s| s != &statement))
+        .map_or(scope_end, |rebinding| rebinding.text_range().end());
+    Some(TextRange::new(start, end))
+}
+
+/// The `let` statement of `scope` whose pattern holds `binding`.
+fn statement_in(binding: &ast::IdentPat, scope: &SyntaxNode) -> Option<SyntaxNode> {
+    let statement = binding
+        .syntax()
+        .ancestors()
+        .find(|a| a.parent().as_ref() == Some(scope))?;
+    let pat = ast::LetStmt::cast(statement.clone())?.pat()?;
+    pat.syntax()
+        .text_range()
+        .contains_range(binding.syntax().text_range())
+        .then_some(statement)
+}
+
+/// `element` as a mention of `binding` (named `name`).
+fn mention_in(element: &SyntaxElement, name: &str, binding: &ast::IdentPat) -> Option<Mention> {
+    match element {
+        NodeOrToken::Node(node) => {
+            let name_ref = ast::NameRef::cast(node.clone())?;
+            let mention = as_variable(&name_ref)?;
+            (binding_of(&name_ref).as_ref() == Some(binding)).then_some(mention)
+        }
+        NodeOrToken::Token(token) => {
+            let parent = token.parent()?;
+            let mention = match token.kind() {
+                SyntaxKind::IDENT => Mention::Unparsed(token.clone()),
+                _ => Mention::FormatCapture(token.clone()),
+            };
+            let at = token.text_range().start();
+            (resolve(&parent, name, at).as_ref() == Some(binding)).then_some(mention)
+        }
+    }
 }
 
 /// A name reference read as a local variable: a one-segment path
@@ -104,26 +184,18 @@ fn as_variable(name_ref: &ast::NameRef) -> Option<Mention> {
     Some(Mention::Path(expr))
 }
 
-fn in_kind(node: &SyntaxNode, kind: SyntaxKind) -> bool {
-    node.ancestors().any(|a| a.kind() == kind)
-}
-
-/// Whether a format string captures `name` (`{name}`, `{name:?}`).
-fn captures(literal: &str, name: &str) -> bool {
-    let mut rest = literal;
-    while let Some(open) = rest.find('{') {
-        rest = &rest[open + 1..];
-        if rest.starts_with('{') {
-            rest = &rest[1..];
-            continue;
-        }
-        if let Some(after) = rest.strip_prefix(name) {
-            if after.starts_with('}') || after.starts_with(':') {
-                return true;
-            }
-        }
-    }
-    false
+/// The names a format string captures (`{name}`, `{name:?}`).
+fn captures(literal: &str) -> impl Iterator<Item = &str> {
+    literal.split('{').skip(1).filter_map(|piece| {
+        let end = piece.find(['}', ':'])?;
+        let name = &piece[..end];
+        let is_name = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+        is_name.then_some(name)
+    })
 }
 
 /// The node within which a binding can be mentioned.
@@ -154,7 +226,7 @@ fn resolve(from: &SyntaxNode, name: &str, at: TextSize) -> Option<ast::IdentPat>
     let mut child = from.clone();
     for ancestor in from.ancestors().skip(1) {
         let found = match ancestor.kind() {
-            SyntaxKind::STMT_LIST => preceding_let(&ancestor, name, at),
+            SyntaxKind::STMT_LIST => preceding_let(&child, name),
             SyntaxKind::CLOSURE_EXPR => ast::ClosureExpr::cast(ancestor.clone())
                 .filter(|c| c.body().is_some_and(|b| b.syntax() == &child))
                 .and_then(|c| bound_in(c.param_list()?.syntax(), name)),
@@ -194,13 +266,11 @@ fn resolve(from: &SyntaxNode, name: &str, at: TextSize) -> Option<ast::IdentPat>
     None
 }
 
-/// The last `let` of a statement list that ends before `at` and binds `name`.
-fn preceding_let(list: &SyntaxNode, name: &str, at: TextSize) -> Option<ast::IdentPat> {
-    list.children()
+/// The nearest `let` before `statement` in its block that binds `name`.
+fn preceding_let(statement: &SyntaxNode, name: &str) -> Option<ast::IdentPat> {
+    std::iter::successors(statement.prev_sibling(), |s| s.prev_sibling())
         .filter_map(ast::LetStmt::cast)
-        .take_while(|l| l.syntax().text_range().end() <= at)
-        .filter_map(|l| bound_in(l.pat()?.syntax(), name))
-        .last()
+        .find_map(|l| bound_in(l.pat()?.syntax(), name))
 }
 
 /// The `let` of an `if`/`while` condition binding `name` for a mention at

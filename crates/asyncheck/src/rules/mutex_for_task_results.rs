@@ -344,7 +344,7 @@ fn classify(
             let in_task = spawning_task(&token.parent()?, home, imports).is_some();
             return (is_owner && !in_task).then(|| Use::OwnerAccess(token.text_range().start()));
         }
-        Mention::Shorthand(_) | Mention::Unparsed(_) => return None,
+        Mention::Unparsed(_) => return None,
     };
     if let Some(copy) = copied_into(path, imports) {
         return Some(Use::Copy(copy));

@@ -17,10 +17,8 @@ use ra_ap_syntax::{
 /// A place where a binding is mentioned.
 #[derive(Debug, Clone)]
 pub enum Mention {
-    /// A path expression: `x` in `x.foo()`, `f(x)`, `x?`.
+    /// A path expression: `x` in `x.foo()`, `f(x)`, `x?`, `S { x }`.
     Path(ast::PathExpr),
-    /// A field shorthand: `x` in `S { x }`.
-    Shorthand(ast::RecordExprField),
     /// A `{x}` capture in a string literal of a macro call (a format
     /// string): the value is read.
     FormatCapture(SyntaxToken),
@@ -169,13 +167,9 @@ fn mention_in(element: &SyntaxElement, name: &str, binding: &ast::IdentPat) -> O
 }
 
 /// A name reference read as a local variable: a one-segment path
-/// expression or a field shorthand.
+/// expression (field shorthands are parsed as one too).
 fn as_variable(name_ref: &ast::NameRef) -> Option<Mention> {
-    let parent = name_ref.syntax().parent()?;
-    if let Some(field) = ast::RecordExprField::cast(parent.clone()) {
-        return field.expr().is_none().then_some(Mention::Shorthand(field));
-    }
-    let segment = ast::PathSegment::cast(parent)?;
+    let segment = ast::PathSegment::cast(name_ref.syntax().parent()?)?;
     let path = segment.parent_path();
     if path.qualifier().is_some() || segment.generic_arg_list().is_some() {
         return None;
@@ -316,5 +310,84 @@ pub fn let_bound(expr: &SyntaxNode) -> Option<ast::IdentPat> {
             Some(ident)
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse_file;
+
+    /// The mentions of the first binding of `name` in `text`, as
+    /// (kind, line) pairs.
+    fn mentions_of(text: &str, name: &str) -> Vec<(&'static str, usize)> {
+        let parsed = parse_file(text).unwrap();
+        let names = Names::of(&parsed.root);
+        let binding = parsed
+            .root
+            .descendants()
+            .filter_map(ast::IdentPat::cast)
+            .find(|p| p.name().is_some_and(|n| n.text() == name))
+            .unwrap();
+        let line = |offset: TextSize| text[..usize::from(offset)].lines().count();
+        names
+            .mentions(&binding)
+            .iter()
+            .map(|m| match m {
+                Mention::Path(p) => ("path", line(p.syntax().text_range().start())),
+                Mention::FormatCapture(t) => ("capture", line(t.text_range().start())),
+                Mention::Unparsed(t) => ("unparsed", line(t.text_range().start())),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn shadowing_ends_a_binding() {
+        let text = "fn f() {
+    let x = 1;
+    let y = x + 1;
+    let x = x * 2;
+    println!(\"{x}\");
+}";
+        assert_eq!(mentions_of(text, "x"), vec![("path", 3), ("path", 4)]);
+    }
+
+    #[test]
+    fn nested_scopes_hide_a_binding() {
+        let text = "fn f(v: Vec<u8>) {
+    let x = 1;
+    let g = |x: u8| x;
+    match v.first() {
+        Some(x) => drop(x),
+        None => drop(x),
+    }
+    if let Some(x) = v.last() { drop(x) } else { drop(x) }
+    for x in &v { drop(x); }
+    fn inner() { let _ = x; }
+    let s = S { x };
+    my_macro!(x + 1; x);
+    format!(\"{x:?} {y}\", y = 2);
+}";
+        assert_eq!(
+            mentions_of(text, "x"),
+            vec![
+                ("path", 6),
+                ("path", 8),
+                ("path", 11),
+                ("unparsed", 12),
+                ("unparsed", 12),
+                ("capture", 13),
+            ]
+        );
+    }
+
+    #[test]
+    fn closures_and_async_blocks_capture() {
+        let text = "async fn f() {
+    let x = 1;
+    let c = move || x + 1;
+    tokio::spawn(async move { x });
+}";
+        assert_eq!(mentions_of(text, "x"), vec![("path", 3), ("path", 4)]);
     }
 }

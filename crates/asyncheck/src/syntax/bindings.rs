@@ -122,7 +122,7 @@ fn region(binding: &ast::IdentPat, binders: &[ast::IdentPat]) -> Option<TextRang
     let start = binding.syntax().text_range().end();
     let scope_end = scope.text_range().end();
     let Some(statement) = statement_in(binding, &scope) else {
-        return Some(TextRange::new(start, scope_end));
+        return (start <= scope_end).then(|| TextRange::new(start, scope_end));
     };
     let later = binders.partition_point(|b| b.syntax().text_range().start() < start);
     let end = binders[later..]
@@ -130,7 +130,7 @@ fn region(binding: &ast::IdentPat, binders: &[ast::IdentPat]) -> Option<TextRang
         .take_while(|b| b.syntax().text_range().start() < scope_end)
         .find_map(|b| statement_in(b, &scope).filter(|s| s != &statement))
         .map_or(scope_end, |rebinding| rebinding.text_range().end());
-    Some(TextRange::new(start, end))
+    (start <= end).then(|| TextRange::new(start, end))
 }
 
 /// The `let` statement of `scope` whose pattern holds `binding`.

@@ -9,6 +9,8 @@ static RULES: &[&dyn Rule] = &[
     &rules::cancel_unsafe_select::CancelUnsafeSelect,
     &rules::manual_question_mark::ManualQuestionMark,
     &rules::unwrap_in_fallible_async::UnwrapInFallibleAsync,
+    &rules::mutex_for_task_results::MutexForTaskResults,
+    &rules::prefer_try_join::PreferTryJoin,
     &rules::blocking_in_async::BlockingInAsync,
     &rules::block_on_in_async::BlockOnInAsync,
     &rules::lock_across_await::LockAcrossAwait,

@@ -62,6 +62,11 @@ fn assert_no_fix(rule: &str, input: &str) {
     assert_eq!(fixed.text, input);
 }
 
+/// The same with the unsafe fixes too.
+fn assert_unsafe_fix(rule: &str, input: &str, expected: &str) {
+    assert_fixes(rule, true, input, expected);
+}
+
 fn assert_fix(rule: &str, input: &str, expected: &str) {
     assert_fixes(rule, false, input, expected);
 }
@@ -142,4 +147,144 @@ fn fix_folders() {
         }
         assert!(cases > 0, "{rule}: no fix cases");
     }
+}
+
+#[test]
+fn prefer_try_join_macro() {
+    assert_unsafe_fix(
+        "prefer-try-join",
+        r#"async fn load() -> Result<usize, E> {
+    let (a, b) = tokio::join!(one(), two());
+    let a = a?;
+    println!("{}", b?.len());
+    Ok(a)
+}
+"#,
+        r#"async fn load() -> Result<usize, E> {
+    let (a, b) = tokio::try_join!(one(), two())?;
+    let a = a;
+    println!("{}", b.len());
+    Ok(a)
+}
+"#,
+    );
+}
+
+#[test]
+fn prefer_try_join_imported_macro_and_braces() {
+    assert_unsafe_fix(
+        "prefer-try-join",
+        r#"use futures::join as both;
+
+async fn load() -> Result<u8, E> {
+    let (a, b) = both! { one(), two() };
+    Ok(a? + b?)
+}
+"#,
+        r#"use futures::join as both;
+
+async fn load() -> Result<u8, E> {
+    let (a, b) = futures::try_join! { one(), two() }?;
+    Ok(a + b)
+}
+"#,
+    );
+}
+
+#[test]
+fn prefer_try_join_function() {
+    assert_unsafe_fix(
+        "prefer-try-join",
+        r#"use futures::future::{self, join3};
+
+async fn load() -> Result<u8, E> {
+    let (a, b) = future::join(one(), two()).await;
+    let (c, d, e) = join3(one(), two(), three())
+        .await;
+    Ok(a? + b? + c? + d? + e?)
+}
+"#,
+        r#"use futures::future::{self, join3};
+
+async fn load() -> Result<u8, E> {
+    let (a, b) = future::try_join(one(), two()).await?;
+    let (c, d, e) = futures::future::try_join3(one(), two(), three())
+        .await?;
+    Ok(a + b + c + d + e)
+}
+"#,
+    );
+}
+
+#[test]
+fn prefer_try_join_all() {
+    assert_unsafe_fix(
+        "prefer-try-join",
+        r#"use futures::future::join_all;
+
+async fn load(ids: Vec<u8>) -> Result<usize, E> {
+    let all = join_all(ids.into_iter().map(fetch))
+        .await
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
+    let typed: Result<Vec<u8>, E> = futures::future::join_all(more()).await.into_iter().collect();
+    Ok(all.len() + typed?.len())
+}
+"#,
+        r#"use futures::future::join_all;
+
+async fn load(ids: Vec<u8>) -> Result<usize, E> {
+    let all = futures::future::try_join_all(ids.into_iter().map(fetch))
+        .await?;
+    let typed: Result<Vec<u8>, E> = futures::future::try_join_all(more()).await;
+    Ok(all.len() + typed?.len())
+}
+"#,
+    );
+}
+
+#[test]
+fn prefer_try_join_all_bound_first() {
+    assert_unsafe_fix(
+        "prefer-try-join",
+        r#"async fn load(ids: Vec<u8>) -> Result<usize, E> {
+    let results = futures::future::join_all(ids.into_iter().map(fetch)).await;
+    let values = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+    Ok(values.len())
+}
+"#,
+        r#"async fn load(ids: Vec<u8>) -> Result<usize, E> {
+    let results = futures::future::try_join_all(ids.into_iter().map(fetch)).await;
+    let values = results?;
+    Ok(values.len())
+}
+"#,
+    );
+}
+
+#[test]
+fn prefer_try_join_in_a_select_branch() {
+    assert_unsafe_fix(
+        "prefer-try-join",
+        r#"async fn load(mut rx: Receiver<u8>) -> Result<u8, E> {
+    tokio::select! {
+        Some(x) = rx.recv() => {
+            let (a, b) = tokio::join!(one(x), two(x));
+            Ok(a? + b?)
+        }
+        else => Ok(0),
+    }
+}
+"#,
+        r#"async fn load(mut rx: Receiver<u8>) -> Result<u8, E> {
+    tokio::select! {
+        Some(x) = rx.recv() => {
+            let (a, b) = tokio::try_join!(one(x), two(x))?;
+            Ok(a + b)
+        }
+        else => Ok(0),
+    }
+}
+"#,
+    );
 }

@@ -7,6 +7,8 @@ pub mod cancel_unsafe_select;
 pub mod lock_across_await;
 pub mod manual_question_mark;
 pub mod missing_timeout;
+pub mod mutex_for_task_results;
+pub mod prefer_try_join;
 pub mod unbounded_channel;
 pub mod unwrap_in_fallible_async;
 

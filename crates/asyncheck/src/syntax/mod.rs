@@ -2,6 +2,7 @@
 //! helpers below, so that a parser upgrade touches this folder alone.
 
 mod apis;
+mod bindings;
 mod configured;
 mod facts;
 mod futures;
@@ -15,6 +16,7 @@ mod runtime;
 mod tasks;
 
 pub use apis::*;
+pub use bindings::*;
 pub use configured::configured_path;
 pub use facts::*;
 pub use futures::*;

@@ -3,7 +3,12 @@
 use crate::rule::Rule;
 use crate::rules;
 
-static RULES: &[&dyn Rule] = &[&rules::unbounded_channel::UnboundedChannel];
+static RULES: &[&dyn Rule] = &[
+    &rules::unbounded_channel::UnboundedChannel,
+    &rules::detached_spawn::DetachedSpawn,
+    &rules::uncancellable_loop::UncancellableLoop,
+    &rules::unbounded_fanout::UnboundedFanout,
+];
 
 /// Every rule, in the order of rules.md.
 pub fn rules() -> &'static [&'static dyn Rule] {

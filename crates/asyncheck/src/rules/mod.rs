@@ -1,6 +1,9 @@
 //! One file per rule: its documentation, then its detection.
 
+pub mod detached_spawn;
 pub mod unbounded_channel;
+pub mod unbounded_fanout;
+pub mod uncancellable_loop;
 
 use crate::diagnostic::Span;
 use crate::syntax::{AstNode, TextRange};

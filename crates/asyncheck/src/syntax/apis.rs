@@ -149,9 +149,26 @@ pub fn type_known(ty: &ast::Type, imports: &Imports) -> Option<KnownType> {
     }
 }
 
-/// The type of the binding `name` visible at `at`: the nearest `let`
-/// before it in the enclosing bodies, or a parameter of them.
+/// The type of the binding `name` visible at `at`.
 fn binding_type(at: &SyntaxNode, name: &str, imports: &Imports, hops: usize) -> Option<KnownType> {
+    match binding_of(at, name)? {
+        Binding::Let(found) => match found.ty() {
+            Some(ty) => type_known(&ty, imports),
+            None => known_type_within(&found.initializer()?, imports, hops),
+        },
+        Binding::Param(param) => type_known(&param.ty()?, imports),
+    }
+}
+
+/// Where a local name gets its value.
+pub enum Binding {
+    Let(ast::LetStmt),
+    Param(ast::Param),
+}
+
+/// The binding `name` visible at `at`: the nearest `let` before it in the
+/// enclosing bodies, or a parameter of them.
+pub fn binding_of(at: &SyntaxNode, name: &str) -> Option<Binding> {
     let position = at.text_range().start();
     let mut scope = at.clone();
     while let Some((body, _)) = enclosing_body(&scope) {
@@ -161,14 +178,11 @@ fn binding_type(at: &SyntaxNode, name: &str, imports: &Imports, hops: usize) -> 
             .filter(|l| l.syntax().text_range().end() <= position)
             .filter(|l| binds(l.pat(), name));
         if let Some(found) = lets.last() {
-            if let Some(ty) = found.ty() {
-                return type_known(&ty, imports);
-            }
-            return known_type_within(&found.initializer()?, imports, hops);
+            return Some(Binding::Let(found));
         }
         let params: Vec<ast::Param> = match_params(&body);
         if let Some(param) = params.into_iter().find(|p| binds(p.pat(), name)) {
-            return type_known(&param.ty()?, imports);
+            return Some(Binding::Param(param));
         }
         scope = body;
     }

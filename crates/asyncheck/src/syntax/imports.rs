@@ -117,6 +117,14 @@ impl Imports {
             .find_map(|c| known.iter().find(|k| **k == c).copied())
     }
 
+    /// Whether `path` is the bare name `name` of the standard prelude
+    /// (`drop`, `Box`, ...), neither imported nor defined by the file.
+    pub fn is_prelude(&self, path: &ast::Path, name: &str) -> bool {
+        segments(path).as_slice() == [name]
+            && !self.aliases.contains_key(name)
+            && !self.local_items.contains(name)
+    }
+
     /// Whether `path` stands for something under the module `module`
     /// (`tokio::sync::mpsc`), and which item of it.
     pub fn item_of(&self, path: &ast::Path, module: &str) -> Option<String> {

@@ -3,18 +3,22 @@
 
 mod apis;
 mod facts;
+mod flow;
 mod imports;
 mod macros;
 mod parse;
+mod tasks;
 
 pub use apis::*;
 pub use facts::*;
+pub use flow::*;
 pub use imports::{segments, Imports};
 pub use parse::{ParseError, MAX_NESTING};
 pub use ra_ap_syntax::{
     ast, match_ast, AstNode, NodeOrToken, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken,
     TextRange, TextSize, WalkEvent, T,
 };
+pub use tasks::SpawnedTasks;
 
 use ra_ap_parser::TopEntryPoint;
 

@@ -1,0 +1,224 @@
+use crate::diagnostic::Finding;
+use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
+use crate::syntax::{
+    ast, enclosing_body, leaves_loop, loop_body, same_body_nodes, segments, AstNode, BodyKind,
+    Imports, SpawnedTasks, SyntaxKind, SyntaxNode, SyntaxToken,
+};
+
+use super::span;
+
+pub struct UncancellableLoop;
+
+static META: RuleMeta = RuleMeta {
+    name: "uncancellable-loop",
+    pattern: Pattern::Cancellation,
+    default_level: Level::Warn,
+    fix: FixAvailability::None,
+    skips_tests: true,
+    summary: "Flags endless loops in spawned tasks that have no way to stop.",
+    flags: "A `loop` (or `while true`) that runs in a spawned task, when its body awaits \
+something and nothing in it leaves the loop. It runs in a spawned task when it is inside the \
+future passed to a spawn (`tokio::spawn`, `JoinSet::spawn`, `TaskTracker::spawn`, a runtime \
+handle's `spawn`), or in the body of an `async fn` of the same file called as the spawned \
+future (`tokio::spawn(worker(rx))`, `tokio::spawn(self.run())`, `Self::run(..)`) or awaited \
+directly by a spawned async block. The body awaits when it has an `.await` of its own (not in \
+a nested closure or async block) or a `join!`/`try_join!`, which await their futures. A way \
+out is a `break` or `return` that leaves the loop (a `break` of an inner loop does not, a \
+labelled `break` or `continue` of an outer one does), a `?`, a `tokio::select!` or \
+`futures::select!` (any macro named `select!` or `select_biased!`), or a cancellation token's \
+`.cancelled()` or `.is_cancelled()`. Loops with a condition (`while let Some(x) = \
+rx.recv().await`) and loops that never await are not flagged.",
+    why: "A task that loops forever with no exit can only be stopped by aborting it from the \
+outside, and most code never keeps the handle to do so: on shutdown it is killed in the \
+middle of whatever it was awaiting, with no chance to flush, close connections or release \
+resources. Give every long-running task a cancellation path: `tokio::select!` on a shutdown \
+signal or a `CancellationToken`, or a condition that ends the loop when its input closes.",
+    example: r#"use std::time::Duration;
+
+async fn flush_metrics() {}
+
+fn start() {
+    tokio::spawn(async {
+        let mut tick = tokio::time::interval(Duration::from_secs(10));
+        loop { //~ uncancellable-loop
+            tick.tick().await;
+            flush_metrics().await;
+        }
+    });
+}
+"#,
+    use_instead: r#"use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+async fn flush_metrics() {}
+
+fn start(shutdown: CancellationToken) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(10));
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = tick.tick() => flush_metrics().await,
+            }
+        }
+    });
+}
+"#,
+    options: &[],
+    fix_safety: None,
+    see_also: &["detached-spawn", "missing-timeout"],
+};
+
+impl Rule for UncancellableLoop {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn kinds(&self) -> &'static [SyntaxKind] {
+        &[SyntaxKind::LOOP_EXPR, SyntaxKind::WHILE_EXPR]
+    }
+
+    fn check(&self, node: &SyntaxNode, cx: &mut Context<'_>) {
+        let Some(keyword) = endless_loop_keyword(node) else {
+            return;
+        };
+        let Some(body) = loop_body(node) else {
+            return;
+        };
+        let Some((owner, owner_kind)) = enclosing_body(node) else {
+            return;
+        };
+        if !owner_kind.is_async() {
+            return;
+        }
+        let scan = scan(node, body.syntax(), cx.imports);
+        if !scan.awaits || scan.exits {
+            return;
+        }
+        let tasks = cx.file_fact(SpawnedTasks::of_file);
+        let spawned = tasks.in_spawned_future(node)
+            || (owner_kind == BodyKind::AsyncFn
+                && ast::Fn::cast(owner).is_some_and(|f| tasks.runs_as_task(&f)));
+        if !spawned {
+            return;
+        }
+        cx.report(
+            Finding::new(
+                span(keyword.text_range()),
+                "this loop runs in a spawned task and has no way out: nothing breaks, returns or watches for cancellation",
+            )
+            .help("give the task a cancellation path: `tokio::select!` on a shutdown signal or a `CancellationToken`, and `break` when it fires"),
+        );
+    }
+}
+
+/// The keyword of a `loop`, or of a `while true`.
+fn endless_loop_keyword(node: &SyntaxNode) -> Option<SyntaxToken> {
+    if let Some(endless) = ast::LoopExpr::cast(node.clone()) {
+        return endless.loop_token();
+    }
+    let conditional = ast::WhileExpr::cast(node.clone())?;
+    let ast::Expr::Literal(literal) = crate::syntax::unparen(conditional.condition()?) else {
+        return None;
+    };
+    let is_true = literal
+        .syntax()
+        .first_token()
+        .is_some_and(|t| t.kind() == SyntaxKind::TRUE_KW);
+    is_true.then(|| conditional.while_token()).flatten()
+}
+
+#[derive(Default)]
+struct Scan {
+    awaits: bool,
+    exits: bool,
+}
+
+/// What the loop's body does in the loop's own body (not in nested
+/// closures or async blocks, whose code runs elsewhere).
+fn scan(loop_node: &SyntaxNode, body: &SyntaxNode, imports: &Imports) -> Scan {
+    let mut scan = Scan::default();
+    for node in same_body_nodes(body) {
+        match node.kind() {
+            SyntaxKind::AWAIT_EXPR => scan.awaits = true,
+            SyntaxKind::RETURN_EXPR | SyntaxKind::TRY_EXPR => scan.exits = true,
+            SyntaxKind::BREAK_EXPR | SyntaxKind::CONTINUE_EXPR => {
+                scan.exits |= leaves_loop(&node, loop_node);
+            }
+            SyntaxKind::METHOD_CALL_EXPR => scan.exits |= is_cancellation_check(&node),
+            SyntaxKind::MACRO_CALL => match macro_role(&node, imports) {
+                MacroRole::Exit => scan.exits = true,
+                MacroRole::Await => scan.awaits = true,
+                MacroRole::Other => {}
+            },
+            _ => {}
+        }
+        if scan.exits {
+            break;
+        }
+    }
+    scan
+}
+
+fn is_cancellation_check(node: &SyntaxNode) -> bool {
+    ast::MethodCallExpr::cast(node.clone())
+        .and_then(|call| call.name_ref())
+        .is_some_and(|name| {
+            matches!(
+                name.text(),
+                "cancelled" | "cancelled_owned" | "is_cancelled"
+            )
+        })
+}
+
+enum MacroRole {
+    /// Leaves the loop, or may: `select!`, anyhow's `bail!`, or a macro
+    /// left unparsed whose tokens hold `break`, `return` or `?`.
+    Exit,
+    /// Awaits the futures it is given: `join!`, `try_join!`.
+    Await,
+    Other,
+}
+
+const JOIN_MACROS: &[&str] = &[
+    "tokio::join",
+    "tokio::try_join",
+    "futures::join",
+    "futures::try_join",
+    "futures_util::join",
+    "futures_util::try_join",
+];
+
+/// What a macro invocation means for the loop. A `select!` counts as a way
+/// out whatever crate it comes from: taking a different macro for one only
+/// costs a missed finding.
+fn macro_role(node: &SyntaxNode, imports: &Imports) -> MacroRole {
+    let Some(call) = ast::MacroCall::cast(node.clone()) else {
+        return MacroRole::Other;
+    };
+    let Some(path) = call.path() else {
+        return MacroRole::Other;
+    };
+    let last = segments(&path).pop().unwrap_or_default();
+    if matches!(
+        last.as_str(),
+        "select" | "select_biased" | "bail" | "ensure"
+    ) {
+        return MacroRole::Exit;
+    }
+    if imports.resolve(&path, JOIN_MACROS).is_some() {
+        return MacroRole::Await;
+    }
+    let unparsed_exit = call.token_tree().is_some_and(|tree| {
+        tree.syntax().descendants_with_tokens().any(|element| {
+            matches!(
+                element.kind(),
+                SyntaxKind::BREAK_KW | SyntaxKind::RETURN_KW | SyntaxKind::QUESTION
+            )
+        })
+    });
+    if unparsed_exit {
+        return MacroRole::Exit;
+    }
+    MacroRole::Other
+}

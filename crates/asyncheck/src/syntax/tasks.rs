@@ -1,0 +1,156 @@
+//! What runs inside spawned tasks: the futures handed to a spawn, and the
+//! `async fn`s of the file that are called as (or awaited directly by) them.
+
+use std::collections::HashSet;
+
+use ra_ap_syntax::{
+    ast::{self, HasArgList, HasName},
+    AstNode, SyntaxKind, SyntaxNode, TextRange,
+};
+
+use super::{callee_path, method_name, same_body_nodes, segments, spawn_call, unparen, Imports};
+
+/// Every task spawned in a file: computed once per file through
+/// `Context::file_fact`.
+#[derive(Debug, Default)]
+pub struct SpawnedTasks {
+    /// Text ranges of the futures passed to a (non-blocking) spawn.
+    futures: Vec<TextRange>,
+    /// Names of free functions called as a spawned future.
+    functions: HashSet<String>,
+    /// Names of methods and associated functions called as one.
+    methods: HashSet<String>,
+}
+
+impl SpawnedTasks {
+    pub fn of_file(root: &SyntaxNode, imports: &Imports) -> SpawnedTasks {
+        let mut tasks = SpawnedTasks::default();
+        for node in root.descendants() {
+            if !matches!(
+                node.kind(),
+                SyntaxKind::CALL_EXPR | SyntaxKind::METHOD_CALL_EXPR
+            ) {
+                continue;
+            }
+            let Some(spawn) = spawn_call(&node, imports) else {
+                continue;
+            };
+            let Some(future) = spawn.task.filter(|_| !spawn.blocking) else {
+                continue;
+            };
+            tasks.futures.push(future.syntax().text_range());
+            tasks.record_callees(future);
+        }
+        tasks
+    }
+
+    /// Whether `node` lies inside a future passed to a spawn.
+    pub fn in_spawned_future(&self, node: &SyntaxNode) -> bool {
+        let range = node.text_range();
+        self.futures.iter().any(|f| f.contains_range(range))
+    }
+
+    /// Whether `function` (an `async fn` of this file) is called as a
+    /// spawned future: `spawn(worker(rx))`, `spawn(self.run())`,
+    /// `spawn(Self::run(..))`, or awaited directly in a spawned async block
+    /// (`spawn(async move { worker(rx).await })`). Matched by name, free
+    /// functions apart from methods.
+    pub fn runs_as_task(&self, function: &ast::Fn) -> bool {
+        if function.async_token().is_none() {
+            return false;
+        }
+        let Some(name) = function.name() else {
+            return false;
+        };
+        let is_method = function
+            .syntax()
+            .parent()
+            .is_some_and(|p| p.kind() == SyntaxKind::ASSOC_ITEM_LIST);
+        let names = if is_method {
+            &self.methods
+        } else {
+            &self.functions
+        };
+        names.contains(name.text())
+    }
+
+    fn record_callees(&mut self, future: ast::Expr) {
+        let future = future_inside(future);
+        let ast::Expr::BlockExpr(block) = &future else {
+            self.record_callee(&future);
+            return;
+        };
+        if block.async_token().is_none() {
+            return;
+        }
+        for node in same_body_nodes(block.syntax()) {
+            if let Some(awaited) = ast::AwaitExpr::cast(node).and_then(|a| a.expr()) {
+                self.record_callee(&unparen(awaited));
+            }
+        }
+    }
+
+    fn record_callee(&mut self, call: &ast::Expr) {
+        match call {
+            ast::Expr::CallExpr(call) => {
+                let Some(path) = callee_path(call) else {
+                    return;
+                };
+                let names = segments(&path);
+                match names.as_slice() {
+                    [name] => {
+                        self.functions.insert(name.clone());
+                    }
+                    [owner, name] if is_type_name(owner) => {
+                        self.methods.insert(name.clone());
+                    }
+                    _ => {}
+                }
+            }
+            ast::Expr::MethodCallExpr(call) => {
+                if let Some(name) = method_name(call) {
+                    self.methods.insert(name);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `Self` or a type (capitalised), as opposed to a module path.
+fn is_type_name(segment: &str) -> bool {
+    segment.starts_with(|c: char| c.is_ascii_uppercase())
+}
+
+/// The future a spawn argument wraps: through parentheses, `Box::pin(..)`,
+/// and the combinators that only decorate a future (`.instrument(span)`,
+/// `.in_current_span()`, `.boxed()`).
+fn future_inside(mut expr: ast::Expr) -> ast::Expr {
+    loop {
+        expr = unparen(expr);
+        let inner = match &expr {
+            ast::Expr::MethodCallExpr(call)
+                if method_name(call).is_some_and(|n| is_decorator(&n)) =>
+            {
+                call.receiver()
+            }
+            ast::Expr::CallExpr(call)
+                if callee_path(call).is_some_and(|p| segments(&p).join("::") == "Box::pin") =>
+            {
+                call.arg_list().and_then(|args| args.args().next())
+            }
+            _ => None,
+        };
+        match inner {
+            Some(inner) => expr = inner,
+            None => return expr,
+        }
+    }
+}
+
+fn is_decorator(method: &str) -> bool {
+    matches!(
+        method,
+        "instrument" | "in_current_span" | "with_current_subscriber" | "boxed" | "boxed_local"
+    )
+}

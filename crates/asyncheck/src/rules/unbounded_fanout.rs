@@ -1,9 +1,9 @@
 use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
 use crate::syntax::{
-    ast::{self, HasArgList},
-    binding_of, body_kind, is_loop, loop_body, method_name, same_body_nodes, spawn_call, unparen,
-    AstNode, Binding, SyntaxKind, SyntaxNode, TextRange,
+    ast::{self, HasArgList, HasName},
+    binding_of, body_kind, enclosing_body, is_loop, loop_body, method_name, same_body_nodes,
+    spawn_call, unparen, AstNode, Binding, SelectBranch, SyntaxKind, SyntaxNode, TextRange,
 };
 
 use super::{span, span_of};
@@ -26,7 +26,9 @@ constant bound); a `while let` over `recv()`, `next()`, `try_next()` or `accept(
 around one of them. A bound: a semaphore `acquire`/`acquire_owned` (or `try_acquire`, \
 `acquire_many`) in the loop outside the spawned future, or as the first thing the spawned \
 future awaits; a `join_next()` in the loop; a `.buffer_unordered(..)`/`.buffered(..)` on the \
-mapped stream. A constant loop inside an unbounded one is judged by the outer one.",
+mapped stream; a loop that awaits each task before its next turn (`tokio::spawn(job).await`, \
+or `let handle = tokio::spawn(job);` awaited later in the same block). A constant loop inside an \
+unbounded one is judged by the outer one.",
     why: "One task per incoming connection, message or row means that the input decides how \
 many tasks run at once. A burst of traffic or a large batch starts them all together: memory \
 grows with the backlog, every task competes for the same database or downstream service, and \
@@ -85,6 +87,9 @@ impl Rule for UnboundedFanout {
             return;
         };
         if spawn.task.as_ref().is_some_and(starts_with_permit) {
+            return;
+        }
+        if matches!(&source, Source::Loop(l) if same_body(l, node)) && awaited_in_iteration(node) {
             return;
         }
         let Some(call) = ast::Expr::cast(node.clone()) else {
@@ -158,7 +163,7 @@ fn fanout_source(node: &SyntaxNode, task: Option<TextRange>) -> Option<Source> {
             if has_limit(&ancestor, task) {
                 return None;
             }
-            if loop_size(&ancestor) == Size::Unknown {
+            if loop_size(&ancestor, node) == Size::Unknown {
                 return Some(Source::Loop(ancestor));
             }
         } else if ancestor.kind() == SyntaxKind::CLOSURE_EXPR {
@@ -177,6 +182,47 @@ fn fanout_source(node: &SyntaxNode, task: Option<TextRange>) -> Option<Source> {
         child = ancestor;
     }
     None
+}
+
+fn same_body(a: &SyntaxNode, b: &SyntaxNode) -> bool {
+    enclosing_body(a).map(|(body, _)| body) == enclosing_body(b).map(|(body, _)| body)
+}
+
+/// Whether the loop waits for the task before its next turn: the spawn is
+/// awaited in place (`tokio::spawn(job).await`), or its handle is awaited
+/// later in the same block (`let handle = tokio::spawn(job); handle.await`).
+/// One task at a time runs then, however long the input.
+fn awaited_in_iteration(spawn: &SyntaxNode) -> bool {
+    let mut value = spawn.clone();
+    while let Some(parent) = value
+        .parent()
+        .filter(|p| p.kind() == SyntaxKind::PAREN_EXPR)
+    {
+        value = parent;
+    }
+    let Some(parent) = value.parent() else {
+        return false;
+    };
+    if parent.kind() == SyntaxKind::AWAIT_EXPR {
+        return true;
+    }
+    let Some(ast::Pat::IdentPat(ident)) = ast::LetStmt::cast(parent.clone()).and_then(|l| l.pat())
+    else {
+        return false;
+    };
+    let Some(name) = ident.name() else {
+        return false;
+    };
+    std::iter::successors(parent.next_sibling(), |s| s.next_sibling())
+        .flat_map(|sibling| same_body_nodes(&sibling))
+        .filter(|node| node.kind() == SyntaxKind::AWAIT_EXPR)
+        .any(|awaited| {
+            awaited.descendants_with_tokens().any(|element| {
+                element
+                    .as_token()
+                    .is_some_and(|t| t.kind() == SyntaxKind::IDENT && t.text() == name.text())
+            })
+        })
 }
 
 /// An async block that is the whole body of a closure
@@ -261,7 +307,8 @@ fn starts_with_permit(task: &ast::Expr) -> bool {
     false
 }
 
-fn loop_size(node: &SyntaxNode) -> Size {
+/// How many times the loop `node` runs the spawn `spawn` found in its body.
+fn loop_size(node: &SyntaxNode, spawn: &SyntaxNode) -> Size {
     match node.kind() {
         SyntaxKind::FOR_EXPR => ast::ForExpr::cast(node.clone())
             .and_then(|f| f.iterable())
@@ -278,8 +325,11 @@ fn loop_size(node: &SyntaxNode) -> Size {
             }
         }
         SyntaxKind::LOOP_EXPR => {
-            let around_input = loop_body(node)
-                .is_some_and(|body| same_body_nodes(body.syntax()).any(|n| is_input_call(&n)));
+            let around_input = match select_future(spawn, node) {
+                Some(future) => pulls_input(future.syntax()),
+                None => loop_body(node)
+                    .is_some_and(|body| same_body_nodes(body.syntax()).any(|n| is_input_call(&n))),
+            };
             if around_input {
                 Size::Unknown
             } else {
@@ -288,6 +338,28 @@ fn loop_size(node: &SyntaxNode) -> Size {
         }
         _ => Size::NotData,
     }
+}
+
+/// The future of the `select!` branch that runs `spawn` inside `loop_node`:
+/// in `loop { select! { conn = listener.accept() => spawn(..), _ = tick() =>
+/// .. } }` it is that branch, not the whole loop, that repeats the spawn.
+fn select_future(spawn: &SyntaxNode, loop_node: &SyntaxNode) -> Option<ast::Expr> {
+    let arm = spawn
+        .ancestors()
+        .take_while(|a| a != loop_node)
+        .find(|a| a.kind() == SyntaxKind::MATCH_ARM && is_select_arm(a))?;
+    let call = ast::MacroCall::cast(arm.parent()?.parent()?)?;
+    SelectBranch::of(&call)
+        .into_iter()
+        .find(|branch| *branch.syntax() == arm)?
+        .future()
+}
+
+/// A branch of an expanded `select!` (its arm list hangs off the macro call).
+fn is_select_arm(arm: &SyntaxNode) -> bool {
+    arm.parent()
+        .and_then(|list| list.parent())
+        .is_some_and(|p| p.kind() == SyntaxKind::MACRO_CALL)
 }
 
 /// Whether `expr` takes the next item of a queue, stream or listener:
@@ -399,13 +471,19 @@ fn chain(expr: &ast::Expr) -> Chain {
 /// (`let ports = [80, 443]; for port in &ports`).
 const MAX_BINDING_HOPS: usize = 4;
 
-/// The value a local `let` without a type gave the name `path`.
+/// The value an immutable local `let` gave the name `path`.
 fn local_initializer(path: &ast::PathExpr) -> Option<ast::Expr> {
     let name = path.path()?.as_single_name_ref()?;
-    match binding_of(path.syntax(), name.text())? {
-        Binding::Let(binding) => binding.initializer(),
-        Binding::Param(_) => None,
+    let Binding::Let(binding) = binding_of(path.syntax(), name.text())? else {
+        return None;
+    };
+    let ast::Pat::IdentPat(ident) = binding.pat()? else {
+        return None;
+    };
+    if ident.mut_token().is_some() {
+        return None;
     }
+    binding.initializer()
 }
 
 /// Adapters that walk as many items as their receiver, or fewer.
@@ -464,21 +542,47 @@ fn is_listed_vec(mac: &ast::MacroExpr) -> bool {
 }
 
 /// A literal, a `const` (an `UPPER_CASE` path such as `N`, `Self::MAX`,
-/// `u8::MAX`), or arithmetic and casts of those.
+/// `u8::MAX`), an immutable local bound to one (`let n = 8;`), or
+/// arithmetic and casts of those.
 fn is_constant(expr: &ast::Expr) -> bool {
-    match unparen(expr.clone()) {
-        ast::Expr::Literal(_) => true,
-        ast::Expr::PathExpr(path) => path
-            .path()
-            .and_then(|p| p.segment()?.name_ref())
-            .is_some_and(|name| is_const_name(name.text())),
-        ast::Expr::BinExpr(bin) => {
-            bin.lhs().is_some_and(|l| is_constant(&l)) && bin.rhs().is_some_and(|r| is_constant(&r))
-        }
-        ast::Expr::PrefixExpr(prefix) => prefix.expr().is_some_and(|e| is_constant(&e)),
-        ast::Expr::CastExpr(cast) => cast.expr().is_some_and(|e| is_constant(&e)),
-        _ => false,
+    let mut pending = vec![(expr.clone(), MAX_BINDING_HOPS)];
+    while let Some((expr, hops)) = pending.pop() {
+        let inner = match unparen(expr) {
+            ast::Expr::Literal(_) => continue,
+            ast::Expr::PathExpr(path) => {
+                let named_const = path
+                    .path()
+                    .and_then(|p| p.segment()?.name_ref())
+                    .is_some_and(|name| is_const_name(name.text()));
+                if named_const {
+                    continue;
+                }
+                let Some(hops) = hops.checked_sub(1) else {
+                    return false;
+                };
+                let Some(value) = local_initializer(&path) else {
+                    return false;
+                };
+                pending.push((value, hops));
+                continue;
+            }
+            ast::Expr::BinExpr(bin) => {
+                let Some(lhs) = bin.lhs() else {
+                    return false;
+                };
+                pending.push((lhs, hops));
+                bin.rhs()
+            }
+            ast::Expr::PrefixExpr(prefix) => prefix.expr(),
+            ast::Expr::CastExpr(cast) => cast.expr(),
+            _ => return false,
+        };
+        let Some(inner) = inner else {
+            return false;
+        };
+        pending.push((inner, hops));
     }
+    true
 }
 
 fn is_const_name(name: &str) -> bool {

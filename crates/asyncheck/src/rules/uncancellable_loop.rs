@@ -17,17 +17,20 @@ static META: RuleMeta = RuleMeta {
     skips_tests: true,
     summary: "Flags endless loops in spawned tasks that have no way to stop.",
     flags: "A `loop` (or `while true`) that runs in a spawned task, when its body awaits \
-something and nothing in it leaves the loop. It runs in a spawned task when it is inside the \
-future passed to a spawn (`tokio::spawn`, `JoinSet::spawn`, `TaskTracker::spawn`, a runtime \
-handle's `spawn`), or in the body of an `async fn` of the same file called as the spawned \
-future (`tokio::spawn(worker(rx))`, `tokio::spawn(self.run())`, `Self::run(..)`) or awaited \
-directly by a spawned async block. The body awaits when it has an `.await` of its own (not in \
-a nested closure or async block) or a `join!`/`try_join!`, which await their futures. A way \
-out is a `break` or `return` that leaves the loop (a `break` of an inner loop does not, a \
-labelled `break` or `continue` of an outer one does), a `?`, a `tokio::select!` or \
-`futures::select!` (any macro named `select!` or `select_biased!`), or a cancellation token's \
-`.cancelled()` or `.is_cancelled()`. Loops with a condition (`while let Some(x) = \
-rx.recv().await`) and loops that never await are not flagged.",
+something and nothing in it leaves the loop. It runs in a spawned task when it is in the async \
+block that a spawn runs (`tokio::spawn`, `JoinSet::spawn`, `TaskTracker::spawn`, a runtime \
+handle's `spawn`; seen through `Box::pin(..)` and `.instrument(..)`), or in the body of an \
+`async fn` of the same file called as the spawned future (`tokio::spawn(worker(rx))`, \
+`tokio::spawn(self.run())`, `Self::run(..)`) or awaited directly by a spawned async block. An \
+async block first passed to another call (`spawn(cancelable(token, async { .. }))`) or raced in \
+a `select!` is not the task itself: its wrapper may be the cancellation path. The body awaits \
+when it has an `.await` of its own (not in a nested closure or async block) or a \
+`join!`/`try_join!`, which await their futures. A way out is a `break` or `return` that leaves \
+the loop (a `break` of an inner loop does not, a labelled `break` or `continue` of an outer one \
+does), a `?`, a `tokio::select!` or `futures::select!` (any macro named `select!` or \
+`select_biased!`), anyhow's `bail!`/`ensure!`, or a cancellation token's `.cancelled()` or \
+`.is_cancelled()`. Loops with a condition (`while let Some(x) = rx.recv().await`) and loops \
+that never await are not flagged.",
     why: "A task that loops forever with no exit can only be stopped by aborting it from the \
 outside, and most code never keeps the handle to do so: on shutdown it is killed in the \
 middle of whatever it was awaiting, with no chance to flush, close connections or release \
@@ -96,9 +99,11 @@ impl Rule for UncancellableLoop {
             return;
         }
         let tasks = cx.file_fact(SpawnedTasks::of_file);
-        let spawned = tasks.in_spawned_future(node)
-            || (owner_kind == BodyKind::AsyncFn
-                && ast::Fn::cast(owner).is_some_and(|f| tasks.runs_as_task(&f)));
+        let spawned = match owner_kind {
+            BodyKind::AsyncBlock => tasks.runs_block(&owner),
+            BodyKind::AsyncFn => ast::Fn::cast(owner).is_some_and(|f| tasks.runs_as_task(&f)),
+            _ => false,
+        };
         if !spawned {
             return;
         }

@@ -14,8 +14,8 @@ use super::{callee_path, method_name, same_body_nodes, segments, spawn_call, unp
 /// `Context::file_fact`.
 #[derive(Debug, Default)]
 pub struct SpawnedTasks {
-    /// Text ranges of the futures passed to a (non-blocking) spawn.
-    futures: Vec<TextRange>,
+    /// Text ranges of the async blocks a (non-blocking) spawn runs.
+    blocks: Vec<TextRange>,
     /// Names of free functions called as a spawned future.
     functions: HashSet<String>,
     /// Names of methods and associated functions called as one.
@@ -38,16 +38,14 @@ impl SpawnedTasks {
             let Some(future) = spawn.task.filter(|_| !spawn.blocking) else {
                 continue;
             };
-            tasks.futures.push(future.syntax().text_range());
-            tasks.record_callees(future);
+            tasks.record(future);
         }
         tasks
     }
 
-    /// Whether `node` lies inside a future passed to a spawn.
-    pub fn in_spawned_future(&self, node: &SyntaxNode) -> bool {
-        let range = node.text_range();
-        self.futures.iter().any(|f| f.contains_range(range))
+    /// Whether `block` is an async block that a spawn runs as its task.
+    pub fn runs_block(&self, block: &SyntaxNode) -> bool {
+        block.kind() == SyntaxKind::BLOCK_EXPR && self.blocks.contains(&block.text_range())
     }
 
     /// Whether `function` (an `async fn` of this file) is called as a
@@ -74,7 +72,7 @@ impl SpawnedTasks {
         names.contains(name.text())
     }
 
-    fn record_callees(&mut self, future: ast::Expr) {
+    fn record(&mut self, future: ast::Expr) {
         let future = future_inside(future);
         let ast::Expr::BlockExpr(block) = &future else {
             self.record_callee(&future);
@@ -83,6 +81,7 @@ impl SpawnedTasks {
         if block.async_token().is_none() {
             return;
         }
+        self.blocks.push(block.syntax().text_range());
         for node in same_body_nodes(block.syntax()) {
             if let Some(awaited) = ast::AwaitExpr::cast(node).and_then(|a| a.expr()) {
                 self.record_callee(&unparen(awaited));

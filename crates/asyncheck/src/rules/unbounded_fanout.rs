@@ -2,7 +2,7 @@ use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasArgList, HasName},
-    binding_of, body_kind, enclosing_body, is_loop, loop_body, method_name, same_body_nodes,
+    body_kind, enclosing_body, find_binding, is_loop, loop_body, method_name, same_body_nodes,
     spawn_call, unparen, AstNode, Binding, SelectBranch, SyntaxKind, SyntaxNode, TextRange,
 };
 
@@ -474,7 +474,7 @@ const MAX_BINDING_HOPS: usize = 4;
 /// The value an immutable local `let` gave the name `path`.
 fn local_initializer(path: &ast::PathExpr) -> Option<ast::Expr> {
     let name = path.path()?.as_single_name_ref()?;
-    let Binding::Let(binding) = binding_of(path.syntax(), name.text())? else {
+    let Binding::Let(binding) = find_binding(path.syntax(), name.text())? else {
         return None;
     };
     let ast::Pat::IdentPat(ident) = binding.pat()? else {

@@ -151,7 +151,7 @@ pub fn type_known(ty: &ast::Type, imports: &Imports) -> Option<KnownType> {
 
 /// The type of the binding `name` visible at `at`.
 fn binding_type(at: &SyntaxNode, name: &str, imports: &Imports, hops: usize) -> Option<KnownType> {
-    match binding_of(at, name)? {
+    match find_binding(at, name)? {
         Binding::Let(found) => match found.ty() {
             Some(ty) => type_known(&ty, imports),
             None => known_type_within(&found.initializer()?, imports, hops),
@@ -168,7 +168,7 @@ pub enum Binding {
 
 /// The binding `name` visible at `at`: the nearest `let` before it in the
 /// enclosing bodies, or a parameter of them.
-pub fn binding_of(at: &SyntaxNode, name: &str) -> Option<Binding> {
+pub fn find_binding(at: &SyntaxNode, name: &str) -> Option<Binding> {
     let position = at.text_range().start();
     let mut scope = at.clone();
     while let Some((body, _)) = enclosing_body(&scope) {

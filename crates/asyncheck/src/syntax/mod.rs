@@ -7,7 +7,7 @@ mod flow;
 mod imports;
 mod macros;
 mod parse;
-mod tasks;
+mod spawned;
 
 pub use apis::*;
 pub use facts::*;
@@ -18,7 +18,7 @@ pub use ra_ap_syntax::{
     ast, match_ast, AstNode, NodeOrToken, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken,
     TextRange, TextSize, WalkEvent, T,
 };
-pub use tasks::SpawnedTasks;
+pub use spawned::SpawnedTasks;
 
 use ra_ap_parser::TopEntryPoint;
 

@@ -1,12 +1,14 @@
 //! One traversal per file, dispatching each node to the rules that asked
 //! for its kind.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::registry;
 use crate::rule::{Context, FileCache, Level};
 use crate::settings::Settings;
+use crate::suppression;
 use crate::syntax::{self, WalkEvent};
 
 #[derive(Debug, Default)]
@@ -73,6 +75,8 @@ impl<'s> Checker<'s> {
         let mut test_depth = usize::from(test_file);
         let mut findings = Vec::new();
         let cache = FileCache::default();
+        // Rules that panicked on this file are not run on it again.
+        let mut failed: Vec<usize> = Vec::new();
         for event in parsed.root.preorder() {
             let node = match event {
                 WalkEvent::Enter(node) => node,
@@ -90,6 +94,9 @@ impl<'s> Checker<'s> {
                 continue;
             };
             for &index in rules {
+                if failed.contains(&index) {
+                    continue;
+                }
                 let rule = registry::rules()[index];
                 let meta = rule.meta();
                 if meta.skips_tests && test_depth > 0 && !self.settings.check_tests {
@@ -104,7 +111,15 @@ impl<'s> Checker<'s> {
                     options: &settings.options,
                     findings: &mut findings,
                 };
-                rule.check(&node, &mut cx);
+                let outcome = catch_unwind(AssertUnwindSafe(|| rule.check(&node, &mut cx)));
+                if let Err(panic) = outcome {
+                    diagnostics.push(Diagnostic::internal_error(format!(
+                        "rule `{}` failed on this file ({}); please report it",
+                        meta.name,
+                        panic_message(&*panic)
+                    )));
+                    failed.push(index);
+                }
                 let severity = match settings.level {
                     Level::Deny => Severity::Error,
                     _ => Severity::Warning,
@@ -114,6 +129,17 @@ impl<'s> Checker<'s> {
                 }));
             }
         }
+        let runs_at = |rule: &str, place: &syntax::SyntaxNode| {
+            let Some(index) = registry::index_of(rule) else {
+                return false;
+            };
+            let enabled = self.settings.rule(index).level != Level::Allow;
+            let skipped_as_test = registry::rules()[index].meta().skips_tests
+                && !self.settings.check_tests
+                && (test_file || syntax::is_test_code(place));
+            enabled && !skipped_as_test
+        };
+        suppression::apply(&parsed.root, text, &mut diagnostics, &runs_at);
         diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         FileReport { diagnostics }
     }
@@ -122,4 +148,13 @@ impl<'s> Checker<'s> {
 fn is_test_path(path: &Path) -> bool {
     path.components()
         .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "benches")))
+}
+
+/// The text a panic was raised with.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_owned())
 }

@@ -111,6 +111,8 @@ pub struct Diagnostic {
 /// Diagnostics about the input rather than the code in it.
 pub const PARSE_ERROR: &str = "parse-error";
 pub const IO_ERROR: &str = "io-error";
+/// A rule (or the parser) failed on a file: a bug in asyncheck.
+pub const INTERNAL_ERROR: &str = "internal-error";
 /// The pattern reported for diagnostics that belong to no rule's pattern.
 pub const INPUT_PATTERN: &str = "input";
 
@@ -140,6 +142,10 @@ impl Diagnostic {
 
     pub fn parse_error(span: Span, message: impl Into<String>) -> Self {
         Self::input(PARSE_ERROR, span, message.into())
+    }
+
+    pub fn internal_error(message: impl Into<String>) -> Self {
+        Self::input(INTERNAL_ERROR, 0..0, message.into())
     }
 
     fn input(rule: &'static str, span: Span, message: String) -> Self {

@@ -5,11 +5,13 @@
 
 pub mod checker;
 pub mod diagnostic;
+pub mod docs;
 pub mod line_index;
 pub mod registry;
 pub mod rule;
 mod rules;
 pub mod settings;
+pub mod suppression;
 pub mod syntax;
 
 pub use checker::{Checker, FileReport};

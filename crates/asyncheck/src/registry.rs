@@ -22,3 +22,30 @@ pub fn index_of(name: &str) -> Option<usize> {
 pub fn find(name: &str) -> Option<&'static dyn Rule> {
     index_of(name).map(|i| RULES[i])
 }
+
+/// The rule name closest to a misspelt one, if any is close enough to be
+/// what was meant.
+pub fn closest(name: &str) -> Option<&'static str> {
+    RULES
+        .iter()
+        .map(|rule| rule.meta().name)
+        .map(|known| (edit_distance(name, known), known))
+        .filter(|(distance, known)| *distance <= known.len() / 3 + 1)
+        .min()
+        .map(|(_, known)| known)
+}
+
+/// Levenshtein distance, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}

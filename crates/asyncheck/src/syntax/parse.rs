@@ -8,7 +8,8 @@
 
 use ra_ap_parser::{LexedStr, StrStep, TopEntryPoint};
 use ra_ap_syntax::{Edition, RustLanguage, SyntaxKind, TextSize};
-use rowan::{GreenNode, GreenNodeBuilder, Language};
+use rowan::{GreenNode, GreenToken, Language};
+use rustc_hash::FxHashMap;
 
 /// Every file is read as edition 2021: 2024 reserves `gen`, which older
 /// crates still use as an identifier (`rng.gen()`).
@@ -38,11 +39,11 @@ pub(crate) fn parse(text: &str, entry: TopEntryPoint) -> Option<Parsed> {
         return None;
     }
     let output = entry.parse(&lexed.to_input(EDITION));
-    let mut builder = GreenNodeBuilder::new();
+    let mut builder = TreeBuilder::default();
     let mut errors = Vec::new();
     lexed.intersperse_trivia(&output, &mut |step| match step {
-        StrStep::Token { kind, text } => builder.token(raw(kind), text),
-        StrStep::Enter { kind } => builder.start_node(raw(kind)),
+        StrStep::Token { kind, text } => builder.token(kind, text),
+        StrStep::Enter { kind } => builder.start_node(kind),
         StrStep::Exit => builder.finish_node(),
         StrStep::Error { msg, pos } => errors.push(ParseError {
             message: msg.to_owned(),
@@ -54,9 +55,60 @@ pub(crate) fn parse(text: &str, entry: TopEntryPoint) -> Option<Parsed> {
         offset: text_size(lexed.text_start(i)),
     }));
     Some(Parsed {
-        green: builder.finish(),
+        green: builder.finish()?,
         errors,
     })
+}
+
+/// Builds green trees without rowan's `GreenNodeBuilder`, whose node cache
+/// rehashes whole subtrees recursively when it grows: quadratic on deeply
+/// nested input (20,000 nested blocks took seconds). Nodes are not shared;
+/// tokens are, since allocating each whitespace and `(` anew costs more
+/// than looking it up.
+#[derive(Default)]
+struct TreeBuilder {
+    /// Each open node, innermost last, with where its children start in
+    /// `children`.
+    open: Vec<(SyntaxKind, usize)>,
+    /// The children of every open node, one after the other.
+    children: Vec<GreenElement>,
+    tokens: FxHashMap<Box<str>, (SyntaxKind, GreenToken)>,
+}
+
+type GreenElement = rowan::NodeOrToken<GreenNode, GreenToken>;
+
+impl TreeBuilder {
+    fn token(&mut self, kind: SyntaxKind, text: &str) {
+        let token = match self.tokens.get(text) {
+            Some((known, token)) if *known == kind => token.clone(),
+            _ => {
+                let token = GreenToken::new(raw(kind), text);
+                self.tokens.insert(text.into(), (kind, token.clone()));
+                token
+            }
+        };
+        self.children.push(rowan::NodeOrToken::Token(token));
+    }
+
+    fn start_node(&mut self, kind: SyntaxKind) {
+        self.open.push((kind, self.children.len()));
+    }
+
+    fn finish_node(&mut self) {
+        let Some((kind, first)) = self.open.pop() else {
+            return;
+        };
+        let node = GreenNode::new(raw(kind), self.children.drain(first..));
+        self.children.push(rowan::NodeOrToken::Node(node));
+    }
+
+    /// The root, once every node is closed.
+    fn finish(mut self) -> Option<GreenNode> {
+        match (self.open.is_empty(), self.children.pop()) {
+            (true, Some(rowan::NodeOrToken::Node(root))) => Some(root),
+            _ => None,
+        }
+    }
 }
 
 fn raw(kind: SyntaxKind) -> rowan::SyntaxKind {

@@ -1,0 +1,47 @@
+//! Output formats. Every format prints the same sorted diagnostics.
+
+pub mod github;
+pub mod human;
+pub mod json;
+pub mod sarif;
+
+use asyncheck::{Applicability, Diagnostic, Severity};
+use serde::Serialize;
+
+use crate::check::Outcome;
+
+/// Counts for the summary line and the JSON summary.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    /// Findings with a fix that `--fix` applies.
+    pub fixable: usize,
+}
+
+impl Summary {
+    pub fn of(outcome: &Outcome) -> Self {
+        let mut summary = Summary {
+            files: outcome.file_count,
+            ..Summary::default()
+        };
+        for diagnostic in outcome.files.iter().flat_map(|f| &f.diagnostics) {
+            match diagnostic.severity {
+                Severity::Error => summary.errors += 1,
+                Severity::Warning => summary.warnings += 1,
+            }
+            if is_fixable(diagnostic) {
+                summary.fixable += 1;
+            }
+        }
+        summary
+    }
+}
+
+fn is_fixable(diagnostic: &Diagnostic) -> bool {
+    diagnostic
+        .fix
+        .as_ref()
+        .is_some_and(|f| f.applicability == Applicability::Safe)
+}

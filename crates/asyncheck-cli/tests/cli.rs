@@ -1,0 +1,403 @@
+//! End-to-end tests of the `asyncheck` binary.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use tempfile::TempDir;
+
+const UNBOUNDED: &str = "use tokio::sync::mpsc;
+
+pub async fn start() {
+    let (tx, _rx) = mpsc::unbounded_channel::<u8>();
+    tx.send(1).unwrap();
+}
+";
+
+const CLEAN: &str = "pub async fn start() {
+    let (_tx, _rx) = tokio::sync::mpsc::channel::<u8>(8);
+}
+";
+
+const BROKEN: &str = "fn main() { let x = ; }\n";
+
+/// A folder with the given files, and the command run from inside it.
+fn project(files: &[(&str, &[u8])]) -> TempDir {
+    let dir = TempDir::new().unwrap();
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+fn asyncheck(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("asyncheck").unwrap();
+    cmd.current_dir(dir).env("NO_COLOR", "1");
+    cmd
+}
+
+fn json(dir: &Path, args: &[&str]) -> (Value, i32) {
+    let output = asyncheck(dir)
+        .args(["check", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    let value = serde_json::from_slice(&output.stdout).expect("stdout is one JSON object");
+    (value, output.status.code().unwrap())
+}
+
+#[test]
+fn json_has_the_documented_fields() {
+    let dir = project(&[("src/lib.rs", UNBOUNDED.as_bytes())]);
+    let (report, code) = json(dir.path(), &["src"]);
+    assert_eq!(code, 0, "warnings alone exit 0");
+    assert_eq!(report["version"], 1);
+    let diagnostic = &report["diagnostics"][0];
+    assert_eq!(diagnostic["rule"], "unbounded-channel");
+    assert_eq!(diagnostic["pattern"], "channels");
+    assert_eq!(diagnostic["severity"], "warning");
+    assert_eq!(diagnostic["path"], "src/lib.rs");
+    assert!(diagnostic["message"]
+        .as_str()
+        .unwrap()
+        .contains("unbounded"));
+    let start = &diagnostic["start"];
+    assert_eq!(
+        (start["line"].as_u64(), start["column"].as_u64()),
+        (Some(4), Some(21))
+    );
+    let offset = start["offset"].as_u64().unwrap() as usize;
+    let end = diagnostic["end"]["offset"].as_u64().unwrap() as usize;
+    assert_eq!(&UNBOUNDED[offset..end], "mpsc::unbounded_channel::<u8>()");
+    assert!(diagnostic["labels"].is_array());
+    assert!(diagnostic["help"].is_string());
+    assert!(diagnostic["fix"].is_null());
+    assert_eq!(
+        report["summary"],
+        serde_json::json!({"files": 1, "errors": 0, "warnings": 1, "fixable": 0})
+    );
+}
+
+#[test]
+fn columns_count_characters_and_offsets_count_bytes() {
+    let text = format!(
+        "// é日本\n{}",
+        UNBOUNDED.replace("let (tx", "/*é*/ let (tx")
+    );
+    let dir = project(&[("a.rs", text.as_bytes())]);
+    let (report, _) = json(dir.path(), &["a.rs"]);
+    let start = &report["diagnostics"][0]["start"];
+    assert_eq!(start["line"], 5);
+    assert_eq!(start["column"], 27);
+    let offset = start["offset"].as_u64().unwrap() as usize;
+    assert!(text[offset..].starts_with("mpsc::unbounded_channel"));
+}
+
+#[test]
+fn exit_statuses() {
+    let dir = project(&[
+        ("warn.rs", UNBOUNDED.as_bytes()),
+        ("clean.rs", CLEAN.as_bytes()),
+        ("broken.rs", BROKEN.as_bytes()),
+    ]);
+    let status = |args: &[&str]| {
+        asyncheck(dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(status(&["check", "clean.rs"]), Some(0));
+    assert_eq!(status(&["check", "warn.rs"]), Some(0));
+    assert_eq!(status(&["check", "-D", "warnings", "warn.rs"]), Some(1));
+    assert_eq!(status(&["check", "--deny-warnings", "warn.rs"]), Some(1));
+    assert_eq!(
+        status(&["check", "broken.rs"]),
+        Some(1),
+        "a parse error is an error"
+    );
+    assert_eq!(status(&["check", "--exit-zero", "broken.rs"]), Some(0));
+    assert_eq!(status(&["check", "--no-such-flag"]), Some(2));
+    assert_eq!(
+        status(&["check", "--select", "no-such-rule", "clean.rs"]),
+        Some(2)
+    );
+    assert_eq!(status(&["check", "-D", "everything", "clean.rs"]), Some(2));
+    assert_eq!(status(&["explain", "no-such-rule"]), Some(2));
+}
+
+#[test]
+fn select_and_ignore_choose_rules() {
+    let dir = project(&[("a.rs", UNBOUNDED.as_bytes())]);
+    let (selected, _) = json(dir.path(), &["--select", "unbounded-channel", "a.rs"]);
+    assert_eq!(selected["diagnostics"].as_array().unwrap().len(), 1);
+    let (ignored, _) = json(dir.path(), &["--ignore", "unbounded-channel", "a.rs"]);
+    assert_eq!(ignored["diagnostics"].as_array().unwrap().len(), 0);
+    let other = asyncheck::registry::rules()
+        .iter()
+        .map(|r| r.meta().name)
+        .find(|n| *n != "unbounded-channel")
+        .unwrap_or("unbounded-channel");
+    if other != "unbounded-channel" {
+        let (others, _) = json(dir.path(), &["--select", other, "a.rs"]);
+        assert_eq!(others["diagnostics"].as_array().unwrap().len(), 0);
+    }
+}
+
+#[test]
+fn stdin_is_reported_under_its_name() {
+    let dir = project(&[]);
+    let output = asyncheck(dir.path())
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--stdin-filename",
+            "src/worker.rs",
+        ])
+        .write_stdin(UNBOUNDED)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["diagnostics"][0]["path"], "src/worker.rs");
+    assert_eq!(report["summary"]["files"], 1);
+}
+
+#[test]
+fn stdin_named_as_test_code_is_treated_as_test_code() {
+    let dir = project(&[]);
+    let output = asyncheck(dir.path())
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--stdin-filename",
+            "tests/it.rs",
+        ])
+        .write_stdin(UNBOUNDED)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["diagnostics"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn unreadable_and_broken_files_do_not_stop_the_others() {
+    let dir = project(&[
+        ("src/a.rs", UNBOUNDED.as_bytes()),
+        ("src/broken.rs", BROKEN.as_bytes()),
+        ("src/binary.rs", b"\xff\xfe\x00junk"),
+        ("src/z.rs", UNBOUNDED.as_bytes()),
+    ]);
+    let (report, code) = json(dir.path(), &["src", "missing.rs"]);
+    assert_eq!(code, 1);
+    let found: Vec<(String, String)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap().to_owned(),
+                d["rule"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("missing.rs", "io-error"),
+        ("src/a.rs", "unbounded-channel"),
+        ("src/binary.rs", "io-error"),
+        ("src/broken.rs", "parse-error"),
+        ("src/z.rs", "unbounded-channel"),
+    ]
+    .iter()
+    .map(|(p, r)| (p.to_string(), r.to_string()))
+    .collect();
+    assert_eq!(found, expected);
+}
+
+#[test]
+fn discovery_respects_gitignore_target_and_hidden_folders() {
+    let dir = project(&[
+        (".gitignore", b"generated/\n"),
+        ("src/a.rs", UNBOUNDED.as_bytes()),
+        ("generated/b.rs", UNBOUNDED.as_bytes()),
+        ("target/debug/c.rs", UNBOUNDED.as_bytes()),
+        (".hidden/d.rs", UNBOUNDED.as_bytes()),
+        ("notes.txt", UNBOUNDED.as_bytes()),
+    ]);
+    let (report, _) = json(dir.path(), &[]);
+    let paths: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["src/a.rs"]);
+    let (explicit, _) = json(dir.path(), &["generated/b.rs"]);
+    assert_eq!(
+        explicit["summary"]["warnings"], 1,
+        "a named file is always checked"
+    );
+}
+
+#[test]
+fn output_does_not_depend_on_thread_count() {
+    let files: Vec<(String, Vec<u8>)> = (0..40)
+        .map(|i| {
+            let text = if i % 3 == 0 { BROKEN } else { UNBOUNDED };
+            (format!("src/m{i}.rs"), text.as_bytes().to_vec())
+        })
+        .collect();
+    let borrowed: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_slice()))
+        .collect();
+    let dir = project(&borrowed);
+    let run = |threads: &str| {
+        asyncheck(dir.path())
+            .args(["check", "--format", "json", "--threads", threads])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("4"));
+}
+
+#[test]
+fn human_output() {
+    let dir = project(&[
+        ("src/worker.rs", UNBOUNDED.as_bytes()),
+        ("src/broken.rs", BROKEN.as_bytes()),
+    ]);
+    let output = asyncheck(dir.path())
+        .args(["check", "src"])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(String::from_utf8(output.stdout).unwrap());
+}
+
+#[test]
+fn quiet_drops_the_summary() {
+    let dir = project(&[("a.rs", CLEAN.as_bytes())]);
+    let output = asyncheck(dir.path())
+        .args(["check", "--quiet", "a.rs"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), "");
+}
+
+#[test]
+fn rules_lists_every_rule() {
+    let dir = project(&[]);
+    let output = asyncheck(dir.path())
+        .args(["rules", "--format", "json"])
+        .output()
+        .unwrap();
+    let rules: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let names: Vec<&str> = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    let expected: Vec<&str> = asyncheck::registry::rules()
+        .iter()
+        .map(|r| r.meta().name)
+        .collect();
+    assert_eq!(names, expected);
+    for rule in rules.as_array().unwrap() {
+        for field in ["pattern", "default_level", "fix", "summary"] {
+            assert!(rule[field].is_string(), "{field} missing in {rule}");
+        }
+    }
+}
+
+#[test]
+fn explain_renders_the_rule_documentation() {
+    let dir = project(&[]);
+    let output = asyncheck(dir.path())
+        .args(["explain", "unbounded-channel"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    for section in [
+        "## Why is this bad?",
+        "## Example",
+        "## Use instead",
+        "## Options",
+        "mpsc::channel(1024)",
+    ] {
+        assert!(text.contains(section), "missing {section}");
+    }
+    assert!(!text.contains("//~"), "test markers stay out of the docs");
+}
+
+#[test]
+fn sarif_has_one_run_with_every_rule_and_located_results() {
+    let dir = project(&[
+        ("src/a b.rs", UNBOUNDED.as_bytes()),
+        ("broken.rs", BROKEN.as_bytes()),
+    ]);
+    let output = asyncheck(dir.path())
+        .args(["check", "--format", "sarif", "src", "broken.rs"])
+        .output()
+        .unwrap();
+    let log: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let run = &log["runs"][0];
+    assert_eq!(log["runs"].as_array().unwrap().len(), 1);
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    for rule in asyncheck::registry::rules() {
+        let meta = rule.meta();
+        let descriptor = rules
+            .iter()
+            .find(|r| r["id"] == meta.name)
+            .expect("every rule is described");
+        assert_eq!(descriptor["shortDescription"]["text"], meta.summary);
+        assert!(descriptor["help"]["markdown"]
+            .as_str()
+            .unwrap()
+            .contains("## Why is this bad?"));
+    }
+    let results = run["results"].as_array().unwrap();
+    let unbounded = results
+        .iter()
+        .find(|r| r["ruleId"] == "unbounded-channel")
+        .unwrap();
+    let location = &unbounded["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "src/a%20b.rs");
+    assert_eq!(location["region"]["startLine"], 4);
+    assert_eq!(location["region"]["startColumn"], 21);
+    assert_eq!(
+        rules[unbounded["ruleIndex"].as_u64().unwrap() as usize]["id"],
+        "unbounded-channel"
+    );
+    assert!(results
+        .iter()
+        .any(|r| r["ruleId"] == "parse-error" && r["level"] == "error"));
+}
+
+#[test]
+fn github_annotations_are_escaped() {
+    let dir = project(&[("src/a,b:c.rs", UNBOUNDED.as_bytes())]);
+    let output = asyncheck(dir.path())
+        .args(["check", "--format", "github", "src"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    let line = text.lines().next().unwrap();
+    assert!(
+        line.starts_with("::warning file=src/a%2Cb%3Ac.rs,line=4,col=21,endLine=4,endColumn=52,title=asyncheck unbounded-channel::"),
+        "{line}"
+    );
+    assert!(
+        line.contains("%0Ahelp: "),
+        "newlines in the message are escaped: {line}"
+    );
+    assert_eq!(text.lines().count(), 1);
+}

@@ -1,0 +1,112 @@
+//! Rule documentation rendered from [`RuleMeta`]: the one source for
+//! `explain`, the README table, `docs/rules/*.md` and, later, SARIF and
+//! editor hovers.
+
+use std::fmt::Write;
+
+use crate::registry;
+use crate::rule::{OptionKind, RuleMeta};
+
+/// The rule's full documentation as Markdown.
+pub fn rule_markdown(meta: &RuleMeta) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# {}\n", meta.name);
+    let _ = writeln!(
+        out,
+        "Pattern: **{}**. Default level: **{}**. Fix: **{}**.{}\n",
+        meta.pattern.name(),
+        meta.default_level.as_str(),
+        meta.fix.as_str(),
+        if meta.skips_tests {
+            " Skips test code unless `check-tests` is on."
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(out, "> {}\n", meta.pattern.rule_of_thumb());
+    let _ = writeln!(
+        out,
+        "## What it does\n\n{}\n\n{}\n",
+        meta.summary, meta.flags
+    );
+    let _ = writeln!(out, "## Why is this bad?\n\n{}\n", meta.why);
+    let _ = writeln!(
+        out,
+        "## Example\n\n```rust\n{}```\n",
+        strip_markers(meta.example)
+    );
+    let _ = writeln!(out, "## Use instead\n\n```rust\n{}```\n", meta.use_instead);
+    out.push_str("## Options\n\n");
+    if meta.options.is_empty() {
+        out.push_str("None.\n\n");
+    }
+    for option in meta.options {
+        let default = match option.kind {
+            OptionKind::Bool(default) => default.to_string(),
+            OptionKind::Paths => "[]".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "- `{}` (default `{default}`): {}",
+            option.name, option.doc
+        );
+    }
+    if !meta.options.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n```toml\n[rules.{}]\n{}\n```\n",
+            meta.name,
+            meta.options
+                .iter()
+                .map(|o| match o.kind {
+                    OptionKind::Bool(default) => format!("{} = {}", o.name, !default),
+                    OptionKind::Paths => format!("{} = [\"my_crate::path\"]", o.name),
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+    if let Some(safety) = meta.fix_safety {
+        let _ = writeln!(out, "## Fix safety\n\n{safety}\n");
+    }
+    if !meta.see_also.is_empty() {
+        let related: Vec<String> = meta.see_also.iter().map(|r| format!("`{r}`")).collect();
+        let _ = writeln!(out, "## See also\n\n{}", related.join(", "));
+    }
+    out
+}
+
+/// The documented example without its test markers.
+pub fn strip_markers(example: &str) -> String {
+    example
+        .lines()
+        .map(|line| match line.split_once(" //~") {
+            Some((code, _)) => code.trim_end(),
+            None => line,
+        })
+        .fold(String::new(), |mut out, line| {
+            out.push_str(line);
+            out.push('\n');
+            out
+        })
+}
+
+/// The Markdown table of every rule, as the README shows it.
+pub fn rules_table() -> String {
+    let mut out = String::from(
+        "| rule | pattern | default | fix | what it flags |\n| --- | --- | --- | --- | --- |\n",
+    );
+    for rule in registry::rules() {
+        let meta = rule.meta();
+        let _ = writeln!(
+            out,
+            "| [`{name}`](docs/rules/{name}.md) | {} | {} | {} | {} |",
+            meta.pattern.name(),
+            meta.default_level.as_str(),
+            meta.fix.as_str(),
+            meta.summary,
+            name = meta.name,
+        );
+    }
+    out
+}

@@ -214,16 +214,45 @@ fn macro_role(node: &SyntaxNode, imports: &Imports) -> MacroRole {
     if imports.resolve(&path, JOIN_MACROS).is_some() {
         return MacroRole::Await;
     }
-    let unparsed_exit = call.token_tree().is_some_and(|tree| {
-        tree.syntax().descendants_with_tokens().any(|element| {
-            matches!(
-                element.kind(),
-                SyntaxKind::BREAK_KW | SyntaxKind::RETURN_KW | SyntaxKind::QUESTION
-            )
-        })
-    });
+    let unparsed_exit = call
+        .token_tree()
+        .is_some_and(|tree| tokens_may_exit(tree.syntax()));
     if unparsed_exit {
         return MacroRole::Exit;
     }
     MacroRole::Other
+}
+
+/// Whether the tokens of a macro left unparsed hold a `break`, a `return`
+/// or a `?` operator. A `?` counts only after an operand: tracing's
+/// `debug!(?value)` shorthand is not one.
+fn tokens_may_exit(tree: &SyntaxNode) -> bool {
+    let mut previous = SyntaxKind::WHITESPACE;
+    for element in tree.descendants_with_tokens() {
+        let Some(token) = element.into_token() else {
+            continue;
+        };
+        let kind = token.kind();
+        if kind.is_trivia() {
+            continue;
+        }
+        let ends_operand = matches!(
+            previous,
+            SyntaxKind::IDENT
+                | SyntaxKind::R_PAREN
+                | SyntaxKind::R_BRACK
+                | SyntaxKind::AWAIT_KW
+                | SyntaxKind::SELF_KW
+        );
+        let exits = match kind {
+            SyntaxKind::BREAK_KW | SyntaxKind::RETURN_KW => true,
+            SyntaxKind::QUESTION => ends_operand,
+            _ => false,
+        };
+        if exits {
+            return true;
+        }
+        previous = kind;
+    }
+    false
 }

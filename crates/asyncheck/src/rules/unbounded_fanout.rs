@@ -2,8 +2,9 @@ use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasArgList, HasName},
-    body_kind, enclosing_body, find_binding, is_loop, loop_body, method_name, same_body_nodes,
-    spawn_call, unparen, AstNode, Binding, SelectBranch, SyntaxKind, SyntaxNode, TextRange,
+    body_kind, callee_path, enclosing_body, find_binding, is_loop, loop_body, method_name,
+    same_body_nodes, spawn_call, unparen, AstNode, Binding, SelectBranch, SyntaxKind, SyntaxNode,
+    TextRange, WalkEvent,
 };
 
 use super::{span, span_of};
@@ -25,7 +26,7 @@ literal or `const` bounds or an array literal (`.rev()`, `.step_by(..)`, `.take(
 constant bound); a `while let` over `recv()`, `next()`, `try_next()` or `accept()`; a `loop` \
 around one of them. A bound: a semaphore `acquire`/`acquire_owned` (or `try_acquire`, \
 `acquire_many`) in the loop outside the spawned future, or as the first thing the spawned \
-future awaits; a `join_next()` in the loop; a `.buffer_unordered(..)`/`.buffered(..)` on the \
+future awaits (an async block, or a free `async fn` of the file called as the future); a `join_next()` in the loop; a `.buffer_unordered(..)`/`.buffered(..)` on the \
 mapped stream; a loop that awaits each task before its next turn (`tokio::spawn(job).await`, \
 or `let handle = tokio::spawn(job);` awaited later in the same block). A constant loop inside an \
 unbounded one is judged by the outer one.",
@@ -86,7 +87,11 @@ impl Rule for UnboundedFanout {
         let Some(source) = fanout_source(node, task) else {
             return;
         };
-        if spawn.task.as_ref().is_some_and(starts_with_permit) {
+        if spawn
+            .task
+            .as_ref()
+            .is_some_and(|task| starts_with_permit(task, cx.root))
+        {
             return;
         }
         if matches!(&source, Source::Loop(l) if same_body(l, node)) && awaited_in_iteration(node) {
@@ -119,17 +124,20 @@ impl Source {
         let (node, head) = match self {
             Source::Loop(node) => (
                 node,
-                [
-                    SyntaxKind::LOOP_KW,
-                    SyntaxKind::WHILE_KW,
-                    SyntaxKind::FOR_KW,
-                ],
+                node.children_with_tokens().find(|e| {
+                    matches!(
+                        e.kind(),
+                        SyntaxKind::LOOP_KW | SyntaxKind::WHILE_KW | SyntaxKind::FOR_KW
+                    )
+                }),
             ),
-            Source::Closure(node) => (node, [SyntaxKind::PARAM_LIST; 3]),
+            Source::Closure(node) => (
+                node,
+                node.children_with_tokens()
+                    .find(|e| e.kind() == SyntaxKind::PARAM_LIST),
+            ),
         };
-        node.children_with_tokens()
-            .find(|element| head.contains(&element.kind()))
-            .map_or(node.text_range(), |element| element.text_range())
+        head.map_or(node.text_range(), |e| e.text_range())
     }
 
     fn describe(&self) -> &'static str {
@@ -239,7 +247,7 @@ fn is_closure_body(node: &SyntaxNode) -> bool {
 fn has_limit(scope: &SyntaxNode, task: Option<TextRange>) -> bool {
     let mut walk = scope.preorder();
     while let Some(event) = walk.next() {
-        let ra_ap_syntax::WalkEvent::Enter(node) = event else {
+        let WalkEvent::Enter(node) = event else {
             continue;
         };
         if task.is_some_and(|t| t == node.text_range()) {
@@ -275,36 +283,47 @@ fn is_join_next(method: &str) -> bool {
 }
 
 /// Whether the spawned future takes a permit before anything else it
-/// awaits: `async move { let _permit = sem.acquire().await; .. }`.
-fn starts_with_permit(task: &ast::Expr) -> bool {
-    let ast::Expr::BlockExpr(block) = unparen(task.clone()) else {
-        return false;
+/// awaits: `async move { let _permit = sem.acquire().await; .. }`, or the
+/// same at the start of an `async fn` of the file called as the future.
+fn starts_with_permit(task: &ast::Expr, root: &SyntaxNode) -> bool {
+    let body = match unparen(task.clone()) {
+        ast::Expr::BlockExpr(block) if block.async_token().is_some() => block,
+        ast::Expr::CallExpr(call) => match local_async_fn_body(&call, root) {
+            Some(body) => body,
+            None => return false,
+        },
+        _ => return false,
     };
-    if block.async_token().is_none() {
-        return false;
-    }
-    for node in same_body_nodes(block.syntax()) {
+    for node in same_body_nodes(body.syntax()) {
         match node.kind() {
-            SyntaxKind::METHOD_CALL_EXPR => {
-                let permit = ast::MethodCallExpr::cast(node)
-                    .and_then(|call| method_name(&call))
-                    .is_some_and(|n| is_permit(&n));
-                if permit {
-                    return true;
-                }
-            }
-            SyntaxKind::AWAIT_EXPR => {
-                let awaits_permit = node.descendants().any(|inner| {
-                    ast::MethodCallExpr::cast(inner)
-                        .and_then(|call| method_name(&call))
-                        .is_some_and(|n| is_permit(&n))
-                });
-                return awaits_permit;
-            }
+            SyntaxKind::METHOD_CALL_EXPR if is_permit_call(&node) => return true,
+            SyntaxKind::AWAIT_EXPR => return node.descendants().any(|n| is_permit_call(&n)),
             _ => {}
         }
     }
     false
+}
+
+fn is_permit_call(node: &SyntaxNode) -> bool {
+    ast::MethodCallExpr::cast(node.clone())
+        .and_then(|call| method_name(&call))
+        .is_some_and(|n| is_permit(&n))
+}
+
+/// The body of the free `async fn` of this file that `call` calls by name.
+fn local_async_fn_body(call: &ast::CallExpr, root: &SyntaxNode) -> Option<ast::BlockExpr> {
+    let path = callee_path(call)?;
+    let name = path.as_single_name_ref()?;
+    root.descendants()
+        .filter_map(ast::Fn::cast)
+        .filter(|f| f.async_token().is_some())
+        .filter(|f| {
+            f.syntax()
+                .parent()
+                .is_none_or(|p| p.kind() != SyntaxKind::ASSOC_ITEM_LIST)
+        })
+        .find(|f| f.name().is_some_and(|n| n.text() == name.text()))?
+        .body()
 }
 
 /// How many times the loop `node` runs the spawn `spawn` found in its body.

@@ -2,7 +2,8 @@ use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasName},
-    body_kind, callee_path, resolve_call, spawn_call, AstNode, SpawnKind, SyntaxKind, SyntaxNode,
+    binds, body_kind, callee_path, enclosing_body, resolve_call, spawn_call, AstNode, BodyKind,
+    SpawnKind, SyntaxKind, SyntaxNode,
 };
 
 use super::span_of;
@@ -22,7 +23,10 @@ value) whose `JoinHandle` is discarded: the call is an expression statement, is 
 is passed to `drop(..)`, or is bound to an `_name` that the rest of the block never mentions. \
 A handle that is used, pushed, passed to a call, stored, returned (the tail expression of a \
 function, closure or async block), awaited or aborted is kept; spawns on a `JoinSet` or a \
-`tokio_util::task::TaskTracker` own their tasks; `std::thread::spawn` is not a task spawn.",
+`tokio_util::task::TaskTracker` own their tasks; `std::thread::spawn` is not a task spawn. \
+A trait method that only hands the future it was given to the runtime (`impl Executor<F> for \
+TokioExecutor { fn execute(&self, fut: F) { tokio::spawn(fut); } }`) is an executor adapter: \
+the trait leaves it no handle to return, and its caller owns the task.",
     why: "Dropping a `JoinHandle` does not stop the task: it keeps running, detached from the \
 code that started it. Nobody waits for it to finish before shutting down, nobody sees its \
 panic or its error, and nothing can cancel it. Child tasks should complete before their parent \
@@ -86,6 +90,13 @@ impl Rule for DetachedSpawn {
         if spawn.kind != SpawnKind::Detachable {
             return;
         }
+        if spawn
+            .task
+            .as_ref()
+            .is_some_and(|task| is_executor_adapter(node, task))
+        {
+            return;
+        }
         let Some(discard) = discard(node, cx) else {
             return;
         };
@@ -106,6 +117,35 @@ impl Rule for DetachedSpawn {
             .help("keep the `JoinHandle` and await it, or spawn on a `JoinSet` (or a `TaskTracker`) that shutdown waits for"),
         );
     }
+}
+
+/// A trait method that hands the future it was given to the runtime
+/// (`impl Executor<F> for TokioExecutor { fn execute(&self, fut: F) {
+/// tokio::spawn(fut); } }`): the trait's signature leaves no handle to
+/// keep, and its caller owns the task.
+fn is_executor_adapter(spawn: &SyntaxNode, task: &ast::Expr) -> bool {
+    let ast::Expr::PathExpr(path) = task else {
+        return false;
+    };
+    let Some(name) = path.path().and_then(|p| p.as_single_name_ref()) else {
+        return false;
+    };
+    let Some((body, BodyKind::Fn)) = enclosing_body(spawn) else {
+        return false;
+    };
+    let Some(function) = ast::Fn::cast(body) else {
+        return false;
+    };
+    let forwards_param = function
+        .param_list()
+        .is_some_and(|params| params.params().any(|param| binds(param.pat(), name.text())));
+    let in_trait_impl = function
+        .syntax()
+        .parent()
+        .and_then(|list| list.parent())
+        .and_then(ast::Impl::cast)
+        .is_some_and(|imp| imp.trait_().is_some());
+    forwards_param && in_trait_impl
 }
 
 /// Follows the value of the spawn call `node` up through parentheses and

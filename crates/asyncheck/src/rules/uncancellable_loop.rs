@@ -1,8 +1,8 @@
 use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
 use crate::syntax::{
-    ast, enclosing_body, leaves_loop, loop_body, same_body_nodes, segments, AstNode, BodyKind,
-    Imports, SpawnedTasks, SyntaxKind, SyntaxNode, SyntaxToken,
+    ast, enclosing_body, leaves_loop, loop_body, same_body_nodes, segments, unparen, AstNode,
+    BodyKind, Imports, SpawnedTasks, SyntaxKind, SyntaxNode, SyntaxToken,
 };
 
 use super::span;
@@ -123,7 +123,7 @@ fn endless_loop_keyword(node: &SyntaxNode) -> Option<SyntaxToken> {
         return endless.loop_token();
     }
     let conditional = ast::WhileExpr::cast(node.clone())?;
-    let ast::Expr::Literal(literal) = crate::syntax::unparen(conditional.condition()?) else {
+    let ast::Expr::Literal(literal) = unparen(conditional.condition()?) else {
         return None;
     };
     let is_true = literal

@@ -3,8 +3,8 @@ use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasArgList, HasName},
     body_kind, callee_path, enclosing_body, find_binding, is_loop, loop_body, method_name,
-    same_body_nodes, spawn_call, unparen, AstNode, Binding, SelectBranch, SyntaxKind, SyntaxNode,
-    TextRange, WalkEvent,
+    same_body_nodes, same_iteration_nodes, spawn_call, unparen, AstNode, Binding, SelectBranch,
+    SyntaxKind, SyntaxNode, TextRange, WalkEvent,
 };
 
 use super::{span, span_of};
@@ -166,24 +166,23 @@ enum Size {
 /// is found on the way.
 fn fanout_source(node: &SyntaxNode, task: Option<TextRange>) -> Option<Source> {
     let mut child = node.clone();
+    // The innermost `select!` branch passed since the last loop.
+    let mut branch: Option<SyntaxNode> = None;
     for ancestor in node.ancestors().skip(1) {
         if is_loop(&ancestor) && loop_body(&ancestor).is_some_and(|b| *b.syntax() == child) {
-            if has_limit(&ancestor, task) {
-                return None;
-            }
-            if loop_size(&ancestor, node) == Size::Unknown {
-                return Some(Source::Loop(ancestor));
+            if loop_size(&ancestor, branch.take()) == Size::Unknown {
+                return (!has_limit(&ancestor, task)).then_some(Source::Loop(ancestor));
             }
         } else if ancestor.kind() == SyntaxKind::CLOSURE_EXPR {
-            let closure = ancestor.clone();
-            if has_limit(&closure, task) {
-                return None;
-            }
-            match per_item_closure_size(&closure) {
-                Size::Unknown => return Some(Source::Closure(closure)),
+            match per_item_closure_size(&ancestor) {
+                Size::Unknown => {
+                    return (!has_limit(&ancestor, task)).then_some(Source::Closure(ancestor))
+                }
                 Size::Constant => {}
                 Size::NotData => return None,
             }
+        } else if ancestor.kind() == SyntaxKind::MATCH_ARM && is_select_arm(&ancestor) {
+            branch.get_or_insert_with(|| ancestor.clone());
         } else if body_kind(&ancestor).is_some() && !is_closure_body(&ancestor) {
             return None;
         }
@@ -326,8 +325,9 @@ fn local_async_fn_body(call: &ast::CallExpr, root: &SyntaxNode) -> Option<ast::B
         .body()
 }
 
-/// How many times the loop `node` runs the spawn `spawn` found in its body.
-fn loop_size(node: &SyntaxNode, spawn: &SyntaxNode) -> Size {
+/// How many times the loop `node` runs a spawn found in its body, inside
+/// `branch` of a `select!` when it is in one.
+fn loop_size(node: &SyntaxNode, branch: Option<SyntaxNode>) -> Size {
     match node.kind() {
         SyntaxKind::FOR_EXPR => ast::ForExpr::cast(node.clone())
             .and_then(|f| f.iterable())
@@ -344,10 +344,11 @@ fn loop_size(node: &SyntaxNode, spawn: &SyntaxNode) -> Size {
             }
         }
         SyntaxKind::LOOP_EXPR => {
-            let around_input = match select_future(spawn, node) {
+            let around_input = match branch.and_then(|b| select_future(&b)) {
                 Some(future) => pulls_input(future.syntax()),
-                None => loop_body(node)
-                    .is_some_and(|body| same_body_nodes(body.syntax()).any(|n| is_input_call(&n))),
+                None => loop_body(node).is_some_and(|body| {
+                    same_iteration_nodes(body.syntax()).any(|n| is_input_call(&n))
+                }),
             };
             if around_input {
                 Size::Unknown
@@ -359,18 +360,14 @@ fn loop_size(node: &SyntaxNode, spawn: &SyntaxNode) -> Size {
     }
 }
 
-/// The future of the `select!` branch that runs `spawn` inside `loop_node`:
-/// in `loop { select! { conn = listener.accept() => spawn(..), _ = tick() =>
-/// .. } }` it is that branch, not the whole loop, that repeats the spawn.
-fn select_future(spawn: &SyntaxNode, loop_node: &SyntaxNode) -> Option<ast::Expr> {
-    let arm = spawn
-        .ancestors()
-        .take_while(|a| a != loop_node)
-        .find(|a| a.kind() == SyntaxKind::MATCH_ARM && is_select_arm(a))?;
+/// The future of a `select!` branch: in `loop { select! { conn =
+/// listener.accept() => spawn(..), _ = tick() => .. } }` it is the branch
+/// running the spawn, not the whole loop, that decides what repeats it.
+fn select_future(arm: &SyntaxNode) -> Option<ast::Expr> {
     let call = ast::MacroCall::cast(arm.parent()?.parent()?)?;
     SelectBranch::of(&call)
         .into_iter()
-        .find(|branch| *branch.syntax() == arm)?
+        .find(|branch| branch.syntax() == arm)?
         .future()
 }
 

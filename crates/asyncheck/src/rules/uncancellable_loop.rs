@@ -1,8 +1,10 @@
 use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
+use std::collections::HashMap;
+
 use crate::syntax::{
-    ast, enclosing_body, leaves_loop, loop_body, same_body_nodes, segments, unparen, AstNode,
-    BodyKind, Imports, SpawnedTasks, SyntaxKind, SyntaxNode, SyntaxToken,
+    ast, body_kind, is_loop, label_of, segments, unparen, AstNode, BodyKind, Imports, SpawnedTasks,
+    SyntaxKind, SyntaxNode, SyntaxToken, TextRange, WalkEvent,
 };
 
 use super::span;
@@ -85,23 +87,22 @@ impl Rule for UncancellableLoop {
         let Some(keyword) = endless_loop_keyword(node) else {
             return;
         };
-        let Some(body) = loop_body(node) else {
+        let loops = cx.file_fact(LoopFacts::of_file);
+        let Some(facts) = loops.0.get(&node.text_range()) else {
             return;
         };
-        let Some((owner, owner_kind)) = enclosing_body(node) else {
+        let Some((owner, owner_kind)) = &facts.owner else {
             return;
         };
-        if !owner_kind.is_async() {
-            return;
-        }
-        let scan = scan(node, body.syntax(), cx.imports);
-        if !scan.awaits || scan.exits {
+        if !facts.scan.awaits || facts.scan.exits {
             return;
         }
         let tasks = cx.file_fact(SpawnedTasks::of_file);
         let spawned = match owner_kind {
-            BodyKind::AsyncBlock => tasks.runs_block(&owner),
-            BodyKind::AsyncFn => ast::Fn::cast(owner).is_some_and(|f| tasks.runs_as_task(&f)),
+            BodyKind::AsyncBlock => tasks.runs_block(owner),
+            BodyKind::AsyncFn => {
+                ast::Fn::cast(owner.clone()).is_some_and(|f| tasks.runs_as_task(&f))
+            }
             _ => false,
         };
         if !spawned {
@@ -133,36 +134,203 @@ fn endless_loop_keyword(node: &SyntaxNode) -> Option<SyntaxToken> {
     is_true.then(|| conditional.while_token()).flatten()
 }
 
-#[derive(Default)]
+/// What a loop's body does, in the loop's own body: nested closures and
+/// async blocks run elsewhere and do not count.
+#[derive(Debug, Default, Clone, Copy)]
 struct Scan {
     awaits: bool,
+    /// Something leaves the loop.
     exits: bool,
+    /// Something leaves every loop around it too: `return`, `?`, `select!`,
+    /// a cancellation check.
+    escapes: bool,
 }
 
-/// What the loop's body does in the loop's own body (not in nested
-/// closures or async blocks, whose code runs elsewhere).
-fn scan(loop_node: &SyntaxNode, body: &SyntaxNode, imports: &Imports) -> Scan {
-    let mut scan = Scan::default();
-    for node in same_body_nodes(body) {
-        match node.kind() {
-            SyntaxKind::AWAIT_EXPR => scan.awaits = true,
-            SyntaxKind::RETURN_EXPR | SyntaxKind::TRY_EXPR => scan.exits = true,
-            SyntaxKind::BREAK_EXPR | SyntaxKind::CONTINUE_EXPR => {
-                scan.exits |= leaves_loop(&node, loop_node);
+/// What is known of every loop of a file, from one walk: scanning each
+/// loop and its ancestors on its own would be quadratic in nested loops.
+struct LoopFacts(HashMap<TextRange, LoopFact>);
+
+struct LoopFact {
+    scan: Scan,
+    /// The function, closure or async block whose body holds the loop.
+    owner: Option<(SyntaxNode, BodyKind)>,
+}
+
+/// An open scope of the walk.
+struct Frame {
+    kind: FrameKind,
+    /// The innermost loop around the frame, current again when it closes.
+    outer: Option<usize>,
+    /// The body around the frame, the owner again when it closes.
+    owner: Option<(SyntaxNode, BodyKind)>,
+}
+
+enum FrameKind {
+    /// A closure, async block, function or item: its code is not in the
+    /// body of the loops around it.
+    Boundary(SyntaxNode, BodyKind),
+    /// A labelled block, which a labelled `break` may leave.
+    Block(String),
+    Loop {
+        range: TextRange,
+        label: Option<String>,
+        scan: Scan,
+    },
+}
+
+impl LoopFacts {
+    fn of_file(root: &SyntaxNode, imports: &Imports) -> LoopFacts {
+        let mut facts = HashMap::new();
+        let mut frames: Vec<Frame> = Vec::new();
+        let mut current: Option<usize> = None;
+        let mut owner: Option<(SyntaxNode, BodyKind)> = None;
+        for event in root.preorder() {
+            match event {
+                WalkEvent::Enter(node) => {
+                    let Some(kind) = opens_frame(&node) else {
+                        record(&node, imports, &mut frames, current);
+                        continue;
+                    };
+                    let frame = Frame {
+                        outer: current,
+                        owner: owner.clone(),
+                        kind,
+                    };
+                    match &frame.kind {
+                        FrameKind::Boundary(body, body_kind) => {
+                            owner = Some((body.clone(), *body_kind));
+                            current = None;
+                        }
+                        FrameKind::Block(_) => {}
+                        FrameKind::Loop { .. } => current = Some(frames.len()),
+                    }
+                    frames.push(frame);
+                }
+                WalkEvent::Leave(node) => {
+                    if opens_frame(&node).is_none() {
+                        continue;
+                    }
+                    let Some(frame) = frames.pop() else {
+                        continue;
+                    };
+                    current = frame.outer;
+                    owner = frame.owner.clone();
+                    let FrameKind::Loop { range, scan, .. } = frame.kind else {
+                        continue;
+                    };
+                    facts.insert(
+                        range,
+                        LoopFact {
+                            scan,
+                            owner: frame.owner,
+                        },
+                    );
+                    if let Some(outer) = current.and_then(|i| loop_scan(&mut frames, i)) {
+                        outer.awaits |= scan.awaits;
+                        outer.escapes |= scan.escapes;
+                        outer.exits |= scan.escapes;
+                    }
+                }
             }
-            SyntaxKind::METHOD_CALL_EXPR => scan.exits |= is_cancellation_check(&node),
-            SyntaxKind::MACRO_CALL => match macro_role(&node, imports) {
-                MacroRole::Exit => scan.exits = true,
-                MacroRole::Await => scan.awaits = true,
-                MacroRole::Other => {}
-            },
-            _ => {}
         }
-        if scan.exits {
-            break;
+        LoopFacts(facts)
+    }
+}
+
+/// The frame `node` opens, if any.
+fn opens_frame(node: &SyntaxNode) -> Option<FrameKind> {
+    if let Some(kind) = body_kind(node) {
+        return Some(FrameKind::Boundary(node.clone(), kind));
+    }
+    if is_loop(node) {
+        return Some(FrameKind::Loop {
+            range: node.text_range(),
+            label: label_of(node),
+            scan: Scan::default(),
+        });
+    }
+    if node.kind() == SyntaxKind::BLOCK_EXPR {
+        return label_of(node).map(FrameKind::Block);
+    }
+    None
+}
+
+fn loop_scan(frames: &mut [Frame], index: usize) -> Option<&mut Scan> {
+    match &mut frames.get_mut(index)?.kind {
+        FrameKind::Loop { scan, .. } => Some(scan),
+        _ => None,
+    }
+}
+
+/// Notes what `node` does to the innermost loop `current` (and, for a
+/// labelled jump, to the loops it leaves).
+fn record(node: &SyntaxNode, imports: &Imports, frames: &mut [Frame], current: Option<usize>) {
+    let effect = match node.kind() {
+        SyntaxKind::AWAIT_EXPR => Effect::Awaits,
+        SyntaxKind::RETURN_EXPR | SyntaxKind::TRY_EXPR => Effect::Escapes,
+        SyntaxKind::METHOD_CALL_EXPR if is_cancellation_check(node) => Effect::Escapes,
+        SyntaxKind::MACRO_CALL => match macro_role(node, imports) {
+            MacroRole::Exit => Effect::Escapes,
+            MacroRole::Await => Effect::Awaits,
+            MacroRole::Other => return,
+        },
+        SyntaxKind::BREAK_EXPR | SyntaxKind::CONTINUE_EXPR => {
+            record_jump(node, frames, current);
+            return;
+        }
+        _ => return,
+    };
+    let Some(scan) = current.and_then(|i| loop_scan(frames, i)) else {
+        return;
+    };
+    match effect {
+        Effect::Awaits => scan.awaits = true,
+        Effect::Escapes => {
+            scan.exits = true;
+            scan.escapes = true;
         }
     }
-    scan
+}
+
+enum Effect {
+    Awaits,
+    Escapes,
+}
+
+/// A `break` leaves the loop it targets and every loop inside that one; a
+/// `continue` only the loops inside the one it targets. Without a label
+/// they target the innermost loop.
+fn record_jump(jump: &SyntaxNode, frames: &mut [Frame], current: Option<usize>) {
+    let is_break = jump.kind() == SyntaxKind::BREAK_EXPR;
+    let label = jump
+        .children()
+        .find_map(ast::Lifetime::cast)
+        .map(|l| l.syntax().text().to_string());
+    let Some(label) = label else {
+        if let Some(scan) = current
+            .filter(|_| is_break)
+            .and_then(|i| loop_scan(frames, i))
+        {
+            scan.exits = true;
+        }
+        return;
+    };
+    for frame in frames.iter_mut().rev() {
+        match &mut frame.kind {
+            FrameKind::Boundary(..) => return,
+            FrameKind::Block(name) if *name == label => return,
+            FrameKind::Block(_) => {}
+            FrameKind::Loop {
+                label: own, scan, ..
+            } => {
+                if own.as_ref() == Some(&label) {
+                    scan.exits |= is_break;
+                    return;
+                }
+                scan.exits = true;
+            }
+        }
+    }
 }
 
 fn is_cancellation_check(node: &SyntaxNode) -> bool {

@@ -1,5 +1,5 @@
 //! Control-flow facts read from the tree alone: what runs in the same body
-//! as a node, which loop a `break` or `continue` leaves.
+//! as a node, loops and their labels.
 
 use ra_ap_syntax::{ast, AstNode, SyntaxKind, SyntaxNode, WalkEvent};
 
@@ -10,13 +10,26 @@ use super::body_kind;
 /// their code runs elsewhere or later. Tokens of unexpanded macros are not
 /// nodes and are not seen either.
 pub fn same_body_nodes(root: &SyntaxNode) -> impl Iterator<Item = SyntaxNode> {
+    nodes_skipping(root, |node| body_kind(node).is_some())
+}
+
+/// [`same_body_nodes`] without nested loops either: what one turn of the
+/// loop whose body is `root` runs at its own level.
+pub fn same_iteration_nodes(root: &SyntaxNode) -> impl Iterator<Item = SyntaxNode> {
+    nodes_skipping(root, |node| body_kind(node).is_some() || is_loop(node))
+}
+
+fn nodes_skipping(
+    root: &SyntaxNode,
+    skip: impl Fn(&SyntaxNode) -> bool,
+) -> impl Iterator<Item = SyntaxNode> {
     let root = root.clone();
     let mut walk = root.preorder();
     std::iter::from_fn(move || loop {
         let WalkEvent::Enter(node) = walk.next()? else {
             continue;
         };
-        if node != root && body_kind(&node).is_some() {
+        if node != root && skip(&node) {
             walk.skip_subtree();
             continue;
         }
@@ -47,34 +60,4 @@ pub fn loop_body(node: &SyntaxNode) -> Option<ast::BlockExpr> {
 pub fn label_of(node: &SyntaxNode) -> Option<String> {
     let label = node.children().find_map(ast::Label::cast)?;
     Some(label.lifetime()?.syntax().text().to_string())
-}
-
-/// Whether the `break` or `continue` expression `jump`, found inside
-/// `target` (a loop) and in the same body, makes execution leave `target`:
-/// a `break` of `target` or of anything around it, a labelled `continue` of
-/// an outer loop. A `break` or `continue` of a loop or labelled block
-/// nested inside `target` does not leave it.
-pub fn leaves_loop(jump: &SyntaxNode, target: &SyntaxNode) -> bool {
-    let is_break = jump.kind() == SyntaxKind::BREAK_EXPR;
-    let label = jump
-        .children()
-        .find_map(ast::Lifetime::cast)
-        .map(|l| l.syntax().text().to_string());
-    for ancestor in jump.ancestors().skip(1) {
-        if ancestor == *target {
-            let own_label = label.is_none() || label == label_of(target);
-            return is_break || !own_label;
-        }
-        let catches = match &label {
-            None => is_loop(&ancestor),
-            Some(label) => {
-                (is_loop(&ancestor) || ancestor.kind() == SyntaxKind::BLOCK_EXPR)
-                    && label_of(&ancestor).as_ref() == Some(label)
-            }
-        };
-        if catches {
-            return false;
-        }
-    }
-    false
 }

@@ -26,6 +26,8 @@ pub enum Command {
     },
     /// Explain a rule: its pattern, what it flags, why, examples, options.
     Explain { rule: String },
+    /// Run the language server on standard input and output.
+    Server,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -83,6 +85,26 @@ pub struct CheckArgs {
     /// Check standard input, reported as this path.
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<PathBuf>,
+
+    /// Apply the safe fixes.
+    #[arg(long, conflicts_with = "diff")]
+    pub fix: bool,
+
+    /// Print the fixes as a unified diff; write nothing.
+    #[arg(long)]
+    pub diff: bool,
+
+    /// With --fix or --diff: apply the unsafe fixes too.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
+    /// Record today's findings in FILE (a baseline), and exit 0.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// Report only the findings not recorded in the baseline FILE.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 
     /// Exit 0 whatever was found.
     #[arg(long)]

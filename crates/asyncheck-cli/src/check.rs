@@ -6,6 +6,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use asyncheck::checker::panic_message;
 use asyncheck::diagnostic::INTERNAL_ERROR;
+use asyncheck::fix::fix_file;
 use asyncheck::{Checker, Diagnostic, Settings};
 use rayon::prelude::*;
 
@@ -15,12 +16,35 @@ use crate::discover::{Input, Unreadable};
 /// stacks are reserved, not used, until a file needs them.
 const STACK_SIZE: usize = 256 * 1024 * 1024;
 
+/// Whether a run only reports, or also fixes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Check,
+    /// `--fix` (`write`) or `--diff`; `unsafe_fixes` adds the unsafe ones.
+    Fix {
+        write: bool,
+        unsafe_fixes: bool,
+    },
+}
+
 /// One file's outcome.
 pub struct Checked {
     pub path: String,
     /// The text, kept only when there is something to show from it.
     pub source: Option<String>,
     pub diagnostics: Vec<Diagnostic>,
+    pub fixes: FixCounts,
+    /// With `--diff`: the unified diff of the fixes.
+    pub diff: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct FixCounts {
+    pub applied: usize,
+    /// Left out because the result would not parse.
+    pub rejected: usize,
+    /// Written fixes that were not saved: the file changed meanwhile.
+    pub not_written: usize,
 }
 
 pub struct Outcome {
@@ -31,12 +55,25 @@ pub struct Outcome {
     pub internal_error: bool,
 }
 
+impl Outcome {
+    pub fn fix_counts(&self) -> FixCounts {
+        self.files
+            .iter()
+            .fold(FixCounts::default(), |total, f| FixCounts {
+                applied: total.applied + f.fixes.applied,
+                rejected: total.rejected + f.fixes.rejected,
+                not_written: total.not_written + f.fixes.not_written,
+            })
+    }
+}
+
 /// Checks each input with the settings `settings_for` gives its path.
 pub fn check_files<'s>(
     inputs: &[Input],
     unreadable: Vec<Unreadable>,
     settings_for: &(dyn Fn(&Input) -> Cow<'s, Settings> + Sync),
     threads: Option<usize>,
+    mode: Mode,
 ) -> Result<Outcome, String> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
@@ -46,10 +83,17 @@ pub fn check_files<'s>(
     let mut files: Vec<Checked> = pool.install(|| {
         inputs
             .par_iter()
-            .map(|input| match std::fs::read(&input.path) {
+            .map(|input| match read_regular_file(&input.path) {
                 Ok(bytes) => {
                     let settings = settings_for(input);
-                    check_bytes(&Checker::new(&settings), &input.display, bytes)
+                    let checker = Checker::new(&settings);
+                    match mode {
+                        Mode::Check => check_bytes(&checker, &input.display, bytes),
+                        Mode::Fix {
+                            write,
+                            unsafe_fixes,
+                        } => fix_bytes(&checker, input, bytes, write, unsafe_fixes),
+                    }
                 }
                 Err(error) => io_error(&input.display, format!("cannot read file: {error}")),
             })
@@ -95,34 +139,140 @@ fn finish(mut files: Vec<Checked>, file_count: usize) -> Outcome {
     }
 }
 
+/// A regular file's bytes. Anything else (a FIFO, a device, a folder) is
+/// refused before reading: reading a FIFO would wait forever.
+fn read_regular_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    let metadata = std::fs::metadata(path)?;
+    if !metadata.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    std::fs::read(path)
+}
+
+/// The file's text, or the `io-error` for a file that is not UTF-8.
+fn decode(display: &str, bytes: Vec<u8>) -> Result<String, Checked> {
+    String::from_utf8(bytes).map_err(|error| {
+        io_error(
+            display,
+            format!(
+                "not valid UTF-8 (invalid byte at offset {})",
+                error.utf8_error().valid_up_to()
+            ),
+        )
+    })
+}
+
 fn check_bytes(checker: &Checker<'_>, display: &str, bytes: Vec<u8>) -> Checked {
-    let text = match String::from_utf8(bytes) {
+    let text = match decode(display, bytes) {
         Ok(text) => text,
-        Err(error) => {
-            return io_error(
-                display,
-                format!(
-                    "not valid UTF-8 (invalid byte at offset {})",
-                    error.utf8_error().valid_up_to()
-                ),
-            )
-        }
+        Err(checked) => return checked,
     };
     let report = catch_unwind(AssertUnwindSafe(|| {
         checker.check(std::path::Path::new(display), &text)
     }));
     let diagnostics = match report {
         Ok(report) => report.diagnostics,
-        Err(panic) => vec![Diagnostic::internal_error(format!(
-            "asyncheck failed on this file ({}); please report it",
-            panic_message(&*panic)
-        ))],
+        Err(panic) => vec![failure(&*panic)],
     };
+    checked(display, text, diagnostics)
+}
+
+fn checked(display: &str, text: String, diagnostics: Vec<Diagnostic>) -> Checked {
     Checked {
         path: display.to_owned(),
         source: (!diagnostics.is_empty()).then_some(text),
         diagnostics,
+        fixes: FixCounts::default(),
+        diff: None,
     }
+}
+
+fn failure(panic: &(dyn std::any::Any + Send)) -> Diagnostic {
+    Diagnostic::internal_error(format!(
+        "asyncheck failed on this file ({}); please report it",
+        panic_message(panic)
+    ))
+}
+
+fn fix_bytes(
+    checker: &Checker<'_>,
+    input: &Input,
+    bytes: Vec<u8>,
+    write: bool,
+    unsafe_fixes: bool,
+) -> Checked {
+    let text = match decode(&input.display, bytes) {
+        Ok(text) => text,
+        Err(checked) => return checked,
+    };
+    let path = std::path::Path::new(&input.display);
+    let fixed = match catch_unwind(AssertUnwindSafe(|| {
+        fix_file(checker, path, &text, unsafe_fixes)
+    })) {
+        Ok(fixed) => fixed,
+        Err(panic) => return checked(&input.display, text, vec![failure(&*panic)]),
+    };
+    let mut fixes = FixCounts {
+        applied: fixed.applied,
+        rejected: fixed.rejected,
+        not_written: 0,
+    };
+    if fixed.applied == 0 {
+        let mut result = checked(&input.display, text, fixed.diagnostics);
+        result.fixes = fixes;
+        return result;
+    }
+    if !write {
+        let diff = similar::TextDiff::from_lines(&text, &fixed.text)
+            .unified_diff()
+            .header(&input.display, &input.display)
+            .to_string();
+        // The diff is shown, nothing is written: report the file as it is.
+        let mut result = checked(&input.display, text, fixed.diagnostics);
+        result.fixes = fixes;
+        result.diff = Some(diff);
+        return result;
+    }
+    match write_if_unchanged(&input.path, &text, &fixed.text) {
+        Ok(()) => {
+            let mut result = checked(&input.display, fixed.text, fixed.diagnostics);
+            result.fixes = fixes;
+            result
+        }
+        Err(message) => {
+            let mut result = io_error(&input.display, message);
+            fixes.not_written = fixes.applied;
+            fixes.applied = 0;
+            result.fixes = fixes;
+            result
+        }
+    }
+}
+
+/// Replaces the file's text with `fixed` through a temporary file and a
+/// rename, keeping its permissions, unless it no longer holds `original`.
+fn write_if_unchanged(path: &std::path::Path, original: &str, fixed: &str) -> Result<(), String> {
+    let now = std::fs::read(path).map_err(|e| format!("cannot re-read before fixing: {e}"))?;
+    if now != original.as_bytes() {
+        return Err("the file changed while it was being fixed; it was left as it is".to_owned());
+    }
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let permissions = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read permissions: {e}"))?
+        .permissions();
+    let mut temporary = tempfile::NamedTempFile::new_in(folder)
+        .map_err(|e| format!("cannot create a temporary file to write the fixes: {e}"))?;
+    std::io::Write::write_all(&mut temporary, fixed.as_bytes())
+        .map_err(|e| format!("cannot write the fixes: {e}"))?;
+    std::fs::set_permissions(temporary.path(), permissions)
+        .map_err(|e| format!("cannot keep the file's permissions: {e}"))?;
+    temporary
+        .persist(path)
+        .map_err(|e| format!("cannot replace the file with its fixed text: {}", e.error))?;
+    Ok(())
 }
 
 fn io_error(display: &str, message: String) -> Checked {
@@ -130,5 +280,7 @@ fn io_error(display: &str, message: String) -> Checked {
         path: display.to_owned(),
         source: None,
         diagnostics: vec![Diagnostic::io_error(message)],
+        fixes: FixCounts::default(),
+        diff: None,
     }
 }

@@ -1,6 +1,7 @@
 //! The `asyncheck` and `cargo-asyncheck` command lines.
 
 mod args;
+mod baseline;
 mod check;
 mod config;
 mod discover;
@@ -33,9 +34,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         }
     };
     match cli.command {
-        Command::Check(args) => run_check(args, None),
+        Command::Check(args) => run_check(args, Vec::new()),
         Command::Rules { format } => print_rules(format),
         Command::Explain { rule } => explain(&rule),
+        Command::Server => serve(),
     }
 }
 
@@ -59,18 +61,36 @@ pub fn run_cargo(args: Vec<OsString>) -> i32 {
     };
     match cli.command {
         Command::Check(args) => {
-            let workspace = if args.paths.is_empty() && args.stdin_filename.is_none() {
-                match cargo_workspace_root() {
-                    Ok(root) => Some(root),
+            let members = if args.paths.is_empty() && args.stdin_filename.is_none() {
+                match cargo_workspace_members() {
+                    Ok(members) => members,
                     Err(message) => return fail(&message),
                 }
             } else {
-                None
+                Vec::new()
             };
-            run_check(args, workspace)
+            run_check(args, members)
         }
         Command::Rules { format } => print_rules(format),
         Command::Explain { rule } => explain(&rule),
+        Command::Server => serve(),
+    }
+}
+
+/// The language server, with settings from the configuration files around
+/// each document.
+fn serve() -> i32 {
+    struct ConfigFiles;
+    impl asyncheck_lsp::Host for ConfigFiles {
+        fn settings_for(&self, path: &Path) -> Result<Settings, String> {
+            let start = path.parent().unwrap_or(path);
+            let config = config::discover(start).map_err(|e| e.to_string())?;
+            Ok(configured_settings(config.as_ref(), Some(path)))
+        }
+    }
+    match asyncheck_lsp::run(&ConfigFiles) {
+        Ok(()) => OK,
+        Err(message) => fail(&message),
     }
 }
 
@@ -79,17 +99,24 @@ fn fail(message: &str) -> i32 {
     FAILURE
 }
 
-fn run_check(args: CheckArgs, default_root: Option<PathBuf>) -> i32 {
+/// Checks `args.paths`, else `default_paths`, else the current folder.
+fn run_check(args: CheckArgs, default_paths: Vec<PathBuf>) -> i32 {
     // Panics are caught per file and reported as internal errors; the
     // default hook would also print them in the middle of the output.
     std::panic::set_hook(Box::new(|_| {}));
+    if args.stdin_filename.is_some() && (args.fix || args.diff) {
+        return fail("--fix and --diff work on files, not on standard input");
+    }
+    if args.unsafe_fixes && !(args.fix || args.diff) {
+        return fail("--unsafe-fixes goes with --fix or --diff");
+    }
     if let Err(message) = apply_command_line(&mut Settings::default(), &args) {
         return fail(&message);
     }
-    let paths = match (args.paths.is_empty(), default_root) {
+    let paths = match (args.paths.is_empty(), default_paths.is_empty()) {
         (false, _) => args.paths.clone(),
-        (true, Some(root)) => vec![root],
-        (true, None) => vec![PathBuf::from(".")],
+        (true, false) => default_paths,
+        (true, true) => vec![PathBuf::from(".")],
     };
     let config_start = match &args.stdin_filename {
         Some(name) => name.parent().map(Path::to_path_buf).unwrap_or_default(),
@@ -122,13 +149,42 @@ fn run_check(args: CheckArgs, default_root: Option<PathBuf>) -> i32 {
             if let Some(config) = &config {
                 inputs.retain(|input| input.explicit || !config.excludes(&absolute(&input.path)));
             }
-            check::check_files(&inputs, unreadable, &settings_of, args.threads)
+            let mode = if args.fix || args.diff {
+                check::Mode::Fix {
+                    write: args.fix,
+                    unsafe_fixes: args.unsafe_fixes,
+                }
+            } else {
+                check::Mode::Check
+            };
+            check::check_files(&inputs, unreadable, &settings_of, args.threads, mode)
         }
     };
-    let outcome = match outcome {
+    let mut outcome = match outcome {
         Ok(outcome) => outcome,
         Err(message) => return fail(&message),
     };
+    if let Some(file) = &args.baseline {
+        if let Err(message) = baseline::Baseline::at(file).filter(file, &mut outcome) {
+            return fail(&message);
+        }
+    }
+    if let Some(file) = &args.write_baseline {
+        return match baseline::Baseline::at(file).write(file, &outcome) {
+            Ok(count) => {
+                eprintln!("recorded {count} findings in {}", file.display());
+                if outcome.internal_error {
+                    FAILURE
+                } else {
+                    OK
+                }
+            }
+            Err(message) => fail(&message),
+        };
+    }
+    if args.diff {
+        return print_diff(&outcome);
+    }
     let text = match args.format {
         OutputFormat::Human => {
             let styled = std::io::stdout().is_terminal()
@@ -150,6 +206,35 @@ fn run_check(args: CheckArgs, default_root: Option<PathBuf>) -> i32 {
     exit_status(&outcome, &args)
 }
 
+/// `--diff`: the diffs alone; status 1 when there is something to fix.
+fn print_diff(outcome: &check::Outcome) -> i32 {
+    let diffs: String = outcome
+        .files
+        .iter()
+        .filter_map(|f| f.diff.as_deref())
+        .collect();
+    let counts = outcome.fix_counts();
+    let mut stdout = std::io::stdout().lock();
+    if stdout
+        .write_all(diffs.as_bytes())
+        .and_then(|_| stdout.flush())
+        .is_err()
+    {
+        return FAILURE;
+    }
+    if counts.rejected > 0 {
+        eprintln!(
+            "warning: {} fixes were left out because the result would not parse",
+            counts.rejected
+        );
+    }
+    match (outcome.internal_error, counts.applied) {
+        (true, _) => FAILURE,
+        (false, 0) => OK,
+        (false, _) => FOUND,
+    }
+}
+
 fn find_config(args: &CheckArgs, start: &Path) -> Result<Option<Config>, config::ConfigError> {
     if args.no_config {
         return Ok(None);
@@ -163,13 +248,19 @@ fn find_config(args: &CheckArgs, start: &Path) -> Result<Option<Config>, config:
 /// The settings for a file: defaults, then the config file (with the
 /// overrides matching `path`), then the command line, which wins.
 fn settings_for(config: Option<&Config>, args: &CheckArgs, path: Option<&Path>) -> Settings {
+    let mut settings = configured_settings(config, path);
+    // Validated once before any file is checked.
+    let _ = apply_command_line(&mut settings, args);
+    settings
+}
+
+/// The defaults with the config file (and its overrides matching `path`).
+fn configured_settings(config: Option<&Config>, path: Option<&Path>) -> Settings {
     let mut settings = Settings::default();
     if let Some(config) = config {
         let path = path.map(absolute).unwrap_or_default();
         config.apply(&mut settings, &path);
     }
-    // Validated once before any file is checked.
-    let _ = apply_command_line(&mut settings, args);
     settings
 }
 
@@ -261,22 +352,57 @@ fn explain(name: &str) -> i32 {
     }
 }
 
-/// The root of the cargo workspace around the current folder.
-fn cargo_workspace_root() -> Result<PathBuf, String> {
+fn contains(outer: &Path, inner: &Path) -> bool {
+    if outer == Path::new(".") {
+        inner.is_relative()
+    } else {
+        inner.starts_with(outer)
+    }
+}
+
+/// The source folders of the cargo workspace around the current folder:
+/// each member's, from `cargo metadata --no-deps`, relative to the current
+/// folder where they are under it.
+fn cargo_workspace_members() -> Result<Vec<PathBuf>, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = std::process::Command::new(cargo)
-        .args(["locate-project", "--workspace", "--message-format", "plain"])
+        .args(["metadata", "--no-deps", "--format-version", "1"])
         .output()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if !output.status.success() {
         return Err(format!(
-            "not in a cargo workspace: {}",
+            "`cargo metadata` failed: {}",
             String::from_utf8_lossy(&output.stderr).trim()
         ));
     }
-    let manifest = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
-    manifest
-        .parent()
-        .map(|p| p.to_path_buf())
-        .ok_or_else(|| "cargo gave no workspace manifest".to_owned())
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .map_err(|e| format!("cannot read `cargo metadata` output: {e}"))?;
+    let here = std::env::current_dir().unwrap_or_default();
+    let mut members: Vec<PathBuf> = metadata["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|package| {
+            Path::new(package["manifest_path"].as_str()?)
+                .parent()
+                .map(Path::to_path_buf)
+        })
+        .map(|dir| match dir.strip_prefix(&here) {
+            Ok(relative) if relative.as_os_str().is_empty() => PathBuf::from("."),
+            Ok(relative) => relative.to_path_buf(),
+            Err(_) => dir,
+        })
+        .collect();
+    members.sort();
+    members.dedup();
+    // A member inside another member's folder is checked with it.
+    let all = members.clone();
+    members.retain(|member| {
+        !all.iter()
+            .any(|outer| outer != member && contains(outer, member))
+    });
+    if members.is_empty() {
+        return Err("the cargo workspace has no members".to_owned());
+    }
+    Ok(members)
 }

@@ -6,6 +6,7 @@
 pub mod checker;
 pub mod diagnostic;
 pub mod docs;
+pub mod fix;
 pub mod line_index;
 pub mod registry;
 pub mod rule;

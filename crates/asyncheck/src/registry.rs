@@ -7,6 +7,14 @@ static RULES: &[&dyn Rule] = &[
     &rules::unbounded_channel::UnboundedChannel,
     &rules::detached_spawn::DetachedSpawn,
     &rules::uncancellable_loop::UncancellableLoop,
+    &rules::missing_timeout::MissingTimeout,
+    &rules::cancel_unsafe_select::CancelUnsafeSelect,
+    &rules::manual_question_mark::ManualQuestionMark,
+    &rules::unwrap_in_fallible_async::UnwrapInFallibleAsync,
+    &rules::blocking_in_async::BlockingInAsync,
+    &rules::block_on_in_async::BlockOnInAsync,
+    &rules::lock_across_await::LockAcrossAwait,
+    &rules::async_lock_across_await::AsyncLockAcrossAwait,
     &rules::unbounded_fanout::UnboundedFanout,
 ];
 

@@ -35,6 +35,24 @@ pub fn render(outcome: &Outcome, styled: bool, quiet: bool) -> String {
         }
     }
     if !quiet {
+        let fixes = outcome.fix_counts();
+        if fixes.applied > 0 {
+            let _ = writeln!(out, "applied {}", count(fixes.applied, "fix"));
+        }
+        if fixes.rejected > 0 {
+            let _ = writeln!(
+                out,
+                "left out {}: the result would not parse",
+                count(fixes.rejected, "fix")
+            );
+        }
+        if fixes.not_written > 0 {
+            let _ = writeln!(
+                out,
+                "did not write {}: the file changed meanwhile",
+                count(fixes.not_written, "fix")
+            );
+        }
         out.push_str(&summary_line(&Summary::of(outcome)));
         out.push('\n');
     }
@@ -159,9 +177,9 @@ fn files(n: usize) -> String {
 }
 
 fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
+    match (n, noun.ends_with('x')) {
+        (1, _) => format!("1 {noun}"),
+        (_, true) => format!("{n} {noun}es"),
+        (_, false) => format!("{n} {noun}s"),
     }
 }

@@ -10,7 +10,6 @@ use serde_json::{json, Value};
 use crate::check::Outcome;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-const INFORMATION_URI: &str = "https://github.com/asyncheck/asyncheck";
 
 /// Diagnostics that belong to no rule, described for SARIF consumers.
 const OTHER_DESCRIPTORS: &[(&str, &str)] = &[
@@ -68,7 +67,6 @@ pub fn render(outcome: &Outcome) -> String {
             "tool": {"driver": {
                 "name": "asyncheck",
                 "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": INFORMATION_URI,
                 "rules": descriptors,
             }},
             "columnKind": "unicodeCodePoints",

@@ -1,9 +1,17 @@
 //! One file per rule: its documentation, then its detection.
 
+pub mod async_lock_across_await;
+pub mod block_on_in_async;
+pub mod blocking_in_async;
+pub mod cancel_unsafe_select;
 pub mod detached_spawn;
+pub mod lock_across_await;
+pub mod manual_question_mark;
+pub mod missing_timeout;
 pub mod unbounded_channel;
 pub mod unbounded_fanout;
 pub mod uncancellable_loop;
+pub mod unwrap_in_fallible_async;
 
 use crate::diagnostic::Span;
 use crate::syntax::{AstNode, TextRange};

@@ -3,8 +3,8 @@ use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
 use std::collections::HashMap;
 
 use crate::syntax::{
-    ast, body_kind, is_loop, label_of, segments, unparen, AstNode, BodyKind, Imports, SpawnedTasks,
-    SyntaxKind, SyntaxNode, SyntaxToken, TextRange, WalkEvent,
+    ast, body_kind, is_join_macro, is_loop, is_select_macro, label_of, segments, unparen, AstNode,
+    BodyKind, Imports, SpawnedTasks, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, WalkEvent,
 };
 
 use super::span;
@@ -353,15 +353,6 @@ enum MacroRole {
     Other,
 }
 
-const JOIN_MACROS: &[&str] = &[
-    "tokio::join",
-    "tokio::try_join",
-    "futures::join",
-    "futures::try_join",
-    "futures_util::join",
-    "futures_util::try_join",
-];
-
 /// What a macro invocation means for the loop. A `select!` counts as a way
 /// out whatever crate it comes from: taking a different macro for one only
 /// costs a missed finding.
@@ -373,13 +364,14 @@ fn macro_role(node: &SyntaxNode, imports: &Imports) -> MacroRole {
         return MacroRole::Other;
     };
     let last = segments(&path).pop().unwrap_or_default();
-    if matches!(
+    let named_exit = matches!(
         last.as_str(),
         "select" | "select_biased" | "bail" | "ensure"
-    ) {
+    );
+    if named_exit || is_select_macro(&call, imports) {
         return MacroRole::Exit;
     }
-    if imports.resolve(&path, JOIN_MACROS).is_some() {
+    if is_join_macro(&call, imports) {
         return MacroRole::Await;
     }
     let unparsed_exit = call

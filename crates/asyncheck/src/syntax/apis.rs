@@ -2,11 +2,11 @@
 //! the bindings, parameters and fields that give them their type.
 
 use ra_ap_syntax::{
-    ast::{self, HasArgList, HasGenericArgs, HasName},
+    ast::{self, HasArgList, HasGenericArgs, HasLoopBody, HasName},
     AstNode, SyntaxKind, SyntaxNode,
 };
 
-use super::{enclosing_body, Imports};
+use super::{segments, Imports};
 
 /// The path a call expression calls, when its callee is a plain path.
 pub fn callee_path(call: &ast::CallExpr) -> Option<ast::Path> {
@@ -48,6 +48,14 @@ pub enum KnownType {
     /// `tokio::runtime::Handle` or `Runtime`: both spawn detached tasks.
     Runtime,
     RuntimeBuilder,
+    /// A mutex locked by blocking the thread: std, parking_lot, spin.
+    SyncMutex,
+    /// A read-write lock taken by blocking the thread: std, parking_lot, spin.
+    SyncRwLock,
+    /// A mutex locked by awaiting: tokio, futures, async-std, async-lock.
+    AsyncMutex,
+    /// A read-write lock taken by awaiting: tokio, async-std, async-lock.
+    AsyncRwLock,
 }
 
 const KNOWN_TYPES: &[(&str, KnownType)] = &[
@@ -61,6 +69,24 @@ const KNOWN_TYPES: &[(&str, KnownType)] = &[
     ("tokio::runtime::Handle", KnownType::Runtime),
     ("tokio::runtime::Runtime", KnownType::Runtime),
     ("tokio::runtime::Builder", KnownType::RuntimeBuilder),
+    ("std::sync::Mutex", KnownType::SyncMutex),
+    ("std::sync::RwLock", KnownType::SyncRwLock),
+    ("parking_lot::Mutex", KnownType::SyncMutex),
+    ("parking_lot::FairMutex", KnownType::SyncMutex),
+    ("parking_lot::ReentrantMutex", KnownType::SyncMutex),
+    ("parking_lot::RwLock", KnownType::SyncRwLock),
+    ("spin::Mutex", KnownType::SyncMutex),
+    ("spin::RwLock", KnownType::SyncRwLock),
+    ("tokio::sync::Mutex", KnownType::AsyncMutex),
+    ("tokio::sync::RwLock", KnownType::AsyncRwLock),
+    ("futures::lock::Mutex", KnownType::AsyncMutex),
+    ("futures_util::lock::Mutex", KnownType::AsyncMutex),
+    ("async_std::sync::Mutex", KnownType::AsyncMutex),
+    ("async_std::sync::RwLock", KnownType::AsyncRwLock),
+    ("async_lock::Mutex", KnownType::AsyncMutex),
+    ("async_lock::RwLock", KnownType::AsyncRwLock),
+    ("smol::lock::Mutex", KnownType::AsyncMutex),
+    ("smol::lock::RwLock", KnownType::AsyncRwLock),
 ];
 
 fn known_type_of_path(path: &ast::Path, imports: &Imports) -> Option<KnownType> {
@@ -76,9 +102,10 @@ fn known_type_of_path(path: &ast::Path, imports: &Imports) -> Option<KnownType> 
 const MAX_BINDING_HOPS: usize = 4;
 
 /// What we can tell of the type of `expr`, through constructors
-/// (`JoinSet::new()`, `Handle::current()`, `Builder::..().build()`), local
-/// bindings with a type or an initialiser, parameters, and struct fields of
-/// the same file.
+/// (`JoinSet::new()`, `Handle::current()`, `Builder::..().build()`, seen
+/// through `Arc::new(..)`, `Rc::new(..)`, `Box::new(..)`), local
+/// bindings with a type or an initialiser, parameters, and struct fields and
+/// `static`/`const` items of the same file.
 pub fn known_type(expr: &ast::Expr, imports: &Imports) -> Option<KnownType> {
     known_type_within(expr, imports, MAX_BINDING_HOPS)
 }
@@ -89,7 +116,12 @@ fn known_type_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option
         ast::Expr::TryExpr(t) => known_type_within(&t.expr()?, imports, hops),
         ast::Expr::CallExpr(call) => {
             let path = callee_path(&call)?;
-            known_type_of_path(&path.qualifier()?, imports)
+            let qualifier = path.qualifier()?;
+            if is_wrapper_new(&path) {
+                let inner = call.arg_list()?.args().next()?;
+                return known_type_within(&inner, imports, hops);
+            }
+            known_type_of_path(&qualifier, imports)
         }
         ast::Expr::MethodCallExpr(call) => {
             let receiver = known_type_within(&call.receiver()?, imports, hops);
@@ -110,7 +142,9 @@ fn known_type_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option
             if hops == 0 {
                 return None;
             }
+            // A `let` or parameter cannot shadow a `static`: fall back to one.
             binding_type(expr.syntax(), &name, imports, hops - 1)
+                .or_else(|| static_type(expr.syntax(), &name, imports))
         }
         ast::Expr::FieldExpr(field) => {
             let name = field.name_ref()?.text().to_string();
@@ -124,8 +158,39 @@ fn known_type_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option
     }
 }
 
+/// `Arc::new`, `Rc::new`, `Box::new` and their `clone`: the value keeps its type.
+fn is_wrapper_new(path: &ast::Path) -> bool {
+    let names = segments(path);
+    match names.as_slice() {
+        [.., wrapper, call] => {
+            matches!(wrapper.as_str(), "Arc" | "Rc" | "Box")
+                && matches!(call.as_str(), "new" | "clone")
+        }
+        _ => false,
+    }
+}
+
+/// The known type of the `static` or `const` item `name` of the file.
+fn static_type(at: &SyntaxNode, name: &str, imports: &Imports) -> Option<KnownType> {
+    let root = at.ancestors().last()?;
+    root.descendants().find_map(|node| {
+        let ty = match node.kind() {
+            SyntaxKind::STATIC => {
+                let item = ast::Static::cast(node)?;
+                (item.name()?.text() == name).then(|| item.ty())??
+            }
+            SyntaxKind::CONST => {
+                let item = ast::Const::cast(node)?;
+                (item.name()?.text() == name).then(|| item.ty())??
+            }
+            _ => return None,
+        };
+        type_known(&ty, imports)
+    })
+}
+
 /// The known type of a written type: `JoinSet<T>`, `&mut JoinSet<T>`,
-/// `Arc<Runtime>`.
+/// `Arc<Runtime>`, `LazyLock<RwLock<T>>`.
 pub fn type_known(ty: &ast::Type, imports: &Imports) -> Option<KnownType> {
     match ty {
         ast::Type::RefType(r) => type_known(&r.ty()?, imports),
@@ -136,7 +201,7 @@ pub fn type_known(ty: &ast::Type, imports: &Imports) -> Option<KnownType> {
             }
             let segment = path.segment()?;
             let wrapper = segment.name_ref()?.text().to_string();
-            if !matches!(wrapper.as_str(), "Arc" | "Rc" | "Box") {
+            if !matches!(wrapper.as_str(), "Arc" | "Rc" | "Box" | "LazyLock" | "Lazy") {
                 return None;
             }
             let arg = segment.generic_arg_list()?.generic_args().next()?;
@@ -149,7 +214,8 @@ pub fn type_known(ty: &ast::Type, imports: &Imports) -> Option<KnownType> {
     }
 }
 
-/// The type of the binding `name` visible at `at`.
+/// The type of the binding `name` visible at `at`, from its declared type or
+/// its initialiser.
 fn binding_type(at: &SyntaxNode, name: &str, imports: &Imports, hops: usize) -> Option<KnownType> {
     match find_binding(at, name)? {
         Binding::Let(found) => match found.ty() {
@@ -157,36 +223,84 @@ fn binding_type(at: &SyntaxNode, name: &str, imports: &Imports, hops: usize) -> 
             None => known_type_within(&found.initializer()?, imports, hops),
         },
         Binding::Param(param) => type_known(&param.ty()?, imports),
+        Binding::For(_) => None,
     }
 }
 
-/// Where a local name gets its value.
+/// Where a local name was bound.
 pub enum Binding {
     Let(ast::LetStmt),
     Param(ast::Param),
+    /// `for name in ..`, seen from the loop's body: its type is that of the
+    /// iterable's items.
+    For(ast::ForExpr),
 }
 
 /// The binding `name` visible at `at`: the nearest `let` before it in the
-/// enclosing bodies, or a parameter of them.
+/// enclosing blocks, the variable of an enclosing `for` loop, or a parameter
+/// of the enclosing closures and function. `None` when a pattern that is not
+/// a plain name (`let (a, b)`, a `match` arm, `if let`, `for (i, x)`) binds
+/// it: its type is not written anywhere.
 pub fn find_binding(at: &SyntaxNode, name: &str) -> Option<Binding> {
-    let position = at.text_range().start();
-    let mut scope = at.clone();
-    while let Some((body, _)) = enclosing_body(&scope) {
-        let lets = body
-            .descendants()
-            .filter_map(ast::LetStmt::cast)
-            .filter(|l| l.syntax().text_range().end() <= position)
-            .filter(|l| binds(l.pat(), name));
-        if let Some(found) = lets.last() {
-            return Some(Binding::Let(found));
+    let mut child = at.clone();
+    for ancestor in at.ancestors().skip(1) {
+        match ancestor.kind() {
+            SyntaxKind::STMT_LIST => {
+                let earlier = std::iter::successors(child.prev_sibling(), |s| s.prev_sibling());
+                for statement in earlier.filter_map(ast::LetStmt::cast) {
+                    if binds(statement.pat(), name) {
+                        return Some(Binding::Let(statement));
+                    }
+                    if pattern_binds(statement.pat(), name) {
+                        return None;
+                    }
+                }
+            }
+            SyntaxKind::FOR_EXPR if header_binds(&ancestor, name) => {
+                return ast::ForExpr::cast(ancestor)
+                    .filter(|f| binds(f.pat(), name))
+                    .filter(|f| f.loop_body().is_some_and(|body| *body.syntax() == child))
+                    .map(Binding::For);
+            }
+            SyntaxKind::MATCH_ARM | SyntaxKind::IF_EXPR | SyntaxKind::WHILE_EXPR
+                if header_binds(&ancestor, name) =>
+            {
+                return None;
+            }
+            SyntaxKind::FN | SyntaxKind::CLOSURE_EXPR => {
+                let params = match_params(&ancestor);
+                if let Some(param) = params.into_iter().find(|p| pattern_binds(p.pat(), name)) {
+                    return binds(param.pat(), name).then_some(Binding::Param(param));
+                }
+                if ancestor.kind() == SyntaxKind::FN {
+                    return None;
+                }
+            }
+            _ => {}
         }
-        let params: Vec<ast::Param> = match_params(&body);
-        if let Some(param) = params.into_iter().find(|p| binds(p.pat(), name)) {
-            return Some(Binding::Param(param));
-        }
-        scope = body;
+        child = ancestor;
     }
     None
+}
+
+/// Whether the patterns of a `match` arm, `for`, `if let` or `while let`
+/// (outside its blocks) bind `name`.
+fn header_binds(node: &SyntaxNode, name: &str) -> bool {
+    node.children()
+        .filter(|c| c.kind() != SyntaxKind::BLOCK_EXPR)
+        .flat_map(|c| c.descendants())
+        .filter_map(ast::Pat::cast)
+        .any(|pat| pattern_binds(Some(pat), name))
+}
+
+/// Whether a pattern binds `name` anywhere in it (`(a, name)`, `Some(name)`).
+fn pattern_binds(pat: Option<ast::Pat>, name: &str) -> bool {
+    pat.is_some_and(|pat| {
+        pat.syntax()
+            .descendants()
+            .filter_map(ast::IdentPat::cast)
+            .any(|ident| ident.name().is_some_and(|n| n.text() == name))
+    })
 }
 
 fn match_params(body: &SyntaxNode) -> Vec<ast::Param> {
@@ -257,7 +371,7 @@ pub fn spawn_call(node: &SyntaxNode, imports: &Imports) -> Option<Spawn> {
             let kind = match known_type(&call.receiver()?, imports)? {
                 KnownType::Runtime => SpawnKind::Detachable,
                 KnownType::JoinSet | KnownType::TaskTracker => SpawnKind::Owned,
-                KnownType::RuntimeBuilder => return None,
+                _ => return None,
             };
             Some(Spawn {
                 kind,

@@ -87,9 +87,10 @@ impl Imports {
     }
 
     /// The full paths `path` may stand for, most likely first: an imported
-    /// name is replaced by what it imports; a single unimported name is tried
-    /// against each glob import; names of the file's own items and paths
-    /// through `crate`, `self` or `super` stand for nothing external.
+    /// name is replaced by what it imports; an unimported first name is
+    /// tried as written (unless it is alone) and against each glob import;
+    /// names of the file's own items and paths through `crate`, `self` or
+    /// `super` stand for nothing external.
     pub fn candidates(&self, path: &ast::Path) -> Vec<String> {
         let segments = segments(path);
         let Some((first, rest)) = segments.split_first() else {
@@ -101,13 +102,18 @@ impl Imports {
         if let Some(target) = self.aliases.get(first) {
             return vec![join_all(target, rest)];
         }
+        let written = segments.join("::");
+        let mut candidates = Vec::new();
         if !rest.is_empty() {
-            return vec![segments.join("::")];
+            candidates.push(written.clone());
         }
         if self.local_items.contains(first) {
-            return Vec::new();
+            return candidates;
         }
-        self.globs.iter().map(|glob| join(glob, first)).collect()
+        // A glob may also bring in the first segment of a longer path
+        // (`use std::fs::*; File::open(..)`).
+        candidates.extend(self.globs.iter().map(|glob| join(glob, &written)));
+        candidates
     }
 
     /// Which of `known` (full paths) `path` stands for.

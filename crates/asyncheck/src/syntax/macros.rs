@@ -112,9 +112,12 @@ fn expand_expression_list(token_tree: &SyntaxNode, depth: usize) -> Option<Green
 }
 
 /// Parses a fragment, accepting it only when the parser had nothing to say.
+/// Tokens left over after the fragment's expression or pattern come back in
+/// an `ERROR` root without an error message: that is a failure too.
 fn parse_exact(text: &str, entry: TopEntryPoint) -> Option<GreenNode> {
     let parsed = parse(text, entry)?;
-    parsed.errors.is_empty().then_some(parsed.green)
+    (parsed.errors.is_empty() && kind_of(&parsed.green) != SyntaxKind::ERROR)
+        .then_some(parsed.green)
 }
 
 fn expand_nested(green: GreenNode, depth: usize) -> GreenNode {
@@ -409,4 +412,50 @@ fn handler_end(elements: &[SyntaxElement], significant: &[usize], from: usize) -
     (from..significant.len())
         .find(|&i| kind_at(elements, significant, i) == Some(SyntaxKind::COMMA))
         .unwrap_or(significant.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use ra_ap_syntax::{ast, AstNode};
+
+    use crate::syntax::{parse_file, SelectBranch};
+
+    fn branches(body: &str) -> Option<usize> {
+        let text = format!("async fn f() {{ tokio::select! {{ {body} }} }}");
+        let parsed = parse_file(&text)?;
+        let call = parsed.root.descendants().find_map(ast::MacroCall::cast)?;
+        let found = SelectBranch::of(&call);
+        (!found.is_empty()).then_some(found.len())
+    }
+
+    #[test]
+    fn select_syntax() {
+        assert_eq!(
+            branches("biased; _ = a => {} _ = b => {}, else => break,"),
+            Some(3)
+        );
+        assert_eq!(
+            branches("Some(x @ 1..=5) = rx.recv(), if x > 3 => f(x), _ = b => {}"),
+            Some(2)
+        );
+        assert_eq!(branches("A | B = foo() => {} | C = bar() => 1"), Some(2));
+        assert_eq!(
+            branches("v = async { match x { A => 1, _ => 2 } } => v + 1,"),
+            Some(1)
+        );
+        assert_eq!(
+            branches("a = fa => a, complete => break, default => {}"),
+            Some(3)
+        );
+    }
+
+    #[test]
+    fn a_handler_missing_its_comma_is_not_swallowed() {
+        // `match` is no block: tokio wants a comma after it, and the next
+        // branch must not be read as part of it.
+        assert_eq!(
+            branches("x = y => match x { _ => () } else => break,"),
+            None
+        );
+    }
 }

@@ -2,23 +2,37 @@
 //! helpers below, so that a parser upgrade touches this folder alone.
 
 mod apis;
+mod configured;
 mod facts;
 mod flow;
+mod futures;
+mod guards;
 mod imports;
 mod macros;
+mod origin;
 mod parse;
+mod returns;
+mod runtime;
 mod spawned;
+mod tasks;
 
 pub use apis::*;
+pub use configured::configured_path;
 pub use facts::*;
 pub use flow::*;
+pub use futures::*;
+pub use guards::*;
 pub use imports::{segments, Imports};
+pub use origin::{chain_origin, FieldTypes, Origin};
 pub use parse::{ParseError, MAX_NESTING};
 pub use ra_ap_syntax::{
     ast, match_ast, AstNode, NodeOrToken, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken,
     TextRange, TextSize, WalkEvent, T,
 };
+pub use returns::*;
+pub use runtime::{block_on_call, is_block_on_future, is_startup_body};
 pub use spawned::SpawnedTasks;
+pub use tasks::*;
 
 use ra_ap_parser::TopEntryPoint;
 
@@ -90,6 +104,16 @@ impl SelectBranch {
     /// An `else`/`complete`/`default` branch.
     pub fn is_fallback(&self) -> bool {
         self.future().is_none()
+    }
+
+    /// A futures `default` branch: it runs whenever no other branch is
+    /// ready, so unlike `else` and `complete` it cancels the others.
+    pub fn is_default(&self) -> bool {
+        self.is_fallback()
+            && self
+                .0
+                .first_token()
+                .is_some_and(|token| token.text() == "default")
     }
 }
 

@@ -1,14 +1,22 @@
-//! What runs inside spawned tasks: the futures handed to a spawn, and the
+//! What runs as a spawned task: the async blocks handed to a spawn, and the
 //! `async fn`s of the file that are called as (or awaited directly by) them.
+//!
+//! Only the future the spawn runs counts, seen through `Box::pin(..)` and
+//! decorators such as `.instrument(span)`: an async block passed to another
+//! call first (`spawn(cancelable(drain, async { .. }))`, `timeout(..)`) or
+//! raced in a `select!` may get its cancellation path from that wrapper.
 
 use std::collections::HashSet;
 
 use ra_ap_syntax::{
-    ast::{self, HasArgList, HasName},
+    ast::{self, HasName},
     AstNode, SyntaxKind, SyntaxNode, TextRange,
 };
 
-use super::{callee_path, method_name, same_body_nodes, segments, spawn_call, unparen, Imports};
+use super::{
+    callee_path, method_name, same_body_nodes, segments, spawn_call, strip_future_wrappers,
+    unparen, Imports,
+};
 
 /// Every task spawned in a file: computed once per file through
 /// `Context::file_fact`.
@@ -38,7 +46,7 @@ impl SpawnedTasks {
             let Some(future) = spawn.task.filter(|_| !spawn.blocking) else {
                 continue;
             };
-            tasks.record(future);
+            tasks.record(future, imports);
         }
         tasks
     }
@@ -72,8 +80,8 @@ impl SpawnedTasks {
         names.contains(name.text())
     }
 
-    fn record(&mut self, future: ast::Expr) {
-        let future = future_inside(future);
+    fn record(&mut self, future: ast::Expr, imports: &Imports) {
+        let future = future_inside(future, imports);
         let ast::Expr::BlockExpr(block) = &future else {
             self.record_callee(&future);
             return;
@@ -121,35 +129,26 @@ fn is_type_name(segment: &str) -> bool {
     segment.starts_with(|c: char| c.is_ascii_uppercase())
 }
 
-/// The future a spawn argument wraps: through parentheses, `Box::pin(..)`,
-/// and the combinators that only decorate a future (`.instrument(span)`,
-/// `.in_current_span()`, `.boxed()`).
-fn future_inside(mut expr: ast::Expr) -> ast::Expr {
-    loop {
-        expr = unparen(expr);
-        let inner = match &expr {
-            ast::Expr::MethodCallExpr(call)
-                if method_name(call).is_some_and(|n| is_decorator(&n)) =>
-            {
-                call.receiver()
-            }
-            ast::Expr::CallExpr(call)
-                if callee_path(call).is_some_and(|p| segments(&p).join("::") == "Box::pin") =>
-            {
-                call.arg_list().and_then(|args| args.args().next())
-            }
-            _ => None,
+/// The future a spawn argument wraps: through `Box::pin(..)`, `pin!`,
+/// `.boxed()` and the tracing decorators (`.instrument(span)`,
+/// `.in_current_span()`), which only dress the same future.
+fn future_inside(expr: ast::Expr, imports: &Imports) -> ast::Expr {
+    let mut expr = strip_future_wrappers(expr, imports);
+    while let ast::Expr::MethodCallExpr(call) = &expr {
+        let Some(receiver) = call
+            .receiver()
+            .filter(|_| method_name(call).is_some_and(|n| is_decorator(&n)))
+        else {
+            break;
         };
-        match inner {
-            Some(inner) => expr = inner,
-            None => return expr,
-        }
+        expr = strip_future_wrappers(receiver, imports);
     }
+    expr
 }
 
 fn is_decorator(method: &str) -> bool {
     matches!(
         method,
-        "instrument" | "in_current_span" | "with_current_subscriber" | "boxed" | "boxed_local"
+        "instrument" | "in_current_span" | "with_current_subscriber"
     )
 }

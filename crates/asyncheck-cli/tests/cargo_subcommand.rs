@@ -1,0 +1,60 @@
+//! `cargo asyncheck`: checks each workspace member, with the workspace's
+//! configuration.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use tempfile::TempDir;
+
+fn write(dir: &TempDir, name: &str, text: &str) {
+    let path = dir.path().join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn checks_every_member_with_the_workspace_config() {
+    let dir = TempDir::new().unwrap();
+    write(
+        &dir,
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"crates/*\"]\nresolver = \"2\"\n\n[workspace.metadata.asyncheck.rules]\nunbounded-channel = \"deny\"\n",
+    );
+    for name in ["one", "two"] {
+        write(
+            &dir,
+            &format!("crates/{name}/Cargo.toml"),
+            &format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        );
+    }
+    write(
+        &dir,
+        "crates/one/src/lib.rs",
+        "pub fn f() { let _c = std::sync::mpsc::channel::<u8>(); }\n",
+    );
+    write(&dir, "crates/two/src/lib.rs", "pub fn g() {}\n");
+    // Not a member: not checked.
+    write(
+        &dir,
+        "scratch/x.rs",
+        "pub fn h() { let _c = std::sync::mpsc::channel::<u8>(); }\n",
+    );
+
+    let output = Command::cargo_bin("cargo-asyncheck")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["asyncheck", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 1);
+    assert_eq!(diagnostics[0]["path"], "crates/one/src/lib.rs");
+    assert_eq!(diagnostics[0]["severity"], "error");
+    assert_eq!(report["summary"]["files"], 2);
+}

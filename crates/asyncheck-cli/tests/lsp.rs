@@ -1,0 +1,255 @@
+//! The language server, driven the way an editor drives it: the real
+//! binary over standard input and output.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+struct Editor {
+    child: Child,
+    stdin: ChildStdin,
+    messages: mpsc::Receiver<Value>,
+    next_id: i64,
+}
+
+impl Editor {
+    fn start() -> Editor {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("asyncheck"))
+            .arg("server")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (sender, messages) = mpsc::channel();
+        std::thread::spawn(move || read_messages(stdout, sender));
+        Editor {
+            child,
+            stdin,
+            messages,
+            next_id: 1,
+        }
+    }
+
+    fn send_raw(&mut self, body: &str) {
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send_raw(&json!({"jsonrpc": "2.0", "method": method, "params": params}).to_string());
+    }
+
+    /// Sends a request and waits for its response.
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send_raw(
+            &json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string(),
+        );
+        self.wait_for(|m| m["id"] == id)
+    }
+
+    fn wait_for(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
+        loop {
+            let message = self
+                .messages
+                .recv_timeout(Duration::from_secs(20))
+                .expect("the server answered in time");
+            if wanted(&message) {
+                return message;
+            }
+        }
+    }
+
+    /// The next diagnostics published for `uri` with at least `version`.
+    fn diagnostics(&mut self, uri: &str, version: i64) -> Vec<Value> {
+        let message = self.wait_for(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri
+                && m["params"]["version"].as_i64().unwrap_or(0) >= version
+        });
+        message["params"]["diagnostics"].as_array().unwrap().clone()
+    }
+}
+
+impl Drop for Editor {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn read_messages(stdout: ChildStdout, sender: mpsc::Sender<Value>) {
+    let mut reader = BufReader::new(stdout);
+    loop {
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(value) = line.strip_prefix("Content-Length: ") {
+                length = value.parse().unwrap();
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+        if sender.send(serde_json::from_slice(&body).unwrap()).is_err() {
+            return;
+        }
+    }
+}
+
+const URI: &str = "file:///tmp/asyncheck-lsp-test/src/worker.rs";
+
+const TEXT: &str = "use tokio::sync::mpsc;
+
+// asyncheck: allow(unbounded-channel)
+fn quiet() { let _q = mpsc::unbounded_channel::<u8>(); }
+
+async fn work() {
+    let (_tx, _rx) = mpsc::unbounded_channel::<u8>();
+    std::thread::sleep(std::time::Duration::from_millis(1));
+}
+";
+
+fn rules(diagnostics: &[Value]) -> Vec<String> {
+    diagnostics
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn an_editor_session() {
+    let mut editor = Editor::start();
+    let init = editor.request(
+        "initialize",
+        json!({"capabilities": {"general": {"positionEncodings": ["utf-8", "utf-16"]}}}),
+    );
+    assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-8");
+    assert_eq!(init["result"]["capabilities"]["hoverProvider"], true);
+    editor.notify("initialized", json!({}));
+
+    editor.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": URI, "languageId": "rust", "version": 1, "text": TEXT}}),
+    );
+    let diagnostics = editor.diagnostics(URI, 1);
+    assert_eq!(
+        rules(&diagnostics),
+        ["unbounded-channel", "blocking-in-async"]
+    );
+    let unbounded = &diagnostics[0];
+    assert_eq!(
+        unbounded["range"]["start"],
+        json!({"line": 6, "character": 21})
+    );
+    assert_eq!(unbounded["source"], "asyncheck");
+    let docs = unbounded["codeDescription"]["href"].as_str().unwrap();
+    assert!(
+        docs.starts_with("file://") && docs.ends_with("unbounded-channel.md"),
+        "{docs}"
+    );
+
+    // Code actions: the fix, and suppressions for the line and the file.
+    let blocking = diagnostics[1].clone();
+    let actions = editor.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": URI}, "range": blocking["range"], "context": {"diagnostics": [blocking]}}),
+    );
+    let titles: Vec<&str> = actions["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Fix `blocking-in-async`",
+            "Suppress `blocking-in-async` on this line",
+            "Suppress `blocking-in-async` in this file"
+        ]
+    );
+    let fix_edits = &actions["result"][0]["edit"]["changes"][URI];
+    let replacements: Vec<&str> = fix_edits
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["newText"].as_str().unwrap())
+        .collect();
+    assert_eq!(replacements, ["tokio::time::sleep", ".await"]);
+
+    // Hover over the rule named in a suppression comment.
+    let hover = editor.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": URI}, "position": {"line": 2, "character": 25}}),
+    );
+    let markdown = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(markdown.starts_with("# unbounded-channel"), "{markdown}");
+
+    // A bad request is answered with an error; the server goes on.
+    let bad = editor.request("textDocument/hover", json!(42));
+    assert_eq!(bad["error"]["code"], -32602);
+    let unknown = editor.request("textDocument/nonsense", json!({}));
+    assert_eq!(unknown["error"]["code"], -32601);
+    editor.send_raw("{ this is not json");
+    let parse_error = editor.wait_for(|m| m["error"]["code"] == -32700);
+    assert!(parse_error["id"].is_null());
+
+    // Half-typed code: the parse error is reported, and what can still be
+    // found is found.
+    let half_typed = TEXT.replace("async fn work() {", "async fn work() {\n    let x = ;");
+    editor.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": URI, "version": 2}, "contentChanges": [{"text": half_typed}]}),
+    );
+    let diagnostics = editor.diagnostics(URI, 2);
+    assert_eq!(
+        rules(&diagnostics),
+        ["parse-error", "unbounded-channel", "blocking-in-async"]
+    );
+
+    editor.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": URI}}),
+    );
+    let closed = editor.diagnostics(URI, 0);
+    assert!(closed.is_empty());
+
+    let shutdown = editor.request("shutdown", Value::Null);
+    assert!(shutdown["error"].is_null());
+    editor.notify("exit", Value::Null);
+    let status = editor.child.wait().unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn positions_default_to_utf16() {
+    let mut editor = Editor::start();
+    let init = editor.request("initialize", json!({"capabilities": {}}));
+    assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-16");
+    editor.notify("initialized", json!({}));
+    let text = "fn f() { let _s = \"😀\"; let _c = std::sync::mpsc::channel::<u8>(); }\n";
+    editor.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": URI, "languageId": "rust", "version": 1, "text": text}}),
+    );
+    let diagnostics = editor.diagnostics(URI, 1);
+    // The emoji is 4 bytes, 1 character and 2 UTF-16 code units.
+    let byte_column = text.find("std::sync").unwrap();
+    assert_eq!(
+        diagnostics[0]["range"]["start"]["character"],
+        byte_column - 2
+    );
+}

@@ -1,0 +1,361 @@
+//! The asyncheck language server: diagnostics as you type, fixes and
+//! suppressions as code actions, rule documentation on hover. The only crate
+//! that knows LSP types.
+
+mod actions;
+mod documents;
+mod positions;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use asyncheck::{docs, registry, Settings};
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_types::notification::{
+    DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument, DidOpenTextDocument,
+    DidSaveTextDocument, Notification as _, PublishDiagnostics,
+};
+use lsp_types::request::{CodeActionRequest, HoverRequest, Request as _};
+use lsp_types::{
+    CodeActionProviderCapability, HoverProviderCapability, InitializeParams, InitializeResult,
+    PublishDiagnosticsParams, ServerCapabilities, ServerInfo, TextDocumentSyncCapability,
+    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri,
+};
+
+use documents::Documents;
+use positions::Encoding;
+
+/// How long typing must pause before a changed document is checked again.
+const DEBOUNCE: Duration = Duration::from_millis(250);
+
+/// What the server needs from its host: the settings for a file, from the
+/// configuration files around it (read anew each time, so edits to
+/// `asyncheck.toml` take effect on the next check).
+pub trait Host {
+    fn settings_for(&self, path: &Path) -> Result<Settings, String>;
+}
+
+/// Serves LSP on standard input and output until the client says `exit`.
+///
+/// Unlike `Connection::stdio`, a message that is not valid JSON-RPC gets a
+/// parse-error response and the server reads on, instead of stopping.
+pub fn run(host: &dyn Host) -> Result<(), String> {
+    let (server, client) = Connection::memory();
+    let stdout = Arc::new(Mutex::new(std::io::stdout()));
+    let reader = {
+        let stdout = Arc::clone(&stdout);
+        let sender = client.sender.clone();
+        std::thread::spawn(move || read_stdin(&sender, &stdout))
+    };
+    let writer = {
+        let receiver = client.receiver.clone();
+        std::thread::spawn(move || {
+            for message in receiver {
+                let Ok(mut out) = stdout.lock() else { return };
+                if message.write(&mut *out).and_then(|_| out.flush()).is_err() {
+                    return;
+                }
+            }
+        })
+    };
+    drop(client);
+    let result = serve(&server, host);
+    drop(server);
+    let _ = writer.join();
+    // The reader ends with standard input; it is not waited for.
+    drop(reader);
+    result
+}
+
+fn read_stdin(sender: &crossbeam_channel::Sender<Message>, stdout: &Mutex<std::io::Stdout>) {
+    let mut input = std::io::stdin().lock();
+    loop {
+        match Message::read(&mut input) {
+            Ok(Some(message)) => {
+                if sender.send(message).is_err() {
+                    return;
+                }
+            }
+            Ok(None) => return,
+            Err(error) if error.kind() == std::io::ErrorKind::InvalidData => {
+                let reply = serde_json::json!({
+                    "jsonrpc": "2.0",
+                    "id": null,
+                    "error": {"code": ErrorCode::ParseError as i32, "message": error.to_string()},
+                });
+                let text = reply.to_string();
+                let Ok(mut out) = stdout.lock() else { return };
+                let framed = format!("Content-Length: {}\r\n\r\n{text}", text.len());
+                if out
+                    .write_all(framed.as_bytes())
+                    .and_then(|_| out.flush())
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            Err(_) => return,
+        }
+    }
+}
+
+/// Serves one client over `connection`.
+pub fn serve(connection: &Connection, host: &dyn Host) -> Result<(), String> {
+    let (id, params) = connection.initialize_start().map_err(|e| e.to_string())?;
+    let params: InitializeParams = serde_json::from_value(params).unwrap_or_default();
+    let encoding = Encoding::negotiate(&params);
+    let result = InitializeResult {
+        capabilities: ServerCapabilities {
+            position_encoding: Some(encoding.kind()),
+            text_document_sync: Some(TextDocumentSyncCapability::Options(
+                TextDocumentSyncOptions {
+                    open_close: Some(true),
+                    change: Some(TextDocumentSyncKind::FULL),
+                    save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                    ..TextDocumentSyncOptions::default()
+                },
+            )),
+            code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
+            hover_provider: Some(HoverProviderCapability::Simple(true)),
+            ..ServerCapabilities::default()
+        },
+        server_info: Some(ServerInfo {
+            name: "asyncheck".to_owned(),
+            version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+        }),
+    };
+    let result = serde_json::to_value(result).map_err(|e| e.to_string())?;
+    connection
+        .initialize_finish(id, result)
+        .map_err(|e| e.to_string())?;
+    let mut server = Server {
+        connection,
+        host,
+        encoding,
+        documents: Documents::default(),
+        docs: RuleDocs::write(),
+    };
+    server.main_loop()
+}
+
+struct Server<'a> {
+    connection: &'a Connection,
+    host: &'a dyn Host,
+    encoding: Encoding,
+    documents: Documents,
+    docs: RuleDocs,
+}
+
+impl Server<'_> {
+    fn main_loop(&mut self) -> Result<(), String> {
+        loop {
+            let timeout = self
+                .documents
+                .next_due(DEBOUNCE)
+                .map(|due| due.saturating_duration_since(Instant::now()))
+                .unwrap_or(Duration::from_secs(3600));
+            match self.connection.receiver.recv_timeout(timeout) {
+                Ok(Message::Request(request)) => {
+                    if self
+                        .connection
+                        .handle_shutdown(&request)
+                        .map_err(|e| e.to_string())?
+                    {
+                        return Ok(());
+                    }
+                    let response = self.handle_request(request);
+                    self.send(Message::Response(response));
+                }
+                Ok(Message::Notification(notification)) => {
+                    if notification.method == "exit" {
+                        return Ok(());
+                    }
+                    self.handle_notification(notification);
+                }
+                Ok(Message::Response(_)) => {}
+                Err(crossbeam_timeout) if crossbeam_timeout.is_timeout() => {}
+                Err(_) => return Ok(()),
+            }
+            for uri in self.documents.take_due(DEBOUNCE) {
+                self.check(&uri);
+            }
+        }
+    }
+
+    fn send(&self, message: Message) {
+        let _ = self.connection.sender.send(message);
+    }
+
+    fn handle_request(&mut self, request: Request) -> Response {
+        let id = request.id.clone();
+        let result = match request.method.as_str() {
+            CodeActionRequest::METHOD => parse(request).map(|p| {
+                serde_json::to_value(actions::code_actions(
+                    &self.documents,
+                    self.encoding,
+                    &self.docs,
+                    &p,
+                ))
+                .unwrap_or_default()
+            }),
+            HoverRequest::METHOD => parse(request).map(|p| {
+                serde_json::to_value(actions::hover(&self.documents, self.encoding, &p))
+                    .unwrap_or_default()
+            }),
+            other => Err((
+                ErrorCode::MethodNotFound,
+                format!("unsupported request `{other}`"),
+            )),
+        };
+        respond(id, result)
+    }
+
+    fn handle_notification(&mut self, notification: Notification) {
+        match notification.method.as_str() {
+            DidOpenTextDocument::METHOD => {
+                if let Ok(params) = parse::<lsp_types::DidOpenTextDocumentParams>(notification) {
+                    let uri = params.text_document.uri.clone();
+                    self.documents.open(params);
+                    self.check(&uri);
+                }
+            }
+            DidChangeTextDocument::METHOD => {
+                if let Ok(params) = parse::<lsp_types::DidChangeTextDocumentParams>(notification) {
+                    self.documents.change(params);
+                }
+            }
+            DidSaveTextDocument::METHOD => {
+                if let Ok(params) = parse::<lsp_types::DidSaveTextDocumentParams>(notification) {
+                    self.check(&params.text_document.uri);
+                }
+            }
+            DidCloseTextDocument::METHOD => {
+                if let Ok(params) = parse::<lsp_types::DidCloseTextDocumentParams>(notification) {
+                    self.documents.close(&params.text_document.uri);
+                    self.publish(params.text_document.uri, Vec::new(), None);
+                }
+            }
+            DidChangeWatchedFiles::METHOD => {
+                // A configuration file changed: check every open document again.
+                for uri in self.documents.uris() {
+                    self.check(&uri);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn check(&mut self, uri: &Uri) {
+        let path = positions::uri_to_path(uri);
+        let settings = match self.host.settings_for(&path) {
+            Ok(mut settings) => {
+                settings.check_broken_files = true;
+                settings
+            }
+            Err(message) => {
+                self.show_error(&format!("asyncheck: {message}"));
+                return;
+            }
+        };
+        let Some((version, diagnostics)) = self.documents.check(uri, &path, &settings) else {
+            return;
+        };
+        let Some(document) = self.documents.get(uri) else {
+            return;
+        };
+        let converted = diagnostics
+            .iter()
+            .map(|d| {
+                positions::to_lsp_diagnostic(d, uri, &document.text, self.encoding, &self.docs)
+            })
+            .collect();
+        self.publish(uri.clone(), converted, version);
+    }
+
+    fn publish(&self, uri: Uri, diagnostics: Vec<lsp_types::Diagnostic>, version: Option<i32>) {
+        let params = PublishDiagnosticsParams {
+            uri,
+            diagnostics,
+            version,
+        };
+        self.send(Message::Notification(Notification::new(
+            PublishDiagnostics::METHOD.to_owned(),
+            params,
+        )));
+    }
+
+    fn show_error(&self, message: &str) {
+        let params = lsp_types::ShowMessageParams {
+            typ: lsp_types::MessageType::ERROR,
+            message: message.to_owned(),
+        };
+        self.send(Message::Notification(Notification::new(
+            "window/showMessage".to_owned(),
+            params,
+        )));
+    }
+}
+
+fn parse<P: serde::de::DeserializeOwned>(
+    message: impl Into<Params>,
+) -> Result<P, (ErrorCode, String)> {
+    let params = message.into().0;
+    serde_json::from_value(params)
+        .map_err(|e| (ErrorCode::InvalidParams, format!("invalid parameters: {e}")))
+}
+
+/// The parameters of a request or a notification.
+struct Params(serde_json::Value);
+
+impl From<Request> for Params {
+    fn from(request: Request) -> Self {
+        Params(request.params)
+    }
+}
+
+impl From<Notification> for Params {
+    fn from(notification: Notification) -> Self {
+        Params(notification.params)
+    }
+}
+
+fn respond(id: RequestId, result: Result<serde_json::Value, (ErrorCode, String)>) -> Response {
+    match result {
+        Ok(value) => Response::new_ok(id, value),
+        Err((code, message)) => Response::new_err(id, code as i32, message),
+    }
+}
+
+/// Each rule's documentation written to a folder once per server, so that a
+/// diagnostic can link to a page the editor can open.
+pub(crate) struct RuleDocs {
+    pages: HashMap<&'static str, Uri>,
+}
+
+impl RuleDocs {
+    fn write() -> Self {
+        let folder =
+            std::env::temp_dir().join(format!("asyncheck-docs-{}", env!("CARGO_PKG_VERSION")));
+        let mut pages = HashMap::new();
+        if std::fs::create_dir_all(&folder).is_err() {
+            return RuleDocs { pages };
+        }
+        for rule in registry::rules() {
+            let meta = rule.meta();
+            let page: PathBuf = folder.join(format!("{}.md", meta.name));
+            if std::fs::write(&page, docs::rule_markdown(meta)).is_ok() {
+                if let Some(uri) = positions::path_to_uri(&page) {
+                    pages.insert(meta.name, uri);
+                }
+            }
+        }
+        RuleDocs { pages }
+    }
+
+    pub(crate) fn page(&self, rule: &str) -> Option<Uri> {
+        self.pages.get(rule).cloned()
+    }
+}

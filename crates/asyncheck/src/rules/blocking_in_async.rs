@@ -1,0 +1,464 @@
+use crate::diagnostic::{Applicability, Edit, Finding, Fix};
+use crate::rule::{
+    Context, FixAvailability, Level, OptionKind, OptionMeta, Pattern, Rule, RuleMeta,
+};
+use crate::syntax::{
+    ast::{self, HasGenericArgs},
+    callee_path, chain_origin, configured_path, enclosing_body, is_block_on_future,
+    is_startup_body, method_name, AstNode, FieldTypes, SyntaxKind, SyntaxNode,
+};
+
+use super::{span, span_of};
+
+pub struct BlockingInAsync;
+
+static META: RuleMeta = RuleMeta {
+    name: "blocking-in-async",
+    pattern: Pattern::Blocking,
+    default_level: Level::Warn,
+    fix: FixAvailability::Safe,
+    skips_tests: true,
+    summary: "Flags blocking calls (sleep, file system, network, processes) in async code.",
+    flags: "A call in async context (an `async fn`, block or closure, not counting nested \
+non-async closures and `fn` items) to `std::thread::sleep`; a `std::fs` function (`read`, \
+`read_to_string`, `write`, `read_dir`, `create_dir_all`, `remove_file`, `rename`, `copy`, \
+`metadata`, `canonicalize`, ...) and their `fs_err` twins, \
+`std::fs::File::open`/`create`/`create_new` or `OpenOptions::open`; `read_line`/`read_to_string` \
+on `std::io::stdin()`; \
+`std::net::TcpStream::connect`, `std::net::TcpListener::bind`; `.output()`/`.status()` of a \
+`std::process::Command`; anything under `reqwest::blocking`; a `ureq` request; and the paths \
+of the `functions` option. Paths are resolved through the file's imports (`tokio::fs::read` \
+and `tokio::time::sleep` are not flagged) and an awaited call is never a blocking one. Not \
+flagged: code in `spawn_blocking`, `block_in_place` or `std::thread::spawn` closures and any \
+other non-async closure, the future that non-async code hands to `block_on` (it runs on the \
+calling thread, not on a worker), the arguments of the `offload` functions, and the startup \
+code of an async `main` (unless `check-main`).",
+    why: "A tokio worker thread runs many tasks by taking turns at each `.await`. A blocking \
+call never yields: while it waits for the disk, the network, a child process or a timer, \
+every other task on that worker waits too, timers fire late, and with few workers (one, \
+under `#[tokio::test]` or a current-thread runtime) the whole program stalls or deadlocks. \
+Use the async equivalent (`tokio::time::sleep`, `tokio::fs`, `tokio::net`, \
+`tokio::process`, async `reqwest`), or move the blocking work to \
+`tokio::task::spawn_blocking`, whose threads exist for it.",
+    example: r#"use std::time::Duration;
+
+async fn reload(path: &str) -> std::io::Result<String> {
+    std::thread::sleep(Duration::from_millis(100)); //~ blocking-in-async
+    let config = std::fs::read_to_string(path)?; //~ blocking-in-async
+    let status = std::process::Command::new("systemctl") //~ blocking-in-async
+        .args(["reload", "app"])
+        .status()?;
+    println!("{status}");
+    Ok(config)
+}
+"#,
+    use_instead: r#"use std::time::Duration;
+
+async fn reload(path: &str) -> std::io::Result<String> {
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let config = tokio::fs::read_to_string(path).await?;
+    let status = tokio::process::Command::new("systemctl")
+        .args(["reload", "app"])
+        .status()
+        .await?;
+    println!("{status}");
+    Ok(config)
+}
+"#,
+    options: &[
+        OptionMeta {
+            name: "functions",
+            kind: OptionKind::Paths,
+            doc: "Full paths of more blocking functions to flag, e.g. \
+`[\"my_crate::db::query_sync\"]`.",
+        },
+        OptionMeta {
+            name: "offload",
+            kind: OptionKind::Paths,
+            doc: "Full paths of functions that run their arguments off the async runtime, \
+like a crate's own `asyncify(|| ..)`; nothing in their arguments is flagged.",
+        },
+        OptionMeta {
+            name: "check-main",
+            kind: OptionKind::Bool(false),
+            doc: "Also check the body of an async `main` (`#[tokio::main]` or any \
+`async fn main`), which usually does its startup I/O before anything else runs.",
+        },
+    ],
+    fix_safety: Some(
+        "`std::thread::sleep(d)` becomes `tokio::time::sleep(d).await` and \
+`std::fs::X(..)` becomes `tokio::fs::X(..).await` when tokio has the same function with the \
+same signature and result (`std::fs::read_dir` is left alone: tokio's `ReadDir` is not an \
+iterator). The result is the same; only the waiting moves off the worker thread. Other \
+findings have no automatic fix.",
+    ),
+    see_also: &["block-on-in-async", "lock-across-await"],
+};
+
+/// Blocking functions and, where tokio has the same function, its path.
+const BLOCKING_FUNCTIONS: &[(&str, Option<&str>)] = &[
+    ("std::thread::sleep", Some("tokio::time::sleep")),
+    ("std::thread::sleep_ms", None),
+    ("std::fs::canonicalize", Some("tokio::fs::canonicalize")),
+    ("std::fs::copy", Some("tokio::fs::copy")),
+    ("std::fs::create_dir", Some("tokio::fs::create_dir")),
+    ("std::fs::create_dir_all", Some("tokio::fs::create_dir_all")),
+    ("std::fs::exists", None),
+    ("std::fs::hard_link", Some("tokio::fs::hard_link")),
+    ("std::fs::metadata", Some("tokio::fs::metadata")),
+    ("std::fs::read", Some("tokio::fs::read")),
+    ("std::fs::read_dir", None),
+    ("std::fs::read_link", Some("tokio::fs::read_link")),
+    ("std::fs::read_to_string", Some("tokio::fs::read_to_string")),
+    ("std::fs::remove_dir", Some("tokio::fs::remove_dir")),
+    ("std::fs::remove_dir_all", Some("tokio::fs::remove_dir_all")),
+    ("std::fs::remove_file", Some("tokio::fs::remove_file")),
+    ("std::fs::rename", Some("tokio::fs::rename")),
+    (
+        "std::fs::set_permissions",
+        Some("tokio::fs::set_permissions"),
+    ),
+    ("std::fs::soft_link", None),
+    (
+        "std::fs::symlink_metadata",
+        Some("tokio::fs::symlink_metadata"),
+    ),
+    ("std::fs::write", Some("tokio::fs::write")),
+    ("std::fs::File::open", None),
+    ("std::fs::File::create", None),
+    ("std::fs::File::create_new", None),
+    ("std::os::unix::fs::symlink", None),
+    ("std::net::TcpStream::connect", None),
+    ("std::net::TcpStream::connect_timeout", None),
+    ("std::net::TcpListener::bind", None),
+    ("std::os::unix::net::UnixStream::connect", None),
+    ("std::os::unix::net::UnixListener::bind", None),
+];
+
+/// fs-err wraps every `std::fs` function, same name and behaviour, under
+/// this prefix (its async wrappers live in `fs_err::tokio`).
+const FS_ERR: &str = "fs_err::";
+
+/// ureq's request functions; each returns a request that `.call()` sends.
+const UREQ_REQUESTS: &[&str] = &[
+    "ureq::get",
+    "ureq::post",
+    "ureq::put",
+    "ureq::delete",
+    "ureq::head",
+    "ureq::patch",
+    "ureq::options",
+    "ureq::trace",
+    "ureq::connect",
+    "ureq::request",
+    "ureq::request_url",
+];
+
+const UREQ_HELP: &str =
+    "use an async HTTP client (reqwest, hyper), or run the request in `tokio::task::spawn_blocking`";
+
+/// A blocking method, known by what its receiver was built from.
+struct BlockingMethod {
+    methods: &'static [&'static str],
+    /// Constructor calls and types (full paths) of the receiver.
+    receivers: &'static [&'static str],
+    /// Every path under this module is a receiver too.
+    receiver_module: Option<&'static str>,
+    /// Only a receiver reached through a binding counts: one built in the
+    /// same expression was already flagged at its constructor.
+    only_indirect: bool,
+    /// A word the file must contain for the receiver to be written in it.
+    needle: &'static str,
+    what: &'static str,
+    help: &'static str,
+}
+
+const BLOCKING_METHODS: &[BlockingMethod] = &[
+    BlockingMethod {
+        methods: &["output", "status"],
+        receivers: &["std::process::Command::new", "std::process::Command"],
+        receiver_module: None,
+        only_indirect: false,
+        needle: "Command",
+        what: "`std::process::Command` waits for the child process",
+        help: "use `tokio::process::Command` and `.await` it, or run it in `tokio::task::spawn_blocking`",
+    },
+    BlockingMethod {
+        methods: &["open"],
+        receivers: &[
+            "std::fs::OpenOptions::new",
+            "std::fs::File::options",
+            "std::fs::OpenOptions",
+            "fs_err::OpenOptions::new",
+            "fs_err::File::options",
+            "fs_err::OpenOptions",
+        ],
+        receiver_module: None,
+        only_indirect: false,
+        needle: "ptions",
+        what: "`std::fs::OpenOptions::open` blocks on the file system",
+        help: "use `tokio::fs::OpenOptions` and `.await` it, or run the file work in `tokio::task::spawn_blocking`",
+    },
+    BlockingMethod {
+        methods: &["read_line", "read_to_string"],
+        receivers: &["std::io::stdin", "std::io::Stdin", "std::io::StdinLock"],
+        receiver_module: None,
+        only_indirect: false,
+        needle: "tdin",
+        what: "reading `std::io::stdin()` blocks until input arrives",
+        help: "read `tokio::io::stdin()` through `tokio::io::BufReader` and `.await` it",
+    },
+    BlockingMethod {
+        methods: &["send"],
+        receivers: &[],
+        receiver_module: Some("reqwest::blocking"),
+        only_indirect: true,
+        needle: "blocking::",
+        what: "a `reqwest::blocking` request blocks until the response arrives",
+        help: "use reqwest's async `Client` and `.await` the request",
+    },
+    BlockingMethod {
+        methods: &[
+            "call",
+            "send",
+            "send_bytes",
+            "send_empty",
+            "send_form",
+            "send_json",
+            "send_string",
+        ],
+        receivers: &[
+            "ureq::agent",
+            "ureq::builder",
+            "ureq::Agent",
+            "ureq::Agent::new",
+            "ureq::Agent::new_with_config",
+            "ureq::Agent::new_with_defaults",
+            "ureq::AgentBuilder::new",
+        ],
+        receiver_module: None,
+        only_indirect: false,
+        needle: "ureq",
+        what: "a `ureq` request blocks until the response arrives",
+        help: UREQ_HELP,
+    },
+];
+
+impl BlockingMethod {
+    fn accepts(&self, path: &str) -> bool {
+        self.receivers.contains(&path)
+            || self.receiver_module.is_some_and(|module| {
+                path.strip_prefix(module)
+                    .is_some_and(|rest| rest.starts_with("::"))
+            })
+    }
+}
+
+/// Which entries of [`BLOCKING_METHODS`] the file's text could name at all:
+/// computed once per file, it spares the receiver search at every
+/// `.send()` or `.status()` of files that use none of these types.
+struct Mentions(Vec<bool>);
+
+/// What makes a call blocking.
+struct Blocking {
+    message: String,
+    help: &'static str,
+    /// tokio's function with the same signature, for the fix.
+    tokio_equivalent: Option<&'static str>,
+}
+
+impl Rule for BlockingInAsync {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn kinds(&self) -> &'static [SyntaxKind] {
+        &[SyntaxKind::CALL_EXPR, SyntaxKind::METHOD_CALL_EXPR]
+    }
+
+    fn check(&self, node: &SyntaxNode, cx: &mut Context<'_>) {
+        if is_awaited(node) {
+            return;
+        }
+        let Some(blocking) = blocking_call(node, cx) else {
+            return;
+        };
+        if !runs_on_runtime(node, cx) {
+            return;
+        }
+        let mut finding =
+            Finding::new(span(node.text_range()), blocking.message).help(blocking.help);
+        if let Some(fix) = blocking
+            .tokio_equivalent
+            .and_then(|path| async_fix(node, path))
+        {
+            finding = finding.fix(fix);
+        }
+        cx.report(finding);
+    }
+}
+
+fn blocking_call(node: &SyntaxNode, cx: &Context<'_>) -> Option<Blocking> {
+    match node.kind() {
+        SyntaxKind::CALL_EXPR => blocking_function(&ast::CallExpr::cast(node.clone())?, cx),
+        SyntaxKind::METHOD_CALL_EXPR => {
+            blocking_method(&ast::MethodCallExpr::cast(node.clone())?, cx)
+        }
+        _ => None,
+    }
+}
+
+fn blocking_function(call: &ast::CallExpr, cx: &Context<'_>) -> Option<Blocking> {
+    let path = callee_path(call)?;
+    for candidate in cx.imports.candidates(&path) {
+        if let Some((function, tokio_equivalent)) =
+            BLOCKING_FUNCTIONS.iter().find(|(f, _)| *f == candidate)
+        {
+            return Some(Blocking {
+                message: format!("`{function}` blocks the async worker thread"),
+                help: function_help(function),
+                tokio_equivalent: *tokio_equivalent,
+            });
+        }
+        if let Some(rest) = candidate.strip_prefix(FS_ERR) {
+            let std_path = format!("std::fs::{rest}");
+            if BLOCKING_FUNCTIONS.iter().any(|(f, _)| *f == std_path) {
+                return Some(Blocking {
+                    message: format!(
+                        "`{candidate}` (`{std_path}` with better errors) blocks the async \
+                         worker thread"
+                    ),
+                    help: function_help(&std_path),
+                    tokio_equivalent: None,
+                });
+            }
+        }
+        if candidate.starts_with("reqwest::blocking::") {
+            return Some(Blocking {
+                message: format!(
+                    "`{candidate}` is reqwest's blocking API: it blocks the async worker thread \
+                     and panics in a runtime's context"
+                ),
+                help: "use reqwest's async `Client` and `.await` its requests",
+                tokio_equivalent: None,
+            });
+        }
+        if UREQ_REQUESTS.contains(&candidate.as_str()) {
+            return Some(Blocking {
+                message: format!("`{candidate}` starts a blocking `ureq` request"),
+                help: UREQ_HELP,
+                tokio_equivalent: None,
+            });
+        }
+    }
+    let configured = configured_path(&path, cx.imports, cx.options.paths("functions"))?;
+    Some(Blocking {
+        message: format!("`{configured}` is configured as blocking"),
+        help: "run it in `tokio::task::spawn_blocking`, or use an async equivalent",
+        tokio_equivalent: None,
+    })
+}
+
+fn function_help(function: &str) -> &'static str {
+    if function.starts_with("std::thread::") {
+        "use `tokio::time::sleep(..).await`"
+    } else if function.starts_with("std::fs::") || function.starts_with("std::os::unix::fs::") {
+        "use `tokio::fs` and `.await` it, or run the file work in `tokio::task::spawn_blocking`"
+    } else {
+        "use the `tokio::net` equivalent and `.await` it"
+    }
+}
+
+fn blocking_method(call: &ast::MethodCallExpr, cx: &Context<'_>) -> Option<Blocking> {
+    let name = method_name(call)?;
+    let receiver = call.receiver()?;
+    let mentions = cx.file_fact(|_, _| {
+        Mentions(
+            BLOCKING_METHODS
+                .iter()
+                .map(|m| cx.text.contains(m.needle))
+                .collect(),
+        )
+    });
+    let mut candidates = BLOCKING_METHODS
+        .iter()
+        .zip(&mentions.0)
+        .filter(|(entry, mentioned)| **mentioned && entry.methods.contains(&name.as_str()))
+        .map(|(entry, _)| entry)
+        .peekable();
+    candidates.peek()?;
+    let fields = cx.file_fact(|root, _| FieldTypes::of(root));
+    let entry = candidates.find(|entry| {
+        chain_origin(&receiver, cx.imports, &fields, &|path| entry.accepts(path))
+            .is_some_and(|origin| origin.indirect || !entry.only_indirect)
+    })?;
+    Some(Blocking {
+        message: format!("`.{name}()` blocks the async worker thread: {}", entry.what),
+        help: entry.help,
+        tokio_equivalent: None,
+    })
+}
+
+/// `call.await`: whatever the callee, its result is a future, not a
+/// blocking call.
+fn is_awaited(node: &SyntaxNode) -> bool {
+    node.parent()
+        .is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR)
+}
+
+/// Whether `node` runs on an async worker: in async context, outside the
+/// future that sync code hands to `block_on` and the startup code of `main`
+/// (unless `check-main`) and outside the arguments of an `offload` function.
+fn runs_on_runtime(node: &SyntaxNode, cx: &Context<'_>) -> bool {
+    let Some((body, kind)) = enclosing_body(node) else {
+        return false;
+    };
+    if !kind.is_async() {
+        return false;
+    }
+    let startup = is_block_on_future(&body, cx.imports)
+        || (!cx.options.flag("check-main") && is_startup_body(&body));
+    if startup {
+        return false;
+    }
+    !is_offloaded(node, cx)
+}
+
+fn is_offloaded(node: &SyntaxNode, cx: &Context<'_>) -> bool {
+    let offload = cx.options.paths("offload");
+    if offload.is_empty() {
+        return false;
+    }
+    node.ancestors()
+        .take_while(|n| n.kind() != SyntaxKind::FN)
+        .filter(|n| n.kind() == SyntaxKind::ARG_LIST)
+        .filter_map(|list| ast::CallExpr::cast(list.parent()?))
+        .filter_map(|call| callee_path(&call))
+        .any(|path| configured_path(&path, cx.imports, offload).is_some())
+}
+
+/// `old::path(args)` becomes `tokio_path(args).await`.
+fn async_fix(node: &SyntaxNode, tokio_path: &str) -> Option<Fix> {
+    let call = ast::CallExpr::cast(node.clone())?;
+    let callee = call.expr()?;
+    let ast::Expr::PathExpr(path) = &callee else {
+        return None;
+    };
+    if path.path()?.segment()?.generic_arg_list().is_some() {
+        return None;
+    }
+    let end = span_of(&call).end;
+    Some(Fix {
+        applicability: Applicability::Safe,
+        edits: vec![
+            Edit {
+                span: span_of(&callee),
+                replacement: tokio_path.to_owned(),
+            },
+            Edit {
+                span: end..end,
+                replacement: ".await".to_owned(),
+            },
+        ],
+    })
+}

@@ -1,0 +1,116 @@
+use crate::diagnostic::Finding;
+use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
+use crate::syntax::{
+    ast::{self, HasArgList},
+    enclosing_body, fallible_return, is_task_outcome, method_name, unparen, AstNode, BodyKind,
+    Fallible, SyntaxKind, SyntaxNode,
+};
+
+use super::span;
+
+pub struct UnwrapInFallibleAsync;
+
+static META: RuleMeta = RuleMeta {
+    name: "unwrap-in-fallible-async",
+    pattern: Pattern::Errors,
+    default_level: Level::Warn,
+    fix: FixAvailability::None,
+    skips_tests: true,
+    summary: "Flags `.unwrap()` and `.expect(..)` in an `async fn` that returns a `Result`.",
+    flags: "A call `.unwrap()` or `.expect(msg)` directly in the body of an `async fn` whose \
+return type's last path segment ends in `Result` (`Result<T, E>`, `io::Result<T>`, \
+`anyhow::Result<T>`). Not flagged: the lock-poisoning idiom (`.lock()`, `.read()` or `.write()` \
+with no arguments, then `.unwrap()`/`.expect(..)`); `.await.unwrap()` on a spawned task's \
+`JoinHandle` (the spawn call itself, a local bound to one, a `JoinHandle` parameter, or the \
+variable of a `for` over handles), which re-raises the task's panic; calls inside closures, \
+`async` blocks and nested functions, which are other bodies: an `async` block is a separate \
+future whose output is not the function's `Result`, so `?` there would not reach the caller; \
+functions that return anything but a `Result`.",
+    why: "The function already has a way to report failure: its `Result`. A panic instead tears \
+down the whole task (and, with `panic = \"abort\"`, the process), skips the caller's error \
+handling and retry logic, and under tokio only surfaces as a `JoinError` far from the cause. \
+`?` with context (`anyhow::Context`, a `thiserror` variant) sends the error to the caller, \
+which can decide.",
+    example: r#"use anyhow::Context;
+
+async fn load_config(path: &str) -> anyhow::Result<Config> {
+    let text = tokio::fs::read_to_string(path).await.unwrap(); //~ unwrap-in-fallible-async
+    let config = toml::from_str(&text).expect("valid config"); //~ unwrap-in-fallible-async
+    Ok(config)
+}
+"#,
+    use_instead: r#"use anyhow::Context;
+
+async fn load_config(path: &str) -> anyhow::Result<Config> {
+    let text = tokio::fs::read_to_string(path)
+        .await
+        .with_context(|| format!("reading {path}"))?;
+    let config = toml::from_str(&text).context("parsing the config")?;
+    Ok(config)
+}
+"#,
+    options: &[],
+    fix_safety: None,
+    see_also: &["manual-question-mark"],
+};
+
+impl Rule for UnwrapInFallibleAsync {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn kinds(&self) -> &'static [SyntaxKind] {
+        &[SyntaxKind::METHOD_CALL_EXPR]
+    }
+
+    fn check(&self, node: &SyntaxNode, cx: &mut Context<'_>) {
+        let Some(call) = ast::MethodCallExpr::cast(node.clone()) else {
+            return;
+        };
+        let Some(name) = panicking_method(&call) else {
+            return;
+        };
+        let Some((body, BodyKind::AsyncFn)) = enclosing_body(node) else {
+            return;
+        };
+        if fallible_return(&body) != Some(Fallible::Result) {
+            return;
+        }
+        let Some(receiver) = call.receiver() else {
+            return;
+        };
+        if is_lock_poisoning(&receiver) || is_task_outcome(&receiver, cx.imports) {
+            return;
+        }
+        let Some(name_ref) = call.name_ref() else {
+            return;
+        };
+        cx.report(
+            Finding::new(
+                span(name_ref.syntax().text_range()),
+                format!("`.{name}()` panics the task although this `async fn` returns a `Result`"),
+            )
+            .help("propagate the error with `?`, adding context (`anyhow::Context::context`, a `thiserror` variant, `.ok_or(..)?` for an `Option`)"),
+        );
+    }
+}
+
+/// `unwrap()` or `expect(msg)`, by their std signatures.
+fn panicking_method(call: &ast::MethodCallExpr) -> Option<&'static str> {
+    let args = call.arg_list()?.args().count();
+    match (method_name(call)?.as_str(), args) {
+        ("unwrap", 0) => Some("unwrap"),
+        ("expect", 1) => Some("expect"),
+        _ => None,
+    }
+}
+
+/// `m.lock()`, `l.read()`, `l.write()` with no arguments: a std lock whose
+/// `Err` only says another thread panicked while holding it.
+fn is_lock_poisoning(receiver: &ast::Expr) -> bool {
+    let ast::Expr::MethodCallExpr(lock) = unparen(receiver.clone()) else {
+        return false;
+    };
+    let no_args = lock.arg_list().is_some_and(|a| a.args().next().is_none());
+    no_args && method_name(&lock).is_some_and(|n| matches!(n.as_str(), "lock" | "read" | "write"))
+}

@@ -1,0 +1,145 @@
+//! Facts about futures: which macro polls them, which wrappers leave them the
+//! same operation, which loop re-creates them, and where a bound future is
+//! used.
+
+use ra_ap_syntax::{
+    ast::{self, HasArgList, HasLoopBody},
+    AstNode, SyntaxKind, SyntaxNode,
+};
+
+use super::{body_kind, callee_path, macro_args, method_name, unparen, Imports};
+
+const SELECT_MACROS: &[&str] = &[
+    "tokio::select",
+    "futures::select",
+    "futures::select_biased",
+    "futures_util::select",
+    "futures_util::select_biased",
+];
+
+const JOIN_MACROS: &[&str] = &[
+    "tokio::join",
+    "tokio::try_join",
+    "futures::join",
+    "futures::try_join",
+    "futures_util::join",
+    "futures_util::try_join",
+];
+
+/// The expression form of `pin!`: it pins its argument and yields it.
+const PIN_MACROS: &[&str] = &["std::pin::pin", "core::pin::pin"];
+
+const BOX_PIN: &[&str] = &["Box::pin", "std::boxed::Box::pin", "alloc::boxed::Box::pin"];
+
+fn macro_is(call: &ast::MacroCall, imports: &Imports, known: &[&str]) -> bool {
+    call.path()
+        .is_some_and(|path| imports.resolve(&path, known).is_some())
+}
+
+/// `tokio::select!` or `futures::select!` (or `select_biased!`), through
+/// the file's imports.
+pub fn is_select_macro(call: &ast::MacroCall, imports: &Imports) -> bool {
+    macro_is(call, imports, SELECT_MACROS)
+}
+
+/// `join!`/`try_join!` of tokio or futures: each argument is awaited there.
+pub fn is_join_macro(call: &ast::MacroCall, imports: &Imports) -> bool {
+    macro_is(call, imports, JOIN_MACROS)
+}
+
+/// `std::pin::pin!(fut)`, the expression form that yields the pinned future.
+pub fn is_pin_macro(call: &ast::MacroCall, imports: &Imports) -> bool {
+    macro_is(call, imports, PIN_MACROS)
+}
+
+/// The future inside wrappers that pin, box or fuse it without changing
+/// what it does when dropped: parentheses, `.fuse()`, `.boxed()`,
+/// `Box::pin(..)` and `std::pin::pin!(..)`.
+pub fn strip_future_wrappers(expr: ast::Expr, imports: &Imports) -> ast::Expr {
+    let mut expr = unparen(expr);
+    while let Some(inner) = wrapped_future(&expr, imports) {
+        expr = unparen(inner);
+    }
+    expr
+}
+
+/// The future one such wrapper holds, when `expr` is one.
+pub fn wrapped_future(expr: &ast::Expr, imports: &Imports) -> Option<ast::Expr> {
+    match expr {
+        ast::Expr::MethodCallExpr(call) => {
+            let name = method_name(call)?;
+            matches!(name.as_str(), "fuse" | "boxed" | "boxed_local")
+                .then(|| call.receiver())
+                .flatten()
+        }
+        ast::Expr::CallExpr(call) => {
+            imports.resolve(&callee_path(call)?, BOX_PIN)?;
+            single(call.arg_list()?.args())
+        }
+        ast::Expr::MacroExpr(mac) => {
+            let call = mac.macro_call()?;
+            if !is_pin_macro(&call, imports) {
+                return None;
+            }
+            single(macro_args(&call).into_iter())
+        }
+        _ => None,
+    }
+}
+
+fn single(mut items: impl Iterator<Item = ast::Expr>) -> Option<ast::Expr> {
+    let first = items.next()?;
+    items.next().is_none().then_some(first)
+}
+
+/// The innermost loop that runs `node` again on each iteration, within the
+/// same function, closure or async block: `node` in the body of a `loop`,
+/// `while` (its condition too) or `for` (not its iterable, evaluated once).
+pub fn enclosing_loop(node: &SyntaxNode) -> Option<SyntaxNode> {
+    let mut child = node.clone();
+    for ancestor in node.ancestors().skip(1) {
+        if body_kind(&ancestor).is_some() {
+            return None;
+        }
+        let repeats = match ancestor.kind() {
+            SyntaxKind::LOOP_EXPR | SyntaxKind::WHILE_EXPR => true,
+            SyntaxKind::FOR_EXPR => ast::ForExpr::cast(ancestor.clone())
+                .and_then(|f| f.loop_body())
+                .is_some_and(|body| body.syntax() == &child),
+            _ => false,
+        };
+        if repeats {
+            return Some(ancestor);
+        }
+        child = ancestor;
+    }
+    None
+}
+
+/// The name a path expression reads when it is a single plain identifier.
+pub fn local_name(expr: &ast::Expr) -> Option<String> {
+    let ast::Expr::PathExpr(path) = expr else {
+        return None;
+    };
+    let path = path.path()?;
+    if path.qualifier().is_some() {
+        return None;
+    }
+    Some(path.segment()?.name_ref()?.text().to_string())
+}
+
+/// The expressions reading `name` after `binding` in the block that holds it,
+/// in order. Shadowing is not tracked: a later `let` of the same name (as
+/// `tokio::pin!` makes) usually holds the same future.
+pub fn uses_after(binding: &ast::LetStmt, name: &str) -> Vec<ast::PathExpr> {
+    let Some(block) = binding.syntax().parent() else {
+        return Vec::new();
+    };
+    let end = binding.syntax().text_range().end();
+    block
+        .descendants()
+        .filter(|n| n.text_range().start() >= end)
+        .filter_map(ast::PathExpr::cast)
+        .filter(|p| local_name(&ast::Expr::PathExpr(p.clone())).as_deref() == Some(name))
+        .collect()
+}

@@ -1,0 +1,781 @@
+//! Lock guards and how long they live: which method calls take a lock, and
+//! whether the guard they return is still alive at a later await point of
+//! the same body.
+//!
+//! Without types, liveness follows Rust's drop rules on the syntax:
+//! - a guard bound by `let` (to a name, not `_`) lives to the end of its
+//!   block, unless a name bound to it is moved first: `drop(guard)`, any call
+//!   taking it by value, `return guard`, `let other = guard`, `guard = ..`.
+//!   Shadowing it with another `let guard` does not drop it;
+//! - `let r = &*m.lock().unwrap();` (a borrow of the guard, through `*`,
+//!   fields and parentheses) extends the temporary to the end of the block;
+//! - a temporary guard lives to the end of its statement, or through the
+//!   whole `match` whose scrutinee holds it, the `then` block of an `if let`
+//!   and the body of a `while let`;
+//! - a guard passed by value to a call lives until that call.
+//!
+//! A move inside an `if`/`match` branch that then leaves (`return`, `break`
+//! or `continue` past the await, a panic) does not count for the code after
+//! the branch: the guard is still held on the path that reaches the await.
+
+use ra_ap_syntax::{
+    ast::{self, HasArgList, HasLoopBody},
+    AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, WalkEvent,
+};
+
+use super::{
+    body_kind, is_join_macro, is_pin_macro, is_select_macro, known_type, local_name, method_name,
+    unparen, Imports, KnownType,
+};
+
+/// Whether a lock's guard is taken by blocking the thread or by awaiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockFlavor {
+    /// `.lock()`, `.read()`, `.write()` without `.await`.
+    Sync,
+    /// `.lock().await`, `.read().await`, `.write().await`.
+    Async,
+}
+
+/// A method call that takes a lock.
+pub struct LockCall {
+    /// `m.lock()`.
+    pub call: ast::MethodCallExpr,
+    pub flavor: LockFlavor,
+    /// The expression whose value is the guard: the call with its
+    /// `.unwrap()`/`.expect(..)`/`?`, or with its `.await`.
+    pub guard: ast::Expr,
+    /// `.read()` or `.write()` rather than `.lock()`.
+    rw: bool,
+    /// A sync call followed by `.unwrap()`, `?`, ...; an awaited one
+    /// directly followed by one of these.
+    adapted: bool,
+}
+
+/// A lock guard still alive at a later await point of its body.
+pub struct HeldGuard {
+    pub lock: LockCall,
+    /// The first await point where the guard is alive.
+    pub await_point: AwaitPoint,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwaitPoint {
+    /// `.await`, or the whole `select!`/`join!` invocation.
+    pub range: TextRange,
+    /// A macro that awaits what it is given (`select!`, `join!`, ...).
+    pub is_macro: bool,
+}
+
+/// Methods whose result, after a sync `.read()`/`.write()`, shows a std
+/// `RwLock`: its guard comes in a `Result`.
+const RESULT_ADAPTERS: &[&str] = &["unwrap", "expect", "unwrap_or_else", "map_err"];
+
+/// Statement macros that pin a future in place: `tokio::pin!(fut);`.
+const PIN_IN_PLACE: &[&str] = &[
+    "tokio::pin",
+    "futures::pin_mut",
+    "futures_util::pin_mut",
+    "pin_utils::pin_mut",
+];
+
+/// Recognises `node` as a call taking a lock: `.lock()`, `.read()` or
+/// `.write()` with no argument.
+///
+/// Without `.await`, `.lock()` is a sync mutex (std, parking_lot) unless its
+/// receiver is known to be an async lock; `.read()`/`.write()` are a sync
+/// `RwLock` only when the receiver is known to be one (parking_lot, spin,
+/// std) or the call is followed by `.unwrap()`, `.expect(..)`,
+/// `.unwrap_or_else(..)`, `.map_err(..)` or `?` (std's `RwLock` returns a
+/// `Result`): other APIs have argument-less `read()`s too. A `.lock()` whose
+/// result is locked again (`store.lock().lock().await`) is an accessor.
+/// With `.await`, the call is an async lock; an awaited `.read()`/`.write()`
+/// followed by `?` or `.unwrap()` is taken for an I/O read, since async lock
+/// guards come bare.
+pub fn lock_call(node: &SyntaxNode, imports: &Imports) -> Option<LockCall> {
+    lock_shape(node).filter(|lock| lock.receiver_fits(imports))
+}
+
+/// The syntactic half of [`lock_call`]: everything but the receiver's type,
+/// which costs a lookup through the file.
+fn lock_shape(node: &SyntaxNode) -> Option<LockCall> {
+    let call = ast::MethodCallExpr::cast(node.clone())?;
+    let rw = match method_name(&call)?.as_str() {
+        "lock" => false,
+        "read" | "write" => true,
+        _ => return None,
+    };
+    if call.arg_list()?.args().next().is_some() {
+        return None;
+    }
+    let parent = call.syntax().parent()?;
+    if let Some(awaited) = ast::AwaitExpr::cast(parent.clone()) {
+        let guard = ast::Expr::AwaitExpr(awaited);
+        let adapted = adapter_after(&guard).is_some();
+        return Some(LockCall {
+            call,
+            flavor: LockFlavor::Async,
+            guard,
+            rw,
+            adapted,
+        });
+    }
+    // `store.lock().lock().await`: the first `lock()` returns a lock.
+    if takes_lock(&parent) {
+        return None;
+    }
+    let mut guard = ast::Expr::MethodCallExpr(call.clone());
+    let mut adapted = false;
+    while let Some(outer) = adapter_after(&guard) {
+        guard = outer;
+        adapted = true;
+    }
+    Some(LockCall {
+        call,
+        flavor: LockFlavor::Sync,
+        guard,
+        rw,
+        adapted,
+    })
+}
+
+impl LockCall {
+    /// Whether what we know of the receiver's type, or else the call's
+    /// shape, makes this a lock of its flavor. An awaited call needs no
+    /// type: no type we know has an awaitable `lock()`, `read()` or
+    /// `write()` but the async locks.
+    fn receiver_fits(&self, imports: &Imports) -> bool {
+        if self.flavor == LockFlavor::Async {
+            return !self.rw || !self.adapted;
+        }
+        let receiver = self.call.receiver().and_then(|r| known_type(&r, imports));
+        match receiver {
+            Some(KnownType::SyncMutex) => !self.rw,
+            Some(KnownType::SyncRwLock) => self.rw,
+            Some(_) => false,
+            None => !self.rw || self.adapted,
+        }
+    }
+}
+
+/// A call of `.lock()`, `.read()` or `.write()` without arguments.
+fn takes_lock(node: &SyntaxNode) -> bool {
+    let Some(call) = ast::MethodCallExpr::cast(node.clone()) else {
+        return false;
+    };
+    let no_args = call
+        .arg_list()
+        .is_some_and(|args| args.args().next().is_none());
+    no_args && method_name(&call).is_some_and(|n| matches!(n.as_str(), "lock" | "read" | "write"))
+}
+
+/// `expr?`, `expr.unwrap()`, `expr.expect(..)`, `expr.unwrap_or_else(..)`,
+/// `expr.map_err(..)`.
+fn adapter_after(expr: &ast::Expr) -> Option<ast::Expr> {
+    let parent = expr.syntax().parent()?;
+    match ast::Expr::cast(parent)? {
+        ast::Expr::TryExpr(t) => Some(ast::Expr::TryExpr(t)),
+        ast::Expr::MethodCallExpr(m)
+            if RESULT_ADAPTERS.contains(&method_name(&m)?.as_str())
+                && m.receiver()?.syntax() == expr.syntax() =>
+        {
+            Some(ast::Expr::MethodCallExpr(m))
+        }
+        _ => None,
+    }
+}
+
+/// Whether `call` is a macro that awaits what it is given: `select!`,
+/// `join!`, `try_join!` of tokio or futures. A bare `select!`/`join!` is
+/// taken for one whatever its import (`#[macro_use] extern crate tokio`):
+/// a macro of that name that does not await would be a trap of its own.
+pub fn awaits_implicitly(call: &ast::MacroCall, imports: &Imports) -> bool {
+    if is_select_macro(call, imports) || is_join_macro(call, imports) {
+        return true;
+    }
+    let Some(path) = call.path() else {
+        return false;
+    };
+    path.qualifier().is_none()
+        && path
+            .segment()
+            .and_then(|s| s.name_ref())
+            .is_some_and(|n| matches!(n.text(), "select" | "select_biased" | "join" | "try_join"))
+}
+
+/// The lock of `flavor` taken at `node` when its guard is still alive at a
+/// later await point of the same async body.
+pub fn held_guard(node: &SyntaxNode, imports: &Imports, flavor: LockFlavor) -> Option<HeldGuard> {
+    let lock = lock_shape(node).filter(|lock| lock.flavor == flavor)?;
+    let (_, body) = super::enclosing_body(node)?;
+    if !body.is_async() {
+        return None;
+    }
+    let hold = hold(&lock.guard)?;
+    let events = scan(&hold, imports)?;
+    let await_point = events
+        .awaits
+        .iter()
+        .find(|point| !events.released_before(point))?;
+    if !lock.receiver_fits(imports) {
+        return None;
+    }
+    Some(HeldGuard {
+        await_point: AwaitPoint {
+            range: await_point.range,
+            is_macro: await_point.is_macro,
+        },
+        lock,
+    })
+}
+
+/// Where a guard lives once taken.
+struct Hold {
+    /// The nodes the guard is alive in, from `from` on.
+    regions: Vec<SyntaxNode>,
+    from: TextSize,
+    /// The names bound to the guard: moving one of them releases it.
+    names: Vec<String>,
+    /// The patterns that bind `names` (not a shadowing of them).
+    binders: Vec<SyntaxNode>,
+}
+
+impl Hold {
+    fn temporary(region: SyntaxNode, from: TextSize) -> Option<Hold> {
+        Some(Hold {
+            regions: vec![region],
+            from,
+            names: Vec::new(),
+            binders: Vec::new(),
+        })
+    }
+
+    /// A guard bound by `binders`, or a temporary when they bind nothing.
+    fn bound(regions: Vec<SyntaxNode>, from: TextSize, binders: Vec<SyntaxNode>) -> Option<Hold> {
+        let names = binders.iter().flat_map(bindings).collect();
+        Some(Hold {
+            regions,
+            from,
+            names,
+            binders,
+        })
+    }
+}
+
+/// How long the guard computed by `guard` lives, climbing from it to the
+/// construct that ends it.
+fn hold(guard: &ast::Expr) -> Option<Hold> {
+    let from = guard.syntax().text_range().end();
+    let mut node = guard.syntax().clone();
+    // `node` is the guard itself (maybe parenthesised), not a value made from it.
+    let mut is_guard = true;
+    // `node` is reached from the guard through `*`, `.field`, `&` and
+    // parentheses only: a `let` of a borrow of it extends the guard.
+    let mut place = true;
+    loop {
+        let parent = node.parent()?;
+        match parent.kind() {
+            SyntaxKind::LET_STMT => return let_hold(&parent, &node, is_guard, place, from),
+            SyntaxKind::EXPR_STMT => return Hold::temporary(parent, from),
+            SyntaxKind::MATCH_EXPR => {
+                let binders = match is_guard {
+                    true => arm_patterns(&parent),
+                    false => Vec::new(),
+                };
+                return Hold::bound(vec![parent], from, binders);
+            }
+            SyntaxKind::LET_EXPR => return let_expr_hold(&parent, is_guard, from),
+            SyntaxKind::ARG_LIST if is_guard => return Hold::temporary(parent, from),
+            // The right side of an assignment runs before its place.
+            SyntaxKind::BIN_EXPR if is_assignment_lhs(&parent, &node) => return None,
+            SyntaxKind::BIN_EXPR if is_guard && is_assignment(&parent) => {
+                return assignment_hold(&parent, from)
+            }
+            SyntaxKind::BIN_EXPR if is_lazy(&parent) => return Hold::temporary(node, from),
+            // A tail expression, a condition, an arm, a closure body: each
+            // ends the temporaries made in it.
+            SyntaxKind::STMT_LIST
+            | SyntaxKind::IF_EXPR
+            | SyntaxKind::WHILE_EXPR
+            | SyntaxKind::MATCH_ARM
+            | SyntaxKind::MATCH_GUARD
+            | SyntaxKind::CLOSURE_EXPR => return Hold::temporary(node, from),
+            // The guard moves into a value we do not follow.
+            SyntaxKind::RETURN_EXPR
+            | SyntaxKind::BREAK_EXPR
+            | SyntaxKind::RECORD_EXPR_FIELD
+            | SyntaxKind::ARRAY_EXPR
+                if is_guard =>
+            {
+                return None
+            }
+            SyntaxKind::TUPLE_EXPR if is_guard && !is_macro_body(&parent) => return None,
+            _ => {}
+        }
+        is_guard &= parent.kind() == SyntaxKind::PAREN_EXPR;
+        place &= match parent.kind() {
+            SyntaxKind::PAREN_EXPR | SyntaxKind::REF_EXPR | SyntaxKind::FIELD_EXPR => true,
+            SyntaxKind::PREFIX_EXPR => ast::PrefixExpr::cast(parent.clone())
+                .and_then(|p| p.op_kind())
+                .is_some_and(|op| op == ast::UnaryOp::Deref),
+            _ => false,
+        };
+        node = parent;
+    }
+}
+
+fn let_hold(
+    stmt: &SyntaxNode,
+    init: &SyntaxNode,
+    is_guard: bool,
+    place: bool,
+    from: TextSize,
+) -> Option<Hold> {
+    let stmt = ast::LetStmt::cast(stmt.clone())?;
+    let block = stmt.syntax().parent()?;
+    let after = stmt.syntax().text_range().end();
+    if is_guard {
+        let pat = stmt.pat()?.syntax().clone();
+        if bindings(&pat).is_empty() {
+            return Hold::temporary(init.clone(), from);
+        }
+        return Hold::bound(vec![block], after, vec![pat]);
+    }
+    let borrowed =
+        ast::Expr::cast(init.clone()).is_some_and(|e| matches!(unparen(e), ast::Expr::RefExpr(_)));
+    if place && borrowed {
+        return Hold::temporary(block, after);
+    }
+    Hold::temporary(init.clone(), from)
+}
+
+/// The scrutinee of an `if let` or `while let` (maybe in a `&&` chain): its
+/// temporaries live through the `then` block or the loop body.
+fn let_expr_hold(let_expr: &SyntaxNode, is_guard: bool, from: TextSize) -> Option<Hold> {
+    let owner = let_expr
+        .ancestors()
+        .skip(1)
+        .find(|n| !matches!(n.kind(), SyntaxKind::BIN_EXPR | SyntaxKind::PAREN_EXPR))?;
+    let regions = match owner.kind() {
+        SyntaxKind::IF_EXPR => {
+            let if_expr = ast::IfExpr::cast(owner)?;
+            vec![
+                if_expr.condition()?.syntax().clone(),
+                if_expr.then_branch()?.syntax().clone(),
+            ]
+        }
+        SyntaxKind::WHILE_EXPR => {
+            let while_expr = ast::WhileExpr::cast(owner)?;
+            vec![
+                while_expr.condition()?.syntax().clone(),
+                while_expr.loop_body()?.syntax().clone(),
+            ]
+        }
+        _ => return None,
+    };
+    let binders = match is_guard {
+        true => ast::LetExpr::cast(let_expr.clone())
+            .and_then(|l| l.pat())
+            .map(|p| vec![p.syntax().clone()])
+            .unwrap_or_default(),
+        false => Vec::new(),
+    };
+    Hold::bound(regions, from, binders)
+}
+
+/// `name = guard;`: the variable holds it to the end of the block.
+fn assignment_hold(assign: &SyntaxNode, from: TextSize) -> Option<Hold> {
+    let assign = ast::BinExpr::cast(assign.clone())?;
+    let name = local_name(&unparen(assign.lhs()?))?;
+    let stmt = assign.syntax().parent()?;
+    if stmt.kind() != SyntaxKind::EXPR_STMT {
+        return None;
+    }
+    Some(Hold {
+        regions: vec![stmt.parent()?],
+        from: stmt.text_range().end().max(from),
+        names: vec![name],
+        binders: Vec::new(),
+    })
+}
+
+/// `node` is the place of `=`, `+=`, ...
+fn is_assignment_lhs(bin: &SyntaxNode, node: &SyntaxNode) -> bool {
+    ast::BinExpr::cast(bin.clone()).is_some_and(|b| {
+        matches!(b.op_kind(), Some(ast::BinaryOp::Assignment { .. }))
+            && b.lhs().is_some_and(|lhs| lhs.syntax() == node)
+    })
+}
+
+/// A plain `=`.
+fn is_assignment(node: &SyntaxNode) -> bool {
+    ast::BinExpr::cast(node.clone())
+        .and_then(|b| b.op_kind())
+        .is_some_and(|op| op == ast::BinaryOp::Assignment { op: None })
+}
+
+/// `&&` or `||`: each operand ends the temporaries made in it.
+fn is_lazy(bin: &SyntaxNode) -> bool {
+    ast::BinExpr::cast(bin.clone())
+        .is_some_and(|b| matches!(b.op_kind(), Some(ast::BinaryOp::LogicOp(_))))
+}
+
+fn is_macro_body(node: &SyntaxNode) -> bool {
+    node.parent()
+        .is_some_and(|p| p.kind() == SyntaxKind::MACRO_CALL)
+}
+
+/// The names a pattern binds.
+fn bindings(pat: &SyntaxNode) -> Vec<String> {
+    pat.descendants()
+        .filter_map(ast::IdentPat::cast)
+        .filter_map(|p| ast::HasName::name(&p))
+        .map(|n| n.text().to_string())
+        .collect()
+}
+
+fn arm_patterns(match_expr: &SyntaxNode) -> Vec<SyntaxNode> {
+    ast::MatchExpr::cast(match_expr.clone())
+        .and_then(|m| m.match_arm_list())
+        .map(|list| {
+            list.arms()
+                .filter_map(|arm| arm.pat())
+                .map(|pat| pat.syntax().clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+struct FoundAwait {
+    /// Where the await happens: the `await` keyword, or the macro's start.
+    at: TextSize,
+    range: TextRange,
+    node: SyntaxNode,
+    is_macro: bool,
+}
+
+/// What happens to a guard in its regions, in order.
+#[derive(Default)]
+struct Events {
+    awaits: Vec<FoundAwait>,
+    /// Uses that move a name bound to the guard.
+    moves: Vec<SyntaxNode>,
+    /// Later bindings of the same names: uses in their scope are not ours.
+    shadows: Vec<SyntaxNode>,
+}
+
+/// Walks the regions of `hold`, not entering nested closures, async blocks
+/// or items: their awaits belong to another body. `None` when a name bound
+/// to the "guard" is awaited or pinned: it was a future, not a guard.
+fn scan(hold: &Hold, imports: &Imports) -> Option<Events> {
+    let mut events = Events::default();
+    for region in &hold.regions {
+        let mut walk = region.preorder();
+        while let Some(event) = walk.next() {
+            let WalkEvent::Enter(node) = event else {
+                continue;
+            };
+            if node.text_range().end() <= hold.from
+                || (node != *region && body_kind(&node).is_some())
+            {
+                walk.skip_subtree();
+                continue;
+            }
+            let after = node.text_range().start() >= hold.from;
+            match node.kind() {
+                SyntaxKind::AWAIT_EXPR => {
+                    let Some(point) = await_of(&node) else {
+                        continue;
+                    };
+                    if point.at >= hold.from {
+                        events.awaits.push(point);
+                    }
+                }
+                SyntaxKind::MACRO_CALL => {
+                    let Some(call) = ast::MacroCall::cast(node.clone()) else {
+                        continue;
+                    };
+                    if after && awaits_implicitly(&call, imports) {
+                        events.awaits.push(FoundAwait {
+                            at: node.text_range().start(),
+                            range: node.text_range(),
+                            node: node.clone(),
+                            is_macro: true,
+                        });
+                    }
+                }
+                SyntaxKind::PATH_EXPR if after && !hold.names.is_empty() => {
+                    let Some(name) = ast::Expr::cast(node.clone()).and_then(|e| local_name(&e))
+                    else {
+                        continue;
+                    };
+                    if !hold.names.contains(&name) {
+                        continue;
+                    }
+                    match use_of(&node, imports) {
+                        Use::NotAGuard => return None,
+                        Use::Move => events.moves.push(node),
+                        Use::Other => {}
+                    }
+                }
+                SyntaxKind::IDENT_PAT if after && !hold.names.is_empty() => {
+                    let name = ast::IdentPat::cast(node.clone())
+                        .and_then(|p| ast::HasName::name(&p))
+                        .map(|n| n.text().to_string());
+                    let own = hold
+                        .binders
+                        .iter()
+                        .any(|b| b.text_range().contains_range(node.text_range()));
+                    if !own && name.is_some_and(|n| hold.names.contains(&n)) {
+                        events.shadows.push(node);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    events.awaits.sort_by_key(|a| a.at);
+    Some(events)
+}
+
+fn await_of(node: &SyntaxNode) -> Option<FoundAwait> {
+    let awaited = ast::AwaitExpr::cast(node.clone())?;
+    let keyword = awaited.await_token()?.text_range();
+    let start = awaited
+        .dot_token()
+        .map(|dot| dot.text_range().start())
+        .unwrap_or(keyword.start());
+    Some(FoundAwait {
+        at: keyword.start(),
+        range: TextRange::new(start, keyword.end()),
+        node: node.clone(),
+        is_macro: false,
+    })
+}
+
+enum Use {
+    /// `name.await`, `pin!(name)`, `join!(name, ..)`, `name.lock()`: the
+    /// name holds a future or a lock, not a guard.
+    NotAGuard,
+    /// The value leaves the name: passed by value, returned, rebound,
+    /// overwritten.
+    Move,
+    Other,
+}
+
+fn use_of(path: &SyntaxNode, imports: &Imports) -> Use {
+    let mut node = path.clone();
+    let mut through_ref = false;
+    while let Some(parent) = node.parent() {
+        if is_macro_body(&parent) {
+            let polled = parent
+                .parent()
+                .and_then(ast::MacroCall::cast)
+                .is_some_and(|call| pins(&call, imports) || awaits_implicitly(&call, imports));
+            return if polled { Use::NotAGuard } else { Use::Other };
+        }
+        match parent.kind() {
+            SyntaxKind::PAREN_EXPR => {}
+            SyntaxKind::REF_EXPR => through_ref = true,
+            SyntaxKind::AWAIT_EXPR => return Use::NotAGuard,
+            SyntaxKind::MATCH_ARM if is_select_future(&parent, &node) => return Use::NotAGuard,
+            SyntaxKind::METHOD_CALL_EXPR if !through_ref && takes_lock(&parent) => {
+                return Use::NotAGuard
+            }
+            _ if through_ref => return Use::Other,
+            SyntaxKind::ARG_LIST
+            | SyntaxKind::RETURN_EXPR
+            | SyntaxKind::BREAK_EXPR
+            | SyntaxKind::RECORD_EXPR_FIELD
+            | SyntaxKind::ARRAY_EXPR
+            | SyntaxKind::TUPLE_EXPR => return Use::Move,
+            SyntaxKind::LET_STMT => {
+                let binds = ast::LetStmt::cast(parent)
+                    .and_then(|l| l.pat())
+                    .is_some_and(|p| !matches!(p, ast::Pat::WildcardPat(_)));
+                return if binds { Use::Move } else { Use::Other };
+            }
+            SyntaxKind::BIN_EXPR if is_assignment(&parent) => return Use::Move,
+            _ => return Use::Other,
+        }
+        node = parent;
+    }
+    Use::Other
+}
+
+/// `node` is the future of a `select!` branch (`pattern = node => ..`).
+fn is_select_future(arm: &SyntaxNode, node: &SyntaxNode) -> bool {
+    let in_macro = arm
+        .parent()
+        .and_then(|list| list.parent())
+        .is_some_and(|p| p.kind() == SyntaxKind::MACRO_CALL);
+    let mut exprs = arm.children().filter(|c| ast::Expr::can_cast(c.kind()));
+    in_macro && exprs.next().is_some_and(|first| first == *node) && exprs.next().is_some()
+}
+
+/// `tokio::pin!(fut)`, `futures::pin_mut!(fut)`, `std::pin::pin!(fut)`.
+fn pins(call: &ast::MacroCall, imports: &Imports) -> bool {
+    is_pin_macro(call, imports)
+        || call
+            .path()
+            .is_some_and(|path| imports.resolve(&path, PIN_IN_PLACE).is_some())
+}
+
+impl Events {
+    /// Whether a move of the guard happens on every path from the guard to
+    /// `point`.
+    fn released_before(&self, point: &FoundAwait) -> bool {
+        self.moves.iter().any(|moved| {
+            moved.text_range().end() <= point.at
+                && !self.is_shadowed(moved)
+                && moved_on_the_way(moved, &point.node)
+        })
+    }
+
+    /// Whether the name used at `use_node` is bound by a later `let` or
+    /// pattern than the guard's.
+    fn is_shadowed(&self, use_node: &SyntaxNode) -> bool {
+        let at = use_node.text_range().start();
+        self.shadows.iter().any(|shadow| {
+            shadow.text_range().end() <= at
+                && binding_scope(shadow).is_some_and(|(scope, from)| {
+                    from <= at && scope.text_range().contains_range(use_node.text_range())
+                })
+        })
+    }
+}
+
+/// Where a binding is visible: its block after its `let`, or the arm,
+/// `if let`, `while let`, `for` or closure it belongs to.
+fn binding_scope(pat: &SyntaxNode) -> Option<(SyntaxNode, TextSize)> {
+    let owner = pat.ancestors().find(|n| {
+        matches!(
+            n.kind(),
+            SyntaxKind::LET_STMT
+                | SyntaxKind::MATCH_ARM
+                | SyntaxKind::IF_EXPR
+                | SyntaxKind::WHILE_EXPR
+                | SyntaxKind::FOR_EXPR
+                | SyntaxKind::CLOSURE_EXPR
+        )
+    })?;
+    if owner.kind() == SyntaxKind::LET_STMT {
+        return Some((owner.parent()?, owner.text_range().end()));
+    }
+    Some((owner, pat.text_range().end()))
+}
+
+/// Whether the move at `moved` happens before `point` on every path that
+/// reaches `point`: not in another branch of an `if`/`match`, and not in a
+/// branch that leaves (returns, breaks past `point`, panics) after moving.
+fn moved_on_the_way(moved: &SyntaxNode, point: &SyntaxNode) -> bool {
+    let target = point.text_range();
+    let mut child = moved.clone();
+    let Some(common) = moved
+        .ancestors()
+        .find(|n| n.text_range().contains_range(target))
+    else {
+        return false;
+    };
+    for ancestor in moved.ancestors().skip(1) {
+        if ancestor == common {
+            break;
+        }
+        if is_branch(&ancestor, &child) && leaves(&child, point) {
+            return false;
+        }
+        if ancestor.kind() == SyntaxKind::LET_ELSE {
+            return false;
+        }
+        child = ancestor;
+    }
+    // `child` is the branch of `common` holding the move; the point is in
+    // another one.
+    match common.kind() {
+        SyntaxKind::IF_EXPR => !is_branch(&common, &child),
+        SyntaxKind::MATCH_ARM_LIST => false,
+        _ => true,
+    }
+}
+
+/// Whether `child` is a branch of `node`: the `then` or `else` of an `if`,
+/// the body of a match arm.
+fn is_branch(node: &SyntaxNode, child: &SyntaxNode) -> bool {
+    match node.kind() {
+        SyntaxKind::IF_EXPR => ast::IfExpr::cast(node.clone())
+            .and_then(|i| i.condition())
+            .is_some_and(|c| c.syntax() != child),
+        SyntaxKind::MATCH_ARM => node
+            .children()
+            .filter_map(ast::Expr::cast)
+            .last()
+            .is_some_and(|e| e.syntax() == child),
+        _ => false,
+    }
+}
+
+/// Whether `branch` always leaves before `point` can run: it returns,
+/// panics, or breaks out of / continues a loop containing `point`, outside
+/// any condition or loop of its own.
+fn leaves(branch: &SyntaxNode, point: &SyntaxNode) -> bool {
+    let mut walk = branch.preorder();
+    while let Some(event) = walk.next() {
+        let WalkEvent::Enter(node) = event else {
+            continue;
+        };
+        if node != *branch && (body_kind(&node).is_some() || is_conditional(&node)) {
+            walk.skip_subtree();
+            continue;
+        }
+        let leaves = match node.kind() {
+            SyntaxKind::RETURN_EXPR => true,
+            SyntaxKind::BREAK_EXPR | SyntaxKind::CONTINUE_EXPR => jump_target(&node)
+                .is_some_and(|target| target.text_range().contains_range(point.text_range())),
+            SyntaxKind::MACRO_CALL => ast::MacroCall::cast(node.clone())
+                .and_then(|c| c.path()?.segment()?.name_ref())
+                .is_some_and(|n| {
+                    matches!(n.text(), "panic" | "unreachable" | "todo" | "unimplemented")
+                }),
+            _ => false,
+        };
+        if leaves {
+            return true;
+        }
+    }
+    false
+}
+
+/// Constructs whose inside may not run: branches, loops, `let .. else`.
+fn is_conditional(node: &SyntaxNode) -> bool {
+    matches!(
+        node.kind(),
+        SyntaxKind::IF_EXPR
+            | SyntaxKind::MATCH_ARM_LIST
+            | SyntaxKind::WHILE_EXPR
+            | SyntaxKind::FOR_EXPR
+            | SyntaxKind::LOOP_EXPR
+            | SyntaxKind::LET_ELSE
+    ) || is_lazy(node)
+}
+
+/// The loop (or labelled block) a `break`/`continue` leaves.
+fn jump_target(jump: &SyntaxNode) -> Option<SyntaxNode> {
+    let label = jump
+        .children()
+        .find(|c| c.kind() == SyntaxKind::LIFETIME)
+        .map(|l| l.text().to_string());
+    jump.ancestors()
+        .skip(1)
+        .take_while(|n| body_kind(n).is_none())
+        .find(|n| match &label {
+            Some(label) => n
+                .children()
+                .find(|c| c.kind() == SyntaxKind::LABEL)
+                .and_then(|l| l.children().find(|c| c.kind() == SyntaxKind::LIFETIME))
+                .is_some_and(|l| l.text() == label.as_str()),
+            None => matches!(
+                n.kind(),
+                SyntaxKind::LOOP_EXPR | SyntaxKind::WHILE_EXPR | SyntaxKind::FOR_EXPR
+            ),
+        })
+}

@@ -1,0 +1,156 @@
+//! Where the receiver of a method call comes from: the call that built it
+//! (`Command::new("ls").arg("-l")`) or the type it was declared with
+//! (`cmd: &mut Command`), followed through method chains, local bindings,
+//! parameters and the file's struct fields. Lets a rule know a method call
+//! only when it knows its receiver.
+
+use std::collections::HashMap;
+
+use ra_ap_syntax::{
+    ast::{self, HasGenericArgs, HasName},
+    AstNode, SyntaxNode,
+};
+
+use super::{callee_path, find_binding, unparen, Binding, Imports};
+
+/// Bindings are followed at most this many times (`let b = a; let c = b;`).
+const MAX_BINDING_HOPS: usize = 4;
+
+/// Wrappers looked through in declared types: `Arc<Client>` is a `Client`.
+const WRAPPERS: &[&str] = &["Arc", "Rc", "Box"];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The full path of the call that built the value, or of its type.
+    pub path: String,
+    /// Found through a binding, parameter or field rather than in the
+    /// expression itself.
+    pub indirect: bool,
+}
+
+/// The origin of the value at the root of `expr`'s method chain, when
+/// `accept` takes its full path. Method calls, `?` and `&` are looked
+/// through: the chain is assumed to keep building the same value, so callers
+/// ask only about methods that the accepted types have.
+pub fn chain_origin(
+    expr: &ast::Expr,
+    imports: &Imports,
+    fields: &FieldTypes,
+    accept: &dyn Fn(&str) -> bool,
+) -> Option<Origin> {
+    let mut expr = expr.clone();
+    let mut indirect = false;
+    let mut hops = MAX_BINDING_HOPS;
+    loop {
+        expr = match unparen(expr) {
+            ast::Expr::MethodCallExpr(call) => call.receiver()?,
+            ast::Expr::TryExpr(t) => t.expr()?,
+            ast::Expr::RefExpr(r) => r.expr()?,
+            ast::Expr::CallExpr(call) => {
+                let path = accepted(imports.candidates(&callee_path(&call)?), accept)?;
+                return Some(Origin { path, indirect });
+            }
+            ast::Expr::FieldExpr(field) => {
+                let path = fields.accepted(&field, imports, accept)?;
+                return Some(Origin {
+                    path,
+                    indirect: true,
+                });
+            }
+            ast::Expr::PathExpr(path_expr) => {
+                let path = path_expr.path()?;
+                if path.qualifier().is_some() || hops == 0 {
+                    return None;
+                }
+                hops -= 1;
+                indirect = true;
+                let name = path.segment()?.name_ref()?;
+                let declared = match find_binding(path_expr.syntax(), name.text())? {
+                    Binding::Let(binding) => match binding.ty() {
+                        Some(ty) => ty,
+                        None => {
+                            expr = binding.initializer()?;
+                            continue;
+                        }
+                    },
+                    Binding::Param(param) => param.ty()?,
+                    Binding::For(_) => return None,
+                };
+                let path = type_path(&declared, imports, accept)?;
+                return Some(Origin { path, indirect });
+            }
+            _ => return None,
+        }
+    }
+}
+
+fn accepted(candidates: Vec<String>, accept: &dyn Fn(&str) -> bool) -> Option<String> {
+    candidates.into_iter().find(|c| accept(c))
+}
+
+/// The accepted path of a written type, through references and the
+/// [`WRAPPERS`].
+fn type_path(ty: &ast::Type, imports: &Imports, accept: &dyn Fn(&str) -> bool) -> Option<String> {
+    let mut ty = ty.clone();
+    loop {
+        ty = match ty {
+            ast::Type::RefType(r) => r.ty()?,
+            ast::Type::PathType(p) => {
+                let path = p.path()?;
+                if let Some(found) = accepted(imports.candidates(&path), accept) {
+                    return Some(found);
+                }
+                let segment = path.segment()?;
+                let wrapper = segment.name_ref()?;
+                if !WRAPPERS.contains(&wrapper.text()) {
+                    return None;
+                }
+                match segment.generic_arg_list()?.generic_args().next()? {
+                    ast::GenericArg::TypeArg(arg) => arg.ty()?,
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// The written types of a file's struct fields, by field name: compute it
+/// once per file (`Context::file_fact`).
+#[derive(Default)]
+pub struct FieldTypes(HashMap<String, Vec<Option<ast::Type>>>);
+
+impl FieldTypes {
+    pub fn of(root: &SyntaxNode) -> Self {
+        let mut types: HashMap<String, Vec<Option<ast::Type>>> = HashMap::new();
+        for field in root.descendants().filter_map(ast::RecordField::cast) {
+            if let Some(name) = field.name() {
+                types
+                    .entry(name.text().to_string())
+                    .or_default()
+                    .push(field.ty());
+            }
+        }
+        FieldTypes(types)
+    }
+
+    /// The accepted type of a field, when every struct field of the file
+    /// with that name has it: a field name shared by structs of different
+    /// types tells nothing.
+    fn accepted(
+        &self,
+        field: &ast::FieldExpr,
+        imports: &Imports,
+        accept: &dyn Fn(&str) -> bool,
+    ) -> Option<String> {
+        let name = field.name_ref()?;
+        let mut found: Option<String> = None;
+        for ty in self.0.get(name.text())? {
+            let path = type_path(ty.as_ref()?, imports, accept)?;
+            if found.get_or_insert_with(|| path.clone()) != &path {
+                return None;
+            }
+        }
+        found
+    }
+}

@@ -1,0 +1,41 @@
+//! What a function or closure gives back, as far as `?` is concerned.
+
+use ra_ap_syntax::{ast, AstNode, SyntaxKind, SyntaxNode};
+
+/// The two families of return types `?` propagates into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fallible {
+    /// Any type whose last path segment ends in `Result` (`Result<T, E>`,
+    /// `io::Result<T>`, `anyhow::Result<T>`, a crate's `FetchResult<T>`).
+    Result,
+    /// `Option<T>`.
+    Option,
+}
+
+/// What the written return type of a function or closure (`body` is the
+/// `FN` or `CLOSURE_EXPR` node, as [`super::enclosing_body`] gives it) says
+/// `?` would propagate into. `None` for anything else, including closures
+/// whose return type is inferred (there, `?`'s `From` conversion can leave
+/// the error type ambiguous) and `const fn`s, where `?` is not allowed.
+pub fn fallible_return(body: &SyntaxNode) -> Option<Fallible> {
+    let ret = match body.kind() {
+        SyntaxKind::FN => {
+            let function = ast::Fn::cast(body.clone())?;
+            if function.const_token().is_some() {
+                return None;
+            }
+            function.ret_type()?
+        }
+        SyntaxKind::CLOSURE_EXPR => ast::ClosureExpr::cast(body.clone())?.ret_type()?,
+        _ => return None,
+    };
+    let ast::Type::PathType(ty) = ret.ty()? else {
+        return None;
+    };
+    let name = ty.path()?.segment()?.name_ref()?;
+    match name.text() {
+        "Option" => Some(Fallible::Option),
+        text if text.ends_with("Result") => Some(Fallible::Result),
+        _ => None,
+    }
+}

@@ -1,0 +1,133 @@
+//! Fix tests: apply a rule's fixes to an input, compare with the expected
+//! output, and check that the result still parses. Cases are written inline
+//! below, or as files: each folder under `fixes/` is named after a rule, and
+//! every `NAME.rs` in it, fixed, must give `NAME.fixed.rs`.
+
+use std::path::Path;
+
+use asyncheck::fix::fix_file;
+use asyncheck::{registry, Checker, FixAvailability, Settings};
+
+/// Fixes `input` with `rule`'s fixes (the unsafe ones too when
+/// `unsafe_fixes`) through the same engine as `--fix`, and checks the result:
+/// it is `expected`, it parses, and fixing it again changes nothing.
+fn assert_fixes(rule: &str, unsafe_fixes: bool, input: &str, expected: &str) {
+    let mut settings = Settings::default();
+    settings.select(&[rule.to_owned()]).unwrap();
+    let checker = Checker::new(&settings);
+    let path = Path::new("src/lib.rs");
+    let fixed = fix_file(&checker, path, input, unsafe_fixes);
+    assert!(fixed.applied > 0, "{rule}: no fix was applied");
+    assert_eq!(
+        fixed.rejected, 0,
+        "{rule}: a fix would have broken the syntax"
+    );
+    assert_eq!(fixed.text, expected, "{rule}: fixed output differs");
+    let parsed = asyncheck::syntax::parse_file(&fixed.text).expect("the fixed file nests too deep");
+    assert!(
+        parsed.errors.is_empty(),
+        "{rule}: the fixed file does not parse: {:?}",
+        parsed.errors
+    );
+    let again = fix_file(&checker, path, &fixed.text, unsafe_fixes);
+    assert_eq!(
+        again.applied, 0,
+        "{rule}: a second fix pass changed the file"
+    );
+}
+
+/// `rule` flags `input` but offers nothing to fix.
+fn assert_no_fix(rule: &str, input: &str) {
+    let mut settings = Settings::default();
+    settings.select(&[rule.to_owned()]).unwrap();
+    let checker = Checker::new(&settings);
+    let fixed = fix_file(&checker, Path::new("src/lib.rs"), input, true);
+    assert!(
+        fixed.diagnostics.iter().any(|d| d.rule == rule),
+        "{rule}: nothing flagged"
+    );
+    assert_eq!(fixed.applied, 0, "{rule}: a fix was applied");
+    assert_eq!(fixed.text, input);
+}
+
+fn assert_fix(rule: &str, input: &str, expected: &str) {
+    assert_fixes(rule, false, input, expected);
+}
+
+#[test]
+fn blocking_in_async_uses_tokio_equivalents() {
+    assert_fix(
+        "blocking-in-async",
+        r#"use std::fs;
+use std::thread::sleep;
+use std::time::Duration;
+
+async fn reload(path: &str) -> std::io::Result<String> {
+    sleep(Duration::from_millis(5));
+    std::thread::sleep(Duration::from_millis(5));
+    fs::create_dir_all("out")?;
+    let text = std::fs::read_to_string(path)?;
+    let _ = fs::remove_file("stale");
+    println!("{:?}", fs::metadata(path)?.len());
+    Ok(text)
+}
+"#,
+        r#"use std::fs;
+use std::thread::sleep;
+use std::time::Duration;
+
+async fn reload(path: &str) -> std::io::Result<String> {
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    tokio::fs::create_dir_all("out").await?;
+    let text = tokio::fs::read_to_string(path).await?;
+    let _ = tokio::fs::remove_file("stale").await;
+    println!("{:?}", tokio::fs::metadata(path).await?.len());
+    Ok(text)
+}
+"#,
+    );
+}
+
+#[test]
+fn blocking_in_async_leaves_calls_without_a_tokio_twin() {
+    let input = r#"async fn walk(dir: &str) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let _ = entry?;
+    }
+    let _file = std::fs::File::open(dir)?;
+    let _out = std::process::Command::new("ls").output()?;
+    let _ = std::fs::exists(dir)?;
+    let _ = fs_err::read("x")?;
+    Ok(())
+}
+"#;
+    assert_no_fix("blocking-in-async", input);
+}
+
+#[test]
+fn fix_folders() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixes");
+    for dir in std::fs::read_dir(&root).unwrap() {
+        let dir = dir.unwrap().path();
+        let rule = dir.file_name().unwrap().to_str().unwrap().to_owned();
+        let meta = registry::find(&rule)
+            .unwrap_or_else(|| panic!("fix folder {rule} names no rule"))
+            .meta();
+        assert_ne!(meta.fix, FixAvailability::None, "{rule} has no fix");
+        let mut cases = 0;
+        for file in std::fs::read_dir(&dir).unwrap() {
+            let input = file.unwrap().path();
+            let name = input.file_name().unwrap().to_str().unwrap();
+            let Some(stem) = name.strip_suffix(".rs").filter(|s| !s.ends_with(".fixed")) else {
+                continue;
+            };
+            let expected = std::fs::read_to_string(dir.join(format!("{stem}.fixed.rs")))
+                .unwrap_or_else(|_| panic!("{rule}/{name} has no {stem}.fixed.rs"));
+            let text = std::fs::read_to_string(&input).unwrap();
+            assert_fixes(&rule, meta.fix == FixAvailability::Unsafe, &text, &expected);
+            cases += 1;
+        }
+        assert!(cases > 0, "{rule}: no fix cases");
+    }
+}

@@ -5,6 +5,8 @@ use crate::rules;
 
 static RULES: &[&dyn Rule] = &[
     &rules::unbounded_channel::UnboundedChannel,
+    &rules::detached_spawn::DetachedSpawn,
+    &rules::uncancellable_loop::UncancellableLoop,
     &rules::missing_timeout::MissingTimeout,
     &rules::cancel_unsafe_select::CancelUnsafeSelect,
     &rules::manual_question_mark::ManualQuestionMark,
@@ -15,6 +17,7 @@ static RULES: &[&dyn Rule] = &[
     &rules::block_on_in_async::BlockOnInAsync,
     &rules::lock_across_await::LockAcrossAwait,
     &rules::async_lock_across_await::AsyncLockAcrossAwait,
+    &rules::unbounded_fanout::UnboundedFanout,
 ];
 
 /// Every rule, in the order of rules.md.

@@ -4,12 +4,15 @@ pub mod async_lock_across_await;
 pub mod block_on_in_async;
 pub mod blocking_in_async;
 pub mod cancel_unsafe_select;
+pub mod detached_spawn;
 pub mod lock_across_await;
 pub mod manual_question_mark;
 pub mod missing_timeout;
 pub mod mutex_for_task_results;
 pub mod prefer_try_join;
 pub mod unbounded_channel;
+pub mod unbounded_fanout;
+pub mod uncancellable_loop;
 pub mod unwrap_in_fallible_async;
 
 use crate::diagnostic::Span;

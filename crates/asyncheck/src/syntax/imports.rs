@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use ra_ap_syntax::{
     ast::{self, HasName},
-    AstNode, SyntaxKind, SyntaxNode,
+    AstNode,
 };
 
 #[derive(Debug, Default)]
@@ -42,22 +42,9 @@ impl Imports {
         self.aliases.insert(local, name);
     }
 
-    pub(crate) fn has_globs(&self) -> bool {
-        !self.globs.is_empty()
-    }
-
-    pub(crate) fn record_item(&mut self, node: &SyntaxNode) {
-        let name = match node.kind() {
-            SyntaxKind::FN => ast::Fn::cast(node.clone()).and_then(|f| f.name()),
-            SyntaxKind::STRUCT => ast::Struct::cast(node.clone()).and_then(|s| s.name()),
-            SyntaxKind::ENUM => ast::Enum::cast(node.clone()).and_then(|e| e.name()),
-            SyntaxKind::MODULE => ast::Module::cast(node.clone()).and_then(|m| m.name()),
-            SyntaxKind::TRAIT => ast::Trait::cast(node.clone()).and_then(|t| t.name()),
-            _ => None,
-        };
-        if let Some(name) = name {
-            self.local_items.insert(name.text().to_string());
-        }
+    /// The names of the items the file defines itself.
+    pub(crate) fn record_items(&mut self, names: Vec<String>) {
+        self.local_items.extend(names);
     }
 
     fn record_tree(&mut self, tree: &ast::UseTree, prefix: &str) {
@@ -145,6 +132,14 @@ impl Imports {
         self.candidates(path)
             .iter()
             .find_map(|c| known.iter().find(|k| **k == c).copied())
+    }
+
+    /// Whether `path` is the bare name `name` of the standard prelude
+    /// (`drop`, `Box`, ...), neither imported nor defined by the file.
+    pub fn is_prelude(&self, path: &ast::Path, name: &str) -> bool {
+        segments(path).as_slice() == [name]
+            && !self.aliases.contains_key(name)
+            && !self.local_items.contains(name)
     }
 
     /// Whether `path` stands for something under the module `module`

@@ -5,6 +5,7 @@ mod apis;
 mod bindings;
 mod configured;
 mod facts;
+mod flow;
 mod futures;
 mod guards;
 mod imports;
@@ -13,12 +14,14 @@ mod origin;
 mod parse;
 mod returns;
 mod runtime;
+mod spawned;
 mod tasks;
 
 pub use apis::*;
 pub use bindings::*;
 pub use configured::configured_path;
 pub use facts::*;
+pub use flow::*;
 pub use futures::*;
 pub use guards::*;
 pub use imports::{segments, Imports};
@@ -30,6 +33,7 @@ pub use ra_ap_syntax::{
 };
 pub use returns::*;
 pub use runtime::{block_on_call, is_block_on_future, is_startup_body};
+pub use spawned::SpawnedTasks;
 pub use tasks::*;
 
 use ra_ap_parser::TopEntryPoint;
@@ -44,8 +48,8 @@ pub struct ParsedFile {
 
 /// Parses a whole file. `None` when it nests deeper than [`MAX_NESTING`].
 pub fn parse_file(text: &str) -> Option<ParsedFile> {
-    let parsed = parse::parse(text, TopEntryPoint::SourceFile)?;
-    let root = SyntaxNode::new_root(parsed.green);
+    let mut parsed = parse::parse(text, TopEntryPoint::SourceFile)?;
+    let root = SyntaxNode::new_root(parsed.green.clone());
     let mut imports = Imports::default();
     for range in &parsed.marks.imports {
         if let Some(item) = macros::node_at(&root, *range, SyntaxKind::USE).and_then(ast::Use::cast)
@@ -57,13 +61,7 @@ pub fn parse_file(text: &str) -> Option<ParsedFile> {
             imports.record_extern_crate(&item);
         }
     }
-    if imports.has_globs() {
-        // Glob imports never reach past the file's own items: only then are
-        // their names needed.
-        for node in root.descendants() {
-            imports.record_item(&node);
-        }
-    }
+    imports.record_items(std::mem::take(&mut parsed.marks.item_names));
     let expanded = macros::expand(&root, &parsed.marks.macro_calls);
     Some(ParsedFile {
         root: expanded.map(SyntaxNode::new_root).unwrap_or(root),

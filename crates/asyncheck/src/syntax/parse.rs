@@ -42,6 +42,8 @@ pub(crate) struct Marks {
     pub macro_calls: Vec<TextRange>,
     /// `use` and `extern crate` items.
     pub imports: Vec<TextRange>,
+    /// The names of the functions, types, traits and modules defined here.
+    pub item_names: Vec<String>,
 }
 
 /// Parses `text` as `entry`. Returns `None` when the input nests deeper than
@@ -127,6 +129,20 @@ impl TreeBuilder {
                 self.marks.macro_calls.push(range)
             }
             SyntaxKind::USE | SyntaxKind::EXTERN_CRATE => self.marks.imports.push(range),
+            SyntaxKind::NAME
+                if self
+                    .open
+                    .last()
+                    .is_some_and(|(parent, ..)| is_named_item(*parent)) =>
+            {
+                let name = self.children[first..].iter().find_map(|child| match child {
+                    rowan::NodeOrToken::Token(token) if token.kind() == raw(SyntaxKind::IDENT) => {
+                        Some(token.text().to_owned())
+                    }
+                    _ => None,
+                });
+                self.marks.item_names.extend(name);
+            }
             _ => {}
         }
         let node = GreenNode::new(raw(kind), self.children.drain(first..));
@@ -140,6 +156,17 @@ impl TreeBuilder {
             _ => None,
         }
     }
+}
+
+fn is_named_item(kind: SyntaxKind) -> bool {
+    matches!(
+        kind,
+        SyntaxKind::FN
+            | SyntaxKind::STRUCT
+            | SyntaxKind::ENUM
+            | SyntaxKind::MODULE
+            | SyntaxKind::TRAIT
+    )
 }
 
 fn raw(kind: SyntaxKind) -> rowan::SyntaxKind {

@@ -1,0 +1,63 @@
+//! Control-flow facts read from the tree alone: what runs in the same body
+//! as a node, loops and their labels.
+
+use ra_ap_syntax::{ast, AstNode, SyntaxKind, SyntaxNode, WalkEvent};
+
+use super::body_kind;
+
+/// The nodes under `root` (itself included) that run in the same body as
+/// `root`: nested closures, async blocks and items are left out whole, since
+/// their code runs elsewhere or later. Tokens of unexpanded macros are not
+/// nodes and are not seen either.
+pub fn same_body_nodes(root: &SyntaxNode) -> impl Iterator<Item = SyntaxNode> {
+    nodes_skipping(root, |node| body_kind(node).is_some())
+}
+
+/// [`same_body_nodes`] without nested loops either: what one turn of the
+/// loop whose body is `root` runs at its own level.
+pub fn same_iteration_nodes(root: &SyntaxNode) -> impl Iterator<Item = SyntaxNode> {
+    nodes_skipping(root, |node| body_kind(node).is_some() || is_loop(node))
+}
+
+fn nodes_skipping(
+    root: &SyntaxNode,
+    skip: impl Fn(&SyntaxNode) -> bool,
+) -> impl Iterator<Item = SyntaxNode> {
+    let root = root.clone();
+    let mut walk = root.preorder();
+    std::iter::from_fn(move || loop {
+        let WalkEvent::Enter(node) = walk.next()? else {
+            continue;
+        };
+        if node != root && skip(&node) {
+            walk.skip_subtree();
+            continue;
+        }
+        return Some(node);
+    })
+}
+
+/// Whether `node` is a `loop`, `while` or `for` expression.
+pub fn is_loop(node: &SyntaxNode) -> bool {
+    matches!(
+        node.kind(),
+        SyntaxKind::LOOP_EXPR | SyntaxKind::WHILE_EXPR | SyntaxKind::FOR_EXPR
+    )
+}
+
+/// The body block of a `loop`, `while` or `for` expression.
+pub fn loop_body(node: &SyntaxNode) -> Option<ast::BlockExpr> {
+    use ast::HasLoopBody;
+    match node.kind() {
+        SyntaxKind::LOOP_EXPR => ast::LoopExpr::cast(node.clone())?.loop_body(),
+        SyntaxKind::WHILE_EXPR => ast::WhileExpr::cast(node.clone())?.loop_body(),
+        SyntaxKind::FOR_EXPR => ast::ForExpr::cast(node.clone())?.loop_body(),
+        _ => None,
+    }
+}
+
+/// The label of a loop or block expression (`'outer`), as written.
+pub fn label_of(node: &SyntaxNode) -> Option<String> {
+    let label = node.children().find_map(ast::Label::cast)?;
+    Some(label.lifetime()?.syntax().text().to_string())
+}

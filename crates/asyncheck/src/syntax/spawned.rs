@@ -1,0 +1,154 @@
+//! What runs as a spawned task: the async blocks handed to a spawn, and the
+//! `async fn`s of the file that are called as (or awaited directly by) them.
+//!
+//! Only the future the spawn runs counts, seen through `Box::pin(..)` and
+//! decorators such as `.instrument(span)`: an async block passed to another
+//! call first (`spawn(cancelable(drain, async { .. }))`, `timeout(..)`) or
+//! raced in a `select!` may get its cancellation path from that wrapper.
+
+use std::collections::HashSet;
+
+use ra_ap_syntax::{
+    ast::{self, HasName},
+    AstNode, SyntaxKind, SyntaxNode, TextRange,
+};
+
+use super::{
+    callee_path, method_name, same_body_nodes, segments, spawn_call, strip_future_wrappers,
+    unparen, Imports,
+};
+
+/// Every task spawned in a file: computed once per file through
+/// `Context::file_fact`.
+#[derive(Debug, Default)]
+pub struct SpawnedTasks {
+    /// Text ranges of the async blocks a (non-blocking) spawn runs.
+    blocks: Vec<TextRange>,
+    /// Names of free functions called as a spawned future.
+    functions: HashSet<String>,
+    /// Names of methods and associated functions called as one.
+    methods: HashSet<String>,
+}
+
+impl SpawnedTasks {
+    pub fn of_file(root: &SyntaxNode, imports: &Imports) -> SpawnedTasks {
+        let mut tasks = SpawnedTasks::default();
+        for node in root.descendants() {
+            if !matches!(
+                node.kind(),
+                SyntaxKind::CALL_EXPR | SyntaxKind::METHOD_CALL_EXPR
+            ) {
+                continue;
+            }
+            let Some(spawn) = spawn_call(&node, imports) else {
+                continue;
+            };
+            let Some(future) = spawn.task.filter(|_| !spawn.blocking) else {
+                continue;
+            };
+            tasks.record(future, imports);
+        }
+        tasks
+    }
+
+    /// Whether `block` is an async block that a spawn runs as its task.
+    pub fn runs_block(&self, block: &SyntaxNode) -> bool {
+        block.kind() == SyntaxKind::BLOCK_EXPR && self.blocks.contains(&block.text_range())
+    }
+
+    /// Whether `function` (an `async fn` of this file) is called as a
+    /// spawned future: `spawn(worker(rx))`, `spawn(self.run())`,
+    /// `spawn(Self::run(..))`, or awaited directly in a spawned async block
+    /// (`spawn(async move { worker(rx).await })`). Matched by name, free
+    /// functions apart from methods.
+    pub fn runs_as_task(&self, function: &ast::Fn) -> bool {
+        if function.async_token().is_none() {
+            return false;
+        }
+        let Some(name) = function.name() else {
+            return false;
+        };
+        let is_method = function
+            .syntax()
+            .parent()
+            .is_some_and(|p| p.kind() == SyntaxKind::ASSOC_ITEM_LIST);
+        let names = if is_method {
+            &self.methods
+        } else {
+            &self.functions
+        };
+        names.contains(name.text())
+    }
+
+    fn record(&mut self, future: ast::Expr, imports: &Imports) {
+        let future = future_inside(future, imports);
+        let ast::Expr::BlockExpr(block) = &future else {
+            self.record_callee(&future);
+            return;
+        };
+        if block.async_token().is_none() {
+            return;
+        }
+        self.blocks.push(block.syntax().text_range());
+        for node in same_body_nodes(block.syntax()) {
+            if let Some(awaited) = ast::AwaitExpr::cast(node).and_then(|a| a.expr()) {
+                self.record_callee(&unparen(awaited));
+            }
+        }
+    }
+
+    fn record_callee(&mut self, call: &ast::Expr) {
+        match call {
+            ast::Expr::CallExpr(call) => {
+                let Some(path) = callee_path(call) else {
+                    return;
+                };
+                let names = segments(&path);
+                match names.as_slice() {
+                    [name] => {
+                        self.functions.insert(name.clone());
+                    }
+                    [owner, name] if is_type_name(owner) => {
+                        self.methods.insert(name.clone());
+                    }
+                    _ => {}
+                }
+            }
+            ast::Expr::MethodCallExpr(call) => {
+                if let Some(name) = method_name(call) {
+                    self.methods.insert(name.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `Self` or a type (capitalised), as opposed to a module path.
+fn is_type_name(segment: &str) -> bool {
+    segment.starts_with(|c: char| c.is_ascii_uppercase())
+}
+
+/// The future a spawn argument wraps: through `Box::pin(..)`, `pin!`,
+/// `.boxed()` and the tracing decorators (`.instrument(span)`,
+/// `.in_current_span()`), which only dress the same future.
+fn future_inside(expr: ast::Expr, imports: &Imports) -> ast::Expr {
+    let mut expr = strip_future_wrappers(expr, imports);
+    while let ast::Expr::MethodCallExpr(call) = &expr {
+        let Some(receiver) = call
+            .receiver()
+            .filter(|_| method_name(call).is_some_and(|n| is_decorator(&n)))
+        else {
+            break;
+        };
+        expr = strip_future_wrappers(receiver, imports);
+    }
+    expr
+}
+
+fn is_decorator(method: &str) -> bool {
+    matches!(
+        method,
+        "instrument" | "in_current_span" | "with_current_subscriber"
+    )
+}

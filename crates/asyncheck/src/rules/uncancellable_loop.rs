@@ -1,6 +1,8 @@
 use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use crate::syntax::{
     ast, body_kind, is_join_macro, is_loop, is_select_macro, label_of, segments, unparen, AstNode,
@@ -87,7 +89,7 @@ impl Rule for UncancellableLoop {
         let Some(keyword) = endless_loop_keyword(node) else {
             return;
         };
-        let loops = cx.file_fact(LoopFacts::of_file);
+        let loops = LoopFacts::around(node, cx);
         let Some(facts) = loops.0.get(&node.text_range()) else {
             return;
         };
@@ -97,7 +99,13 @@ impl Rule for UncancellableLoop {
         if !facts.scan.awaits || facts.scan.exits {
             return;
         }
-        let tasks = cx.file_fact(SpawnedTasks::of_file);
+        // Every spawn API has `spawn` in its name: a file without the word
+        // runs no task, and need not be searched for spawns.
+        if !cx.text.contains("spawn") {
+            return;
+        }
+        let text = cx.text;
+        let tasks = cx.file_fact(|root, imports| SpawnedTasks::of_file(root, text, imports));
         let spawned = match owner_kind {
             BodyKind::AsyncBlock => tasks.runs_block(owner),
             BodyKind::AsyncFn => {
@@ -178,8 +186,30 @@ enum FrameKind {
     },
 }
 
+/// The loop facts of each outermost function of the file, computed when a
+/// loop in it is first checked: one walk of that function, not of the file.
+#[derive(Default)]
+struct LoopFactsByFunction(RefCell<HashMap<TextRange, Rc<LoopFacts>>>);
+
 impl LoopFacts {
-    fn of_file(root: &SyntaxNode, imports: &Imports) -> LoopFacts {
+    /// The facts of the loops in the outermost function around `node`.
+    fn around(node: &SyntaxNode, cx: &Context<'_>) -> Rc<LoopFacts> {
+        let scope = node
+            .ancestors()
+            .filter(|n| n.kind() == SyntaxKind::FN)
+            .last()
+            .unwrap_or_else(|| cx.root.clone());
+        let by_function = cx.file_fact(|_, _| LoopFactsByFunction::default());
+        let key = scope.text_range();
+        if let Some(found) = by_function.0.borrow().get(&key) {
+            return Rc::clone(found);
+        }
+        let facts = Rc::new(LoopFacts::of(&scope, cx.imports));
+        by_function.0.borrow_mut().insert(key, Rc::clone(&facts));
+        facts
+    }
+
+    fn of(root: &SyntaxNode, imports: &Imports) -> LoopFacts {
         let mut facts = HashMap::new();
         let mut frames: Vec<Frame> = Vec::new();
         let mut current: Option<usize> = None;

@@ -42,6 +42,16 @@ impl Imports {
         self.aliases.insert(local, name);
     }
 
+    /// The local names imported for paths that `wanted` accepts
+    /// (`use tokio::spawn as go;` gives `go` for spawn functions).
+    pub fn local_names_for(&self, wanted: impl Fn(&str) -> bool) -> Vec<String> {
+        self.aliases
+            .iter()
+            .filter(|(_, target)| wanted(target))
+            .map(|(local, _)| local.clone())
+            .collect()
+    }
+
     /// The names of the items the file defines itself.
     pub(crate) fn record_items(&mut self, names: Vec<String>) {
         self.local_items.extend(names);

@@ -31,24 +31,39 @@ pub struct SpawnedTasks {
 }
 
 impl SpawnedTasks {
-    pub fn of_file(root: &SyntaxNode, imports: &Imports) -> SpawnedTasks {
+    /// The tasks spawned in a file. Every spawn call names `spawn` (a spawn
+    /// method, a spawn function, or an alias imported for one), so only the
+    /// calls around those words in `text` are looked at, not the whole tree.
+    pub fn of_file(root: &SyntaxNode, text: &str, imports: &Imports) -> SpawnedTasks {
         let mut tasks = SpawnedTasks::default();
-        for node in root.descendants() {
-            if !matches!(
-                node.kind(),
-                SyntaxKind::CALL_EXPR | SyntaxKind::METHOD_CALL_EXPR
-            ) {
-                continue;
+        let mut names = imports.local_names_for(|target| {
+            target
+                .rsplit("::")
+                .next()
+                .is_some_and(|last| last.contains("spawn"))
+        });
+        names.push("spawn".to_owned());
+        let mut seen = HashSet::new();
+        for name in &names {
+            for (at, _) in text.match_indices(name.as_str()) {
+                let Some(call) = call_around(root, at) else {
+                    continue;
+                };
+                if seen.insert(call.text_range()) {
+                    tasks.consider(&call, imports);
+                }
             }
-            let Some(spawn) = spawn_call(&node, imports) else {
-                continue;
-            };
-            let Some(future) = spawn.task.filter(|_| !spawn.blocking) else {
-                continue;
-            };
-            tasks.record(future, imports);
         }
         tasks
+    }
+
+    fn consider(&mut self, node: &SyntaxNode, imports: &Imports) {
+        let Some(spawn) = spawn_call(node, imports) else {
+            return;
+        };
+        if let Some(future) = spawn.task.filter(|_| !spawn.blocking) {
+            self.record(future, imports);
+        }
     }
 
     /// Whether `block` is an async block that a spawn runs as its task.
@@ -122,6 +137,22 @@ impl SpawnedTasks {
             _ => {}
         }
     }
+}
+
+/// The call whose callee or method name is the word at `offset`: the name
+/// is an identifier in a path (`tokio::spawn(..)`) or a method name
+/// (`set.spawn(..)`).
+fn call_around(root: &SyntaxNode, offset: usize) -> Option<SyntaxNode> {
+    let offset = ra_ap_syntax::TextSize::try_from(offset).ok()?;
+    let token = root
+        .token_at_offset(offset)
+        .find(|t| t.kind() == SyntaxKind::IDENT)?;
+    token.parent_ancestors().take(6).find(|n| {
+        matches!(
+            n.kind(),
+            SyntaxKind::CALL_EXPR | SyntaxKind::METHOD_CALL_EXPR
+        )
+    })
 }
 
 /// `Self` or a type (capitalised), as opposed to a module path.

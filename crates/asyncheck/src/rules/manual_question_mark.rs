@@ -3,8 +3,8 @@ use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasArgList, HasGenericArgs, HasName},
     callee_path, enclosing_body, fallible_return, find_binding, local_name, method_name, segments,
-    unparen, AstNode, Binding, BodyKind, Fallible, SyntaxKind, SyntaxNode, SyntaxToken, TextRange,
-    TextSize,
+    unparen, AstNode, Binding, BodyKind, Fallible, Imports, SyntaxKind, SyntaxNode, SyntaxToken,
+    TextRange, TextSize,
 };
 
 use super::span;
@@ -111,11 +111,13 @@ impl Rule for ManualQuestionMark {
         }
         let found = match node.kind() {
             SyntaxKind::MATCH_EXPR => {
-                ast::MatchExpr::cast(node.clone()).and_then(|m| manual_match(&m))
+                ast::MatchExpr::cast(node.clone()).and_then(|m| manual_match(&m, cx.imports))
             }
-            SyntaxKind::IF_EXPR => ast::IfExpr::cast(node.clone()).and_then(|i| manual_if_let(&i)),
+            SyntaxKind::IF_EXPR => {
+                ast::IfExpr::cast(node.clone()).and_then(|i| manual_if_let(&i, cx.imports))
+            }
             SyntaxKind::LET_STMT => {
-                ast::LetStmt::cast(node.clone()).and_then(|l| manual_let_else(&l))
+                ast::LetStmt::cast(node.clone()).and_then(|l| manual_let_else(&l, cx.imports))
             }
             _ => None,
         };
@@ -171,8 +173,8 @@ enum Position {
     Tail,
 }
 
-fn manual_match(expr: &ast::MatchExpr) -> Option<Manual> {
-    let fallible = propagates_into(expr.syntax())?;
+fn manual_match(expr: &ast::MatchExpr, imports: &Imports) -> Option<Manual> {
+    let fallible = propagates_into(expr.syntax(), imports)?;
     let scrutinee = expr.expr()?;
     let arms: Vec<ast::MatchArm> = expr.match_arm_list()?.arms().collect();
     let [first, second] = arms.as_slice() else {
@@ -192,14 +194,14 @@ fn manual_match(expr: &ast::MatchExpr) -> Option<Manual> {
     })
 }
 
-fn manual_if_let(expr: &ast::IfExpr) -> Option<Manual> {
+fn manual_if_let(expr: &ast::IfExpr, imports: &Imports) -> Option<Manual> {
     if expr.else_branch().is_some() || expr.syntax().parent()?.kind() == SyntaxKind::IF_EXPR {
         return None;
     }
     let ast::Expr::LetExpr(condition) = expr.condition()? else {
         return None;
     };
-    if propagates_into(expr.syntax())? != Fallible::Result {
+    if propagates_into(expr.syntax(), imports)? != Fallible::Result {
         return None;
     }
     let error = variant_binding(&condition.pat()?, "Err")?;
@@ -214,9 +216,9 @@ fn manual_if_let(expr: &ast::IfExpr) -> Option<Manual> {
     })
 }
 
-fn manual_let_else(stmt: &ast::LetStmt) -> Option<Manual> {
+fn manual_let_else(stmt: &ast::LetStmt, imports: &Imports) -> Option<Manual> {
     let otherwise = stmt.let_else()?.block_expr()?;
-    if stmt.ty().is_some() || propagates_into(stmt.syntax())? != Fallible::Option {
+    if stmt.ty().is_some() || propagates_into(stmt.syntax(), imports)? != Fallible::Option {
         return None;
     }
     let value = variant_binding(&stmt.pat()?, "Some")?;
@@ -237,7 +239,7 @@ fn manual_let_else(stmt: &ast::LetStmt) -> Option<Manual> {
 /// What `?` would propagate into at `node`: the written return type of the
 /// function or closure whose body holds it. A `return` in an `async` block
 /// leaves the block, whose output type is never written.
-fn propagates_into(node: &SyntaxNode) -> Option<Fallible> {
+fn propagates_into(node: &SyntaxNode, imports: &Imports) -> Option<Fallible> {
     let (body, kind) = enclosing_body(node)?;
     if !matches!(
         kind,
@@ -245,7 +247,7 @@ fn propagates_into(node: &SyntaxNode) -> Option<Fallible> {
     ) {
         return None;
     }
-    fallible_return(&body)
+    fallible_return(&body, imports)
 }
 
 /// How `e?` replaces `node`. Without a success value to give (`Pass::Unit`)

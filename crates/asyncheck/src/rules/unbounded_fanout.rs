@@ -4,7 +4,7 @@ use crate::syntax::{
     ast::{self, HasArgList, HasName},
     body_kind, callee_path, enclosing_body, find_binding, is_loop, loop_body, method_name,
     same_body_nodes, same_iteration_nodes, spawn_call, unparen, AstNode, Binding, SelectBranch,
-    SyntaxKind, SyntaxNode, TextRange, WalkEvent,
+    Spawner, SyntaxKind, SyntaxNode, TextRange, WalkEvent,
 };
 
 use super::{span, span_of};
@@ -18,8 +18,8 @@ static META: RuleMeta = RuleMeta {
     fix: FixAvailability::None,
     skips_tests: false,
     summary: "Flags tasks spawned per item of input of unknown size, with nothing bounding how many run at once.",
-    flags: "A spawn (`tokio::spawn`, `tokio::task::spawn`, `spawn_local`, a `JoinSet`, \
-`TaskTracker` or runtime handle's `spawn`; not `spawn_blocking`) inside a loop over data of \
+    flags: "A spawn (`tokio::spawn`, `tokio::task::spawn`, `spawn_local` or a `JoinSet`'s \
+`spawn`; not `spawn_blocking`) inside a loop over data of \
 unknown size, or inside the closure of `.map`/`.for_each` on an iterator, when nothing bounds \
 how many tasks run at once. Data of unknown size: a `for` over anything but a range with \
 literal or `const` bounds or an array literal (`.rev()`, `.step_by(..)`, `.take(N)` keep a \
@@ -80,7 +80,9 @@ impl Rule for UnboundedFanout {
         let Some(spawn) = spawn_call(node, cx.imports) else {
             return;
         };
-        if spawn.blocking {
+        // The spawns the contract names: tokio's spawn functions and
+        // `JoinSet::spawn`. A `TaskTracker` or a runtime handle is left out.
+        if spawn.blocking || !matches!(spawn.spawner, Spawner::Function | Spawner::JoinSet) {
             return;
         }
         let task = spawn.task.as_ref().map(|t| t.syntax().text_range());

@@ -73,7 +73,7 @@ impl Rule for UnwrapInFallibleAsync {
         let Some((body, BodyKind::AsyncFn)) = enclosing_body(node) else {
             return;
         };
-        if fallible_return(&body) != Some(Fallible::Result) {
+        if fallible_return(&body, cx.imports) != Some(Fallible::Result) {
             return;
         }
         let Some(receiver) = call.receiver() else {

@@ -334,7 +334,19 @@ pub enum SpawnKind {
     Owned,
 }
 
+/// What a spawn call goes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spawner {
+    /// `tokio::spawn`, `tokio::task::spawn`, `spawn_local`, `spawn_blocking`.
+    Function,
+    /// A `tokio::runtime::Handle` or `Runtime` value.
+    Runtime,
+    JoinSet,
+    TaskTracker,
+}
+
 pub struct Spawn {
+    pub spawner: Spawner,
     pub kind: SpawnKind,
     /// The spawned future or closure.
     pub task: Option<ast::Expr>,
@@ -356,6 +368,7 @@ pub fn spawn_call(node: &SyntaxNode, imports: &Imports) -> Option<Spawn> {
             let call = ast::CallExpr::cast(node.clone())?;
             let found = resolve_call(&call, imports, SPAWN_FUNCTIONS)?;
             Some(Spawn {
+                spawner: Spawner::Function,
                 kind: SpawnKind::Detachable,
                 task: call.arg_list()?.args().next(),
                 blocking: found.ends_with("spawn_blocking"),
@@ -370,12 +383,14 @@ pub fn spawn_call(node: &SyntaxNode, imports: &Imports) -> Option<Spawn> {
             ) {
                 return None;
             }
-            let kind = match known_type(&call.receiver()?, imports)? {
-                KnownType::Runtime => SpawnKind::Detachable,
-                KnownType::JoinSet | KnownType::TaskTracker => SpawnKind::Owned,
+            let (spawner, kind) = match known_type(&call.receiver()?, imports)? {
+                KnownType::Runtime => (Spawner::Runtime, SpawnKind::Detachable),
+                KnownType::JoinSet => (Spawner::JoinSet, SpawnKind::Owned),
+                KnownType::TaskTracker => (Spawner::TaskTracker, SpawnKind::Owned),
                 _ => return None,
             };
             Some(Spawn {
+                spawner,
                 kind,
                 task: call.arg_list()?.args().next(),
                 blocking: name == "spawn_blocking",

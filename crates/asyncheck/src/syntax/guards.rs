@@ -475,9 +475,16 @@ fn scan(hold: &Hold, imports: &Imports) -> Option<Events> {
             let WalkEvent::Enter(node) = event else {
                 continue;
             };
-            if node.text_range().end() <= hold.from
-                || (node != *region && body_kind(&node).is_some())
-            {
+            if node.text_range().end() <= hold.from {
+                walk.skip_subtree();
+                continue;
+            }
+            if node != *region && body_kind(&node).is_some() {
+                // A nested body runs elsewhere; a `move` one that names the
+                // guard takes it along, which releases it here.
+                if node.text_range().start() >= hold.from && captures_by_move(&node, &hold.names) {
+                    events.moves.push(node.clone());
+                }
                 walk.skip_subtree();
                 continue;
             }
@@ -536,6 +543,23 @@ fn scan(hold: &Hold, imports: &Imports) -> Option<Events> {
     }
     events.awaits.sort_by_key(|a| a.at);
     Some(events)
+}
+
+/// A `move` closure or `async move` block that mentions one of `names`.
+fn captures_by_move(body: &SyntaxNode, names: &[String]) -> bool {
+    let moves = match body.kind() {
+        SyntaxKind::CLOSURE_EXPR => {
+            ast::ClosureExpr::cast(body.clone()).and_then(|c| c.move_token())
+        }
+        SyntaxKind::BLOCK_EXPR => ast::BlockExpr::cast(body.clone()).and_then(|b| b.move_token()),
+        _ => None,
+    };
+    moves.is_some()
+        && body
+            .descendants()
+            .filter_map(ast::PathExpr::cast)
+            .filter_map(|p| local_name(&ast::Expr::PathExpr(p)))
+            .any(|name| names.contains(&name))
 }
 
 fn await_of(node: &SyntaxNode) -> Option<FoundAwait> {
@@ -626,9 +650,13 @@ impl Events {
     /// `point`.
     fn released_before(&self, point: &FoundAwait) -> bool {
         self.moves.iter().any(|moved| {
-            moved.text_range().end() <= point.at
-                && !self.is_shadowed(moved)
-                && moved_on_the_way(moved, &point.node)
+            // The futures a `join!`/`select!` polls are made before it awaits.
+            let made_for_the_macro =
+                point.is_macro && point.range.contains_range(moved.text_range());
+            made_for_the_macro
+                || moved.text_range().end() <= point.at
+                    && !self.is_shadowed(moved)
+                    && moved_on_the_way(moved, &point.node)
         })
     }
 

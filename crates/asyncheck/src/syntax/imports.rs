@@ -52,6 +52,11 @@ impl Imports {
             .collect()
     }
 
+    /// Whether the file defines a function, type, trait or module `name`.
+    pub fn defines(&self, name: &str) -> bool {
+        self.local_items.contains(name)
+    }
+
     /// The names of the items the file defines itself.
     pub(crate) fn record_items(&mut self, names: Vec<String>) {
         self.local_items.extend(names);

@@ -98,15 +98,20 @@ fn expand_expression_list(token_tree: &SyntaxNode, depth: usize) -> Option<Green
     if text.len() < 2 || !text.is_char_boundary(text.len() - 1) {
         return None;
     }
+    // `name! { one expression }` is a block-bodied macro (`stream!`,
+    // `try_stream!`, templates), whose body is not an argument list and may
+    // be a context of its own: only a list of several is read there.
+    let braced = text.starts_with('{');
     let last = text.len() - 1;
     text.replace_range(0..1, "(");
     text.replace_range(last.., ")");
     let parsed = parse_exact(&text, TopEntryPoint::Expr)?;
-    matches!(
-        kind_of(&parsed.green),
-        SyntaxKind::TUPLE_EXPR | SyntaxKind::PAREN_EXPR
-    )
-    .then(|| expand_nested(parsed, depth))
+    let list = match kind_of(&parsed.green) {
+        SyntaxKind::TUPLE_EXPR => true,
+        SyntaxKind::PAREN_EXPR => !braced,
+        _ => false,
+    };
+    list.then(|| expand_nested(parsed, depth))
 }
 
 /// Parses a fragment, accepting it only when the parser had nothing to say.

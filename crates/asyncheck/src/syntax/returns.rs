@@ -2,6 +2,8 @@
 
 use ra_ap_syntax::{ast, AstNode, SyntaxKind, SyntaxNode};
 
+use super::Imports;
+
 /// The two families of return types `?` propagates into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fallible {
@@ -17,7 +19,10 @@ pub enum Fallible {
 /// `?` would propagate into. `None` for anything else, including closures
 /// whose return type is inferred (there, `?`'s `From` conversion can leave
 /// the error type ambiguous) and `const fn`s, where `?` is not allowed.
-pub fn fallible_return(body: &SyntaxNode) -> Option<Fallible> {
+///
+/// A type named `..Result` that the file defines itself as a struct or enum
+/// (`struct WaitResult(bool)`) is not a `Result`.
+pub fn fallible_return(body: &SyntaxNode, imports: &Imports) -> Option<Fallible> {
     let ret = match body.kind() {
         SyntaxKind::FN => {
             let function = ast::Fn::cast(body.clone())?;
@@ -35,7 +40,8 @@ pub fn fallible_return(body: &SyntaxNode) -> Option<Fallible> {
     let name = ty.path()?.segment()?.name_ref()?;
     match name.text() {
         "Option" => Some(Fallible::Option),
-        text if text.ends_with("Result") => Some(Fallible::Result),
+        "Result" => Some(Fallible::Result),
+        text if text.ends_with("Result") && !imports.defines(text) => Some(Fallible::Result),
         _ => None,
     }
 }

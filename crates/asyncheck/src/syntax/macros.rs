@@ -283,7 +283,10 @@ fn expand_select(token_tree: &SyntaxNode, depth: usize) -> Option<GreenNode> {
         cursor += 2;
         let handler_from = *significant.get(cursor)?;
         push_raw(&mut arm, &elements, arrow_end + 1, handler_from);
-        let handler_end = handler_end(&elements, &significant, cursor);
+        // A branch with nothing after its `=>` (`x = f() => , ..`) is no
+        // `select!` we can read.
+        let handler_end =
+            Some(handler_end(&elements, &significant, cursor)).filter(|&end| end > cursor)?;
         let handler_to = significant[handler_end - 1];
         arm.push(GreenElement::Node(parse_piece(
             piece(handler_from, handler_to),
@@ -457,5 +460,12 @@ mod tests {
             branches("x = y => match x { _ => () } else => break,"),
             None
         );
+    }
+
+    #[test]
+    fn a_branch_without_a_handler_is_not_read() {
+        assert_eq!(branches("x = f() => , _ = g() => {}"), None);
+        assert_eq!(branches("x = f() =>,"), None);
+        assert_eq!(branches("else => ,"), None);
     }
 }

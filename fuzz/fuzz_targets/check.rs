@@ -1,4 +1,5 @@
-//! The per-file check on arbitrary text: it must not panic (a rule panic the
+//! The per-file check on arbitrary text: the parsed tree (macro bodies
+//! expanded) must spell the text, the check must not panic (a rule panic the
 //! checker caught, reported as `internal-error`, fails too), every span it
 //! reports must fit the text, the same input must give the same diagnostics,
 //! and fixing a file that parsed must leave a file that parses.
@@ -31,6 +32,14 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
+    if let Some(parsed) = asyncheck::syntax::parse_file(text) {
+        // Every offset a rule reports comes from this tree.
+        assert_eq!(
+            parsed.root.to_string(),
+            text,
+            "the tree does not spell the file"
+        );
+    }
     let path = Path::new("src/lib.rs");
     for settings in settings() {
         let checker = Checker::new(settings);

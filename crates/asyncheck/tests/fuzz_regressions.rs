@@ -1,6 +1,7 @@
 //! Inputs the fuzz target (`fuzz/`) found or that fail the way it checks:
-//! each must be checked without a panic or an `internal-error`, with every
-//! span inside the text, and the same way twice.
+//! each must parse to a tree that spells the file, and be checked without a
+//! panic or an `internal-error`, with every span inside the text, and the
+//! same way twice.
 
 use std::path::Path;
 
@@ -10,6 +11,13 @@ use asyncheck::{Checker, Settings, Span};
 /// The fuzz target's assertions on one input, with every rule on, for a file
 /// that parsed and (with `check_broken_files`) for one that did not.
 fn assert_checks_soundly(text: &str) {
+    if let Some(parsed) = asyncheck::syntax::parse_file(text) {
+        assert_eq!(
+            parsed.root.to_string(),
+            text,
+            "the tree does not spell the file"
+        );
+    }
     let mut settings = Settings::default();
     settings.select(&["all".to_owned()]).unwrap();
     let mut broken = settings.clone();
@@ -50,4 +58,15 @@ fn select_branch_without_handler() {
     assert_checks_soundly("async fn f() { tokio::select! { x = f() => , } }");
     assert_checks_soundly("async fn f() { tokio::select! { x = f() =>, _ = g() => {} } }");
     assert_checks_soundly("async fn f() { futures::select! { complete => , } }");
+}
+
+/// A macro call the file ends inside has no closing delimiter; expanding it
+/// replaced its last token with `)`, so that rules (run on broken files for
+/// editors) read `vec!(x.lock().unwrap(), )` where the file says `, y`.
+#[test]
+fn unclosed_macro_call_at_the_end_of_the_file() {
+    assert_checks_soundly("fn f() { foo!(a, bc");
+    assert_checks_soundly("async fn f() -> Result<(), E> { vec![x.lock().unwrap(), y");
+    assert_checks_soundly("async fn f() { tokio::join!(a(), (b())");
+    assert_checks_soundly("async fn f() { tokio::select! { x = f() => g(x), _ = h() => {}");
 }

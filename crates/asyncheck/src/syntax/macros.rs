@@ -76,6 +76,9 @@ fn expand_at_depth(
 }
 
 fn expand_body(call: &SyntaxNode, token_tree: &SyntaxNode, depth: usize) -> Option<GreenNode> {
+    if !is_delimited(token_tree) {
+        return None;
+    }
     let is_select =
         macro_name(call).is_some_and(|name| name == "select" || name == "select_biased");
     if is_select {
@@ -84,6 +87,26 @@ fn expand_body(call: &SyntaxNode, token_tree: &SyntaxNode, depth: usize) -> Opti
         }
     }
     expand_expression_list(token_tree, depth)
+}
+
+/// A token tree that opens and closes with a matching pair of delimiters.
+/// One the file ends inside (`foo!(a, b` at the end of a broken file) has
+/// no closing delimiter: its last token is content, which the expansions
+/// would otherwise take for the closer (and replace with `)`), so that the
+/// tree no longer spelled the file.
+fn is_delimited(token_tree: &SyntaxNode) -> bool {
+    let mut children = token_tree.children_with_tokens();
+    let (Some(first), Some(last)) = (children.next(), children.last()) else {
+        return false;
+    };
+    let closer = match first.kind() {
+        SyntaxKind::L_PAREN => SyntaxKind::R_PAREN,
+        SyntaxKind::L_BRACK => SyntaxKind::R_BRACK,
+        SyntaxKind::L_CURLY => SyntaxKind::R_CURLY,
+        _ => return false,
+    };
+    // A token, not a nested tree ending in one: `foo!(a, (b)` is unclosed.
+    last.as_token().is_some_and(|t| t.kind() == closer)
 }
 
 fn macro_name(call: &SyntaxNode) -> Option<String> {
@@ -460,6 +483,25 @@ mod tests {
             branches("x = y => match x { _ => () } else => break,"),
             None
         );
+    }
+
+    #[test]
+    fn an_unclosed_macro_keeps_its_token_tree() {
+        for text in [
+            "fn f() { foo!(a, bc",
+            "fn f() { vec![x.lock().unwrap(), y",
+            "fn f() { foo!(a, (b)",
+            "async fn f() { tokio::select! { x = f() => g(x), _ = h() => {}",
+        ] {
+            let parsed = parse_file(text).unwrap();
+            assert_eq!(parsed.root.to_string(), text);
+        }
+        // Closed, it is still expanded.
+        let parsed = parse_file("fn f() { foo!(a, (b)) }").unwrap();
+        assert!(parsed
+            .root
+            .descendants()
+            .any(|n| ast::TupleExpr::can_cast(n.kind())));
     }
 
     #[test]

@@ -74,6 +74,9 @@ pub(crate) fn node_at(root: &SyntaxNode, range: TextRange, kind: SyntaxKind) -> 
 }
 
 fn expand_body(call: &SyntaxNode, token_tree: &SyntaxNode, depth: usize) -> Option<GreenNode> {
+    if !is_delimited(token_tree) {
+        return None;
+    }
     let is_select =
         macro_name(call).is_some_and(|name| name == "select" || name == "select_biased");
     if is_select {
@@ -82,6 +85,26 @@ fn expand_body(call: &SyntaxNode, token_tree: &SyntaxNode, depth: usize) -> Opti
         }
     }
     expand_expression_list(token_tree, depth)
+}
+
+/// A token tree that opens and closes with a matching pair of delimiters.
+/// One the file ends inside (`foo!(a, b` at the end of a broken file) has
+/// no closing delimiter: its last token is content, which the expansions
+/// would otherwise take for the closer (and replace with `)`), so that the
+/// tree no longer spelled the file.
+fn is_delimited(token_tree: &SyntaxNode) -> bool {
+    let mut children = token_tree.children_with_tokens();
+    let (Some(first), Some(last)) = (children.next(), children.last()) else {
+        return false;
+    };
+    let closer = match first.kind() {
+        SyntaxKind::L_PAREN => SyntaxKind::R_PAREN,
+        SyntaxKind::L_BRACK => SyntaxKind::R_BRACK,
+        SyntaxKind::L_CURLY => SyntaxKind::R_CURLY,
+        _ => return false,
+    };
+    // A token, not a nested tree ending in one: `foo!(a, (b)` is unclosed.
+    last.as_token().is_some_and(|t| t.kind() == closer)
 }
 
 fn macro_name(call: &SyntaxNode) -> Option<String> {
@@ -286,7 +309,10 @@ fn expand_select(token_tree: &SyntaxNode, depth: usize) -> Option<GreenNode> {
         cursor += 2;
         let handler_from = *significant.get(cursor)?;
         push_raw(&mut arm, &elements, arrow_end + 1, handler_from);
-        let handler_end = handler_end(&elements, &significant, cursor);
+        // A branch with nothing after its `=>` (`x = f() => , ..`) is no
+        // `select!` we can read.
+        let handler_end =
+            Some(handler_end(&elements, &significant, cursor)).filter(|&end| end > cursor)?;
         let handler_to = significant[handler_end - 1];
         arm.push(GreenElement::Node(parse_piece(
             piece(handler_from, handler_to),
@@ -460,5 +486,31 @@ mod tests {
             branches("x = y => match x { _ => () } else => break,"),
             None
         );
+    }
+
+    #[test]
+    fn an_unclosed_macro_keeps_its_token_tree() {
+        for text in [
+            "fn f() { foo!(a, bc",
+            "fn f() { vec![x.lock().unwrap(), y",
+            "fn f() { foo!(a, (b)",
+            "async fn f() { tokio::select! { x = f() => g(x), _ = h() => {}",
+        ] {
+            let parsed = parse_file(text).unwrap();
+            assert_eq!(parsed.root.to_string(), text);
+        }
+        // Closed, it is still expanded.
+        let parsed = parse_file("fn f() { foo!(a, (b)) }").unwrap();
+        assert!(parsed
+            .root
+            .descendants()
+            .any(|n| ast::TupleExpr::can_cast(n.kind())));
+    }
+
+    #[test]
+    fn a_branch_without_a_handler_is_not_read() {
+        assert_eq!(branches("x = f() => , _ = g() => {}"), None);
+        assert_eq!(branches("x = f() =>,"), None);
+        assert_eq!(branches("else => ,"), None);
     }
 }

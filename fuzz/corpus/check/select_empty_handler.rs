@@ -1,0 +1,6 @@
+async fn f() {
+    tokio::select! {
+        x = f() => ,
+        _ = g(), if x => {}
+    }
+}

@@ -1,0 +1,2 @@
+async fn tail() -> Result<(), E> {
+    let v = vec![m.lock().unwrap(), y

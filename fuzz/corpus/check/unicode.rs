@@ -1,0 +1,2 @@
+async fn été() { let λ = "✓🦀"; tokio::join!(λ, fé()); }
+// ​ 

@@ -1,8 +1,5 @@
-use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
 use crate::syntax::{held_guard, LockFlavor, SyntaxKind, SyntaxNode};
-
-use super::{span, span_of};
 
 pub struct AsyncLockAcrossAwait;
 
@@ -72,17 +69,11 @@ impl Rule for AsyncLockAcrossAwait {
         let Some(held) = held_guard(node, cx.imports, LockFlavor::Async) else {
             return;
         };
-        let label = match held.await_point.is_macro {
-            true => "this macro awaits while the guard is alive",
-            false => "the guard is still alive at this `.await`",
-        };
         cx.report(
-            Finding::new(
-                span_of(&held.lock.call),
+            super::held_guard_finding(
+                &held,
                 "an async lock's guard is held across another await point",
-            )
-            .label(span(held.await_point.range), label)
-            .help("shorten the critical section: take what you need from the guard and drop it before awaiting, or re-acquire the lock afterwards"),
+                "shorten the critical section: take what you need from the guard and drop it before awaiting, or re-acquire the lock afterwards"),
         );
     }
 }

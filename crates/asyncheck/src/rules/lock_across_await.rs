@@ -1,8 +1,5 @@
-use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
 use crate::syntax::{held_guard, LockFlavor, SyntaxKind, SyntaxNode};
-
-use super::{span, span_of};
 
 pub struct LockAcrossAwait;
 
@@ -80,17 +77,11 @@ impl Rule for LockAcrossAwait {
         let Some(held) = held_guard(node, cx.imports, LockFlavor::Sync) else {
             return;
         };
-        let label = match held.await_point.is_macro {
-            true => "this macro awaits while the guard is alive",
-            false => "the guard is still alive at this `.await`",
-        };
         cx.report(
-            Finding::new(
-                span_of(&held.lock.call),
+            super::held_guard_finding(
+                &held,
                 "a blocking lock's guard is held across an await point",
-            )
-            .label(span(held.await_point.range), label)
-            .help("release the guard before awaiting: end its scope with a block or call `drop(guard)`; if it must stay locked across the await, use an async lock such as `tokio::sync::Mutex`"),
+                "release the guard before awaiting: end its scope with a block or call `drop(guard)`; if it must stay locked across the await, use an async lock such as `tokio::sync::Mutex`"),
         );
     }
 }

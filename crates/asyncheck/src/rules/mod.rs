@@ -15,8 +15,8 @@ pub mod unbounded_fanout;
 pub mod uncancellable_loop;
 pub mod unwrap_in_fallible_async;
 
-use crate::diagnostic::Span;
-use crate::syntax::{AstNode, TextRange};
+use crate::diagnostic::{Finding, Span};
+use crate::syntax::{AstNode, HeldGuard, TextRange};
 
 /// The byte span of a syntax range.
 pub(crate) fn span(range: TextRange) -> Span {
@@ -26,4 +26,17 @@ pub(crate) fn span(range: TextRange) -> Span {
 /// The byte span of a node.
 pub(crate) fn span_of(node: &impl AstNode) -> Span {
     span(node.syntax().text_range())
+}
+
+/// The finding of both lock rules: at the lock call, with the await point
+/// the guard lives across labelled.
+pub(crate) fn held_guard_finding(held: &HeldGuard, message: &str, help: &str) -> Finding {
+    let label = if held.await_point.is_macro {
+        "this macro awaits while the guard is alive"
+    } else {
+        "the guard is still alive at this `.await`"
+    };
+    Finding::new(span_of(&held.lock.call), message)
+        .label(span(held.await_point.range), label)
+        .help(help)
 }

@@ -28,23 +28,11 @@ const FAILURE: i32 = 2;
 /// Runs `asyncheck` with `args` (the first is the program name) and returns
 /// the exit status.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
-    let cli = match Cli::try_parse_from(args) {
-        Ok(cli) => cli,
-        Err(error) => {
-            let _ = error.print();
-            return if error.use_stderr() { FAILURE } else { OK };
-        }
-    };
-    match cli.command {
-        Command::Check(args) => run_check(args, Vec::new()),
-        Command::Rules { format } => print_rules(format),
-        Command::Explain { rule } => explain(&rule),
-        Command::Server => serve(),
-    }
+    dispatch(args, &|| Ok(Vec::new()))
 }
 
 /// Runs `cargo asyncheck`: like `asyncheck`, but `check` without a path
-/// checks the current cargo workspace.
+/// checks the members of the current cargo workspace.
 pub fn run_cargo(args: Vec<OsString>) -> i32 {
     let mut args = args;
     // `cargo asyncheck` alone, or with only options, means `check`.
@@ -54,6 +42,15 @@ pub fn run_cargo(args: Vec<OsString>) -> i32 {
     {
         args.insert(1, "check".into());
     }
+    dispatch(args, &cargo_workspace_members)
+}
+
+/// Parses the command line and runs its command; `default_paths` gives what
+/// `check` checks when it is given no path.
+fn dispatch(
+    args: impl IntoIterator<Item = OsString>,
+    default_paths: &dyn Fn() -> Result<Vec<PathBuf>, String>,
+) -> i32 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(error) => {
@@ -63,15 +60,15 @@ pub fn run_cargo(args: Vec<OsString>) -> i32 {
     };
     match cli.command {
         Command::Check(args) => {
-            let members = if args.paths.is_empty() && args.stdin_filename.is_none() {
-                match cargo_workspace_members() {
-                    Ok(members) => members,
+            let defaults = if args.paths.is_empty() && args.stdin_filename.is_none() {
+                match default_paths() {
+                    Ok(paths) => paths,
                     Err(message) => return fail(&message),
                 }
             } else {
                 Vec::new()
             };
-            run_check(args, members)
+            run_check(args, defaults)
         }
         Command::Rules { format } => print_rules(format),
         Command::Explain { rule } => explain(&rule),

@@ -103,7 +103,14 @@ pub fn check_files<'s>(
                         Mode::Fix {
                             write,
                             unsafe_fixes,
-                        } => fix_bytes(&checker, input, &file, bytes, write, unsafe_fixes),
+                        } => fix_bytes(
+                            &checker,
+                            input,
+                            file.test_module,
+                            bytes,
+                            write,
+                            unsafe_fixes,
+                        ),
                     }
                 }
                 Err(error) => io_error(&input.display, format!("cannot read file: {error}")),
@@ -242,7 +249,7 @@ fn failure(panic: &(dyn std::any::Any + Send)) -> Diagnostic {
 fn fix_bytes(
     checker: &Checker<'_>,
     input: &Input,
-    file: &FileToCheck<'_>,
+    test_module: bool,
     bytes: Vec<u8>,
     write: bool,
     unsafe_fixes: bool,
@@ -253,11 +260,7 @@ fn fix_bytes(
     };
     let path = std::path::Path::new(&input.display);
     let fixed = match catch_unwind(AssertUnwindSafe(|| {
-        let check = |text: &str| {
-            checker
-                .check_module(path, text, file.test_module)
-                .diagnostics
-        };
+        let check = |text: &str| checker.check_module(path, text, test_module).diagnostics;
         fix_file(&check, &text, unsafe_fixes)
     })) {
         Ok(fixed) => fixed,

@@ -1,43 +1,31 @@
 //! `cargo asyncheck`: checks each workspace member, with the workspace's
 //! configuration.
 
-use assert_cmd::Command;
-use serde_json::Value;
-use tempfile::TempDir;
+mod common;
 
-fn write(dir: &TempDir, name: &str, text: &str) {
-    let path = dir.path().join(name);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
+use assert_cmd::Command;
+use common::{project, write};
+use serde_json::Value;
 
 #[test]
 fn checks_every_member_with_the_workspace_config() {
-    let dir = TempDir::new().unwrap();
-    write(
-        &dir,
-        "Cargo.toml",
-        "[workspace]\nmembers = [\"crates/*\"]\nresolver = \"2\"\n\n[workspace.metadata.asyncheck.rules]\nunbounded-channel = \"deny\"\n",
-    );
+    let dir = project(&[
+        (
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"crates/*\"]\nresolver = \"2\"\n\n[workspace.metadata.asyncheck.rules]\nunbounded-channel = \"deny\"\n",
+        ),
+        ("crates/one/src/lib.rs", "pub fn f() { let _c = std::sync::mpsc::channel::<u8>(); }\n"),
+        ("crates/two/src/lib.rs", "pub fn g() {}\n"),
+        // Not a member: not checked.
+        ("scratch/x.rs", "pub fn h() { let _c = std::sync::mpsc::channel::<u8>(); }\n"),
+    ]);
     for name in ["one", "two"] {
         write(
-            &dir,
+            dir.path(),
             &format!("crates/{name}/Cargo.toml"),
-            &format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+            format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
         );
     }
-    write(
-        &dir,
-        "crates/one/src/lib.rs",
-        "pub fn f() { let _c = std::sync::mpsc::channel::<u8>(); }\n",
-    );
-    write(&dir, "crates/two/src/lib.rs", "pub fn g() {}\n");
-    // Not a member: not checked.
-    write(
-        &dir,
-        "scratch/x.rs",
-        "pub fn h() { let _c = std::sync::mpsc::channel::<u8>(); }\n",
-    );
 
     let output = Command::cargo_bin("cargo-asyncheck")
         .unwrap()

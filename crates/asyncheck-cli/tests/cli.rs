@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+mod common;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use tempfile::TempDir;
@@ -21,15 +23,19 @@ const CLEAN: &str = "pub async fn start() {
 
 const BROKEN: &str = "fn main() { let x = ; }\n";
 
-/// A folder with the given files, and the command run from inside it.
+/// A folder with the given files (text or bytes).
 fn project(files: &[(&str, &[u8])]) -> TempDir {
-    let dir = TempDir::new().unwrap();
-    for (name, text) in files {
-        let path = dir.path().join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    dir
+    common::project(files)
+}
+
+/// The path of each diagnostic of a JSON report.
+fn paths(report: &Value) -> Vec<&str> {
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect()
 }
 
 fn asyncheck(dir: &Path) -> Command {
@@ -229,13 +235,7 @@ fn discovery_respects_gitignore_target_and_hidden_folders() {
         ("notes.txt", UNBOUNDED.as_bytes()),
     ]);
     let (report, _) = json(dir.path(), &[]);
-    let paths: Vec<&str> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["path"].as_str().unwrap())
-        .collect();
-    assert_eq!(paths, ["src/a.rs"]);
+    assert_eq!(paths(&report), ["src/a.rs"]);
     let (explicit, _) = json(dir.path(), &["generated/b.rs"]);
     assert_eq!(
         explicit["summary"]["warnings"], 1,
@@ -415,11 +415,5 @@ fn modules_declared_for_tests_in_their_parent_are_test_code() {
         ("src/tests/helpers.rs", UNBOUNDED.as_bytes()),
     ]);
     let (report, _) = json(dir.path(), &[]);
-    let paths: Vec<&str> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["path"].as_str().unwrap())
-        .collect();
-    assert_eq!(paths, ["src/worker.rs"]);
+    assert_eq!(paths(&report), ["src/worker.rs"]);
 }

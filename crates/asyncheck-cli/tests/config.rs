@@ -2,25 +2,17 @@
 
 use std::path::Path;
 
+mod common;
+
 use assert_cmd::Command;
+use common::project;
 use serde_json::Value;
-use tempfile::TempDir;
 
 const UNBOUNDED: &str = "pub fn start() {
     let (_tx, _rx) = tokio::sync::mpsc::unbounded_channel::<u8>();
     let (_a, _b) = flume::unbounded::<u8>();
 }
 ";
-
-fn project(files: &[(&str, &str)]) -> TempDir {
-    let dir = TempDir::new().unwrap();
-    for (name, text) in files {
-        let path = dir.path().join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    dir
-}
 
 fn run(dir: &Path, args: &[&str]) -> (Option<Value>, i32, String) {
     let output = Command::cargo_bin("asyncheck")
@@ -123,7 +115,7 @@ fn cargo_metadata_tables_are_read() {
             "[{section}]\n{}\n[{section}.metadata.asyncheck.rules]\nunbounded-channel = \"allow\"\n",
             if section == "package" { "name = \"x\"\nversion = \"0.1.0\"" } else { "members = []" }
         );
-        let dir = project(&[("Cargo.toml", &manifest), ("src/lib.rs", UNBOUNDED)]);
+        let dir = project(&[("Cargo.toml", manifest.as_str()), ("src/lib.rs", UNBOUNDED)]);
         let (report, _, _) = run(dir.path(), &[]);
         assert!(found(&report.unwrap()).is_empty(), "{section}");
     }

@@ -322,10 +322,11 @@ fn print_rules(format: ListFormat) -> i32 {
         ListFormat::Text => rules
             .map(|m| {
                 format!(
-                    "{:<26} {:<23} {:<6} fix:{:<7} {}\n",
+                    "{:<28} {:<12} {:<23} {:<6} fix:{:<7} {}\n",
                     m.name,
+                    m.group.name(),
                     m.pattern.name(),
-                    m.default_level.as_str(),
+                    m.default_level().as_str(),
                     m.fix.as_str(),
                     m.summary
                 )
@@ -337,7 +338,8 @@ fn print_rules(format: ListFormat) -> i32 {
                     serde_json::json!({
                         "name": m.name,
                         "pattern": m.pattern.name(),
-                        "default_level": m.default_level.as_str(),
+                        "group": m.group.name(),
+                        "default_level": m.default_level().as_str(),
                         "fix": m.fix.as_str(),
                         "summary": m.summary,
                     })

@@ -13,9 +13,10 @@ pub fn rule_markdown(meta: &RuleMeta) -> String {
     let _ = writeln!(out, "# {}\n", meta.name);
     let _ = writeln!(
         out,
-        "Pattern: **{}**. Default level: **{}**. Fix: **{}**.{}\n",
+        "Pattern: **{}**. Group: **{}**. Default level: **{}**. Fix: **{}**.{}\n",
         meta.pattern.name(),
-        meta.default_level.as_str(),
+        meta.group.name(),
+        meta.default_level().as_str(),
         meta.fix.as_str(),
         if meta.skips_tests {
             " Skips test code unless `check-tests` is on."
@@ -94,15 +95,16 @@ pub fn strip_markers(example: &str) -> String {
 /// The Markdown table of every rule, as the README shows it.
 pub fn rules_table() -> String {
     let mut out = String::from(
-        "| rule | pattern | default | fix | what it flags |\n| --- | --- | --- | --- | --- |\n",
+        "| rule | group | pattern | default | fix | what it flags |\n| --- | --- | --- | --- | --- | --- |\n",
     );
     for rule in registry::rules() {
         let meta = rule.meta();
         let _ = writeln!(
             out,
-            "| [`{name}`](docs/rules/{name}.md) | {} | {} | {} | {} |",
+            "| [`{name}`](docs/rules/{name}.md) | {} | {} | {} | {} | {} |",
+            meta.group.name(),
             meta.pattern.name(),
-            meta.default_level.as_str(),
+            meta.default_level().as_str(),
             meta.fix.as_str(),
             meta.summary,
             name = meta.name,

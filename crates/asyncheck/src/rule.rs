@@ -54,6 +54,51 @@ impl Pattern {
     }
 }
 
+/// What kind of problem a rule finds; the group sets the rule's default
+/// level (clippy's lint groups).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// Code that deadlocks, panics or never wakes whenever its path runs.
+    Correctness,
+    /// Code that hangs, stalls, leaks or loses work under load, failure or
+    /// shutdown.
+    Suspicious,
+    /// The async patterns as style: worth enforcing where a team adopts them.
+    Patterns,
+}
+
+impl Group {
+    pub const ALL: [Group; 3] = [Group::Correctness, Group::Suspicious, Group::Patterns];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Group::Correctness => "correctness",
+            Group::Suspicious => "suspicious",
+            Group::Patterns => "patterns",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Group> {
+        Group::ALL.into_iter().find(|g| g.name() == name)
+    }
+
+    pub fn default_level(self) -> Level {
+        match self {
+            Group::Correctness => Level::Deny,
+            Group::Suspicious => Level::Warn,
+            Group::Patterns => Level::Allow,
+        }
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            Group::Correctness => "code that deadlocks, panics or never wakes whenever its path runs",
+            Group::Suspicious => "code that hangs, stalls, leaks or loses work under load, failure or shutdown",
+            Group::Patterns => "the async patterns as style: worth enforcing where a team adopts them (a new service, behind a baseline), not nearly always worth changing in existing code",
+        }
+    }
+}
+
 /// How a rule's findings are reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
@@ -122,7 +167,8 @@ pub struct OptionMeta {
 pub struct RuleMeta {
     pub name: &'static str,
     pub pattern: Pattern,
-    pub default_level: Level,
+    /// The group sets the default level.
+    pub group: Group,
     pub fix: FixAvailability,
     /// Whether the rule stays silent in test code unless `check-tests` is on.
     pub skips_tests: bool,
@@ -141,6 +187,12 @@ pub struct RuleMeta {
     pub fix_safety: Option<&'static str>,
     /// Related rules, by name.
     pub see_also: &'static [&'static str],
+}
+
+impl RuleMeta {
+    pub fn default_level(&self) -> Level {
+        self.group.default_level()
+    }
 }
 
 /// What a rule sees of the file it checks, besides the node.

@@ -88,7 +88,7 @@ impl Default for Settings {
             rules: registry::rules()
                 .iter()
                 .map(|rule| RuleSettings {
-                    level: rule.meta().default_level,
+                    level: rule.meta().default_level(),
                     options: RuleOptions::new(rule.meta()),
                 })
                 .collect(),

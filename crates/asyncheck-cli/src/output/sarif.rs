@@ -40,8 +40,8 @@ pub fn render(outcome: &Outcome) -> String {
             "shortDescription": {"text": meta.summary},
             "fullDescription": {"text": meta.flags},
             "help": {"text": meta.why, "markdown": docs::rule_markdown(meta)},
-            "defaultConfiguration": {"level": sarif_level(meta.default_level)},
-            "properties": {"tags": [meta.pattern.name()]},
+            "defaultConfiguration": {"level": sarif_level(meta.default_level())},
+            "properties": {"tags": [meta.pattern.name(), meta.group.name()], "group": meta.group.name()},
         }));
     }
     for (id, text) in OTHER_DESCRIPTORS {

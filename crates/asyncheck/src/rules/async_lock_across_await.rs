@@ -1,4 +1,4 @@
-use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
+use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{held_guard, LockFlavor, SyntaxKind, SyntaxNode};
 
 pub struct AsyncLockAcrossAwait;
@@ -6,7 +6,7 @@ pub struct AsyncLockAcrossAwait;
 static META: RuleMeta = RuleMeta {
     name: "async-lock-across-await",
     pattern: Pattern::Blocking,
-    default_level: Level::Allow,
+    group: Group::Suspicious,
     fix: FixAvailability::None,
     skips_tests: false,
     summary: "Flags an async lock guard that is still alive at another `.await`.",

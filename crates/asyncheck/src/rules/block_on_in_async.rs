@@ -1,5 +1,5 @@
 use crate::diagnostic::Finding;
-use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
+use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast, block_on_call, is_async_context, method_name, AstNode, SyntaxKind, SyntaxNode,
 };
@@ -11,7 +11,7 @@ pub struct BlockOnInAsync;
 static META: RuleMeta = RuleMeta {
     name: "block-on-in-async",
     pattern: Pattern::Blocking,
-    default_level: Level::Deny,
+    group: Group::Correctness,
     fix: FixAvailability::None,
     skips_tests: false,
     summary: "Flags calls that block on a future or a tokio primitive from async code.",

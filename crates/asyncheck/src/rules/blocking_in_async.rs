@@ -1,6 +1,6 @@
 use crate::diagnostic::{Applicability, Edit, Finding, Fix};
 use crate::rule::{
-    Context, FixAvailability, Level, OptionKind, OptionMeta, Pattern, Rule, RuleMeta,
+    Context, FixAvailability, Group, OptionKind, OptionMeta, Pattern, Rule, RuleMeta,
 };
 use crate::syntax::{
     ast::{self, HasGenericArgs},
@@ -15,7 +15,7 @@ pub struct BlockingInAsync;
 static META: RuleMeta = RuleMeta {
     name: "blocking-in-async",
     pattern: Pattern::Blocking,
-    default_level: Level::Warn,
+    group: Group::Suspicious,
     fix: FixAvailability::Safe,
     skips_tests: true,
     summary: "Flags blocking calls (sleep, file system, network, processes) in async code.",

@@ -1,5 +1,5 @@
 use crate::diagnostic::Finding;
-use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
+use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasArgList},
     enclosing_loop, find_binding, is_select_macro, local_name, method_name, strip_future_wrappers,
@@ -13,7 +13,7 @@ pub struct CancelUnsafeSelect;
 static META: RuleMeta = RuleMeta {
     name: "cancel-unsafe-select",
     pattern: Pattern::Cancellation,
-    default_level: Level::Warn,
+    group: Group::Suspicious,
     fix: FixAvailability::None,
     skips_tests: false,
     summary: "Flags `select!` branches in a loop whose future loses data when another branch wins.",

@@ -1,5 +1,5 @@
 use crate::diagnostic::Finding;
-use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
+use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasName},
     binds, body_kind, callee_path, enclosing_body, resolve_call, spawn_call, AstNode, BodyKind,
@@ -13,7 +13,7 @@ pub struct DetachedSpawn;
 static META: RuleMeta = RuleMeta {
     name: "detached-spawn",
     pattern: Pattern::StructuredConcurrency,
-    default_level: Level::Warn,
+    group: Group::Patterns,
     fix: FixAvailability::None,
     skips_tests: false,
     summary: "Flags task spawns whose `JoinHandle` is thrown away.",

@@ -1,4 +1,4 @@
-use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
+use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{held_guard, LockFlavor, SyntaxKind, SyntaxNode};
 
 pub struct LockAcrossAwait;
@@ -6,7 +6,7 @@ pub struct LockAcrossAwait;
 static META: RuleMeta = RuleMeta {
     name: "lock-across-await",
     pattern: Pattern::Blocking,
-    default_level: Level::Warn,
+    group: Group::Suspicious,
     fix: FixAvailability::None,
     skips_tests: false,
     summary: "Flags a synchronous lock guard that is still alive at a later `.await`.",

@@ -1,5 +1,5 @@
 use crate::diagnostic::{Applicability, Edit, Finding, Fix};
-use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
+use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasArgList, HasGenericArgs, HasName},
     callee_path, enclosing_body, fallible_return, find_binding, local_name, method_name, segments,
@@ -14,7 +14,7 @@ pub struct ManualQuestionMark;
 static META: RuleMeta = RuleMeta {
     name: "manual-question-mark",
     pattern: Pattern::Errors,
-    default_level: Level::Warn,
+    group: Group::Patterns,
     fix: FixAvailability::Safe,
     skips_tests: false,
     summary: "Flags `match`, `if let` and `let .. else` that propagate an error or `None` by hand.",

@@ -1,6 +1,6 @@
 use crate::diagnostic::Finding;
 use crate::rule::{
-    Context, FixAvailability, Level, OptionKind, OptionMeta, Pattern, Rule, RuleMeta,
+    Context, FixAvailability, Group, OptionKind, OptionMeta, Pattern, Rule, RuleMeta,
 };
 use crate::syntax::{
     ast::{self, HasName},
@@ -17,7 +17,7 @@ pub struct MissingTimeout;
 static META: RuleMeta = RuleMeta {
     name: "missing-timeout",
     pattern: Pattern::Cancellation,
-    default_level: Level::Warn,
+    group: Group::Suspicious,
     fix: FixAvailability::None,
     skips_tests: true,
     summary: "Flags network operations awaited without a deadline.",

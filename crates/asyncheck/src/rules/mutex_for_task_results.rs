@@ -1,5 +1,5 @@
 use crate::diagnostic::Finding;
-use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
+use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::ast::{self, HasArgList};
 use crate::syntax::{
     callee_path, let_bound, method_name, resolve_call, segments, spawn_call, unparen, AstNode,
@@ -13,7 +13,7 @@ pub struct MutexForTaskResults;
 static META: RuleMeta = RuleMeta {
     name: "mutex-for-task-results",
     pattern: Pattern::Spawn,
-    default_level: Level::Warn,
+    group: Group::Patterns,
     fix: FixAvailability::None,
     skips_tests: false,
     summary: "Flags an `Arc<Mutex<..>>` used only to gather the results of spawned tasks.",

@@ -1,5 +1,5 @@
 use crate::diagnostic::{Applicability, Edit, Finding, Fix, Span};
-use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
+use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::ast::{self, HasArgList, HasGenericArgs};
 use crate::syntax::{
     callee_path, enclosing_body, let_bound, method_name, resolve_call, unparen, AstNode, Imports,
@@ -13,7 +13,7 @@ pub struct PreferTryJoin;
 static META: RuleMeta = RuleMeta {
     name: "prefer-try-join",
     pattern: Pattern::StructuredConcurrency,
-    default_level: Level::Warn,
+    group: Group::Patterns,
     fix: FixAvailability::Unsafe,
     skips_tests: false,
     summary: "Flags `join!` results that are only propagated with `?`, where `try_join!` would stop at the first error.",

@@ -1,6 +1,6 @@
 use crate::diagnostic::Finding;
 use crate::rule::{
-    Context, FixAvailability, Level, OptionKind, OptionMeta, Pattern, Rule, RuleMeta,
+    Context, FixAvailability, Group, OptionKind, OptionMeta, Pattern, Rule, RuleMeta,
 };
 use crate::syntax::{ast, resolve_call, AstNode, SyntaxKind, SyntaxNode};
 
@@ -11,7 +11,7 @@ pub struct UnboundedChannel;
 static META: RuleMeta = RuleMeta {
     name: "unbounded-channel",
     pattern: Pattern::Channels,
-    default_level: Level::Warn,
+    group: Group::Patterns,
     fix: FixAvailability::None,
     skips_tests: true,
     summary: "Flags constructors of unbounded channels.",

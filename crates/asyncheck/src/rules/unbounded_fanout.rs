@@ -1,5 +1,5 @@
 use crate::diagnostic::Finding;
-use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
+use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasArgList, HasName},
     body_kind, callee_path, enclosing_body, find_binding, is_loop, loop_body, method_name,
@@ -14,7 +14,7 @@ pub struct UnboundedFanout;
 static META: RuleMeta = RuleMeta {
     name: "unbounded-fanout",
     pattern: Pattern::Channels,
-    default_level: Level::Warn,
+    group: Group::Patterns,
     fix: FixAvailability::None,
     skips_tests: false,
     summary: "Flags tasks spawned per item of input of unknown size, with nothing bounding how many run at once.",

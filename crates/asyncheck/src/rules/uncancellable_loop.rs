@@ -1,5 +1,5 @@
 use crate::diagnostic::Finding;
-use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
+use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -16,7 +16,7 @@ pub struct UncancellableLoop;
 static META: RuleMeta = RuleMeta {
     name: "uncancellable-loop",
     pattern: Pattern::Cancellation,
-    default_level: Level::Warn,
+    group: Group::Patterns,
     fix: FixAvailability::None,
     skips_tests: true,
     summary: "Flags endless loops in spawned tasks that have no way to stop.",

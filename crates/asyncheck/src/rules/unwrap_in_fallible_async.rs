@@ -1,5 +1,5 @@
 use crate::diagnostic::Finding;
-use crate::rule::{Context, FixAvailability, Level, Pattern, Rule, RuleMeta};
+use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasArgList},
     enclosing_body, fallible_return, is_task_outcome, method_name, unparen, AstNode, BodyKind,
@@ -13,7 +13,7 @@ pub struct UnwrapInFallibleAsync;
 static META: RuleMeta = RuleMeta {
     name: "unwrap-in-fallible-async",
     pattern: Pattern::Errors,
-    default_level: Level::Warn,
+    group: Group::Patterns,
     fix: FixAvailability::None,
     skips_tests: true,
     summary: "Flags `.unwrap()` and `.expect(..)` in an `async fn` that returns a `Result`.",

@@ -5,6 +5,7 @@ mod baseline;
 mod cache;
 mod check;
 mod config;
+mod crates;
 mod discover;
 mod output;
 mod test_modules;

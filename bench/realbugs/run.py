@@ -114,23 +114,42 @@ def crate_dir(gitdir, rev, path):
 
 
 def layout(gitdir, rev, crate, dest, whole_tree):
-    """Extract the crate dir (and every Cargo.toml above it, for workspace
-    settings) of `rev` into `dest`."""
+    """Extract the crate dir of `rev` into `dest`: its `.rs` files and every
+    `Cargo.toml` in it and above it (workspace settings, other members'
+    manifests). That is all asyncheck reads; it also avoids data files that a
+    fetched snapshot may lack (blobs of 4 MiB and more are not stored).
+    With `whole_tree`, every file of the repository that is present."""
     os.makedirs(dest, exist_ok=True)
-    paths = []
-    if whole_tree or not crate:
-        paths = []
+    prefix = (crate + "/") if crate else ""
+    if whole_tree:
+        specs = ["."]
     else:
-        paths = [crate]
-        d = os.path.dirname(crate)
-        while True:
-            cand = (d + "/Cargo.toml") if d else "Cargo.toml"
-            if exists(gitdir, rev, cand):
-                paths.append(cand)
-            if not d:
-                break
-            d = os.path.dirname(d)
-    tar = git(gitdir, "archive", "--format=tar", rev, *paths, binary=True)
+        specs = [":(glob)%s**/*.rs" % prefix, ":(glob)**/Cargo.toml"]
+    p = subprocess.run(["git", "--git-dir", gitdir, "archive", "--format=tar", rev, "--"] + specs,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    tar = p.stdout
+    if p.returncode != 0:
+        # some blob is absent from the snapshot: archive only the blobs present
+        listing = git(gitdir, "ls-tree", "-r", "-z", "--full-tree", rev, "--", *specs, check=True)
+        entries = [e for e in listing.split("\0") if e]
+        objs = {}
+        for e in entries:
+            meta, _, path = e.partition("\t")
+            parts = meta.split()
+            if len(parts) == 3 and parts[1] == "blob":
+                objs[path] = parts[2]
+        check = subprocess.run(["git", "--git-dir", gitdir, "cat-file", "--batch-check"],
+                               input="\n".join(objs.values()).encode(),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        missing = {l.split()[0] for l in check.stdout.decode().splitlines() if l.endswith(" missing")}
+        for path, oid in objs.items():
+            if oid in missing:
+                continue
+            out = os.path.join(dest, path)
+            os.makedirs(os.path.dirname(out), exist_ok=True)
+            with open(out, "wb") as f:
+                f.write(git(gitdir, "cat-file", "blob", oid, binary=True))
+        return
     p = subprocess.run(["tar", "-x", "-C", dest], input=tar,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if p.returncode != 0:
@@ -410,6 +429,8 @@ def main():
     ap.add_argument("--write", action="store_true", help="also write docs/realbugs.md")
     ap.add_argument("--output", default=os.path.join(ROOT, "docs", "realbugs.md"))
     ap.add_argument("--json", help="also write per-case results as JSON to this file")
+    ap.add_argument("--asyncheck-commit", help="the asyncheck commit to report (default: HEAD of "
+                    "the git checkout holding the binary)")
     args = ap.parse_args()
     args.repo_map = {}
     for spec in args.repo:
@@ -443,7 +464,8 @@ def main():
     finally:
         shutil.rmtree(runner.tmp, ignore_errors=True)
 
-    text = render(results, args, known_rules(args.asyncheck), asyncheck_commit(args.asyncheck),
+    text = render(results, args, known_rules(args.asyncheck),
+                  args.asyncheck_commit or asyncheck_commit(args.asyncheck),
                   {c["repo"] for c in cases})
     print(text)
     if args.json:

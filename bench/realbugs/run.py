@@ -21,7 +21,7 @@ by default <repos-dir>/<owner>+<name>/repo (where the `fetch` tool puts them);
 
   python3 bench/realbugs/run.py --asyncheck target/release/asyncheck
   python3 bench/realbugs/run.py --default ...    # default rules only
-  python3 bench/realbugs/run.py --write ...      # also write docs/realbugs.md
+  python3 bench/realbugs/run.py --both --write   # both, and write docs/realbugs.md
 """
 
 import argparse
@@ -43,6 +43,20 @@ except ImportError:  # Python < 3.11
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 NEAR = 3
+
+# The rule names of the contract (../shared/spec/rules.md); a case names one of
+# them, or "none". The binary under test may not know them all yet.
+CONTRACT_RULES = {
+    "unbounded-channel", "detached-spawn", "uncancellable-loop", "missing-timeout",
+    "cancel-unsafe-select", "manual-question-mark", "unwrap-in-fallible-async",
+    "mutex-for-task-results", "prefer-try-join", "blocking-in-async", "block-on-in-async",
+    "lock-across-await", "async-lock-across-await", "unbounded-fanout", "joinset-dropped",
+    "lock-order-inversion", "client-without-timeout", "retry-without-backoff",
+    "runtime-in-async", "unnecessary-async-mutex", "double-lock", "pending-without-waker",
+    "permit-released-early", "panic-on-closed-channel", "joinset-never-reaped",
+    "timer-reset-in-select-loop", "select-on-empty-set", "select-pattern-drops-value",
+    "await-ignores-cancellation",
+}
 
 
 # ---------------------------------------------------------------- cases
@@ -81,6 +95,10 @@ def load_cases(path):
         for key in ("id", "repo", "fix", "parent", "file", "line", "rule", "description"):
             if key not in c:
                 raise SystemExit("case %s lacks %s" % (c.get("id", "?"), key))
+        if c["rule"] != "none" and c["rule"] not in CONTRACT_RULES:
+            raise SystemExit("case %s: unknown rule %r" % (c["id"], c["rule"]))
+        if not isinstance(c["line"], int) or c["line"] < 1:
+            raise SystemExit("case %s: line must be a positive integer" % c["id"])
     return cases
 
 
@@ -226,11 +244,14 @@ def known_rules(binary):
 
 def asyncheck_commit(binary):
     d = os.path.dirname(os.path.abspath(binary))
-    p = subprocess.run(["git", "-C", d, "rev-parse", "--short=12", "HEAD"],
+    # the last commit that touched the analyzer (not this benchmark)
+    code = [":/crates", ":/Cargo.toml", ":/Cargo.lock"]
+    p = subprocess.run(["git", "-C", d, "log", "-1", "--format=%h", "--abbrev=12", "--"] + code,
                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    if p.returncode == 0:
+    if p.returncode == 0 and p.stdout.strip():
         commit = p.stdout.decode().strip()
-        dirty = subprocess.run(["git", "-C", d, "status", "--porcelain", "--untracked-files=no"],
+        dirty = subprocess.run(["git", "-C", d, "status", "--porcelain", "--untracked-files=no",
+                                "--"] + code,
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout.strip()
         return commit + ("+dirty" if dirty else "")
     return "unknown"
@@ -239,8 +260,9 @@ def asyncheck_commit(binary):
 # ---------------------------------------------------------------- one case
 
 class Runner:
-    def __init__(self, args):
+    def __init__(self, args, select_all=True):
         self.args = args
+        self.select_all = select_all
         self.tmp = tempfile.mkdtemp(prefix="realbugs-")
         self.cache = {}  # (repo, rev, crate) -> (diags, err)
         self.lock = __import__("threading").Lock()
@@ -271,7 +293,7 @@ class Runner:
         dest = os.path.join(self.tmp, "%s-%s-%d" % (repo.replace("/", "+"), rev[:12], abs(hash(crate)) % 100000))
         try:
             layout(gitdir, rev, crate, dest, self.args.whole_tree)
-            res = run_asyncheck(self.args.asyncheck, dest, crate, not self.args.default,
+            res = run_asyncheck(self.args.asyncheck, dest, crate, self.select_all,
                                 self.args.timeout)
         except Exception as e:  # noqa: BLE001 - report and go on
             res = (None, str(e))
@@ -330,50 +352,71 @@ class Runner:
 
 # ---------------------------------------------------------------- report
 
-def render(results, args, rules_known, commit, repos):
-    mode = "default rules" if args.default else "every rule on (`--select all`)"
+def summarize(results):
+    answered = [r for r in results if r["case"]["rule"] != "none"]
+    return (len(answered), sum(1 for r in answered if r["caught"]),
+            sum(1 for r in answered if r["cleared"]))
+
+
+def render(runs, rules_known, commit, repos):
+    """runs: list of (mode label, results), the first is the main one."""
+    label, results = runs[0]
+    extra = runs[1:]
     by_rule = {}
     for r in results:
         by_rule.setdefault(r["case"]["rule"], []).append(r)
-    answered = [r for r in results if r["case"]["rule"] != "none"]
-    caught = sum(1 for r in answered if r["caught"])
-    cleared = sum(1 for r in answered if r["cleared"])
+    n_ans, caught, cleared = summarize(results)
     lines = []
     lines.append("# Real-bug benchmark")
     lines.append("")
     lines.append("- date: %s" % datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     lines.append("- asyncheck commit: `%s`" % commit)
-    lines.append("- mode: %s" % mode)
-    lines.append("- cases: %d (%d that a rule should answer, %d that no rule answers yet) from %s"
-                 % (len(results), len(answered), len(results) - len(answered),
-                    ", ".join(sorted(repos))))
-    lines.append("- caught: **%d of %d** (%.0f%%) of the cases a rule should answer, "
-                 "%d of all %d cases (%.0f%%); cleared by the fix: %d of the %d caught"
-                 % (caught, len(answered), 100.0 * caught / max(1, len(answered)),
-                    caught, len(results), 100.0 * caught / max(1, len(results)),
-                    cleared, caught))
+    lines.append("- cases: %d async bug fixes (%d that a rule should answer, %d that no rule answers "
+                 "yet) from %d repositories: %s"
+                 % (len(results), n_ans, len(results) - n_ans, len(repos), ", ".join(sorted(repos))))
+    for lab, res in runs:
+        a, c, cl = summarize(res)
+        lines.append("- %s: caught **%d of %d** (%.0f%%) of the cases a rule should answer, "
+                     "%d of all %d (%.0f%%); cleared by the fix: %d of the %d caught"
+                     % (lab, c, a, 100.0 * c / max(1, a), c, len(res), 100.0 * c / max(1, len(res)),
+                        cl, c))
     errs = [r for r in results if r["error"]]
     if errs:
         lines.append("- errors: %d cases could not be run (see below)" % len(errs))
     lines.append("")
     lines.append("A case is *caught* when a finding of its rule starts within %d lines of the "
-                 "defect line in the parent commit, and *cleared* when that finding is gone at "
-                 "the fix. Cases, references only, are in `bench/realbugs/cases.toml`; "
-                 "`python3 bench/realbugs/run.py --help` runs them." % NEAR)
+                 "defect line in the parent commit, and *cleared* when, at the fix, that rule has "
+                 "fewer findings in the file or none near the defect's new place. Cases (references "
+                 "only: repository, fix and parent commits, file, line) are in "
+                 "`bench/realbugs/cases.toml`; `python3 bench/realbugs/run.py --help` runs them." % NEAR)
     lines.append("")
-    lines.append("| rule | cases | caught | cleared |")
-    lines.append("| --- | ---: | ---: | ---: |")
+    head = "| rule | cases | caught | cleared |"
+    sep = "| --- | ---: | ---: | ---: |"
+    for lab, _ in extra:
+        head += " caught (%s) |" % lab
+        sep += " ---: |"
+    lines.append("Per rule, %s:" % label)
+    lines.append("")
+    lines.append(head)
+    lines.append(sep)
+    extra_by_id = [{r["case"]["id"]: r for r in res} for _, res in extra]
     for rule in sorted(by_rule, key=lambda k: (k == "none", -len(by_rule[k]), k)):
         rs = by_rule[rule]
-        tag = rule
-        if rule != "none" and rules_known and rule not in rules_known:
-            tag += " (not in this build)"
         if rule == "none":
-            lines.append("| none (no rule yet) | %d | - | - |" % len(rs))
+            row = "| none (no rule yet) | %d | - | - |" % len(rs) + " - |" * len(extra)
         else:
-            lines.append("| %s | %d | %d | %d |" % (tag, len(rs), sum(r["caught"] for r in rs),
-                                                   sum(r["cleared"] for r in rs)))
-    lines.append("| **total** | %d | %d | %d |" % (len(results), caught, cleared))
+            tag = rule
+            if rules_known and rule not in rules_known:
+                tag += " (not in this build)"
+            row = "| %s | %d | %d | %d |" % (tag, len(rs), sum(r["caught"] for r in rs),
+                                            sum(r["cleared"] for r in rs))
+            for m in extra_by_id:
+                row += " %d |" % sum(m[r["case"]["id"]]["caught"] for r in rs)
+        lines.append(row)
+    row = "| **total** | %d | %d | %d |" % (len(results), caught, cleared)
+    for _, res in extra:
+        row += " %d |" % summarize(res)[1]
+    lines.append(row)
     lines.append("")
     per_repo = {}
     for r in results:
@@ -382,26 +425,41 @@ def render(results, args, rules_known, commit, repos):
         if r["case"]["rule"] != "none":
             e[1] += 1
         e[2] += r["caught"]
-    lines.append("| repository | cases | answerable | caught |")
+    lines.append("Per repository, %s:" % label)
+    lines.append("")
+    lines.append("| repository | cases | a rule should answer | caught |")
     lines.append("| --- | ---: | ---: | ---: |")
     for repo in sorted(per_repo):
         e = per_repo[repo]
         lines.append("| %s | %d | %d | %d |" % (repo, e[0], e[1], e[2]))
     lines.append("")
-    lines.append("## Cases")
+    shapes = {}
+    for r in results:
+        if r["case"]["rule"] == "none":
+            shapes.setdefault(r["case"].get("shape", "unclassified"), []).append(r["case"]["id"])
+    if shapes:
+        lines.append("## Shapes no rule answers yet")
+        lines.append("")
+        lines.append("| shape | cases | ids |")
+        lines.append("| --- | ---: | --- |")
+        for shape in sorted(shapes, key=lambda k: (-len(shapes[k]), k)):
+            lines.append("| %s | %d | %s |" % (shape, len(shapes[shape]),
+                                              ", ".join("`%s`" % i for i in shapes[shape])))
+        lines.append("")
+    lines.append("## Cases (%s)" % label)
     lines.append("")
     for r in results:
         c = r["case"]
         if r["error"]:
             status = "ERROR (%s)" % r["error"]
         elif c["rule"] == "none":
-            status = "no rule"
+            status = "no rule (%s)" % c.get("shape", "unclassified")
         elif r["caught"]:
             status = "caught, cleared" if r["cleared"] else "caught, NOT cleared"
         else:
             status = "missed"
         near = ", ".join("%s@%d" % x for x in r["parent_near"]) or "-"
-        lines.append("- `%s` %s `%s` %s:%d [%s] %s — %s; near: %s"
+        lines.append("- `%s` %s `%s` %s:%d [%s] %s — %s; findings near the line: %s"
                      % (c["id"], c["repo"], c["fix"][:10], c["file"], c["line"], c["rule"],
                         status, c["description"], near))
     lines.append("")
@@ -420,6 +478,8 @@ def main():
                     help="git dir of one repository (repeatable)")
     ap.add_argument("--default", action="store_true",
                     help="run asyncheck with its default rules instead of --select all")
+    ap.add_argument("--both", action="store_true",
+                    help="run every rule, then the default rules, and report both")
     ap.add_argument("--only", default="", help="comma-separated case ids, repositories or rules")
     ap.add_argument("--jobs", type=int, default=max(1, min(8, (os.cpu_count() or 2) // 2)))
     ap.add_argument("--timeout", type=int, default=900, help="seconds per asyncheck run")
@@ -429,8 +489,8 @@ def main():
     ap.add_argument("--write", action="store_true", help="also write docs/realbugs.md")
     ap.add_argument("--output", default=os.path.join(ROOT, "docs", "realbugs.md"))
     ap.add_argument("--json", help="also write per-case results as JSON to this file")
-    ap.add_argument("--asyncheck-commit", help="the asyncheck commit to report (default: HEAD of "
-                    "the git checkout holding the binary)")
+    ap.add_argument("--asyncheck-commit", help="the asyncheck commit to report (default: the last "
+                    "commit touching crates/ in the checkout holding the binary)")
     args = ap.parse_args()
     args.repo_map = {}
     for spec in args.repo:
@@ -449,22 +509,33 @@ def main():
         want = set(args.only.split(","))
         cases = [c for c in cases if c["id"] in want or c["repo"] in want or c["rule"] in want]
 
-    runner = Runner(args)
-    results = [None] * len(cases)
-    try:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as ex:
-            futs = {ex.submit(runner.run_case, c): i for i, c in enumerate(cases)}
-            for fut in concurrent.futures.as_completed(futs):
-                i = futs[fut]
-                results[i] = fut.result()
-                r = results[i]
-                print("  %-14s %s" % (r["case"]["id"],
-                                      "error" if r["error"] else
-                                      ("caught" if r["caught"] else "-")), file=sys.stderr)
-    finally:
-        shutil.rmtree(runner.tmp, ignore_errors=True)
+    if args.both:
+        modes = [("every rule on (`--select all`)", True), ("default rules", False)]
+    elif args.default:
+        modes = [("default rules", False)]
+    else:
+        modes = [("every rule on (`--select all`)", True)]
+    runs = []
+    for label, select_all in modes:
+        runner = Runner(args, select_all)
+        results = [None] * len(cases)
+        print("%s:" % label, file=sys.stderr)
+        try:
+            with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as ex:
+                futs = {ex.submit(runner.run_case, c): i for i, c in enumerate(cases)}
+                for fut in concurrent.futures.as_completed(futs):
+                    i = futs[fut]
+                    results[i] = fut.result()
+                    r = results[i]
+                    print("  %-16s %s" % (r["case"]["id"],
+                                          "error" if r["error"] else
+                                          ("caught" if r["caught"] else "-")), file=sys.stderr)
+        finally:
+            shutil.rmtree(runner.tmp, ignore_errors=True)
+        runs.append((label, results))
+    results = runs[0][1]
 
-    text = render(results, args, known_rules(args.asyncheck),
+    text = render(runs, known_rules(args.asyncheck),
                   args.asyncheck_commit or asyncheck_commit(args.asyncheck),
                   {c["repo"] for c in cases})
     print(text)
@@ -473,6 +544,7 @@ def main():
             json.dump([{"id": r["case"]["id"], "rule": r["case"]["rule"], "caught": r["caught"],
                         "cleared": r["cleared"], "error": r["error"],
                         "parent_near": r["parent_near"], "fix_near": r["fix_near"],
+                        "shape": r["case"].get("shape"),
                         "note": r["note"]} for r in results], f, indent=1)
     if args.write:
         os.makedirs(os.path.dirname(args.output), exist_ok=True)

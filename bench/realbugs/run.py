@@ -372,8 +372,8 @@ def render(runs, rules_known, commit, repos):
     lines.append("- date: %s" % datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     lines.append("- asyncheck commit: `%s`" % commit)
     lines.append("- cases: %d async bug fixes (%d that a rule should answer, %d that no rule answers "
-                 "yet) from %d repositories: %s"
-                 % (len(results), n_ans, len(results) - n_ans, len(repos), ", ".join(sorted(repos))))
+                 "yet) from %d repositor%s: %s"
+                 % (len(results), n_ans, len(results) - n_ans, len(repos), "y" if len(repos) == 1 else "ies", ", ".join(sorted(repos))))
     for lab, res in runs:
         a, c, cl = summarize(res)
         lines.append("- %s: caught **%d of %d** (%.0f%%) of the cases a rule should answer, "

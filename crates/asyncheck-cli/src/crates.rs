@@ -5,7 +5,6 @@
 //! form one crate, the folder that was checked.
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -17,9 +16,6 @@ use asyncheck::Diagnostic;
 pub struct Crates {
     /// By the file's position among the inputs.
     indexes: Vec<CrateIndex>,
-    /// Per index, a fingerprint of the facts it holds: cached results key
-    /// on it, so that a change in one file re-checks its crate's others.
-    fingerprints: Vec<u64>,
     pub broken_manifests: Vec<(String, String, Diagnostic)>,
 }
 
@@ -98,23 +94,14 @@ impl Crates {
                 members.entry(group).or_default().push(summary);
             }
         }
-        let mut facts: HashMap<&Option<PathBuf>, (Arc<Facts>, u64)> = HashMap::new();
-        for (group, summaries) in &members {
-            let mut hasher = std::hash::DefaultHasher::new();
-            summaries.hash(&mut hasher);
-            facts.insert(
-                *group,
-                (
-                    Arc::new(Facts::new(summaries.iter().copied())),
-                    hasher.finish(),
-                ),
-            );
-        }
+        let facts: HashMap<&Option<PathBuf>, Arc<Facts>> = members
+            .iter()
+            .map(|(group, summaries)| (*group, Arc::new(Facts::new(summaries.iter().copied()))))
+            .collect();
 
         let mut manifests: HashMap<PathBuf, Manifest> = HashMap::new();
         let mut broken_manifests = Vec::new();
         let mut indexes = Vec::with_capacity(paths.len());
-        let mut fingerprints = Vec::with_capacity(paths.len());
         for (package, group) in packages.iter().zip(&groups) {
             let manifest = match package {
                 Some(package) => manifests
@@ -144,18 +131,11 @@ impl Crates {
                     .clone(),
                 None => Manifest::default(),
             };
-            let (group_facts, fingerprint) = facts
-                .get(group)
-                .cloned()
-                .unwrap_or_else(|| (Arc::new(Facts::default()), 0));
-            let mut hasher = std::hash::DefaultHasher::new();
-            (fingerprint, format!("{manifest:?}")).hash(&mut hasher);
-            fingerprints.push(hasher.finish());
+            let group_facts = facts.get(group).cloned().unwrap_or_default();
             indexes.push(CrateIndex::new(group_facts, manifest));
         }
         Crates {
             indexes,
-            fingerprints,
             broken_manifests,
         }
     }
@@ -165,8 +145,10 @@ impl Crates {
         self.indexes[position].clone()
     }
 
+    /// Cached results key on it: a change in one file re-checks its
+    /// crate's others when it changes what the crate knows.
     pub fn fingerprint(&self, position: usize) -> u64 {
-        self.fingerprints[position]
+        self.indexes[position].fingerprint()
     }
 }
 
@@ -182,4 +164,54 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
         .nth(column.saturating_sub(1))
         .map_or(0, |(i, _)| i);
     (line_start + within).min(text.len())
+}
+
+/// The summaries of the files of one crate's workspace, for the language
+/// server: kept between checks and made again only for a file whose text
+/// changed.
+#[derive(Default)]
+pub struct SummaryCache {
+    by_path: std::sync::Mutex<HashMap<PathBuf, (u64, Option<FileSummary>)>>,
+}
+
+impl SummaryCache {
+    /// The index of the crate of the file at `path`, with `open` documents'
+    /// texts standing for what is on disk. `None` for a file under no
+    /// manifest: it is its own crate.
+    pub fn index_for(&self, path: &Path, open: &[(PathBuf, String)]) -> Option<CrateIndex> {
+        let absolute = std::path::absolute(path).ok()?;
+        let mut layout = Layout::default();
+        let package = layout.package(absolute.parent()?)?;
+        let root = layout.workspace(&package).unwrap_or(package);
+        let (inputs, _) = crate::discover::discover(std::slice::from_ref(&root));
+        let mut paths: Vec<PathBuf> = inputs.into_iter().map(|i| i.path).collect();
+        if !paths.contains(&absolute) {
+            paths.push(absolute.clone());
+        }
+        let mut cache = self.by_path.lock().ok()?;
+        let summaries: Vec<Option<FileSummary>> = paths
+            .iter()
+            .map(|file| {
+                let text = open
+                    .iter()
+                    .find(|(p, _)| p == file)
+                    .map(|(_, text)| text.clone())
+                    .or_else(|| std::fs::read_to_string(file).ok())?;
+                let hash = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
+                if let Some((known, summary)) = cache.get(file) {
+                    if *known == hash {
+                        return summary.clone();
+                    }
+                }
+                let summary = asyncheck::index::summarize_text(&text);
+                cache.insert(file.clone(), (hash, summary.clone()));
+                summary
+            })
+            .collect();
+        drop(cache);
+        let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+        let crates = Crates::new(&refs, &summaries, &|p| p.display().to_string());
+        let position = paths.iter().position(|p| *p == absolute)?;
+        Some(crates.index(position))
+    }
 }

@@ -256,3 +256,60 @@ fn positions_default_to_utf16() {
         byte_column - 2
     );
 }
+
+/// Facts cross files in the editor too: a field's type declared in state.rs
+/// decides a finding in lib.rs, and editing state.rs re-checks lib.rs.
+#[test]
+fn editing_one_file_re_checks_the_open_files_it_affects() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let root = dir.path();
+    std::fs::create_dir(root.join("src")).unwrap();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[package]\nname = \"x\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    let state = "pub struct State {\n    pub table: parking_lot::RwLock<Vec<u8>>,\n}\n";
+    let lib = "mod state;\n\npub async fn f(s: &state::State) {\n    let t = s.table.read();\n    tokio::task::yield_now().await;\n    drop(t);\n}\n";
+    std::fs::write(root.join("src/state.rs"), state).unwrap();
+    std::fs::write(root.join("src/lib.rs"), lib).unwrap();
+    let uri = |name: &str| format!("file://{}", root.join(name).display());
+
+    let mut editor = Editor::start();
+    editor.request("initialize", json!({"capabilities": {}}));
+    editor.notify("initialized", json!({}));
+    editor.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri("src/lib.rs"), "languageId": "rust", "version": 1, "text": lib}}),
+    );
+    assert_eq!(
+        rules(&editor.diagnostics(&uri("src/lib.rs"), 1)),
+        ["lock-across-await"]
+    );
+
+    // state.rs, opened and edited (not saved): `table` is no longer a lock.
+    editor.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri("src/state.rs"), "languageId": "rust", "version": 1, "text": state}}),
+    );
+    let unlocked = state.replace("parking_lot::RwLock<Vec<u8>>", "Journal");
+    editor.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri("src/state.rs"), "version": 2}, "contentChanges": [{"text": unlocked}]}),
+    );
+    editor.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": uri("src/state.rs")}}),
+    );
+    let republished = editor.wait_for(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == uri("src/lib.rs")
+            && m["params"]["diagnostics"]
+                .as_array()
+                .is_some_and(|d| d.is_empty())
+    });
+    assert!(republished["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+}

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use asyncheck::index::CrateIndex;
 use asyncheck::{docs, registry, Settings};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::{
@@ -36,6 +37,11 @@ const DEBOUNCE: Duration = Duration::from_millis(250);
 /// `asyncheck.toml` take effect on the next check).
 pub trait Host {
     fn settings_for(&self, path: &Path) -> Result<Settings, String>;
+
+    /// What the crate of the file at `path` knows, with the open documents'
+    /// texts (`open`) in place of what is on disk. `None`: the file is its
+    /// own crate.
+    fn crate_index(&self, path: &Path, open: &[(PathBuf, String)]) -> Option<CrateIndex>;
 }
 
 /// Serves LSP on standard input and output until the client says `exit`.
@@ -260,7 +266,50 @@ impl Server<'_> {
                 return;
             }
         };
-        let Some((version, diagnostics)) = self.documents.check(uri, &path, &settings) else {
+        let open = self.documents.texts();
+        let index = self.host.crate_index(&path, &open);
+        let summary_changed = index
+            .as_ref()
+            .is_some_and(|index| self.documents.note_facts(uri, index));
+        let Some((version, diagnostics)) = self.documents.check(uri, &path, &settings, index)
+        else {
+            return;
+        };
+        let Some(document) = self.documents.get(uri) else {
+            return;
+        };
+        let converted = diagnostics
+            .iter()
+            .map(|d| {
+                positions::to_lsp_diagnostic(d, uri, &document.text, self.encoding, &self.docs)
+            })
+            .collect();
+        self.publish(uri.clone(), converted, version);
+        // The file's facts changed (a field's type, a spawned function):
+        // findings in the other open files of the crate may follow.
+        if summary_changed {
+            for other in self.documents.uris() {
+                if &other != uri {
+                    self.check_alone(&other);
+                }
+            }
+        }
+    }
+
+    /// Checks a document without passing its facts on to the others again.
+    fn check_alone(&mut self, uri: &Uri) {
+        let path = positions::uri_to_path(uri);
+        let Ok(mut settings) = self.host.settings_for(&path) else {
+            return;
+        };
+        settings.check_broken_files = true;
+        let open = self.documents.texts();
+        let index = self.host.crate_index(&path, &open);
+        if let Some(index) = &index {
+            self.documents.note_facts(uri, index);
+        }
+        let Some((version, diagnostics)) = self.documents.check(uri, &path, &settings, index)
+        else {
             return;
         };
         let Some(document) = self.documents.get(uri) else {

@@ -4,7 +4,7 @@
 use toml::{Table, Value};
 
 /// An async runtime a crate can depend on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Runtime {
     Tokio,
     AsyncStd,
@@ -15,7 +15,7 @@ pub enum Runtime {
 
 /// The manifest facts of one crate. The default is "unknown": no manifest
 /// was found, and nothing may be assumed about the runtime.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Manifest {
     /// Whether a manifest was read at all.
     pub known: bool,

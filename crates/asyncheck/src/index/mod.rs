@@ -15,6 +15,7 @@ mod manifest;
 mod summary;
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 pub use manifest::{Manifest, ManifestError, Runtime};
@@ -92,6 +93,14 @@ impl CrateIndex {
         CrateIndex { facts, manifest }
     }
 
+    /// A hash of everything the index holds: findings that depend on other
+    /// files through it change only when it does.
+    pub fn fingerprint(&self) -> u64 {
+        let mut hasher = std::hash::DefaultHasher::new();
+        (self.facts.fingerprint, &self.manifest).hash(&mut hasher);
+        hasher.finish()
+    }
+
     /// The index of a lone file: what it says itself, no manifest.
     pub fn of_file(summary: &FileSummary) -> Self {
         CrateIndex::new(Arc::new(Facts::new([summary])), Manifest::default())
@@ -110,6 +119,8 @@ pub struct Facts {
     functions: HashMap<String, Vec<FunctionFacts>>,
     spawned_functions: HashSet<String>,
     spawned_methods: HashSet<String>,
+    /// A hash of the summaries merged, in order.
+    fingerprint: u64,
 }
 
 /// Aliases are followed at most this many times (`type A = B;`).
@@ -118,9 +129,12 @@ const MAX_ALIAS_HOPS: usize = 4;
 impl Facts {
     pub fn new<'a>(summaries: impl IntoIterator<Item = &'a FileSummary>) -> Self {
         let mut facts = Facts::default();
+        let mut hasher = std::hash::DefaultHasher::new();
         for summary in summaries {
+            summary.hash(&mut hasher);
             facts.add(summary);
         }
+        facts.fingerprint = hasher.finish();
         facts
     }
 

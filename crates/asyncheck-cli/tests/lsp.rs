@@ -313,3 +313,47 @@ fn editing_one_file_re_checks_the_open_files_it_affects() {
         .unwrap()
         .is_empty());
 }
+
+/// The server writes rule pages only into its own cache folder, and never
+/// through a link planted there: the file the link points at is untouched.
+#[test]
+fn rule_pages_never_follow_a_planted_link() {
+    let cache = tempfile::TempDir::new().unwrap();
+    let victim = cache.path().join("victim.txt");
+    std::fs::write(&victim, "precious").unwrap();
+    let folder = cache
+        .path()
+        .join("asyncheck")
+        .join(format!("docs-{}", env!("CARGO_PKG_VERSION")));
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::set_permissions(&folder, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    std::os::unix::fs::symlink(&victim, folder.join("blocking-in-async.md")).unwrap();
+
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("asyncheck"))
+        .arg("server")
+        .env("XDG_CACHE_HOME", cache.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for body in [
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
+        json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+        json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}),
+        json!({"jsonrpc": "2.0", "method": "exit"}),
+    ] {
+        let body = body.to_string();
+        write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+    }
+    stdin.flush().unwrap();
+    assert!(child.wait().unwrap().success());
+
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    let page = folder.join("blocking-in-async.md");
+    assert!(!std::fs::symlink_metadata(&page).unwrap().is_symlink());
+    assert!(std::fs::read_to_string(page)
+        .unwrap()
+        .starts_with("# blocking-in-async"));
+}

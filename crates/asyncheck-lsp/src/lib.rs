@@ -378,24 +378,27 @@ fn respond(id: RequestId, result: Result<serde_json::Value, (ErrorCode, String)>
     }
 }
 
-/// Each rule's documentation written to a folder once per server, so that a
-/// diagnostic can link to a page the editor can open.
+/// Each rule's documentation, written once per server to the user's cache
+/// folder so that a diagnostic can link to a page the editor can open.
+///
+/// Nothing is written outside that folder, and nothing through a link: the
+/// folder is made owner-only and refused unless it is a real folder of this
+/// user, and each page is written to a new temporary file in it and renamed
+/// over its name (a rename replaces a planted link, it never follows it).
 pub(crate) struct RuleDocs {
     pages: HashMap<&'static str, Uri>,
 }
 
 impl RuleDocs {
     fn write() -> Self {
-        let folder =
-            std::env::temp_dir().join(format!("asyncheck-docs-{}", env!("CARGO_PKG_VERSION")));
         let mut pages = HashMap::new();
-        if std::fs::create_dir_all(&folder).is_err() {
+        let Some(folder) = docs_folder() else {
             return RuleDocs { pages };
-        }
+        };
         for rule in registry::rules() {
             let meta = rule.meta();
             let page: PathBuf = folder.join(format!("{}.md", meta.name));
-            if std::fs::write(&page, docs::rule_markdown(meta)).is_ok() {
+            if write_page(&folder, &page, &docs::rule_markdown(meta)).is_ok() {
                 if let Some(uri) = positions::path_to_uri(&page) {
                     pages.insert(meta.name, uri);
                 }
@@ -407,4 +410,44 @@ impl RuleDocs {
     pub(crate) fn page(&self, rule: &str) -> Option<Uri> {
         self.pages.get(rule).cloned()
     }
+}
+
+/// `$XDG_CACHE_HOME/asyncheck/docs-VERSION` (else `~/.cache/..`), made with
+/// owner-only permissions; `None` when it is not a plain folder of ours.
+fn docs_folder() -> Option<PathBuf> {
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
+    let folder = cache
+        .join("asyncheck")
+        .join(format!("docs-{}", env!("CARGO_PKG_VERSION")));
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(&folder).ok()?;
+    let metadata = std::fs::symlink_metadata(&folder).ok()?;
+    if !metadata.is_dir() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // A file we create in the folder is ours: the folder must be too,
+        // and private.
+        let probe = tempfile::NamedTempFile::new_in(&folder).ok()?;
+        let ours = probe.as_file().metadata().ok()?.uid() == metadata.uid();
+        if !ours || metadata.mode() & 0o077 != 0 {
+            return None;
+        }
+    }
+    Some(folder)
+}
+
+fn write_page(folder: &Path, page: &Path, text: &str) -> std::io::Result<()> {
+    let mut file = tempfile::NamedTempFile::new_in(folder)?;
+    file.write_all(text.as_bytes())?;
+    file.persist(page).map_err(|e| e.error)?;
+    Ok(())
 }

@@ -10,6 +10,7 @@ mod futures;
 mod guards;
 mod imports;
 mod iteration;
+mod joinsets;
 mod macros;
 mod origin;
 mod parse;
@@ -27,6 +28,7 @@ pub use futures::*;
 pub use guards::*;
 pub use imports::{segments, Imports};
 pub use iteration::{iteration_chain, IterationChain};
+pub use joinsets::*;
 pub use origin::{chain_origin, FieldTypes, Origin};
 pub use parse::{ParseError, MAX_NESTING};
 pub use ra_ap_syntax::{

@@ -6,6 +6,7 @@ pub mod blocking_in_async;
 pub mod cancel_unsafe_select;
 pub mod detached_spawn;
 pub mod joinset_dropped;
+pub mod joinset_never_reaped;
 pub mod lock_across_await;
 pub mod manual_question_mark;
 pub mod missing_timeout;

@@ -19,6 +19,7 @@ static RULES: &[&dyn Rule] = &[
     &rules::async_lock_across_await::AsyncLockAcrossAwait,
     &rules::unbounded_fanout::UnboundedFanout,
     &rules::joinset_dropped::JoinsetDropped,
+    &rules::permit_released_early::PermitReleasedEarly,
     &rules::joinset_never_reaped::JoinsetNeverReaped,
 ];
 

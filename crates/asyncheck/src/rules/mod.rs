@@ -11,6 +11,7 @@ pub mod lock_across_await;
 pub mod manual_question_mark;
 pub mod missing_timeout;
 pub mod mutex_for_task_results;
+pub mod permit_released_early;
 pub mod prefer_try_join;
 pub mod unbounded_channel;
 pub mod unbounded_fanout;

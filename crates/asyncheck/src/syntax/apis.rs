@@ -412,3 +412,14 @@ pub fn spawn_call(node: &SyntaxNode, imports: &Imports) -> Option<Spawn> {
         _ => None,
     }
 }
+
+/// `drop(..)` of the prelude or `std::mem::drop(..)`.
+pub fn is_drop_call(call: &SyntaxNode, imports: &Imports) -> bool {
+    let Some(call) = ast::CallExpr::cast(call.clone()) else {
+        return false;
+    };
+    if resolve_call(&call, imports, &["std::mem::drop", "core::mem::drop"]).is_some() {
+        return true;
+    }
+    callee_path(&call).is_some_and(|path| imports.is_prelude(&path, "drop"))
+}

@@ -20,7 +20,8 @@ static META: RuleMeta = RuleMeta {
     flags: "A permit taken by `acquire`, `acquire_owned`, `acquire_many`, `acquire_many_owned` \
 or a `try_acquire*` call on a `tokio::sync::Semaphore` (a binding made by `Semaphore::new(..)`, \
 also inside `Arc::new(..)`, or a parameter, local or same-file struct field typed `Semaphore` or \
-`Arc<Semaphore>`), followed by `.await`, `?`, `.unwrap()` or `.expect(..)`, that is\n\
+`Arc<Semaphore>`), followed by `.await`, `?`, `.unwrap()`, `.expect(..)`, `.ok()`, `.map_err(..)` or \
+`.context(..)`, that is\n\
 - not bound at all: `let _ = sem.acquire().await;` or the acquire as a statement (not for \
 `acquire_many*`, which is also how code waits until every permit is back);\n\
 - bound by `let` (`let permit = ..`, `let Ok(permit) = .. else { .. }`) and alive at a spawn \
@@ -217,7 +218,8 @@ fn report_released(
 }
 
 /// The expression whose value is the permit: the call with its `.await`,
-/// `?`, `.unwrap()`, `.expect(..)`, `.ok()` and parentheses.
+/// `?`, `.unwrap()`, `.expect(..)`, `.ok()`, `.map_err(..)`, `.context(..)`
+/// and parentheses.
 fn permit_value(call: &SyntaxNode) -> SyntaxNode {
     let mut value = call.clone();
     while let Some(parent) = value.parent() {
@@ -226,7 +228,12 @@ fn permit_value(call: &SyntaxNode) -> SyntaxNode {
             SyntaxKind::METHOD_CALL_EXPR => ast::MethodCallExpr::cast(parent.clone())
                 .filter(|c| c.receiver().is_some_and(|r| *r.syntax() == value))
                 .and_then(|c| method_name(&c))
-                .is_some_and(|n| matches!(n.as_str(), "unwrap" | "expect" | "ok")),
+                .is_some_and(|n| {
+                    matches!(
+                        n.as_str(),
+                        "unwrap" | "expect" | "ok" | "map_err" | "context" | "with_context"
+                    )
+                }),
             _ => false,
         };
         if !unwraps {

@@ -2,8 +2,8 @@ use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasName},
-    binds, body_kind, enclosing_body, is_drop_call, spawn_call, AstNode, BodyKind,
-    SpawnKind, SyntaxKind, SyntaxNode,
+    binds, body_kind, enclosing_body, is_drop_call, spawn_call, AstNode, BodyKind, SpawnKind,
+    SyntaxKind, SyntaxNode,
 };
 
 use super::span_of;

@@ -2,8 +2,8 @@ use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasName},
-    body_kind, enclosing_loop, is_set_constructor, let_bound, local_set_uses, AstNode,
-    Names, SetUse, SyntaxKind, SyntaxNode,
+    body_kind, enclosing_loop, is_set_constructor, let_bound, local_set_uses, AstNode, Names,
+    SetUse, SyntaxKind, SyntaxNode,
 };
 
 use super::{span, span_of};

@@ -207,8 +207,11 @@ fn local_repeat(path: &ast::PathExpr, spawn: &SyntaxNode, names: &Names) -> Opti
         .ancestors()
         .find_map(ast::LetStmt::cast)
         .filter(|l| {
-            l.pat()
-                .is_some_and(|p| p.syntax().text_range().contains_range(binding.syntax().text_range()))
+            l.pat().is_some_and(|p| {
+                p.syntax()
+                    .text_range()
+                    .contains_range(binding.syntax().text_range())
+            })
         })?;
     let found = unbounded_loop(spawn, statement.syntax().text_range().end())?;
     let uses = local_set_uses(&binding, names);
@@ -305,7 +308,11 @@ fn field_reaped_or_handed_on(root: &SyntaxNode, name: &str) -> bool {
 fn enclosing_method(node: &SyntaxNode) -> Option<(ast::Fn, String)> {
     let (body, _) = enclosing_body(node)?;
     let method = ast::Fn::cast(body)?;
-    let imp = method.syntax().parent()?.parent().and_then(ast::Impl::cast)?;
+    let imp = method
+        .syntax()
+        .parent()?
+        .parent()
+        .and_then(ast::Impl::cast)?;
     Some((method, impl_type_name(&imp)?))
 }
 
@@ -324,7 +331,12 @@ fn call_in_loop(method: &(ast::Fn, String), root: &SyntaxNode) -> Option<TextRan
     let (function, type_name) = method;
     let name = function.name()?.text().to_string();
     root.descendants()
-        .filter(|n| matches!(n.kind(), SyntaxKind::METHOD_CALL_EXPR | SyntaxKind::CALL_EXPR))
+        .filter(|n| {
+            matches!(
+                n.kind(),
+                SyntaxKind::METHOD_CALL_EXPR | SyntaxKind::CALL_EXPR
+            )
+        })
         .filter(|n| calls_method_of(n, &name, type_name))
         .find(|n| unbounded_loop(n, 0.into()).is_some())
         .map(|n| n.text_range())
@@ -338,9 +350,9 @@ fn calls_method_of(node: &SyntaxNode, name: &str, type_name: &str) -> bool {
             .is_some_and(|t| t == type_name)
     };
     if let Some(call) = ast::MethodCallExpr::cast(node.clone()) {
-        let on_self = call
-            .receiver()
-            .is_some_and(|r| matches!(unparen(r), ast::Expr::PathExpr(p) if p.syntax().text() == "self"));
+        let on_self = call.receiver().is_some_and(
+            |r| matches!(unparen(r), ast::Expr::PathExpr(p) if p.syntax().text() == "self"),
+        );
         return on_self && method_name(&call).is_some_and(|n| n == name) && in_impl_of_type();
     }
     let Some(path) = ast::CallExpr::cast(node.clone()).and_then(|c| crate::syntax::callee_path(&c))

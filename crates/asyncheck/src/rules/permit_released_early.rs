@@ -1,9 +1,8 @@
 use crate::diagnostic::{Applicability, Edit, Finding, Fix};
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
-    ast,
-    awaits_implicitly, is_drop_call, known_type, method_name, same_body_nodes, spawn_call, AstNode,
-    Imports, KnownType, Mention, Names, SyntaxKind, SyntaxNode, TextRange,
+    ast, awaits_implicitly, is_drop_call, known_type, method_name, same_body_nodes, spawn_call,
+    AstNode, Imports, KnownType, Mention, Names, SyntaxKind, SyntaxNode, TextRange,
 };
 
 use super::{span, span_of};
@@ -139,7 +138,8 @@ impl Rule for PermitReleasedEarly {
         let Some(parent) = permit.parent() else {
             return;
         };
-        let waits_for_all = method.starts_with("acquire_many") || method.starts_with("try_acquire_many");
+        let waits_for_all =
+            method.starts_with("acquire_many") || method.starts_with("try_acquire_many");
         match parent.kind() {
             SyntaxKind::LET_STMT => {
                 let Some(statement) = ast::LetStmt::cast(parent) else {
@@ -158,7 +158,9 @@ impl Rule for PermitReleasedEarly {
                             return;
                         };
                         let names = cx.file_fact(|root, _| Names::of(root));
-                        if let Some(released) = released_early(&statement, &binding, &names, cx.imports) {
+                        if let Some(released) =
+                            released_early(&statement, &binding, &names, cx.imports)
+                        {
                             report_released(&call, &binding, &released, cx);
                         }
                     }
@@ -199,11 +201,21 @@ fn report_released(
     let name = binding.syntax().text().to_string();
     let (label, what) = match released {
         Released::AtSpawn(spawn) => (
-            (span(spawn.text_range()), format!("this task does not take `{name}`: it runs on after the permit is released")),
+            (
+                span(spawn_head(spawn)),
+                format!(
+                    "this task does not take `{name}`: it runs on after the permit is released"
+                ),
+            ),
             "the task spawned after it",
         ),
         Released::AtReturn(value) => (
-            (span_of(value), format!("this value is returned without `{name}`: it runs after the permit is released")),
+            (
+                span_of(value),
+                format!(
+                    "this value is returned without `{name}`: it runs after the permit is released"
+                ),
+            ),
             "the stream or future returned after it",
         ),
     };
@@ -215,6 +227,18 @@ fn report_released(
         .label(label.0, label.1)
         .help("move the permit into the work it limits: take it with `acquire_owned()` on an `Arc<Semaphore>` and drop it inside the spawned future (`async move { let _permit = permit; .. }`)"),
     );
+}
+
+/// A spawn call up to its arguments (`tokio::spawn`, `set.spawn`): the
+/// spawned future can be long.
+fn spawn_head(spawn: &SyntaxNode) -> TextRange {
+    let start = spawn.text_range().start();
+    spawn
+        .children()
+        .find(|c| c.kind() == SyntaxKind::ARG_LIST)
+        .map_or(spawn.text_range(), |args| {
+            TextRange::new(start, args.text_range().start())
+        })
 }
 
 /// The expression whose value is the permit: the call with its `.await`,
@@ -297,7 +321,8 @@ fn released_early(
         later.iter().any(|n| {
             n.text_range().end() > at.end()
                 && (n.kind() == SyntaxKind::AWAIT_EXPR
-                    || ast::MacroCall::cast(n.clone()).is_some_and(|m| awaits_implicitly(&m, imports)))
+                    || ast::MacroCall::cast(n.clone())
+                        .is_some_and(|m| awaits_implicitly(&m, imports)))
         })
     };
     if let Some(spawn) = later.iter().find(|n| spawn_call(n, imports).is_some()) {
@@ -318,12 +343,14 @@ fn released_early(
         ty.syntax()
             .descendants()
             .filter_map(ast::NameRef::cast)
-            .any(|n| LAZY_TYPES.contains(&n.text().as_ref()))
+            .any(|n| LAZY_TYPES.contains(&n.text()))
     });
     if !returns_lazy {
         return None;
     }
-    ast::StmtList::cast(block)?.tail_expr().map(Released::AtReturn)
+    ast::StmtList::cast(block)?
+        .tail_expr()
+        .map(Released::AtReturn)
 }
 
 /// `drop(permit)`: the permit ends there, it goes nowhere.

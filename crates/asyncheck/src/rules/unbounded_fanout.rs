@@ -467,4 +467,3 @@ fn iterator_size(receiver: &ast::Expr) -> Size {
         _ => Size::NotData,
     }
 }
-

@@ -47,10 +47,7 @@ pub enum SetUse {
 /// What the expression `place`, the set (`set`, `self.tasks`), is used for.
 pub fn set_use(place: &SyntaxNode) -> SetUse {
     let mut node = place.clone();
-    while let Some(parent) = node
-        .parent()
-        .filter(|p| p.kind() == SyntaxKind::PAREN_EXPR)
-    {
+    while let Some(parent) = node.parent().filter(|p| p.kind() == SyntaxKind::PAREN_EXPR) {
         node = parent;
     }
     let Some(call) = node.parent().and_then(ast::MethodCallExpr::cast) else {
@@ -65,8 +62,13 @@ pub fn set_use(place: &SyntaxNode) -> SetUse {
             | "spawn_blocking_on" | "build_task",
         ) => SetUse::Spawn,
         Some(
-            "join_next" | "join_next_with_id" | "try_join_next" | "try_join_next_with_id"
-            | "poll_join_next" | "poll_join_next_with_id" | "join_all",
+            "join_next"
+            | "join_next_with_id"
+            | "try_join_next"
+            | "try_join_next_with_id"
+            | "poll_join_next"
+            | "poll_join_next_with_id"
+            | "join_all",
         ) => SetUse::Reap,
         Some("shutdown" | "abort_all" | "detach_all") => SetUse::Teardown,
         Some("len" | "is_empty") => SetUse::Size,

@@ -61,7 +61,11 @@ async fn upload_all(head: Vec<u8>, tail: Vec<u8>) -> usize {
 }
 "#,
     options: &[],
-    fix_safety: None,
+    fix_safety: Some(
+        "No fix is offered: awaiting the tasks, aborting them or detaching them are three \
+different programs, and which one was meant is the author's choice (awaiting makes the function \
+wait for its tasks and see their errors; `abort_all()` only states what dropping already does).",
+    ),
     see_also: &["joinset-never-reaped", "detached-spawn"],
 };
 

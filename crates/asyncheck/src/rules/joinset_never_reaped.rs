@@ -74,7 +74,11 @@ async fn serve(listener: TcpListener) -> std::io::Result<()> {
 }
 "#,
     options: &[],
-    fix_safety: None,
+    fix_safety: Some(
+        "No fix is offered: reaping needs a place in the loop (a `select!` branch on \
+`join_next()`, or a `try_join_next()` drain after each spawn) and a decision about what to do \
+with each task's result, error or panic.",
+    ),
     see_also: &["joinset-dropped", "unbounded-fanout"],
 };
 

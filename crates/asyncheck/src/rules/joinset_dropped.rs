@@ -17,7 +17,7 @@ static META: RuleMeta = RuleMeta {
     fix: FixAvailability::None,
     skips_tests: true,
     summary: "Flags a local `JoinSet` with tasks spawned on it that is dropped without being joined, which aborts the tasks.",
-    flags: "A local binding made by `JoinSet::new()`, `JoinSet::default()` or `JoinMap::new()` \
+    flags: "A local binding made by `JoinSet::new()`, `JoinSet::default()`, `JoinMap::new()`, or `Default::default()` under a `JoinSet`/`JoinMap` type \
 (`tokio::task::JoinSet`, `tokio_util::task::JoinMap`, through the file's imports) with tasks \
 spawned on it (`spawn`, `spawn_local`, `spawn_blocking`, `spawn_on`, `build_task`) that its \
 scope never joins: no `join_next`, `join_next_with_id`, `try_join_next`, `poll_join_next`, \

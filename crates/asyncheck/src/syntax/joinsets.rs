@@ -3,14 +3,30 @@
 
 use ra_ap_syntax::{ast, AstNode, SyntaxKind, SyntaxNode};
 
-use super::{callee_path, known_type_of_path, method_name, Imports, KnownType, Mention, Names};
+use super::{
+    callee_path, known_type_of_path, method_name, type_known, Imports, KnownType, Mention, Names,
+};
 
 /// Whether `call` makes a new set: `JoinSet::new()`, `JoinSet::default()`,
-/// `JoinMap::new()`, through the file's imports.
+/// `JoinMap::new()` through the file's imports, or `Default::default()`
+/// bound by a `let` that names a set type.
 pub fn is_set_constructor(call: &ast::CallExpr, imports: &Imports) -> bool {
     let Some(path) = callee_path(call) else {
         return false;
     };
+    if path.syntax().text() == "Default::default" {
+        return call
+            .syntax()
+            .parent()
+            .and_then(ast::LetStmt::cast)
+            .and_then(|l| l.ty())
+            .is_some_and(|ty| {
+                matches!(
+                    type_known(&ty, imports),
+                    Some(KnownType::JoinSet | KnownType::JoinMap)
+                )
+            });
+    }
     let is_new = path
         .segment()
         .and_then(|s| s.name_ref())

@@ -2,9 +2,10 @@ use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasName, HasVisibility},
-    binding_of, enclosing_body, enclosing_loop, has_break_out, iteration_chain, local_set_uses,
-    method_name, set_use, spawn_call, type_known, unparen, AstNode, KnownType, Names, SetUse,
-    Spawner, SyntaxKind, SyntaxNode, TextRange, TextSize,
+    binding_of, callee_path, enclosing_body, enclosing_loop, find_binding, has_break_out,
+    iteration_chain, local_set_uses, method_name, set_use, spawn_call, type_known, unparen,
+    AstNode, Binding, KnownType, Names, SetUse, Spawner, SyntaxKind, SyntaxNode, TextRange,
+    TextSize,
 };
 
 use super::{span, span_of};
@@ -30,8 +31,9 @@ whose condition awaits, such as `while let Some(x) = rx.recv().await`, with no `
 set is reaped in no loop after it. A set that escapes (passed to a call, returned, stored, bound \
 to another name) is left alone.\n\
 - A struct field typed `JoinSet`/`JoinMap` in the same file, private to its module, spawned on \
-inside such a loop, or in a method that code of the same impl calls inside such a loop \
-(`self.start_job(..)`, `Self::start_job(..)`), when no code of the file reaps a field of that \
+inside such a loop, or in a method that code of the same file calls inside such a loop \
+(`self.start_job(..)`, `Self::start_job(..)`, `Type::start_job(..)`, or `pool.start_job(..)` \
+on a local or parameter whose written type or constructor names the type), when no code of the file reaps a field of that \
 name or hands it elsewhere (`&mut self.tasks` passed to a call, `mem::take`, reassigned).",
     why: "A `JoinSet` keeps the output of every finished task until someone joins it. A set \
 that an accept loop or a message loop keeps spawning on, and that nobody drains, grows with \
@@ -327,10 +329,12 @@ fn impl_type_name(imp: &ast::Impl) -> Option<String> {
     Some(ty.path()?.segment()?.name_ref()?.text().to_string())
 }
 
-/// A call of `method` by code of the same type, inside a loop that repeats
-/// it an unknown number of times: `self.method(..)` in an impl of the type,
-/// `Self::method(..)` or `Type::method(..)`. Code elsewhere that calls it
-/// in a loop is for the crate-wide call index to find.
+/// A call of `method` of the file, inside a loop that repeats it an unknown
+/// number of times: `self.method(..)` in an impl of the type,
+/// `Self::method(..)`, `Type::method(..)`, or `x.method(..)` on a local or
+/// parameter whose written type or constructor names the type. Code in
+/// other files that calls it in a loop is for the crate-wide call index to
+/// find.
 fn call_in_loop(method: &(ast::Fn, String), root: &SyntaxNode) -> Option<TextRange> {
     let (function, type_name) = method;
     let name = function.name()?.text().to_string();
@@ -354,13 +358,18 @@ fn calls_method_of(node: &SyntaxNode, name: &str, type_name: &str) -> bool {
             .is_some_and(|t| t == type_name)
     };
     if let Some(call) = ast::MethodCallExpr::cast(node.clone()) {
-        let on_self = call.receiver().is_some_and(
-            |r| matches!(unparen(r), ast::Expr::PathExpr(p) if p.syntax().text() == "self"),
-        );
-        return on_self && method_name(&call).is_some_and(|n| n == name) && in_impl_of_type();
+        if method_name(&call).is_none_or(|n| n != name) {
+            return false;
+        }
+        let Some(ast::Expr::PathExpr(receiver)) = call.receiver().map(unparen) else {
+            return false;
+        };
+        if receiver.syntax().text() == "self" {
+            return in_impl_of_type();
+        }
+        return local_of_type(&receiver, type_name);
     }
-    let Some(path) = ast::CallExpr::cast(node.clone()).and_then(|c| crate::syntax::callee_path(&c))
-    else {
+    let Some(path) = ast::CallExpr::cast(node.clone()).and_then(|c| callee_path(&c)) else {
         return false;
     };
     let named = path
@@ -372,4 +381,36 @@ fn calls_method_of(node: &SyntaxNode, name: &str, type_name: &str) -> bool {
     };
     let owner = qualifier.syntax().text().to_string();
     named && (owner == type_name || (owner == "Self" && in_impl_of_type()))
+}
+
+/// Whether the local `receiver` holds a value of the file's type
+/// `type_name`: a parameter or `let` typed `Type`, `&mut Type`,
+/// `Arc<Type>`, or a `let` initialised by `Type::constructor(..)` or
+/// `Type { .. }`.
+fn local_of_type(receiver: &ast::PathExpr, type_name: &str) -> bool {
+    let Some(name) = receiver.path().and_then(|p| p.as_single_name_ref()) else {
+        return false;
+    };
+    let names_type = |ty: Option<ast::Type>| {
+        ty.is_some_and(|ty| {
+            ty.syntax()
+                .descendants()
+                .filter_map(ast::NameRef::cast)
+                .any(|n| n.text() == type_name)
+        })
+    };
+    match find_binding(receiver.syntax(), name.text()) {
+        Some(Binding::Param(param)) => names_type(param.ty()),
+        Some(Binding::Let(binding)) if binding.ty().is_some() => names_type(binding.ty()),
+        Some(Binding::Let(binding)) => match binding.initializer().map(unparen) {
+            Some(ast::Expr::CallExpr(call)) => callee_path(&call)
+                .and_then(|p| p.qualifier())
+                .is_some_and(|q| q.syntax().text() == type_name),
+            Some(ast::Expr::RecordExpr(record)) => record
+                .path()
+                .is_some_and(|p| p.syntax().text() == type_name),
+            _ => false,
+        },
+        _ => false,
+    }
 }

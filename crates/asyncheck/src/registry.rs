@@ -18,6 +18,9 @@ static RULES: &[&dyn Rule] = &[
     &rules::lock_across_await::LockAcrossAwait,
     &rules::async_lock_across_await::AsyncLockAcrossAwait,
     &rules::unbounded_fanout::UnboundedFanout,
+    &rules::joinset_dropped::JoinsetDropped,
+    &rules::permit_released_early::PermitReleasedEarly,
+    &rules::joinset_never_reaped::JoinsetNeverReaped,
 ];
 
 /// Every rule, in the order of rules.md.

@@ -47,6 +47,9 @@ pub fn unparen(mut expr: ast::Expr) -> ast::Expr {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KnownType {
     JoinSet,
+    /// `tokio_util::task::JoinMap`: a `JoinSet` whose tasks have keys.
+    JoinMap,
+    Semaphore,
     TaskTracker,
     /// `tokio::runtime::Handle` or `Runtime`: both spawn detached tasks.
     Runtime,
@@ -64,6 +67,9 @@ pub enum KnownType {
 const KNOWN_TYPES: &[(&str, KnownType)] = &[
     ("tokio::task::JoinSet", KnownType::JoinSet),
     ("tokio::task::join_set::JoinSet", KnownType::JoinSet),
+    ("tokio_util::task::JoinMap", KnownType::JoinMap),
+    ("tokio_util::task::join_map::JoinMap", KnownType::JoinMap),
+    ("tokio::sync::Semaphore", KnownType::Semaphore),
     ("tokio_util::task::TaskTracker", KnownType::TaskTracker),
     (
         "tokio_util::task::task_tracker::TaskTracker",
@@ -92,7 +98,8 @@ const KNOWN_TYPES: &[(&str, KnownType)] = &[
     ("smol::lock::RwLock", KnownType::AsyncRwLock),
 ];
 
-fn known_type_of_path(path: &ast::Path, imports: &Imports) -> Option<KnownType> {
+/// The known type a written path names (`JoinSet`, `tokio::sync::Semaphore`).
+pub fn known_type_of_path(path: &ast::Path, imports: &Imports) -> Option<KnownType> {
     let names: Vec<&str> = KNOWN_TYPES.iter().map(|(p, _)| *p).collect();
     let found = imports.resolve(path, &names)?;
     KNOWN_TYPES
@@ -436,16 +443,22 @@ pub fn spawn_call(node: &SyntaxNode, imports: &Imports) -> Option<Spawn> {
             ) {
                 return None;
             }
-            let (spawner, kind) = match known_type(&call.receiver()?, imports)? {
+            let receiver = known_type(&call.receiver()?, imports)?;
+            let (spawner, kind) = match receiver {
                 KnownType::Runtime => (Spawner::Runtime, SpawnKind::Detachable),
-                KnownType::JoinSet => (Spawner::JoinSet, SpawnKind::Owned),
+                KnownType::JoinSet | KnownType::JoinMap => (Spawner::JoinSet, SpawnKind::Owned),
                 KnownType::TaskTracker => (Spawner::TaskTracker, SpawnKind::Owned),
                 _ => return None,
+            };
+            // `JoinMap::spawn(key, task)`: the task comes after its key.
+            let task = match receiver {
+                KnownType::JoinMap => call.arg_list()?.args().nth(1),
+                _ => call.arg_list()?.args().next(),
             };
             Some(Spawn {
                 spawner,
                 kind,
-                task: call.arg_list()?.args().next(),
+                task,
                 blocking: name == "spawn_blocking",
             })
         }
@@ -493,4 +506,15 @@ pub fn type_name(ty: &ast::Type) -> Option<String> {
             .text()
             .to_string(),
     )
+}
+
+/// `drop(..)` of the prelude or `std::mem::drop(..)`.
+pub fn is_drop_call(call: &SyntaxNode, imports: &Imports) -> bool {
+    let Some(call) = ast::CallExpr::cast(call.clone()) else {
+        return false;
+    };
+    if resolve_call(&call, imports, &["std::mem::drop", "core::mem::drop"]).is_some() {
+        return true;
+    }
+    callee_path(&call).is_some_and(|path| imports.is_prelude(&path, "drop"))
 }

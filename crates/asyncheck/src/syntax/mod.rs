@@ -9,6 +9,8 @@ mod flow;
 mod futures;
 mod guards;
 mod imports;
+mod iteration;
+mod joinsets;
 mod macros;
 mod origin;
 mod parse;
@@ -25,6 +27,8 @@ pub use flow::*;
 pub use futures::*;
 pub use guards::*;
 pub use imports::{segments, Imports};
+pub use iteration::{iteration_chain, IterationChain};
+pub use joinsets::*;
 pub use origin::{chain_origin, FieldTypes, Origin};
 pub use parse::{ParseError, MAX_NESTING};
 pub use ra_ap_syntax::{

@@ -69,7 +69,8 @@ pub fn is_async_context(node: &SyntaxNode) -> bool {
 }
 
 /// Whether `node` is an item (or inside one) that only exists for tests: a
-/// function with a test attribute, or anything under `#[cfg(test)]`.
+/// function with a test attribute, or anything under `#[cfg(test)]` or a
+/// test-support `cfg` (`any(test, feature = "test-utils")`).
 pub fn is_test_code(node: &SyntaxNode) -> bool {
     node.ancestors().any(|n| is_test_item(&n))
 }
@@ -108,8 +109,9 @@ fn is_item_kind(kind: SyntaxKind) -> bool {
     )
 }
 
-/// Whether a cfg predicate can only hold in test builds: `test`,
-/// `all(.., test, ..)`, `any(test, test)`; never `not(..)`.
+/// Whether a cfg predicate marks test code: `test`, `all(.., test, ..)`,
+/// `any(test, ..)` whose other operands are `test` or test-support features
+/// (`any(test, feature = "test-utils")`); never `not(..)`.
 fn requires_test(predicate: &ast::CfgPredicate) -> bool {
     match predicate {
         ast::CfgPredicate::CfgAtom(atom) => {
@@ -121,10 +123,26 @@ fn requires_test(predicate: &ast::CfgPredicate) -> bool {
                 Some("all") => operands.any(|p| requires_test(&p)),
                 Some("any") => {
                     let operands: Vec<_> = operands.collect();
-                    !operands.is_empty() && operands.iter().all(requires_test)
+                    operands.iter().any(requires_test)
+                        && operands
+                            .iter()
+                            .all(|p| requires_test(p) || is_test_support_feature(p))
                 }
                 _ => false,
             }
         }
     }
+}
+
+/// `feature = "X"` where the feature's name says it is for tests
+/// (`test-utils`, `testing`, `test_helpers`).
+fn is_test_support_feature(predicate: &ast::CfgPredicate) -> bool {
+    let ast::CfgPredicate::CfgAtom(atom) = predicate else {
+        return false;
+    };
+    atom.eq_token().is_some()
+        && atom.ident_token().is_some_and(|t| t.text() == "feature")
+        && atom
+            .string_token()
+            .is_some_and(|s| s.text().to_ascii_lowercase().contains("test"))
 }

@@ -336,7 +336,8 @@ fn holds_handles(iterable: &ast::Expr, imports: &Imports, hops: usize) -> bool {
     built_from_spawns || pushes_handles(binding.syntax(), &collection, imports, hops)
 }
 
-/// Whether the body where `binding` lives calls `name.push(handle)`.
+/// Whether the body where `binding` lives calls `name.push(handle)` (or
+/// a `VecDeque`'s `push_back`/`push_front`).
 fn pushes_handles(
     binding: &SyntaxNode,
     collection: &ast::Expr,
@@ -350,7 +351,10 @@ fn pushes_handles(
     body.descendants()
         .filter(|node| node.kind() == SyntaxKind::METHOD_CALL_EXPR)
         .filter_map(ast::MethodCallExpr::cast)
-        .filter(|call| method_name(call).as_deref() == Some("push"))
+        .filter(|call| {
+            method_name(call)
+                .is_some_and(|n| matches!(n.as_str(), "push" | "push_back" | "push_front"))
+        })
         .filter(|call| {
             call.receiver()
                 .is_some_and(|r| r.syntax().text() == name.as_str())

@@ -76,7 +76,8 @@ pub fn is_test_code(node: &SyntaxNode) -> bool {
 }
 
 /// An item carrying `#[test]`, `#[tokio::test]`, `#[rstest]` (any attribute
-/// whose last segment is `test` or `rstest`), or a `cfg` that needs `test`.
+/// whose last segment is `test` or `rstest`), or a `cfg` that needs `test`;
+/// also a module or file that says so inside (`#![cfg(test)]`).
 pub fn is_test_item(node: &SyntaxNode) -> bool {
     if !is_item_kind(node.kind()) {
         return false;
@@ -84,7 +85,11 @@ pub fn is_test_item(node: &SyntaxNode) -> bool {
     let Some(item) = ast::AnyHasAttrs::cast(node.clone()) else {
         return false;
     };
-    item.attrs().any(|attr| match attr.meta() {
+    let inner = ast::Module::cast(node.clone())
+        .and_then(|module| module.item_list())
+        .into_iter()
+        .flat_map(|list| list.attrs());
+    item.attrs().chain(inner).any(|attr| match attr.meta() {
         Some(ast::Meta::CfgMeta(cfg)) => cfg.cfg_predicate().is_some_and(|p| requires_test(&p)),
         Some(meta) => meta
             .path()
@@ -97,7 +102,8 @@ pub fn is_test_item(node: &SyntaxNode) -> bool {
 fn is_item_kind(kind: SyntaxKind) -> bool {
     matches!(
         kind,
-        SyntaxKind::FN
+        SyntaxKind::SOURCE_FILE
+            | SyntaxKind::FN
             | SyntaxKind::MODULE
             | SyntaxKind::IMPL
             | SyntaxKind::STRUCT

@@ -219,10 +219,16 @@ fn joins_all_handles(iterable: &ast::Expr, imports: &Imports, hops: usize) -> bo
         })
 }
 
+/// The collection an iteration walks, without the adapters that yield its
+/// items (`into_iter()`, `iter()`, `drain(..)`; `enumerate()` pairs them
+/// with an index, which is never unwrapped).
 fn peel_iteration(mut expr: ast::Expr) -> ast::Expr {
     while let ast::Expr::MethodCallExpr(call) = unparen(expr.clone()) {
         let yields_items = method_name(&call).is_some_and(|name| {
-            matches!(name.as_str(), "into_iter" | "iter" | "iter_mut" | "drain")
+            matches!(
+                name.as_str(),
+                "into_iter" | "iter" | "iter_mut" | "drain" | "enumerate"
+            )
         });
         match call.receiver() {
             Some(receiver) if yields_items => expr = receiver,

@@ -5,6 +5,7 @@ mod baseline;
 mod cache;
 mod check;
 mod config;
+mod crates;
 mod discover;
 mod output;
 mod test_modules;
@@ -68,7 +69,7 @@ fn dispatch(
             } else {
                 Vec::new()
             };
-            run_check(args, defaults)
+            run_check(*args, defaults)
         }
         Command::Rules { format } => print_rules(format),
         Command::Explain { rule } => explain(&rule),
@@ -282,10 +283,13 @@ fn apply_command_line(settings: &mut Settings, args: &CheckArgs) -> Result<(), S
         let hint = registry::closest(&e.0)
             .map(|known| format!("; did you mean `{known}`?"))
             .unwrap_or_default();
-        format!("unknown rule `{}`{hint}", e.0)
+        format!("unknown rule or group `{}`{hint}", e.0)
     };
     if !args.select.is_empty() {
         settings.select(&args.select).map_err(unknown)?;
+    }
+    for (name, level) in args.levels() {
+        settings.set_level(name, level).map_err(unknown)?;
     }
     settings.ignore(&args.ignore).map_err(unknown)
 }

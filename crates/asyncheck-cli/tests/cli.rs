@@ -23,9 +23,17 @@ const CLEAN: &str = "pub async fn start() {
 
 const BROKEN: &str = "fn main() { let x = ; }\n";
 
-/// A folder with the given files (text or bytes).
+/// A folder with the given files (text or bytes), configured to report the
+/// pattern rules too: these tests are about the outputs, which they show
+/// with unbounded-channel (tests/groups.rs covers the defaults).
 fn project(files: &[(&str, &[u8])]) -> TempDir {
-    common::project(files)
+    let dir = common::project(files);
+    std::fs::write(
+        dir.path().join("asyncheck.toml"),
+        "[rules]\npatterns = \"warn\"\n",
+    )
+    .unwrap();
+    dir
 }
 
 /// The path of each diagnostic of a JSON report.

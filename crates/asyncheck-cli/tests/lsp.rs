@@ -111,13 +111,13 @@ fn read_messages(stdout: ChildStdout, sender: mpsc::Sender<Value>) {
 
 const URI: &str = "file:///tmp/asyncheck-lsp-test/src/worker.rs";
 
-const TEXT: &str = "use tokio::sync::mpsc;
+const TEXT: &str = "use tokio::sync::Mutex;
 
-// asyncheck: allow(unbounded-channel)
-fn quiet() { let _q = mpsc::unbounded_channel::<u8>(); }
+// asyncheck: allow(block-on-in-async)
+async fn quiet(m: &Mutex<u8>) { let _q = m.blocking_lock(); }
 
-async fn work() {
-    let (_tx, _rx) = mpsc::unbounded_channel::<u8>();
+async fn work(m: &Mutex<u8>) {
+    let _g = m.blocking_lock();
     std::thread::sleep(std::time::Duration::from_millis(1));
 }
 ";
@@ -147,17 +147,17 @@ fn an_editor_session() {
     let diagnostics = editor.diagnostics(URI, 1);
     assert_eq!(
         rules(&diagnostics),
-        ["unbounded-channel", "blocking-in-async"]
+        ["block-on-in-async", "blocking-in-async"]
     );
-    let unbounded = &diagnostics[0];
+    let block_on = &diagnostics[0];
     assert_eq!(
-        unbounded["range"]["start"],
-        json!({"line": 6, "character": 21})
+        block_on["range"]["start"],
+        json!({"line": 6, "character": 13})
     );
-    assert_eq!(unbounded["source"], "asyncheck");
-    let docs = unbounded["codeDescription"]["href"].as_str().unwrap();
+    assert_eq!(block_on["source"], "asyncheck");
+    let docs = block_on["codeDescription"]["href"].as_str().unwrap();
     assert!(
-        docs.starts_with("file://") && docs.ends_with("unbounded-channel.md"),
+        docs.starts_with("file://") && docs.ends_with("block-on-in-async.md"),
         "{docs}"
     );
 
@@ -196,7 +196,7 @@ fn an_editor_session() {
         json!({"textDocument": {"uri": URI}, "position": {"line": 2, "character": 25}}),
     );
     let markdown = hover["result"]["contents"]["value"].as_str().unwrap();
-    assert!(markdown.starts_with("# unbounded-channel"), "{markdown}");
+    assert!(markdown.starts_with("# block-on-in-async"), "{markdown}");
 
     // A bad request is answered with an error; the server goes on.
     let bad = editor.request("textDocument/hover", json!(42));
@@ -209,7 +209,10 @@ fn an_editor_session() {
 
     // Half-typed code: the parse error is reported, and what can still be
     // found is found.
-    let half_typed = TEXT.replace("async fn work() {", "async fn work() {\n    let x = ;");
+    let half_typed = TEXT.replace(
+        "async fn work(m: &Mutex<u8>) {",
+        "async fn work(m: &Mutex<u8>) {\n    let x = ;",
+    );
     editor.notify(
         "textDocument/didChange",
         json!({"textDocument": {"uri": URI, "version": 2}, "contentChanges": [{"text": half_typed}]}),
@@ -217,7 +220,7 @@ fn an_editor_session() {
     let diagnostics = editor.diagnostics(URI, 2);
     assert_eq!(
         rules(&diagnostics),
-        ["parse-error", "unbounded-channel", "blocking-in-async"]
+        ["parse-error", "block-on-in-async", "blocking-in-async"]
     );
 
     editor.notify(
@@ -240,14 +243,14 @@ fn positions_default_to_utf16() {
     let init = editor.request("initialize", json!({"capabilities": {}}));
     assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-16");
     editor.notify("initialized", json!({}));
-    let text = "fn f() { let _s = \"😀\"; let _c = std::sync::mpsc::channel::<u8>(); }\n";
+    let text = "async fn f() { let _s = \"😀\"; std::thread::sleep(d()); }\n";
     editor.notify(
         "textDocument/didOpen",
         json!({"textDocument": {"uri": URI, "languageId": "rust", "version": 1, "text": text}}),
     );
     let diagnostics = editor.diagnostics(URI, 1);
     // The emoji is 4 bytes, 1 character and 2 UTF-16 code units.
-    let byte_column = text.find("std::sync").unwrap();
+    let byte_column = text.find("std::thread").unwrap();
     assert_eq!(
         diagnostics[0]["range"]["start"]["character"],
         byte_column - 2

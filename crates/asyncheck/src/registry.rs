@@ -1,6 +1,6 @@
 //! The list of all rules.
 
-use crate::rule::Rule;
+use crate::rule::{Group, Rule};
 use crate::rules;
 
 static RULES: &[&dyn Rule] = &[
@@ -33,6 +33,18 @@ pub fn find(name: &str) -> Option<&'static dyn Rule> {
     index_of(name).map(|i| RULES[i])
 }
 
+/// A name that `--select`, `--ignore`, `-W/-A/-D` and the config file
+/// accept: a rule, a group or `all`, as spelled here.
+pub fn find_target(name: &str) -> Option<&'static str> {
+    if name == "all" {
+        return Some("all");
+    }
+    if let Some(group) = Group::parse(name) {
+        return Some(group.name());
+    }
+    find(name).map(|rule| rule.meta().name)
+}
+
 /// The static name and pattern of anything a diagnostic can be about: a
 /// rule, or one of the diagnostics about the input and suppressions. For
 /// reading diagnostics back from a cache.
@@ -53,12 +65,13 @@ pub fn diagnostic_kind(name: &str) -> Option<(&'static str, &'static str)> {
         .find(|(n, _)| *n == name)
 }
 
-/// The rule name closest to a misspelt one, if any is close enough to be
-/// what was meant.
+/// The rule or group name closest to a misspelt one, if any is close enough
+/// to be what was meant.
 pub fn closest(name: &str) -> Option<&'static str> {
     RULES
         .iter()
         .map(|rule| rule.meta().name)
+        .chain(Group::ALL.iter().map(|g| g.name()))
         .map(|known| (edit_distance(name, known), known))
         .filter(|(distance, known)| *distance <= known.len() / 3 + 1)
         .min()

@@ -11,8 +11,8 @@ fn flagged_lines(text: &str, check_expect: Option<bool>) -> Vec<usize> {
     let mut settings = Settings::default();
     settings.select(&[RULE.to_owned()]).unwrap();
     if let Some(on) = check_expect {
-        let rule = settings.rule_mut(RULE).unwrap();
-        assert!(rule.options.set("check-expect", OptionValue::Bool(on)));
+        let options = settings.options_mut(RULE).unwrap();
+        assert!(options.set("check-expect", OptionValue::Bool(on)));
     }
     let report = Checker::new(&settings).check(Path::new("src/lib.rs"), text);
     let index = LineIndex::new(text);

@@ -71,47 +71,58 @@ fn outcome_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> bool {
 
 /// What a name's pattern takes its value from, and where in it.
 enum Source {
-    /// `let name = init` or `let Some(name) = init` (also in `if`/`while`).
+    /// `let name = init` (also in `if let`/`while let`).
     Whole(ast::Expr),
+    /// `let Some(name) = init`: what the `Option` holds.
+    InSome(ast::Expr),
     /// The `index`th element of a tuple pattern `let (.., name, ..) = init`.
     Element(ast::Expr, usize),
-    /// An item of the iterable of `for name in iterable`.
+    /// An item of the iterable of `for name in iterable` (or the item of an
+    /// `enumerate()`d one, `for (i, name) in ..`).
     Item(ast::Expr),
 }
 
+/// Where the value `pat` binds comes from, when the pattern takes it out
+/// whole, from a `Some(..)`, or from a field of a tuple; `None` for deeper
+/// patterns (`Some(Ok(v))` binds the task's own output, not its result).
 fn bound_from(pat: &ast::IdentPat) -> Option<Source> {
     let mut node = pat.syntax().clone();
-    // The position among the fields of the outermost tuple pattern passed,
-    // when the name sits in that field (`(a, Some(b))`: `b` is field 1).
     let mut element = None;
+    let mut in_some = false;
     loop {
         let parent = node.parent()?;
-        if let Some(tuple) = ast::TuplePat::cast(parent.clone()) {
-            element = tuple.fields().position(|f| *f.syntax() == node);
-        }
-        let init = match parent.kind() {
-            SyntaxKind::LET_STMT => ast::LetStmt::cast(parent)?.initializer()?,
-            SyntaxKind::LET_EXPR => ast::LetExpr::cast(parent)?.expr()?,
-            SyntaxKind::FOR_EXPR => {
-                let for_expr = ast::ForExpr::cast(parent)?;
-                return (for_expr.pat()?.syntax() == &node)
-                    .then(|| Some(Source::Item(for_expr.iterable()?)))?;
+        match parent.kind() {
+            SyntaxKind::TUPLE_PAT if element.is_none() && !in_some => {
+                let tuple = ast::TuplePat::cast(parent.clone())?;
+                element = tuple.fields().position(|f| *f.syntax() == node);
             }
-            SyntaxKind::TUPLE_PAT
-            | SyntaxKind::TUPLE_STRUCT_PAT
-            | SyntaxKind::IDENT_PAT
-            | SyntaxKind::REF_PAT
-            | SyntaxKind::PAREN_PAT => {
-                node = parent;
-                continue;
+            SyntaxKind::TUPLE_STRUCT_PAT if element.is_none() && !in_some => {
+                let variant = ast::TupleStructPat::cast(parent.clone())?
+                    .path()
+                    .and_then(|p| p.segment()?.name_ref())?;
+                if variant.text() != "Some" {
+                    return None;
+                }
+                in_some = true;
+            }
+            SyntaxKind::REF_PAT | SyntaxKind::PAREN_PAT => {}
+            SyntaxKind::LET_STMT | SyntaxKind::LET_EXPR => {
+                let init = match ast::LetStmt::cast(parent.clone()) {
+                    Some(stmt) => stmt.initializer()?,
+                    None => ast::LetExpr::cast(parent)?.expr()?,
+                };
+                return Some(match (element, in_some) {
+                    (Some(index), _) => Source::Element(init, index),
+                    (None, true) => Source::InSome(init),
+                    (None, false) => Source::Whole(init),
+                });
+            }
+            SyntaxKind::FOR_EXPR if !in_some => {
+                return ast::ForExpr::cast(parent)?.iterable().map(Source::Item);
             }
             _ => return None,
-        };
-        let top_is_tuple = node.kind() == SyntaxKind::TUPLE_PAT;
-        return Some(match element {
-            Some(index) if top_is_tuple => Source::Element(init, index),
-            _ => Source::Whole(init),
-        });
+        }
+        node = parent;
     }
 }
 
@@ -120,6 +131,7 @@ fn source_is_outcome(source: &Source, imports: &Imports, hops: usize) -> bool {
         Source::Whole(init) => {
             outcome_within(init, imports, hops) || awaits_join_next(init, imports)
         }
+        Source::InSome(init) => awaits_join_next(init, imports),
         Source::Element(init, index) => joined_handle(init, *index, imports),
         Source::Item(iterable) => joins_all_handles(iterable, imports, hops),
     }

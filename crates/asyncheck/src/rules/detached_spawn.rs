@@ -15,7 +15,7 @@ static META: RuleMeta = RuleMeta {
     pattern: Pattern::StructuredConcurrency,
     group: Group::Patterns,
     fix: FixAvailability::None,
-    skips_tests: false,
+    skips_tests: true,
     summary: "Flags task spawns whose `JoinHandle` is thrown away.",
     flags: "A call to `tokio::spawn`, `tokio::task::spawn`, `tokio::task::spawn_local` or \
 `tokio::task::spawn_blocking` (or the same method on a `tokio::runtime::Handle` or `Runtime` \

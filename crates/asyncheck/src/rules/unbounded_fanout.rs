@@ -2,9 +2,9 @@ use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasName},
-    body_kind, callee_path, enclosing_body, is_loop, iteration_chain, loop_body, method_name,
-    same_body_nodes, same_iteration_nodes, spawn_call, unparen, AstNode, IterationChain,
-    SelectBranch, Spawner, SyntaxKind, SyntaxNode, TextRange, WalkEvent,
+    body_kind, callee_path, enclosing_body, is_loop, is_task_handle, iteration_chain, loop_body,
+    method_name, same_body_nodes, same_iteration_nodes, spawn_call, unparen, AstNode, Imports,
+    IterationChain, SelectBranch, Spawner, SyntaxKind, SyntaxNode, TextRange, WalkEvent,
 };
 
 use super::{span, span_of};
@@ -16,7 +16,7 @@ static META: RuleMeta = RuleMeta {
     pattern: Pattern::Channels,
     group: Group::Patterns,
     fix: FixAvailability::None,
-    skips_tests: false,
+    skips_tests: true,
     summary: "Flags tasks spawned per item of input of unknown size, with nothing bounding how many run at once.",
     flags: "A spawn (`tokio::spawn`, `tokio::task::spawn`, `spawn_local` or a `JoinSet`'s \
 `spawn`; not `spawn_blocking`) inside a loop over data of \
@@ -28,7 +28,8 @@ around one of them. A bound: a semaphore `acquire`/`acquire_owned` (or `try_acqu
 `acquire_many`) in the loop outside the spawned future, or as the first thing the spawned \
 future awaits (an async block, or a free `async fn` of the file called as the future); a `join_next()` in the loop; a `.buffer_unordered(..)`/`.buffered(..)` on the \
 mapped stream; a loop that awaits each task before its next turn (`tokio::spawn(job).await`, \
-or `let handle = tokio::spawn(job);` awaited later in the same block). A constant loop inside an \
+or `let handle = tokio::spawn(job);` awaited later in the same block), or whose turn awaits an \
+earlier task's handle (a window of handles whose oldest is awaited when it is full). A constant loop inside an \
 unbounded one is judged by the outer one.",
     why: "One task per incoming connection, message or row means that the input decides how \
 many tasks run at once. A burst of traffic or a large batch starts them all together: memory \
@@ -96,7 +97,9 @@ impl Rule for UnboundedFanout {
         {
             return;
         }
-        if matches!(&source, Source::Loop(l) if same_body(l, node)) && awaited_in_iteration(node) {
+        if matches!(&source, Source::Loop(l) if same_body(l, node)
+            && (awaited_in_iteration(node) || awaits_a_task(l, cx.imports)))
+        {
             return;
         }
         let Some(call) = ast::Expr::cast(node.clone()) else {
@@ -232,6 +235,19 @@ fn awaited_in_iteration(spawn: &SyntaxNode) -> bool {
                     .is_some_and(|t| t.kind() == SyntaxKind::IDENT && t.text() == name.text())
             })
         })
+}
+
+/// Whether a turn of the loop waits for an earlier task: it awaits a task's
+/// handle (the oldest of a window of handles, awaited when the window is
+/// full), so no more tasks run at once than the loop lets pile up.
+fn awaits_a_task(looped: &SyntaxNode, imports: &Imports) -> bool {
+    let Some(body) = loop_body(looped) else {
+        return false;
+    };
+    same_body_nodes(body.syntax())
+        .filter_map(ast::AwaitExpr::cast)
+        .filter_map(|awaited| awaited.expr())
+        .any(|awaited| is_task_handle(&awaited, imports))
 }
 
 /// An async block that is the whole body of a closure

@@ -49,6 +49,10 @@ impl<'s> Checker<'s> {
         }
     }
 
+    pub fn settings(&self) -> &'s Settings {
+        self.settings
+    }
+
     /// Checks files as members of the crate `index` describes.
     pub fn with_index(mut self, index: CrateIndex) -> Self {
         self.index = Some(index);

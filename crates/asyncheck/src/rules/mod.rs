@@ -19,7 +19,7 @@ pub mod uncancellable_loop;
 pub mod unwrap_in_fallible_async;
 
 use crate::diagnostic::{Finding, Span};
-use crate::syntax::{AstNode, HeldGuard, TextRange};
+use crate::syntax::{AstNode, HeldGuard, SyntaxElement, SyntaxKind, SyntaxNode, TextRange};
 
 /// The byte span of a syntax range.
 pub(crate) fn span(range: TextRange) -> Span {
@@ -29,6 +29,22 @@ pub(crate) fn span(range: TextRange) -> Span {
 /// The byte span of a node.
 pub(crate) fn span_of(node: &impl AstNode) -> Span {
     span(node.syntax().text_range())
+}
+
+/// What to delete to remove a statement or item on a line of its own: the
+/// node with the line break and indentation before it (or, at the start of
+/// the file, the line break after it).
+pub(crate) fn removal_span(node: &SyntaxNode) -> Span {
+    let range = span(node.text_range());
+    let is_break =
+        |t: &SyntaxElement| t.kind() == SyntaxKind::WHITESPACE && t.to_string().contains('\n');
+    if let Some(before) = node.prev_sibling_or_token().filter(is_break) {
+        return span(before.text_range()).start..range.end;
+    }
+    match node.next_sibling_or_token().filter(is_break) {
+        Some(after) => range.start..span(after.text_range()).end,
+        None => range,
+    }
 }
 
 /// The finding of both lock rules: at the lock call, with the await point

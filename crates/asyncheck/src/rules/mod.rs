@@ -4,6 +4,7 @@ pub mod async_lock_across_await;
 pub mod block_on_in_async;
 pub mod blocking_in_async;
 pub mod cancel_unsafe_select;
+pub mod client_without_timeout;
 pub mod detached_spawn;
 pub mod lock_across_await;
 pub mod manual_question_mark;

@@ -19,6 +19,7 @@ static RULES: &[&dyn Rule] = &[
     &rules::async_lock_across_await::AsyncLockAcrossAwait,
     &rules::unbounded_fanout::UnboundedFanout,
     &rules::client_without_timeout::ClientWithoutTimeout,
+    &rules::runtime_in_async::RuntimeInAsync,
 ];
 
 /// Every rule, in the order of rules.md.

@@ -11,6 +11,7 @@ pub mod manual_question_mark;
 pub mod missing_timeout;
 pub mod mutex_for_task_results;
 pub mod prefer_try_join;
+pub mod runtime_in_async;
 pub mod unbounded_channel;
 pub mod unbounded_fanout;
 pub mod uncancellable_loop;

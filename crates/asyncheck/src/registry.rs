@@ -20,6 +20,7 @@ static RULES: &[&dyn Rule] = &[
     &rules::unbounded_fanout::UnboundedFanout,
     &rules::client_without_timeout::ClientWithoutTimeout,
     &rules::runtime_in_async::RuntimeInAsync,
+    &rules::panic_on_closed_channel::PanicOnClosedChannel,
 ];
 
 /// Every rule, in the order of rules.md.

@@ -10,6 +10,7 @@ pub mod lock_across_await;
 pub mod manual_question_mark;
 pub mod missing_timeout;
 pub mod mutex_for_task_results;
+pub mod panic_on_closed_channel;
 pub mod prefer_try_join;
 pub mod runtime_in_async;
 pub mod unbounded_channel;

@@ -2,8 +2,8 @@ use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasArgList},
-    enclosing_body, fallible_return, is_task_outcome, method_name, unparen, AstNode, BodyKind,
-    Fallible, SyntaxKind, SyntaxNode,
+    closed_channel_unwrap, enclosing_body, fallible_return, is_task_outcome, method_name, unparen,
+    AstNode, BodyKind, ChannelFacts, Fallible, FieldTypes, Names, SyntaxKind, SyntaxNode,
 };
 
 use super::span;
@@ -22,7 +22,8 @@ return type's last path segment ends in `Result` (`Result<T, E>`, `io::Result<T>
 `anyhow::Result<T>`). Not flagged: the lock-poisoning idiom (`.lock()`, `.read()` or `.write()` \
 with no arguments, then `.unwrap()`/`.expect(..)`); `.await.unwrap()` on a spawned task's \
 `JoinHandle` (the spawn call itself, a local bound to one, a `JoinHandle` parameter, or the \
-variable of a `for` over handles), which re-raises the task's panic; calls inside closures, \
+variable of a `for` over handles), which re-raises the task's panic; what `panic-on-closed-channel` flags (an unwrapped send, \
+receive or oneshot receiver on a known channel end); calls inside closures, \
 `async` blocks and nested functions, which are other bodies: an `async` block is a separate \
 future whose output is not the function's `Result`, so `?` there would not reach the caller; \
 functions that return anything but a `Result`.",
@@ -51,7 +52,7 @@ async fn load_config(path: &str) -> anyhow::Result<Config> {
 "#,
     options: &[],
     fix_safety: None,
-    see_also: &["manual-question-mark"],
+    see_also: &["manual-question-mark", "panic-on-closed-channel"],
 };
 
 impl Rule for UnwrapInFallibleAsync {
@@ -80,6 +81,14 @@ impl Rule for UnwrapInFallibleAsync {
             return;
         };
         if is_lock_poisoning(&receiver) || is_task_outcome(&receiver, cx.imports) {
+            return;
+        }
+        // `panic-on-closed-channel` owns these: one finding per unwrap.
+        let facts = ChannelFacts {
+            fields: &|| cx.file_fact(|root, _| FieldTypes::of(root)),
+            names: &|| cx.file_fact(|root, _| Names::of(root)),
+        };
+        if closed_channel_unwrap(&call, cx.imports, &facts).is_some() {
             return;
         }
         let Some(name_ref) = call.name_ref() else {

@@ -4,6 +4,7 @@
 mod apis;
 mod bindings;
 mod builders;
+mod channels;
 mod configured;
 mod facts;
 mod flow;
@@ -21,13 +22,14 @@ mod tasks;
 pub use apis::*;
 pub use bindings::*;
 pub use builders::*;
+pub use channels::*;
 pub use configured::configured_path;
 pub use facts::*;
 pub use flow::*;
 pub use futures::*;
 pub use guards::*;
 pub use imports::{segments, Imports};
-pub use origin::{chain_origin, FieldTypes, Origin};
+pub use origin::{chain_origin, type_path, FieldTypes, Origin};
 pub use parse::{ParseError, MAX_NESTING};
 pub use ra_ap_syntax::{
     ast, match_ast, AstNode, NodeOrToken, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken,

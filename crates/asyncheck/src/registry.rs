@@ -19,6 +19,7 @@ static RULES: &[&dyn Rule] = &[
     &rules::async_lock_across_await::AsyncLockAcrossAwait,
     &rules::unbounded_fanout::UnboundedFanout,
     &rules::client_without_timeout::ClientWithoutTimeout,
+    &rules::retry_without_backoff::RetryWithoutBackoff,
     &rules::runtime_in_async::RuntimeInAsync,
     &rules::panic_on_closed_channel::PanicOnClosedChannel,
 ];

@@ -12,6 +12,7 @@ pub mod missing_timeout;
 pub mod mutex_for_task_results;
 pub mod panic_on_closed_channel;
 pub mod prefer_try_join;
+pub mod retry_without_backoff;
 pub mod runtime_in_async;
 pub mod unbounded_channel;
 pub mod unbounded_fanout;

@@ -1,6 +1,9 @@
 use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
-use crate::syntax::{ast, follow_builder, resolve_call, AstNode, Names, SyntaxKind, SyntaxNode};
+use crate::syntax::{
+    ast, follow_builder, is_generated_file, method_name, resolve_call, unparen, AstNode, Names,
+    SyntaxKind, SyntaxNode,
+};
 
 use super::{span, span_of};
 
@@ -22,7 +25,10 @@ or `.connect_timeout(..)`. The builder is followed through its method chain and 
 the same function it is bound to, so one configured in later statements \
 (`let b = Client::builder(); let b = b.timeout(d);`) counts as configured. Not flagged: a \
 builder passed to or returned from a function before it is built (it is configured there), \
-`reqwest::blocking` clients (`blocking-in-async` covers their use in async code), test code. \
+`reqwest::blocking` clients (`blocking-in-async` covers their use in async code); a client \
+made for one request that sets that request's own timeout \
+(`Client::new().get(url).timeout(d).send()`); test code; generated files (`@generated` in \
+their first lines, as prost and tonic write). \
 No fix is offered: how long a request may take is the caller's decision, and no duration \
 chosen for them would be right for every service.",
     why: "Without a timeout, reqwest and tonic wait as long as the peer lets them: a server \
@@ -117,6 +123,9 @@ impl Rule for ClientWithoutTimeout {
             return;
         };
         if let Some(constructor) = resolve_call(&call, cx.imports, UNCONFIGURED_CLIENTS) {
+            if is_generated_file(cx.text) || request_has_timeout(&call) {
+                return;
+            }
             cx.report(
                 Finding::new(
                     span_of(&call),
@@ -132,6 +141,9 @@ impl Rule for ClientWithoutTimeout {
         else {
             return;
         };
+        if is_generated_file(cx.text) {
+            return;
+        }
         let names = cx.file_fact(|root, _| Names::of(root));
         let used = follow_builder(node, builder.finish, &names);
         if used.escapes || used.called(builder.timeouts) {
@@ -153,4 +165,21 @@ impl Rule for ClientWithoutTimeout {
             .help(format!("set {}", builder.example)),
         );
     }
+}
+
+/// A client made for one request that carries its own timeout:
+/// `Client::new().get(url).timeout(d).send()`.
+fn request_has_timeout(client: &ast::CallExpr) -> bool {
+    let mut expr = client.syntax().clone();
+    while let Some(call) = expr.parent().and_then(ast::MethodCallExpr::cast) {
+        let on_chain = call
+            .receiver()
+            .is_some_and(|r| unparen(r).syntax() == &expr);
+        match method_name(&call) {
+            Some(name) if on_chain && name == "timeout" => return true,
+            Some(name) if on_chain && name != "send" => expr = call.syntax().clone(),
+            _ => return false,
+        }
+    }
+    false
 }

@@ -9,8 +9,8 @@ use ra_ap_syntax::{
 };
 
 use super::{
-    binding_of, callee_path, enclosing_body, method_name, type_path, unparen, FieldTypes, Imports,
-    Mention, Names,
+    binding_of, callee_path, enclosing_body, method_name, type_path, unparen, value_use,
+    FieldTypes, Imports, Names, ValueUse,
 };
 
 /// Bindings are followed at most this many times (`let tx2 = tx.clone();`).
@@ -449,9 +449,9 @@ fn local_pattern(expr: &ast::Expr) -> Option<ast::Pat> {
 
 /// Whether the channel end bound by `other` is still owned, at `at`, by the
 /// body that bound it: `at` is in that body (not in a task or closure made
-/// there), and the end is only ever borrowed there (method calls such as
-/// `send`, `recv`, `clone`, or `&end`), never moved into a closure, an
-/// `async move` block, a call or a struct. A `_` pattern drops it at once.
+/// there), and the end is only ever borrowed (method calls such as `send`,
+/// `recv`, `clone`, or `&end`), never moved into a closure, an `async move`
+/// block, a call or a struct. A `_` pattern drops it at once.
 fn owned_here(other: &ast::Pat, at: &SyntaxNode, names: &Names) -> bool {
     let ast::Pat::IdentPat(binding) = other else {
         return false;
@@ -462,26 +462,8 @@ fn owned_here(other: &ast::Pat, at: &SyntaxNode, names: &Names) -> bool {
     if enclosing_body(at).is_none_or(|(b, _)| b != body) {
         return false;
     }
-    names.mentions(binding).iter().all(|mention| match mention {
-        Mention::Path(path) => is_borrowed(path.syntax(), &body),
-        Mention::FormatCapture(_) => true,
-        Mention::Unparsed(_) => false,
-    })
-}
-
-/// A mention that only borrows the value, in the body that owns it.
-fn is_borrowed(mention: &SyntaxNode, body: &SyntaxNode) -> bool {
-    if enclosing_body(mention).is_none_or(|(b, _)| &b != body) {
-        return false;
-    }
-    let Some(parent) = mention.parent() else {
-        return false;
-    };
-    match parent.kind() {
-        SyntaxKind::REF_EXPR => true,
-        SyntaxKind::METHOD_CALL_EXPR => ast::MethodCallExpr::cast(parent)
-            .and_then(|call| call.receiver())
-            .is_some_and(|receiver| receiver.syntax() == mention),
-        _ => false,
-    }
+    names
+        .mentions(binding)
+        .iter()
+        .all(|mention| value_use(mention, &body) == ValueUse::Borrowed)
 }

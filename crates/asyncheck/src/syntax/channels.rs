@@ -10,7 +10,7 @@ use ra_ap_syntax::{
 
 use super::{
     binding_of, callee_path, enclosing_body, method_name, type_path, unparen, value_use,
-    FieldTypes, Imports, Names, ValueUse,
+    FieldTypes, Imports, Mention, Names, ValueUse, is_loop,
 };
 
 /// Bindings are followed at most this many times (`let tx2 = tx.clone();`).
@@ -449,9 +449,9 @@ fn local_pattern(expr: &ast::Expr) -> Option<ast::Pat> {
 
 /// Whether the channel end bound by `other` is still owned, at `at`, by the
 /// body that bound it: `at` is in that body (not in a task or closure made
-/// there), and the end is only ever borrowed (method calls such as `send`,
-/// `recv`, `clone`, or `&end`), never moved into a closure, an `async move`
-/// block, a call or a struct. A `_` pattern drops it at once.
+/// there), and up to `at` the end is only ever borrowed (method calls such
+/// as `send`, `recv`, `clone`, or `&end`), never moved into a closure, an
+/// `async move` block, a call or a struct. A `_` pattern drops it at once.
 fn owned_here(other: &ast::Pat, at: &SyntaxNode, names: &Names) -> bool {
     let ast::Pat::IdentPat(binding) = other else {
         return false;
@@ -465,5 +465,20 @@ fn owned_here(other: &ast::Pat, at: &SyntaxNode, names: &Names) -> bool {
     names
         .mentions(binding)
         .iter()
+        .filter(|mention| may_run_before(mention, at, &body))
         .all(|mention| value_use(mention, &body) == ValueUse::Borrowed)
+}
+
+/// Whether `mention` may run before `at` in `body`: it comes earlier, or
+/// both are in a loop that runs them again.
+fn may_run_before(mention: &Mention, at: &SyntaxNode, body: &SyntaxNode) -> bool {
+    let range = match mention {
+        Mention::Path(path) => path.syntax().text_range(),
+        Mention::FormatCapture(token) | Mention::Unparsed(token) => token.text_range(),
+    };
+    range.start() < at.text_range().start()
+        || at
+            .ancestors()
+            .take_while(|a| a != body)
+            .any(|a| is_loop(&a) && a.text_range().contains_range(range))
 }

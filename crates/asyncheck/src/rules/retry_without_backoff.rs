@@ -26,7 +26,12 @@ Err(..)` that is the last thing in the loop body, falls through to its end), and
 the way delays: a delay is a call to `sleep`, `sleep_until`, `delay_for` or anything whose \
 name contains `sleep`, `backoff`, `delay` or `wait`, or a `.tick()` (an interval), anywhere \
 in the error path or in the rest of the loop body (outside the success branches), such as an \
-`interval.tick().await` at the top of the loop. Not flagged: `for`, `while` and `while let` \
+`interval.tick().await` at the top of the loop. Waiting for the next event elsewhere in the \
+loop body counts as a delay too (`rx.recv()`, `stream.next()` and other `recv*`/`next*` \
+methods, `changed()`, `notified()`, awaited or as a `select!` branch): the loop then retries \
+once per event, not in a tight loop; the failing operation itself does not count \
+(`match rx.recv().await { Err(_) => continue, .. }` on a closed broadcast channel spins). \
+Not flagged: `for`, `while` and `while let` \
 loops (they move on to the next item); error paths that `break`, `return`, use `?`, panic or \
 exit; error paths that send the error on a channel and await that send; an `Err` arm with a \
 guard or one naming a particular error (`Err(RecvError::Lagged(_))`, `Err(e) if \
@@ -297,6 +302,7 @@ fn retried_at_once(
     label: Option<&str>,
     imports: &Imports,
 ) -> Option<Retry> {
+    let operation = failure.operation.text_range();
     let delayed_elsewhere = same_iteration_nodes(loop_body)
         .filter(|n| {
             !failure
@@ -304,7 +310,7 @@ fn retried_at_once(
                 .iter()
                 .any(|s| s.text_range().contains_range(n.text_range()))
         })
-        .any(|n| is_delay(&n));
+        .any(|n| is_delay(&n) || (is_event_wait(&n) && !operation.contains_range(n.text_range())));
     if delayed_elsewhere {
         return None;
     }
@@ -390,6 +396,21 @@ fn is_delay(node: &SyntaxNode) -> bool {
         let name = name.to_ascii_lowercase();
         name == "tick" || DELAY_WORDS.iter().any(|word| name.contains(word))
     })
+}
+
+/// Waiting for the next event (`rx.recv()`, `stream.next()`,
+/// `watch.changed()`, `notify.notified()`, also as a `select!` branch): a
+/// loop that waits for one before retrying retries once per event, not in a
+/// tight loop.
+fn is_event_wait(node: &SyntaxNode) -> bool {
+    node.kind() == SyntaxKind::METHOD_CALL_EXPR
+        && ast::MethodCallExpr::cast(node.clone())
+            .and_then(|call| method_name(&call))
+            .is_some_and(|name| {
+                name.starts_with("recv")
+                    || name.starts_with("next")
+                    || matches!(name.as_str(), "changed" | "notified")
+            })
 }
 
 /// An awaited `send`: the error is handed on, and the send waits for room.

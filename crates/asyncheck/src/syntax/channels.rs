@@ -9,8 +9,8 @@ use ra_ap_syntax::{
 };
 
 use super::{
-    binding_of, callee_path, enclosing_body, method_name, type_path, unparen, value_use,
-    FieldTypes, Imports, Mention, Names, ValueUse, is_loop,
+    binding_of, callee_path, enclosing_body, is_loop, method_name, type_path, unparen, value_use,
+    FieldTypes, Imports, Mention, Names, ValueUse,
 };
 
 /// Bindings are followed at most this many times (`let tx2 = tx.clone();`).

@@ -1,8 +1,11 @@
+use std::collections::HashSet;
+
 use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
-    ast, callee_path, is_loop, label_of, loop_body, method_name, same_body_nodes,
-    same_iteration_nodes, segments, unparen, AstNode, Imports, SyntaxKind, SyntaxNode, TextRange,
+    ast::{self, HasName},
+    callee_path, is_loop, label_of, loop_body, method_name, same_body_nodes, same_iteration_nodes,
+    segments, unparen, AstNode, Imports, SyntaxKind, SyntaxNode, TextRange,
 };
 
 use super::span;
@@ -24,11 +27,12 @@ outer `Err` is the deadline passing, the operation's own `Ok(Err(e))`. The error
 straight round when it reaches a `continue` of this loop (or, for an `Err` arm or `if let \
 Err(..)` that is the last thing in the loop body, falls through to its end), and nothing on \
 the way delays: a delay is a call to `sleep`, `sleep_until`, `delay_for` or anything whose \
-name contains `sleep`, `backoff`, `delay` or `wait`, or a `.tick()` (an interval), anywhere \
-in the error path or in the rest of the loop body (outside the success branches), such as an \
+name contains `sleep`, `backoff`, `delay` or `wait`, or a `.tick()` (an interval), or an \
+awaited call to a function of the same file whose body makes such a call, anywhere in the \
+error path or in the rest of the loop body (outside the success branches), such as an \
 `interval.tick().await` at the top of the loop. Waiting for the next event elsewhere in the \
 loop body counts as a delay too (`rx.recv()`, `stream.next()` and other `recv*`/`next*` \
-methods, `changed()`, `notified()`, awaited or as a `select!` branch): the loop then retries \
+methods, `accept()`, `changed()`, `notified()`, awaited or as a `select!` branch): the loop then retries \
 once per event, not in a tight loop; the failing operation itself does not count \
 (`match rx.recv().await { Err(_) => continue, .. }` on a closed broadcast channel spins). \
 Not flagged: `for`, `while` and `while let` \
@@ -112,9 +116,7 @@ impl Rule for RetryWithoutBackoff {
             .filter_map(|n| failure_point(&n))
             .collect();
         for failure in failures {
-            let Some(retry) =
-                retried_at_once(&failure, body.syntax(), label.as_deref(), cx.imports)
-            else {
+            let Some(retry) = retried_at_once(&failure, body.syntax(), label.as_deref(), cx) else {
                 continue;
             };
             let (range, how) = match retry {
@@ -300,7 +302,7 @@ fn retried_at_once(
     failure: &Failure,
     loop_body: &SyntaxNode,
     label: Option<&str>,
-    imports: &Imports,
+    cx: &Context<'_>,
 ) -> Option<Retry> {
     let operation = failure.operation.text_range();
     let delayed_elsewhere = same_iteration_nodes(loop_body)
@@ -318,7 +320,10 @@ fn retried_at_once(
     failure.error_paths.iter().find_map(|(path, pattern)| {
         let mut continued = None;
         for node in same_body_nodes(path) {
-            if leaves(&node, path, label, imports) || sends_awaited(&node) {
+            if leaves(&node, path, label, cx.imports)
+                || sends_awaited(&node)
+                || awaits_delaying_helper(&node, cx)
+            {
                 return None;
             }
             if continued.is_none() && continues(&node, path, label) {
@@ -399,7 +404,8 @@ fn is_delay(node: &SyntaxNode) -> bool {
 }
 
 /// Waiting for the next event (`rx.recv()`, `stream.next()`,
-/// `watch.changed()`, `notify.notified()`, also as a `select!` branch): a
+/// `listener.accept()`, `watch.changed()`, `notify.notified()`, also as a
+/// `select!` branch): a
 /// loop that waits for one before retrying retries once per event, not in a
 /// tight loop.
 fn is_event_wait(node: &SyntaxNode) -> bool {
@@ -409,8 +415,65 @@ fn is_event_wait(node: &SyntaxNode) -> bool {
             .is_some_and(|name| {
                 name.starts_with("recv")
                     || name.starts_with("next")
+                    || name.starts_with("accept")
                     || matches!(name.as_str(), "changed" | "notified")
             })
+}
+
+/// An awaited call to a function of this file whose body delays
+/// (`Err(e) => handle_accept_error(e).await`, where the helper sleeps).
+/// The crate index's function effects will answer this for helpers in
+/// other files too.
+fn awaits_delaying_helper(node: &SyntaxNode, cx: &Context<'_>) -> bool {
+    if node.kind() != SyntaxKind::AWAIT_EXPR {
+        return false;
+    }
+    let Some(called) = ast::AwaitExpr::cast(node.clone())
+        .and_then(|awaited| awaited.expr())
+        .and_then(|future| local_callee(&unparen(future)))
+    else {
+        return false;
+    };
+    let delaying = cx.file_fact(|root, _| DelayingFns::of(root));
+    delaying.0.contains(&called)
+}
+
+/// The name of the function of this file a call may call: `helper(..)`,
+/// `Self::helper(..)`, `self.helper(..)`.
+fn local_callee(call: &ast::Expr) -> Option<String> {
+    match call {
+        ast::Expr::CallExpr(call) => {
+            let names = segments(&callee_path(call)?);
+            match names.as_slice() {
+                [name] => Some(name.clone()),
+                [owner, name] if owner == "Self" => Some(name.clone()),
+                _ => None,
+            }
+        }
+        ast::Expr::MethodCallExpr(call) => {
+            let on_self = call.receiver()?.syntax().text() == "self";
+            on_self.then(|| Some(method_name(call)?.to_string()))?
+        }
+        _ => None,
+    }
+}
+
+/// The names of the file's functions whose own body calls a delay.
+struct DelayingFns(HashSet<String>);
+
+impl DelayingFns {
+    fn of(root: &SyntaxNode) -> Self {
+        DelayingFns(
+            root.descendants()
+                .filter_map(ast::Fn::cast)
+                .filter(|f| {
+                    f.body()
+                        .is_some_and(|body| same_body_nodes(body.syntax()).any(|n| is_delay(&n)))
+                })
+                .filter_map(|f| Some(f.name()?.text().to_string()))
+                .collect(),
+        )
+    }
 }
 
 /// An awaited `send`: the error is handed on, and the send waits for room.

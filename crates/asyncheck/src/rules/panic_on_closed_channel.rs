@@ -93,7 +93,7 @@ impl Rule for PanicOnClosedChannel {
             });
         let range = TextRange::new(start, call.syntax().text_range().end());
         cx.report(
-            Finding::new(span(range), message(&found, name.text().as_ref()))
+            Finding::new(span(range), message(&found, name.text()))
                 .help("handle the closed channel: stop (`break`/`return`), propagate it with `?`, or ignore it on purpose with `let _ =`"),
         );
     }

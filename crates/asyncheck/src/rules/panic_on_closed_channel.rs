@@ -26,7 +26,8 @@ parameter or a struct field of the same file. Not flagged: `try_send`/`try_recv`
 empty channel is not a closed one); results handled any other way (`?`, `if let Err`, \
 `let _ =`, `.ok()`); an end whose other end, from the same `channel()` call, is still owned by \
 the function making the call (up to the call, only borrowed there, never moved into a task, a \
-call or a struct, nor dropped): it cannot be gone (a broadcast receive is flagged even then: it \
+call or a struct, nor dropped): it cannot be gone; likewise a struct field whose struct also \
+has a field holding the other end (not in an `Option`) (a broadcast receive is flagged even then: it \
 also fails when it lags behind). `unwrap-in-fallible-async` leaves these calls to \
 this rule.",
     why: "A send fails when every receiver is gone, a receive when every sender is gone (a \

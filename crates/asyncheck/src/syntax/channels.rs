@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use ra_ap_syntax::{
-    ast::{self, HasArgList},
+    ast::{self, HasArgList, HasGenericArgs, HasName},
     AstNode, SyntaxKind, SyntaxNode,
 };
 
@@ -228,10 +228,20 @@ const TYPES: &[(&str, ChannelKind, Side)] = &[
 pub struct ChannelEnd {
     pub kind: ChannelKind,
     pub side: Side,
-    /// The pattern binding the opposite end, when this end comes from a
+    /// Who holds the opposite end, when we know.
+    pub other_end: Option<OtherEnd>,
+}
+
+#[derive(Debug, Clone)]
+pub enum OtherEnd {
+    /// The pattern binding it, when this end comes from the same
     /// `let (tx, rx) = channel(..)` (directly, or through `clone()` and
     /// `subscribe()`).
-    pub other_end: Option<ast::Pat>,
+    Local(ast::Pat),
+    /// This end is a struct field, and the same struct has a field holding
+    /// the opposite end of the same kind of channel (not in an `Option`,
+    /// from which it could be taken): while the struct lives, so does it.
+    SameStruct,
 }
 
 /// A channel operation whose result is unwrapped.
@@ -253,8 +263,9 @@ pub struct ChannelFacts<'a> {
 /// channel closes: its receiver is a channel operation that fails once the
 /// other end is gone (a send, a receive, a oneshot receiver awaited,
 /// `changed()`), on a known channel end, and that end does not come from a
-/// `channel()` call of the same body that still owns the other end (which
-/// then cannot be gone; a broadcast receive still fails when it lags). `try_send`/`try_recv` are not counted: a full or
+/// `channel()` call of the same body that still owns the other end, nor
+/// from a struct that holds the other end too (which then cannot be gone;
+/// a broadcast receive still fails when it lags). `try_send`/`try_recv` are not counted: a full or
 /// empty channel is not a closed one.
 pub fn closed_channel_unwrap(
     call: &ast::MethodCallExpr,
@@ -274,10 +285,11 @@ pub fn closed_channel_unwrap(
     // A broadcast receive also fails when it lags, whoever owns the sender.
     let lags = end.kind == ChannelKind::TokioBroadcast && end.side == Side::Receiver;
     let owned = !lags
-        && end
-            .other_end
-            .as_ref()
-            .is_some_and(|other| owned_here(other, call.syntax(), &(facts.names)()));
+        && match &end.other_end {
+            Some(OtherEnd::Local(other)) => owned_here(other, call.syntax(), &(facts.names)()),
+            Some(OtherEnd::SameStruct) => true,
+            None => false,
+        };
     (!owned).then_some(ChannelUnwrap { operation, end })
 }
 
@@ -341,8 +353,10 @@ fn channel_end(
                     // The sender it was called on is the other end, when
                     // it comes from a `channel()` call itself.
                     let other_end = match of.other_end {
-                        Some(_) => local_pattern(&call.receiver()?),
-                        None => None,
+                        Some(OtherEnd::Local(_)) => {
+                            local_pattern(&call.receiver()?).map(OtherEnd::Local)
+                        }
+                        held => held,
                     };
                     Some(ChannelEnd {
                         side: Side::Receiver,
@@ -356,7 +370,11 @@ fn channel_end(
         }
         ast::Expr::FieldExpr(field) => {
             let path = (facts.fields)().accepted(&field, imports, &is_channel_type)?;
-            typed_end(&path)
+            let mut end = typed_end(&path)?;
+            if struct_holds_other_end(&field, &end, imports) {
+                end.other_end = Some(OtherEnd::SameStruct);
+            }
+            Some(end)
         }
         ast::Expr::PathExpr(path) => {
             let name_ref = path.path()?.segment()?.name_ref()?;
@@ -398,7 +416,7 @@ fn bound_end(
             Some(ChannelEnd {
                 kind,
                 side,
-                other_end: Some(other_end),
+                other_end: Some(OtherEnd::Local(other_end)),
             })
         }
         SyntaxKind::LET_STMT => {
@@ -436,6 +454,74 @@ fn typed_end(path: &str) -> Option<ChannelEnd> {
         side: *side,
         other_end: None,
     })
+}
+
+/// Whether every struct of the file declaring the field `field` names also
+/// declares a field holding the opposite end of `end`'s kind of channel.
+fn struct_holds_other_end(field: &ast::FieldExpr, end: &ChannelEnd, imports: &Imports) -> bool {
+    let (Some(name), Some(root)) = (field.name_ref(), field.syntax().ancestors().last()) else {
+        return false;
+    };
+    let this_items = root
+        .descendants()
+        .filter_map(ast::RecordField::cast)
+        .find(|f| f.name().is_some_and(|n| n.text() == name.text()))
+        .and_then(|f| f.ty())
+        .and_then(|ty| message_type(&ty, imports));
+    // The same kind of channel carrying the same messages: a struct may
+    // hold ends of two different channels (commands in, events out).
+    let opposite = |ty: Option<ast::Type>| {
+        ty.is_some_and(|ty| {
+            let other = type_path(&ty, imports, &is_channel_type).and_then(|p| typed_end(&p));
+            other.is_some_and(|other| other.kind == end.kind && other.side != end.side)
+                && this_items.is_some()
+                && message_type(&ty, imports) == this_items
+        })
+    };
+    let mut structs = root
+        .descendants()
+        .filter_map(ast::RecordField::cast)
+        .filter(|f| f.name().is_some_and(|n| n.text() == name.text()))
+        .map(|f| {
+            f.syntax()
+                .parent()
+                .and_then(|list| list.parent())
+                .and_then(ast::Struct::cast)
+        })
+        .peekable();
+    structs.peek().is_some()
+        && structs.all(|owner| {
+            owner
+                .and_then(|owner| owner.field_list())
+                .is_some_and(|list| match list {
+                    ast::FieldList::RecordFieldList(fields) => {
+                        fields.fields().any(|f| opposite(f.ty()))
+                    }
+                    ast::FieldList::TupleFieldList(fields) => {
+                        fields.fields().any(|f| opposite(f.ty()))
+                    }
+                })
+        })
+}
+
+/// The generic arguments of a channel end's type as written, without
+/// spaces (`<Event>` of `Arc<mpsc::Sender<Event>>`).
+fn message_type(ty: &ast::Type, imports: &Imports) -> Option<String> {
+    let end = ty
+        .syntax()
+        .descendants()
+        .filter_map(ast::PathType::cast)
+        .find(|p| {
+            type_path(&ast::Type::PathType(p.clone()), imports, &is_channel_type).is_some()
+        })?;
+    let args = end.path()?.segment()?.generic_arg_list()?;
+    Some(
+        args.syntax()
+            .text()
+            .to_string()
+            .split_whitespace()
+            .collect(),
+    )
 }
 
 /// The pattern that binds a plain local.

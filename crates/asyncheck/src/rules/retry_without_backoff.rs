@@ -112,11 +112,25 @@ impl Rule for RetryWithoutBackoff {
             return;
         };
         let label = label_of(node);
-        let failures: Vec<Failure> = same_iteration_nodes(body.syntax())
-            .filter_map(|n| failure_point(&n))
-            .collect();
+        let mut failures = Vec::new();
+        let mut waits = Vec::new();
+        for node in same_iteration_nodes(body.syntax()) {
+            if let Some(failure) = failure_point(&node) {
+                failures.push(failure);
+            } else if let Some(wait) = wait_kind(&node) {
+                waits.push((node.text_range(), wait));
+            }
+        }
+        if failures.is_empty() {
+            return;
+        }
+        let turn = Turn {
+            body: body.syntax(),
+            label: label.as_deref(),
+            waits: &waits,
+        };
         for failure in failures {
-            let Some(retry) = retried_at_once(&failure, body.syntax(), label.as_deref(), cx) else {
+            let Some(retry) = retried_at_once(&failure, &turn, cx) else {
                 continue;
             };
             let (range, how) = match retry {
@@ -132,6 +146,31 @@ impl Rule for RetryWithoutBackoff {
                 .help("wait before retrying, longer after each failure (`tokio::time::sleep(backoff).await`, the `backoff` or `backon` crates), or give up with `break`/`return`"),
             );
         }
+    }
+}
+
+/// One turn of the loop: its body, its label, and what waits in it.
+struct Turn<'a> {
+    body: &'a SyntaxNode,
+    label: Option<&'a str>,
+    waits: &'a [(TextRange, Wait)],
+}
+
+#[derive(Clone, Copy)]
+enum Wait {
+    /// A call that delays (`sleep`, `tick`, a backoff).
+    Delay,
+    /// Waiting for the next event (`recv`, `next`, `accept`).
+    Event,
+}
+
+fn wait_kind(node: &SyntaxNode) -> Option<Wait> {
+    if is_delay(node) {
+        Some(Wait::Delay)
+    } else if is_event_wait(node) {
+        Some(Wait::Event)
+    } else {
+        None
     }
 }
 
@@ -298,24 +337,25 @@ fn is_catch_all(pat: &ast::Pat) -> bool {
 }
 
 /// How an error path goes round again with no delay, if it does.
-fn retried_at_once(
-    failure: &Failure,
-    loop_body: &SyntaxNode,
-    label: Option<&str>,
-    cx: &Context<'_>,
-) -> Option<Retry> {
+fn retried_at_once(failure: &Failure, turn: &Turn<'_>, cx: &Context<'_>) -> Option<Retry> {
     let operation = failure.operation.text_range();
-    let delayed_elsewhere = same_iteration_nodes(loop_body)
-        .filter(|n| {
+    let delayed_elsewhere = turn
+        .waits
+        .iter()
+        .filter(|(range, _)| {
             !failure
                 .success_paths
                 .iter()
-                .any(|s| s.text_range().contains_range(n.text_range()))
+                .any(|s| s.text_range().contains_range(*range))
         })
-        .any(|n| is_delay(&n) || (is_event_wait(&n) && !operation.contains_range(n.text_range())));
+        .any(|(range, wait)| match wait {
+            Wait::Delay => true,
+            Wait::Event => !operation.contains_range(*range),
+        });
     if delayed_elsewhere {
         return None;
     }
+    let (loop_body, label) = (turn.body, turn.label);
     let at_end = ends_loop_body(&failure.construct, loop_body);
     failure.error_paths.iter().find_map(|(path, pattern)| {
         let mut continued = None;

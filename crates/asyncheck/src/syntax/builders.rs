@@ -5,10 +5,7 @@
 
 use std::collections::HashSet;
 
-use ra_ap_syntax::{
-    ast::{self, HasName},
-    AstNode, SmolStr, SyntaxKind, SyntaxNode,
-};
+use ra_ap_syntax::{ast, AstNode, SmolStr, SyntaxKind, SyntaxNode};
 
 use super::{binding_of, method_name, Mention, Names};
 
@@ -20,7 +17,7 @@ const MAX_PLACES: usize = 64;
 /// What a builder goes through in the function that creates it.
 #[derive(Debug, Default)]
 pub struct BuilderUse {
-    /// The methods called on it before it is finished, on every path.
+    /// The methods called on it before it is finished, on any path.
     pub methods: Vec<SmolStr>,
     /// The calls that finish it (`.build()`), when some path does.
     pub finished: Vec<ast::MethodCallExpr>,
@@ -157,5 +154,5 @@ fn assigned(
     if binding.is_none() {
         found.escapes = true;
     }
-    binding.filter(|b| b.name().is_some())
+    binding
 }

@@ -21,6 +21,10 @@ static RULES: &[&dyn Rule] = &[
     &rules::joinset_dropped::JoinsetDropped,
     &rules::permit_released_early::PermitReleasedEarly,
     &rules::joinset_never_reaped::JoinsetNeverReaped,
+    &rules::client_without_timeout::ClientWithoutTimeout,
+    &rules::retry_without_backoff::RetryWithoutBackoff,
+    &rules::runtime_in_async::RuntimeInAsync,
+    &rules::panic_on_closed_channel::PanicOnClosedChannel,
 ];
 
 /// Every rule, in the order of rules.md.

@@ -3,6 +3,8 @@
 
 mod apis;
 mod bindings;
+mod builders;
+mod channels;
 mod configured;
 mod facts;
 mod flow;
@@ -21,6 +23,8 @@ mod tasks;
 
 pub use apis::*;
 pub use bindings::*;
+pub use builders::*;
+pub use channels::*;
 pub use configured::configured_path;
 pub use facts::*;
 pub use flow::*;
@@ -29,7 +33,7 @@ pub use guards::*;
 pub use imports::{segments, Imports};
 pub use iteration::{iteration_chain, IterationChain};
 pub use joinsets::*;
-pub use origin::{chain_origin, FieldTypes, Origin};
+pub use origin::{chain_origin, type_path, FieldTypes, Origin};
 pub use parse::{ParseError, MAX_NESTING};
 pub use ra_ap_syntax::{
     ast, match_ast, AstNode, NodeOrToken, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken,

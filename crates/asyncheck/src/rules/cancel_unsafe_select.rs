@@ -1,8 +1,9 @@
 use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
+    always_leaves,
     ast::{self, HasArgList},
-    always_leaves, enclosing_loop, find_binding, is_select_macro, local_name, method_name, strip_future_wrappers,
+    created_future, enclosing_loop, find_binding, is_select_macro, local_name, method_name,
     AstNode, Binding, Imports, SelectBranch, SyntaxKind, SyntaxNode,
 };
 
@@ -86,9 +87,6 @@ const NOT_CANCEL_SAFE: &[&str] = &[
     "write_all",
 ];
 
-/// Bindings are followed at most this many times (`let a = ..; let b = a;`).
-const MAX_BINDING_HOPS: usize = 4;
-
 impl Rule for CancelUnsafeSelect {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -134,27 +132,7 @@ impl Rule for CancelUnsafeSelect {
 /// pinning and fusing, and through locals bound inside the loop (a future
 /// bound before the loop lives across iterations and resumes).
 fn unsafe_method(future: ast::Expr, looped: &SyntaxNode, imports: &Imports) -> Option<String> {
-    let mut future = strip_future_wrappers(future, imports);
-    for _ in 0..MAX_BINDING_HOPS {
-        let polled = match &future {
-            ast::Expr::RefExpr(by_ref) => by_ref.expr()?,
-            _ => future.clone(),
-        };
-        let Some(name) = local_name(&polled) else {
-            break;
-        };
-        let Binding::Let(binding) = find_binding(polled.syntax(), &name)? else {
-            return None;
-        };
-        let inside = looped
-            .text_range()
-            .contains_range(binding.syntax().text_range());
-        if !inside {
-            return None;
-        }
-        future = strip_future_wrappers(binding.initializer()?, imports);
-    }
-    let ast::Expr::MethodCallExpr(call) = future else {
+    let ast::Expr::MethodCallExpr(call) = created_future(future, Some(looped), imports)? else {
         return None;
     };
     let name = method_name(&call)?;

@@ -58,6 +58,14 @@ pub enum KnownType {
     AsyncMutex,
     /// A read-write lock taken by awaiting: tokio, async-std, async-lock.
     AsyncRwLock,
+    /// `tokio_util::task::JoinMap`: a JoinSet keyed by the caller.
+    JoinMap,
+    /// A set of futures or streams polled as one stream, whose `next()`
+    /// yields `None` whenever it is empty: `FuturesUnordered`,
+    /// `FuturesOrdered`, `SelectAll`, tokio-stream's `StreamMap`.
+    FutureSet,
+    /// `tokio::time::Interval`, whose `tick()` completes periodically.
+    Interval,
 }
 
 const KNOWN_TYPES: &[(&str, KnownType)] = &[
@@ -89,7 +97,38 @@ const KNOWN_TYPES: &[(&str, KnownType)] = &[
     ("async_lock::RwLock", KnownType::AsyncRwLock),
     ("smol::lock::Mutex", KnownType::AsyncMutex),
     ("smol::lock::RwLock", KnownType::AsyncRwLock),
+    ("tokio_util::task::JoinMap", KnownType::JoinMap),
+    ("tokio_util::task::join_map::JoinMap", KnownType::JoinMap),
+    ("futures::stream::FuturesUnordered", KnownType::FutureSet),
+    ("futures::stream::FuturesOrdered", KnownType::FutureSet),
+    ("futures::stream::SelectAll", KnownType::FutureSet),
+    (
+        "futures_util::stream::FuturesUnordered",
+        KnownType::FutureSet,
+    ),
+    ("futures_util::stream::FuturesOrdered", KnownType::FutureSet),
+    ("futures_util::stream::SelectAll", KnownType::FutureSet),
+    ("tokio_stream::StreamMap", KnownType::FutureSet),
+    ("tokio::time::Interval", KnownType::Interval),
 ];
+
+/// Functions that build a value of a known type (besides `Type::new(..)`
+/// and the other associated functions of the type itself).
+const KNOWN_CONSTRUCTORS: &[(&str, KnownType)] = &[
+    ("futures::stream::select_all", KnownType::FutureSet),
+    ("futures_util::stream::select_all", KnownType::FutureSet),
+    ("tokio::time::interval", KnownType::Interval),
+    ("tokio::time::interval_at", KnownType::Interval),
+];
+
+fn known_constructor(path: &ast::Path, imports: &Imports) -> Option<KnownType> {
+    let names: Vec<&str> = KNOWN_CONSTRUCTORS.iter().map(|(p, _)| *p).collect();
+    let found = imports.resolve(path, &names)?;
+    KNOWN_CONSTRUCTORS
+        .iter()
+        .find(|(p, _)| *p == found)
+        .map(|(_, t)| *t)
+}
 
 fn known_type_of_path(path: &ast::Path, imports: &Imports) -> Option<KnownType> {
     let names: Vec<&str> = KNOWN_TYPES.iter().map(|(p, _)| *p).collect();
@@ -118,6 +157,9 @@ fn known_type_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option
         ast::Expr::TryExpr(t) => known_type_within(&t.expr()?, imports, hops),
         ast::Expr::CallExpr(call) => {
             let path = callee_path(&call)?;
+            if let Some(known) = known_constructor(&path, imports) {
+                return Some(known);
+            }
             let qualifier = path.qualifier()?;
             if is_wrapper_new(&path) {
                 let inner = call.arg_list()?.args().next()?;
@@ -129,6 +171,7 @@ fn known_type_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option
             let receiver = known_type_within(&call.receiver()?, imports, hops);
             match (method_name(&call)?.as_str(), receiver) {
                 ("unwrap" | "expect" | "clone", receiver) => receiver,
+                ("collect", _) => collected_type(&call, imports),
                 ("build", Some(KnownType::RuntimeBuilder)) => Some(KnownType::Runtime),
                 ("handle", Some(KnownType::Runtime)) => Some(KnownType::Runtime),
                 (_, Some(KnownType::RuntimeBuilder)) => Some(KnownType::RuntimeBuilder),
@@ -156,6 +199,15 @@ fn known_type_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option
                 .filter(|f| f.name().is_some_and(|n| n.text() == name))
                 .find_map(|f| type_known(&f.ty()?, imports))
         }
+        _ => None,
+    }
+}
+
+/// The type a turbofish `collect::<T>()` names.
+fn collected_type(call: &ast::MethodCallExpr, imports: &Imports) -> Option<KnownType> {
+    let arg = call.generic_arg_list()?.generic_args().next()?;
+    match arg {
+        ast::GenericArg::TypeArg(t) => type_known(&t.ty()?, imports),
         _ => None,
     }
 }

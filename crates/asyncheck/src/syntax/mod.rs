@@ -12,10 +12,12 @@ mod imports;
 mod macros;
 mod origin;
 mod parse;
+mod patterns;
 mod returns;
 mod runtime;
 mod spawned;
 mod tasks;
+mod timers;
 
 pub use apis::*;
 pub use bindings::*;
@@ -27,6 +29,7 @@ pub use guards::*;
 pub use imports::{segments, Imports};
 pub use origin::{chain_origin, FieldTypes, Origin};
 pub use parse::{ParseError, MAX_NESTING};
+pub use patterns::*;
 pub use ra_ap_syntax::{
     ast, match_ast, AstNode, NodeOrToken, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken,
     TextRange, TextSize, WalkEvent, T,
@@ -35,6 +38,7 @@ pub use returns::*;
 pub use runtime::{block_on_call, is_block_on_future, is_startup_body};
 pub use spawned::SpawnedTasks;
 pub use tasks::*;
+pub use timers::*;
 
 use ra_ap_parser::TopEntryPoint;
 

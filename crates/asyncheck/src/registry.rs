@@ -18,6 +18,9 @@ static RULES: &[&dyn Rule] = &[
     &rules::lock_across_await::LockAcrossAwait,
     &rules::async_lock_across_await::AsyncLockAcrossAwait,
     &rules::unbounded_fanout::UnboundedFanout,
+    &rules::timer_reset_in_select_loop::TimerResetInSelectLoop,
+    &rules::select_on_empty_set::SelectOnEmptySet,
+    &rules::select_pattern_drops_value::SelectPatternDropsValue,
 ];
 
 /// Every rule, in the order of rules.md.

@@ -42,6 +42,16 @@ pub fn unparen(mut expr: ast::Expr) -> ast::Expr {
     expr
 }
 
+/// A place or expression as written, without whitespace (`self.tasks`), for
+/// telling whether two mentions name the same place.
+pub fn written_text(node: &SyntaxNode) -> String {
+    node.text()
+        .to_string()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
 /// Types whose methods we recognise on a receiver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KnownType {
@@ -66,6 +76,9 @@ pub enum KnownType {
     FutureSet,
     /// `tokio::time::Interval`, whose `tick()` completes periodically.
     Interval,
+    /// A broadcast receiver (tokio's, `async_broadcast`'s): its `recv()`
+    /// fails when it lagged behind, not only when the channel closed.
+    BroadcastReceiver,
 }
 
 const KNOWN_TYPES: &[(&str, KnownType)] = &[
@@ -110,6 +123,11 @@ const KNOWN_TYPES: &[(&str, KnownType)] = &[
     ("futures_util::stream::SelectAll", KnownType::FutureSet),
     ("tokio_stream::StreamMap", KnownType::FutureSet),
     ("tokio::time::Interval", KnownType::Interval),
+    (
+        "tokio::sync::broadcast::Receiver",
+        KnownType::BroadcastReceiver,
+    ),
+    ("async_broadcast::Receiver", KnownType::BroadcastReceiver),
 ];
 
 /// Functions that build a value of a known type (besides `Type::new(..)`
@@ -450,4 +468,47 @@ pub fn spawn_call(node: &SyntaxNode, imports: &Imports) -> Option<Spawn> {
         }
         _ => None,
     }
+}
+
+const BROADCAST_CHANNELS: &[&str] = &[
+    "tokio::sync::broadcast::channel",
+    "async_broadcast::broadcast",
+];
+
+/// Whether `expr` is a broadcast receiver: of a known type, the receiving
+/// half of `let (tx, rx) = broadcast::channel(..)`, or a local bound to a
+/// `subscribe()`/`resubscribe()` call (how broadcast receivers are made).
+pub fn is_broadcast_receiver(expr: &ast::Expr, imports: &Imports) -> bool {
+    if known_type(expr, imports) == Some(KnownType::BroadcastReceiver) {
+        return true;
+    }
+    let ast::Expr::PathExpr(path) = unparen(expr.clone()) else {
+        return false;
+    };
+    let Some(binding) = path
+        .path()
+        .and_then(|p| p.segment())
+        .and_then(|s| s.name_ref())
+        .and_then(|name| super::binding_of(&name))
+    else {
+        return false;
+    };
+    let Some(parent) = binding.syntax().parent() else {
+        return false;
+    };
+    if let Some(tuple) = ast::TuplePat::cast(parent.clone()) {
+        let second = tuple.fields().nth(1);
+        let Some(statement) = tuple.syntax().parent().and_then(ast::LetStmt::cast) else {
+            return false;
+        };
+        return second.is_some_and(|p| p.syntax() == binding.syntax())
+            && matches!(statement.initializer(), Some(ast::Expr::CallExpr(call))
+                if resolve_call(&call, imports, BROADCAST_CHANNELS).is_some());
+    }
+    let Some(ast::Expr::MethodCallExpr(call)) =
+        ast::LetStmt::cast(parent).and_then(|statement| statement.initializer())
+    else {
+        return false;
+    };
+    method_name(&call).is_some_and(|name| matches!(name.as_str(), "subscribe" | "resubscribe"))
 }

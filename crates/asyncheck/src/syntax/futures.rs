@@ -132,7 +132,7 @@ pub fn created_future(
 
 fn unref(expr: ast::Expr) -> ast::Expr {
     match &expr {
-        ast::Expr::RefExpr(by_ref) => by_ref.expr().map_or(expr, |inner| unparen(inner)),
+        ast::Expr::RefExpr(by_ref) => by_ref.expr().map_or(expr, unparen),
         _ => expr,
     }
 }

@@ -109,6 +109,21 @@ impl SelectBranch {
         self.0.children().find_map(ast::Expr::cast)
     }
 
+    /// The pattern the future's output must match; `None` for a fallback.
+    pub fn pattern(&self) -> Option<ast::Pat> {
+        self.0.children().find_map(ast::Pat::cast)
+    }
+
+    /// tokio's `, if condition` precondition.
+    pub fn guard(&self) -> Option<ast::Expr> {
+        ast::MatchGuard::cast(
+            self.0
+                .children()
+                .find(|c| c.kind() == SyntaxKind::MATCH_GUARD)?,
+        )?
+        .condition()
+    }
+
     pub fn handler(&self) -> Option<ast::Expr> {
         self.0.children().filter_map(ast::Expr::cast).last()
     }

@@ -93,7 +93,7 @@ pub fn accepts_none(pat: &ast::Pat) -> bool {
 fn names_variant(path: &ast::Path) -> bool {
     let Some(qualifier) = path.qualifier() else {
         let name = path.segment().and_then(|s| s.name_ref());
-        return name.is_some_and(|n| matches!(&*n.text(), "Some" | "Ok" | "Err"));
+        return name.is_some_and(|n| matches!(n.text(), "Some" | "Ok" | "Err"));
     };
     qualifier
         .segment()

@@ -1,7 +1,7 @@
 use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
-    ast, created_future, is_broadcast_receiver, is_irrefutable, is_task_handle, is_tokio_select,
+    ast, callee_path, created_future, known_type, segments, KnownType, is_broadcast_receiver, is_irrefutable, is_task_handle, is_tokio_select,
     method_name, unparen, variant_field, AstNode, Imports, SelectBranch, SyntaxKind, SyntaxNode,
 };
 
@@ -96,13 +96,15 @@ async fn work(_n: u32) -> anyhow::Result<()> {
     see_also: &["cancel-unsafe-select", "select-on-empty-set"],
 };
 
-/// Methods whose `None` means the stream or set has ended.
+/// Methods whose `None` means the stream or set has ended (quinn's
+/// `accept()` is `None` once its endpoint is closed).
 const ENDS_WITH_NONE: &[&str] = &[
     "recv",
     "recv_many",
     "next",
     "join_next",
     "join_next_with_id",
+    "accept",
 ];
 
 /// `async { fut.await }` blocks are looked into at most this many times.
@@ -145,12 +147,26 @@ impl Rule for SelectPatternDropsValue {
 /// Whether the only output `pattern` refutes means that the source has
 /// closed, judged by what created the branch's future.
 fn refutes_only_the_end(pattern: &ast::Pat, future: ast::Expr, imports: &Imports) -> bool {
+    let some = variant_field(pattern, "Some").filter(is_irrefutable);
+    let ok = variant_field(pattern, "Ok").filter(is_irrefutable);
+    // An `OptionFuture` is `None` when it holds no future: nothing was produced.
+    if some.is_some() && known_type(&future, imports) == Some(KnownType::OptionFuture) {
+        return true;
+    }
     let Some(source) = source_of(future, imports) else {
         return true;
     };
-    let some = variant_field(pattern, "Some").filter(is_irrefutable);
-    let ok = variant_field(pattern, "Ok").filter(is_irrefutable);
     match &source {
+        // `StreamExt::next(&mut stream)`, `Receiver::recv(&mut rx)`.
+        ast::Expr::CallExpr(call) => {
+            some.is_some()
+                && callee_path(call).is_some_and(|path| {
+                    path.qualifier().is_some()
+                        && segments(&path)
+                            .last()
+                            .is_some_and(|name| ENDS_WITH_NONE.contains(&name.as_str()))
+                })
+        }
         ast::Expr::MethodCallExpr(call) => {
             let Some(name) = method_name(call) else {
                 return false;

@@ -79,6 +79,8 @@ pub enum KnownType {
     /// A broadcast receiver (tokio's, `async_broadcast`'s): its `recv()`
     /// fails when it lagged behind, not only when the channel closed.
     BroadcastReceiver,
+    /// `futures::future::OptionFuture`: `None` when it holds no future.
+    OptionFuture,
 }
 
 const KNOWN_TYPES: &[(&str, KnownType)] = &[
@@ -128,6 +130,8 @@ const KNOWN_TYPES: &[(&str, KnownType)] = &[
         KnownType::BroadcastReceiver,
     ),
     ("async_broadcast::Receiver", KnownType::BroadcastReceiver),
+    ("futures::future::OptionFuture", KnownType::OptionFuture),
+    ("futures_util::future::OptionFuture", KnownType::OptionFuture),
 ];
 
 /// Functions that build a value of a known type (besides `Type::new(..)`

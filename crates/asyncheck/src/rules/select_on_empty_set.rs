@@ -25,7 +25,8 @@ static META: RuleMeta = RuleMeta {
 `StreamMap` (built in the function, or a parameter, local or field whose type is written in \
 the file), when its pattern accepts `None` (`res = set.join_next() =>`) and its handler does \
 not leave the loop on `None` (`match res { None => break, .. }`, `let Some(r) = res else { \
-return }`, `if res.is_none() { break }`, or a handler that always leaves). Also a `while` \
+return }`, `if res.is_none() { break }`, a handler that always leaves, or one that tests \
+the set's emptiness and so handles the empty case itself). Also a `while` \
 loop whose condition is `set.join_next().now_or_never().is_some()` (or \
 `FutureExt::now_or_never(..)`, or `while let Some(res) = ..` whose body does not leave on \
 `None`). Not flagged: `Some(x) = set.join_next()` (the branch is disabled on `None`), a branch \
@@ -144,9 +145,9 @@ fn select_branches(node: &SyntaxNode, imports: &Imports) -> Vec<ast::MethodCallE
         if !accepts_none(&pattern)
             || guarded
             || checked_this_turn(node, &looped, &receiver)
-            || branch
-                .handler()
-                .is_some_and(|handler| leaves_on_none(&pattern, &handler))
+            || branch.handler().is_some_and(|handler| {
+                leaves_on_none(&pattern, &handler) || tests_emptiness(handler.syntax(), &receiver)
+            })
         {
             continue;
         }

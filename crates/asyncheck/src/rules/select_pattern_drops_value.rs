@@ -1,8 +1,9 @@
 use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
-    ast, callee_path, created_future, known_type, segments, KnownType, is_broadcast_receiver, is_irrefutable, is_task_handle, is_tokio_select,
-    method_name, unparen, variant_field, AstNode, Imports, SelectBranch, SyntaxKind, SyntaxNode,
+    ast, callee_path, created_future, is_broadcast_receiver, is_irrefutable, is_task_handle,
+    is_tokio_select, known_type, method_name, segments, unparen, variant_field, AstNode, Imports,
+    KnownType, SelectBranch, SyntaxKind, SyntaxNode,
 };
 
 use super::span_of;

@@ -24,7 +24,8 @@ timer started by the branch itself (`tokio::time::sleep(d)`, `sleep_until(Instan
 d)`, directly or through a local bound inside the loop), so that it starts over whenever \
 another branch wins, when (a) its handler does not always leave the loop and reads or drains \
 a place that another branch's handler fills (`buf.push(..)`, `map.insert(..)`, `count += 1`, \
-`extend`, `fetch_add`, ...; through `self.method(..)` calls to methods of the same `impl`), \
+`extend`, `fetch_add`, ...; also through `self.method(..)` calls to methods of the same \
+`impl`, counting only the `self.field` places of their bodies), \
 or (b) another branch is itself periodic (an `interval.tick()` of a `tokio::time::Interval`, \
 another timer started in its branch) and does not leave the loop: unless both durations are \
 constants and this timer's is the shorter. Not flagged: a timer created before the loop and \
@@ -221,23 +222,23 @@ fn restarts(
 /// `self`.
 fn touched_places(handler: &SyntaxNode) -> HashSet<String> {
     let mut places = HashSet::new();
-    for root in with_own_methods(handler) {
+    for (root, method) in with_own_methods(handler) {
         for element in root.descendants_with_tokens() {
-            match element {
+            let found: Vec<String> = match element {
                 NodeOrToken::Node(node)
                     if matches!(node.kind(), SyntaxKind::PATH_EXPR | SyntaxKind::FIELD_EXPR) =>
                 {
-                    places.insert(written_text(&node));
+                    vec![written_text(&node)]
                 }
                 // `{name}` in a format string reads `name`.
                 NodeOrToken::Token(token) if token.kind() == SyntaxKind::STRING => {
-                    places.extend(captures(token.text()).map(str::to_owned));
+                    captures(token.text()).map(str::to_owned).collect()
                 }
-                _ => {}
-            }
+                _ => continue,
+            };
+            places.extend(found.into_iter().filter(|p| shared(p, method)));
         }
     }
-    places.remove("self");
     places
 }
 
@@ -256,7 +257,7 @@ fn touches(touched: &HashSet<String>, place: &str) -> bool {
 /// The places a handler adds to, with where it does.
 fn filled_places(handler: &SyntaxNode) -> Vec<(String, SyntaxNode)> {
     let mut filled = Vec::new();
-    for root in with_own_methods(handler) {
+    for (root, method) in with_own_methods(handler) {
         for node in root.descendants() {
             let target = match node.kind() {
                 SyntaxKind::METHOD_CALL_EXPR => ast::MethodCallExpr::cast(node.clone())
@@ -266,13 +267,15 @@ fn filled_places(handler: &SyntaxNode) -> Vec<(String, SyntaxNode)> {
                     .filter(|bin| {
                         matches!(
                             bin.op_kind(),
-                            Some(ast::BinaryOp::Assignment { op: Some(_) })
+                            Some(ast::BinaryOp::Assignment {
+                                op: Some(ast::ArithOp::Add)
+                            })
                         )
                     })
                     .and_then(|bin| bin.lhs()),
                 _ => None,
             };
-            if let Some(place) = target.and_then(place_of) {
+            if let Some(place) = target.and_then(place_of).filter(|p| shared(p, method)) {
                 filled.push((place, node));
             }
         }
@@ -280,10 +283,18 @@ fn filled_places(handler: &SyntaxNode) -> Vec<(String, SyntaxNode)> {
     filled
 }
 
-/// `root` and the bodies of the methods of the enclosing `impl` that it
-/// calls on `self`, one level deep: what the handler does through them.
-fn with_own_methods(root: &SyntaxNode) -> Vec<SyntaxNode> {
-    let mut roots = vec![root.clone()];
+/// Whether a place named in a handler (or, `in_method`, in the body of a
+/// method it calls on `self`) is one the handlers can share: a method's own
+/// locals and parameters are not the caller's, whatever their names.
+fn shared(place: &str, in_method: bool) -> bool {
+    place != "self" && (!in_method || place.starts_with("self."))
+}
+
+/// `root`, and the bodies of the methods of the enclosing `impl` that it
+/// calls on `self` (marked `true`), one level deep: what the handler does
+/// through them.
+fn with_own_methods(root: &SyntaxNode) -> Vec<(SyntaxNode, bool)> {
+    let mut roots = vec![(root.clone(), false)];
     let Some(owner) = root.ancestors().find_map(ast::Impl::cast) else {
         return roots;
     };
@@ -305,7 +316,7 @@ fn with_own_methods(root: &SyntaxNode) -> Vec<SyntaxNode> {
         };
         let named = ast::HasName::name(&method).is_some_and(|n| called.contains(n.text()));
         if let (true, Some(body)) = (named, method.body()) {
-            roots.push(body.syntax().clone());
+            roots.push((body.syntax().clone(), true));
         }
     }
     roots
@@ -336,6 +347,5 @@ fn place_of(expr: ast::Expr) -> Option<String> {
     if !matches!(expr, ast::Expr::PathExpr(_) | ast::Expr::FieldExpr(_)) {
         return None;
     }
-    let text = written_text(expr.syntax());
-    (text != "self").then_some(text)
+    Some(written_text(expr.syntax()))
 }

@@ -131,7 +131,10 @@ const KNOWN_TYPES: &[(&str, KnownType)] = &[
     ),
     ("async_broadcast::Receiver", KnownType::BroadcastReceiver),
     ("futures::future::OptionFuture", KnownType::OptionFuture),
-    ("futures_util::future::OptionFuture", KnownType::OptionFuture),
+    (
+        "futures_util::future::OptionFuture",
+        KnownType::OptionFuture,
+    ),
 ];
 
 /// Functions that build a value of a known type (besides `Type::new(..)`

@@ -30,7 +30,8 @@ the set's emptiness and so handles the empty case itself). Also a `while` \
 loop whose condition is `set.join_next().now_or_never().is_some()` (or \
 `FutureExt::now_or_never(..)`, or `while let Some(res) = ..` whose body does not leave on \
 `None`). Not flagged: `Some(x) = set.join_next()` (the branch is disabled on `None`), a branch \
-guarded by `if !set.is_empty()`, and a `select!` that runs only after the set was checked \
+guarded by `if !set.is_empty()` or by a count its handler keeps (`if remaining > 0` with \
+`remaining -= 1` in the handler), and a `select!` that runs only after the set was checked \
 for emptiness in the same turn of the loop (`while !set.is_empty()`, an enclosing or earlier \
 `if` testing `set.is_empty()` or `set.len()`). `futures::select!` checks its streams for \
 termination, so only `join_next()` is flagged there.",
@@ -139,9 +140,12 @@ fn select_branches(node: &SyntaxNode, imports: &Imports) -> Vec<ast::MethodCallE
         let Some(receiver) = call.receiver().map(|r| written_text(r.syntax())) else {
             continue;
         };
-        let guarded = branch
-            .guard()
-            .is_some_and(|guard| tests_emptiness(guard.syntax(), &receiver));
+        let guarded = branch.guard().is_some_and(|guard| {
+            tests_emptiness(guard.syntax(), &receiver)
+                || branch
+                    .handler()
+                    .is_some_and(|handler| assigns_what_it_reads(&handler, &guard))
+        });
         if !accepts_none(&pattern)
             || guarded
             || checked_this_turn(node, &looped, &receiver)
@@ -238,6 +242,25 @@ fn checked_this_turn(select: &SyntaxNode, looped: &SyntaxNode, receiver: &str) -
         .filter_map(ast::IfExpr::cast)
         .filter_map(|i| i.condition())
         .any(|condition| tests_emptiness(condition.syntax(), receiver))
+}
+
+/// Whether the handler assigns a place that the branch's guard reads: a
+/// count of the tasks still running (`if remaining > 0`) that the handler
+/// keeps, so that the guard turns the branch off when the set runs dry.
+fn assigns_what_it_reads(handler: &ast::Expr, guard: &ast::Expr) -> bool {
+    let read: Vec<String> = guard
+        .syntax()
+        .descendants()
+        .filter(|n| matches!(n.kind(), SyntaxKind::PATH_EXPR | SyntaxKind::FIELD_EXPR))
+        .map(|n| written_text(&n))
+        .collect();
+    handler
+        .syntax()
+        .descendants()
+        .filter_map(ast::BinExpr::cast)
+        .filter(|bin| matches!(bin.op_kind(), Some(ast::BinaryOp::Assignment { .. })))
+        .filter_map(|bin| bin.lhs())
+        .any(|place| read.contains(&written_text(place.syntax())))
 }
 
 /// Whether `condition` calls `is_empty()` or `len()` on `receiver`.

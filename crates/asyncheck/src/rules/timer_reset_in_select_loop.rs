@@ -5,7 +5,7 @@ use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     always_leaves, ast, captures, constant_nanos, created_future, enclosing_loop, is_interval_tick,
     is_select_macro, local_name, method_name, tick_period, timer_from_now, unparen, written_text,
-    AstNode, Imports, NodeOrToken, SelectBranch, SyntaxKind, SyntaxNode,
+    AstNode, Imports, NodeOrToken, SelectBranch, SyntaxKind, SyntaxNode, TextRange,
 };
 
 use super::{span, span_of};
@@ -200,7 +200,7 @@ fn restarts(
     duration: Option<u128>,
     looped: &SyntaxNode,
     imports: &Imports,
-) -> Option<ra_ap_syntax::TextRange> {
+) -> Option<TextRange> {
     let future = other.future()?;
     let created = created_future(future.clone(), Some(looped), imports)?;
     let period = if let Some(timer) = timer_from_now(&created, imports) {

@@ -3,7 +3,7 @@
 
 use ra_ap_syntax::{
     ast::{self, HasArgList, HasName},
-    AstNode, SyntaxKind,
+    AstNode, SyntaxKind, SyntaxNode,
 };
 
 use super::{callee_path, find_binding, known_type, local_name, segments, unparen, Binding};
@@ -200,7 +200,7 @@ fn number(expr: &ast::Expr, hops: usize) -> Option<f64> {
 
 /// The initialiser of the `const` item a one-segment path names, declared in
 /// the same file and not hidden by a local of the same name.
-fn const_value(at: &ra_ap_syntax::SyntaxNode, path: &ast::Path, hops: usize) -> Option<ast::Expr> {
+fn const_value(at: &SyntaxNode, path: &ast::Path, hops: usize) -> Option<ast::Expr> {
     if hops == 0 || path.qualifier().is_some() {
         return None;
     }

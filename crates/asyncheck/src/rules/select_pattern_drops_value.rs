@@ -2,8 +2,8 @@ use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast, callee_path, created_future, is_broadcast_receiver, is_irrefutable, is_task_handle,
-    is_tokio_select, known_type, method_name, segments, unparen, variant_field, AstNode, Imports,
-    KnownType, SelectBranch, SyntaxKind, SyntaxNode,
+    is_tokio_select, known_type, method_name, segments, strip_future_wrappers, unparen, unref,
+    variant_field, AstNode, Imports, KnownType, SelectBranch, SyntaxKind, SyntaxNode,
 };
 
 use super::span_of;
@@ -25,10 +25,12 @@ literal, a range, an or-pattern or an enum variant (`Command::Stop`), such as \
 `Some(Command::Stop) = rx.recv()`, `Ok(n) = sock.read(&mut buf)`. Not flagged: patterns \
 whose only refuted case means the source has closed: `Some(x)` (`x` irrefutable) on `recv()`, \
 `recv_many`, `next()`, `join_next()`/`join_next_with_id()`; `Ok(x)` on `changed()`, on \
-`recv()` of a receiver not known to be a broadcast one (whose error may be a lag), and on an \
-awaited place whose type is not written in the file (a oneshot receiver; a task's \
-`JoinHandle` is flagged). Futures are followed through `.fuse()`, pinning, `&mut` and \
-`let` bindings, and `async { fut.await }`. `futures::select!` is not checked: its patterns \
+`recv()` of a receiver not known to be a broadcast one (whose error may be a lag); \
+`Some(x)` and `Ok(x)` on a future polled by place (`&mut rx`, `self.reply`: a oneshot \
+receiver, or a future bound from a call the file cannot type), unless it is a task's \
+`JoinHandle`; `Some(x)` on an `OptionFuture` and on quinn's `accept()`. Futures created in \
+the branch are followed through `.fuse()`, pinning, `&mut`, `let` bindings, and \
+`async { fut.await }`. `futures::select!` is not checked: its patterns \
 must be irrefutable. An `else` branch does not exempt a branch.",
     why: "When a branch's future completes with a value its pattern does not match, \
 `tokio::select!` disables the branch for the rest of that call and the value is gone: a \
@@ -153,6 +155,14 @@ fn refutes_only_the_end(pattern: &ast::Pat, future: ast::Expr, imports: &Imports
     // An `OptionFuture` is `None` when it holds no future: nothing was produced.
     if some.is_some() && known_type(&future, imports) == Some(KnownType::OptionFuture) {
         return true;
+    }
+    // A future polled by place may be a receiver bound from any call (a
+    // oneshot's): only a task's handle is known to drop a value on `Ok(x)`.
+    let polled = unref(strip_future_wrappers(future.clone(), imports));
+    if matches!(polled, ast::Expr::PathExpr(_) | ast::Expr::FieldExpr(_))
+        && (some.is_some() || ok.is_some())
+    {
+        return !is_task_handle(&polled, imports);
     }
     let Some(source) = source_of(future, imports) else {
         return true;

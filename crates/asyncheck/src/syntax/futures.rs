@@ -130,7 +130,9 @@ pub fn created_future(
     Some(future)
 }
 
-fn unref(expr: ast::Expr) -> ast::Expr {
+/// The future a `&mut fut` polls (a future is polled by reference to keep it
+/// across iterations).
+pub fn unref(expr: ast::Expr) -> ast::Expr {
     match &expr {
         ast::Expr::RefExpr(by_ref) => by_ref.expr().map_or(expr, unparen),
         _ => expr,

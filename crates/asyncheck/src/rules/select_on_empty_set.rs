@@ -25,7 +25,8 @@ static META: RuleMeta = RuleMeta {
 `StreamMap` (built in the function, or a parameter, local or field whose type is written in \
 the file), when its pattern accepts `None` (`res = set.join_next() =>`) and its handler does \
 not leave the loop on `None` (`match res { None => break, .. }`, `let Some(r) = res else { \
-return }`, `if res.is_none() { break }`, a handler that always leaves, or one that tests \
+return }`, `if res.is_none() { break }`, `res.expect(..)` (a panic), a handler that always \
+leaves, or one that tests \
 the set's emptiness and so handles the empty case itself). Also a `while` \
 loop whose condition is `set.join_next().now_or_never().is_some()` (or \
 `FutureExt::now_or_never(..)`, or `while let Some(res) = ..` whose body does not leave on \
@@ -292,7 +293,8 @@ fn leaves_on_none(pattern: &ast::Pat, handler: &ast::Expr) -> bool {
     let reads = |expr: Option<ast::Expr>| {
         expr.is_some_and(|e| local_name(&unparen(e)).as_deref() == Some(name.as_str()))
     };
-    same_body_nodes(handler.syntax()).any(|node| tests_none_and_leaves(&node, &reads))
+    same_body_nodes(handler.syntax())
+        .any(|node| tests_none_and_leaves(&node, &reads) || panics_on_none(&node, &reads))
 }
 
 /// `node` as a test of the output that leaves on `None`.
@@ -348,4 +350,12 @@ fn tests_none_and_leaves(node: &SyntaxNode, reads: &dyn Fn(Option<ast::Expr>) ->
         }
         _ => false,
     }
+}
+
+/// `res.unwrap()`/`res.expect(..)`: the handler panics on `None`, as
+/// `always_leaves` counts a panic; the author asserts the set is never empty.
+fn panics_on_none(node: &SyntaxNode, reads: &dyn Fn(Option<ast::Expr>) -> bool) -> bool {
+    ast::MethodCallExpr::cast(node.clone()).is_some_and(|call| {
+        method_name(&call).is_some_and(|n| n == "unwrap" || n == "expect") && reads(call.receiver())
+    })
 }

@@ -13,7 +13,7 @@ use ra_ap_syntax::{
 };
 
 /// Patterns nest a bounded number of times in practice; deeper ones are
-/// taken as refutable, which only makes a rule say less.
+/// judged refutable, without looking further.
 const MAX_DEPTH: usize = 16;
 
 /// Whether `pat` matches every value of its type.

@@ -125,13 +125,19 @@ pub fn discover(start: &Path) -> Result<Option<Config>, ConfigError> {
     }
     for folder in &folders {
         let manifest = folder.join("Cargo.toml");
-        if manifest.is_file() {
+        // A manifest that is not TOML at all is the crate index's to report
+        // (crates.rs), beside the findings: the run goes on without it.
+        if manifest.is_file() && parses_as_toml(&manifest) {
             if let Some(config) = load_manifest(&manifest)? {
                 return Ok(Some(config));
             }
         }
     }
     Ok(None)
+}
+
+fn parses_as_toml(path: &Path) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|text| text.parse::<toml::Table>().is_ok())
 }
 
 /// Reads a config file named on the command line (`asyncheck.toml` syntax,

@@ -5,6 +5,7 @@ mod baseline;
 mod cache;
 mod check;
 mod config;
+mod crates;
 mod discover;
 mod output;
 mod test_modules;
@@ -79,15 +80,26 @@ fn dispatch(
 /// The language server, with settings from the configuration files around
 /// each document.
 fn serve() -> i32 {
-    struct ConfigFiles;
+    #[derive(Default)]
+    struct ConfigFiles {
+        summaries: crates::SummaryCache,
+    }
     impl asyncheck_lsp::Host for ConfigFiles {
         fn settings_for(&self, path: &Path) -> Result<Settings, String> {
             let start = path.parent().unwrap_or(path);
             let config = config::discover(start).map_err(|e| e.to_string())?;
             Ok(configured_settings(config.as_ref(), Some(path)))
         }
+
+        fn crate_index(
+            &self,
+            path: &Path,
+            open: &[(PathBuf, String)],
+        ) -> Option<asyncheck::index::CrateIndex> {
+            self.summaries.index_for(path, open)
+        }
     }
-    match asyncheck_lsp::run(&ConfigFiles) {
+    match asyncheck_lsp::run(&ConfigFiles::default()) {
         Ok(()) => OK,
         Err(message) => fail(&message),
     }

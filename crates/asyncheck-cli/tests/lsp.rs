@@ -256,3 +256,104 @@ fn positions_default_to_utf16() {
         byte_column - 2
     );
 }
+
+/// Facts cross files in the editor too: a field's type declared in state.rs
+/// decides a finding in lib.rs, and editing state.rs re-checks lib.rs.
+#[test]
+fn editing_one_file_re_checks_the_open_files_it_affects() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let root = dir.path();
+    std::fs::create_dir(root.join("src")).unwrap();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[package]\nname = \"x\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    let state = "pub struct State {\n    pub table: parking_lot::RwLock<Vec<u8>>,\n}\n";
+    let lib = "mod state;\n\npub async fn f(s: &state::State) {\n    let t = s.table.read();\n    tokio::task::yield_now().await;\n    drop(t);\n}\n";
+    std::fs::write(root.join("src/state.rs"), state).unwrap();
+    std::fs::write(root.join("src/lib.rs"), lib).unwrap();
+    let uri = |name: &str| format!("file://{}", root.join(name).display());
+
+    let mut editor = Editor::start();
+    editor.request("initialize", json!({"capabilities": {}}));
+    editor.notify("initialized", json!({}));
+    editor.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri("src/lib.rs"), "languageId": "rust", "version": 1, "text": lib}}),
+    );
+    assert_eq!(
+        rules(&editor.diagnostics(&uri("src/lib.rs"), 1)),
+        ["lock-across-await"]
+    );
+
+    // state.rs, opened and edited (not saved): `table` is no longer a lock.
+    editor.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri("src/state.rs"), "languageId": "rust", "version": 1, "text": state}}),
+    );
+    let unlocked = state.replace("parking_lot::RwLock<Vec<u8>>", "Journal");
+    editor.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri("src/state.rs"), "version": 2}, "contentChanges": [{"text": unlocked}]}),
+    );
+    editor.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": uri("src/state.rs")}}),
+    );
+    let republished = editor.wait_for(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == uri("src/lib.rs")
+            && m["params"]["diagnostics"]
+                .as_array()
+                .is_some_and(|d| d.is_empty())
+    });
+    assert!(republished["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
+
+/// The server writes rule pages only into its own cache folder, and never
+/// through a link planted there: the file the link points at is untouched.
+#[test]
+fn rule_pages_never_follow_a_planted_link() {
+    let cache = tempfile::TempDir::new().unwrap();
+    let victim = cache.path().join("victim.txt");
+    std::fs::write(&victim, "precious").unwrap();
+    let folder = cache
+        .path()
+        .join("asyncheck")
+        .join(format!("docs-{}", env!("CARGO_PKG_VERSION")));
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::set_permissions(&folder, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    std::os::unix::fs::symlink(&victim, folder.join("blocking-in-async.md")).unwrap();
+
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("asyncheck"))
+        .arg("server")
+        .env("XDG_CACHE_HOME", cache.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for body in [
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
+        json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+        json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}),
+        json!({"jsonrpc": "2.0", "method": "exit"}),
+    ] {
+        let body = body.to_string();
+        write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+    }
+    stdin.flush().unwrap();
+    assert!(child.wait().unwrap().success());
+
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    let page = folder.join("blocking-in-async.md");
+    assert!(!std::fs::symlink_metadata(&page).unwrap().is_symlink());
+    assert!(std::fs::read_to_string(page)
+        .unwrap()
+        .starts_with("# blocking-in-async"));
+}

@@ -21,7 +21,7 @@ static META: RuleMeta = RuleMeta {
     summary: "Flags timers created in a `select!` branch inside a loop that another branch keeps restarting.",
     flags: "A branch of `tokio::select!` or `futures::select!` inside a loop whose future is a \
 timer started by the branch itself (`tokio::time::sleep(d)`, `sleep_until(Instant::now() + \
-d)`, directly or through a local bound inside the loop), so that it starts over whenever \
+d)`, directly or through a local bound inside the loop, the deadline too), so that it starts over whenever \
 another branch wins, when (a) its handler does not always leave the loop and reads or drains \
 a place that another branch's handler fills (`buf.push(..)`, `map.insert(..)`, `count += 1`, \
 `extend`, `fetch_add`, ...; also through `self.method(..)` calls to methods of the same \
@@ -137,7 +137,7 @@ impl Rule for TimerResetInSelectLoop {
             let Some(timer) = branch
                 .future()
                 .and_then(|f| created_future(f, Some(&looped), cx.imports))
-                .and_then(|f| timer_from_now(&f, cx.imports))
+                .and_then(|f| timer_from_now(&f, &looped, cx.imports))
             else {
                 continue;
             };
@@ -203,7 +203,7 @@ fn restarts(
 ) -> Option<TextRange> {
     let future = other.future()?;
     let created = created_future(future.clone(), Some(looped), imports)?;
-    let period = if let Some(timer) = timer_from_now(&created, imports) {
+    let period = if let Some(timer) = timer_from_now(&created, looped, imports) {
         timer.duration
     } else {
         tick_period(&is_interval_tick(&created, imports)?, imports)

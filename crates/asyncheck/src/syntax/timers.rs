@@ -25,9 +25,10 @@ pub struct Timer {
 }
 
 /// `tokio::time::sleep(d)`, or `sleep_until(Instant::now() + d)` (a deadline
-/// computed from the current time by the call itself): a timer that starts
-/// over whenever the call is made again.
-pub fn timer_from_now(expr: &ast::Expr, imports: &Imports) -> Option<Timer> {
+/// computed from the current time by the call itself, or by a `let` inside
+/// `within`, the loop that makes the call again): a timer that starts over
+/// whenever the call is made again.
+pub fn timer_from_now(expr: &ast::Expr, within: &SyntaxNode, imports: &Imports) -> Option<Timer> {
     let ast::Expr::CallExpr(call) = unparen(expr.clone()) else {
         return None;
     };
@@ -40,7 +41,20 @@ pub fn timer_from_now(expr: &ast::Expr, imports: &Imports) -> Option<Timer> {
         });
     }
     imports.resolve(&path, SLEEP_UNTIL)?;
-    let duration = from_now(&argument)?;
+    let deadline = match local_name(&argument) {
+        Some(name) => match find_binding(argument.syntax(), &name)? {
+            Binding::Let(binding)
+                if within
+                    .text_range()
+                    .contains_range(binding.syntax().text_range()) =>
+            {
+                binding.initializer()?
+            }
+            _ => return None,
+        },
+        None => argument,
+    };
+    let duration = from_now(&deadline)?;
     Some(Timer { call, duration })
 }
 

@@ -25,6 +25,9 @@ static RULES: &[&dyn Rule] = &[
     &rules::retry_without_backoff::RetryWithoutBackoff,
     &rules::runtime_in_async::RuntimeInAsync,
     &rules::panic_on_closed_channel::PanicOnClosedChannel,
+    &rules::timer_reset_in_select_loop::TimerResetInSelectLoop,
+    &rules::select_on_empty_set::SelectOnEmptySet,
+    &rules::select_pattern_drops_value::SelectPatternDropsValue,
 ];
 
 /// Every rule, in the order of rules.md.

@@ -1,8 +1,9 @@
 use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
+    always_leaves,
     ast::{self, HasArgList},
-    enclosing_loop, find_binding, is_select_macro, local_name, method_name, strip_future_wrappers,
+    created_future, enclosing_loop, find_binding, is_select_macro, local_name, method_name,
     AstNode, Binding, Imports, SelectBranch, SyntaxKind, SyntaxNode,
 };
 
@@ -88,9 +89,6 @@ const NOT_CANCEL_SAFE: &[&str] = &[
     "write_all",
 ];
 
-/// Bindings are followed at most this many times (`let a = ..; let b = a;`).
-const MAX_BINDING_HOPS: usize = 4;
-
 impl Rule for CancelUnsafeSelect {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -136,27 +134,7 @@ impl Rule for CancelUnsafeSelect {
 /// pinning and fusing, and through locals bound inside the loop (a future
 /// bound before the loop lives across iterations and resumes).
 fn unsafe_method(future: ast::Expr, looped: &SyntaxNode, imports: &Imports) -> Option<String> {
-    let mut future = strip_future_wrappers(future, imports);
-    for _ in 0..MAX_BINDING_HOPS {
-        let polled = match &future {
-            ast::Expr::RefExpr(by_ref) => by_ref.expr()?,
-            _ => future.clone(),
-        };
-        let Some(name) = local_name(&polled) else {
-            break;
-        };
-        let Binding::Let(binding) = find_binding(polled.syntax(), &name)? else {
-            return None;
-        };
-        let inside = looped
-            .text_range()
-            .contains_range(binding.syntax().text_range());
-        if !inside {
-            return None;
-        }
-        future = strip_future_wrappers(binding.initializer()?, imports);
-    }
-    let ast::Expr::MethodCallExpr(call) = future else {
+    let ast::Expr::MethodCallExpr(call) = created_future(future, Some(looped), imports)? else {
         return None;
     };
     let name = method_name(&call)?;
@@ -227,52 +205,7 @@ fn others_leave_the_loop(branches: &[SelectBranch], index: usize) -> bool {
         .iter()
         .enumerate()
         .filter(|(i, branch)| *i != index && (!branch.is_fallback() || branch.is_default()))
-        .all(|(_, branch)| branch.handler().is_some_and(|h| leaves(&h)))
-}
-
-/// A handler that is or ends in `break` or `return`, or diverges with a
-/// panic.
-fn leaves(handler: &ast::Expr) -> bool {
-    let mut expr = handler.clone();
-    // Blocks nest a bounded number of times in practice; stop at a depth.
-    for _ in 0..8 {
-        match expr {
-            ast::Expr::BreakExpr(_) | ast::Expr::ReturnExpr(_) => return true,
-            ast::Expr::MacroExpr(mac) => return is_panic(&mac),
-            ast::Expr::BlockExpr(block) => {
-                let Some(last) = block.stmt_list().and_then(|list| last_expr(&list)) else {
-                    return false;
-                };
-                expr = last;
-            }
-            _ => return false,
-        }
-    }
-    false
-}
-
-/// The block's tail expression, or its last statement's expression.
-fn last_expr(list: &ast::StmtList) -> Option<ast::Expr> {
-    if let Some(tail) = list.tail_expr() {
-        return Some(tail);
-    }
-    match list.statements().last()? {
-        ast::Stmt::ExprStmt(statement) => statement.expr(),
-        _ => None,
-    }
-}
-
-fn is_panic(mac: &ast::MacroExpr) -> bool {
-    let name = mac
-        .macro_call()
-        .and_then(|call| call.path())
-        .and_then(|path| path.segment())
-        .and_then(|segment| segment.name_ref())
-        .map(|name| name.text().to_string());
-    matches!(
-        name.as_deref(),
-        Some("panic" | "unreachable" | "todo" | "unimplemented")
-    )
+        .all(|(_, branch)| branch.handler().is_some_and(|h| always_leaves(&h)))
 }
 
 fn help(method: &str) -> &'static str {

@@ -43,6 +43,16 @@ pub fn unparen(mut expr: ast::Expr) -> ast::Expr {
     expr
 }
 
+/// A place or expression as written, without whitespace (`self.tasks`), for
+/// telling whether two mentions name the same place.
+pub fn written_text(node: &SyntaxNode) -> String {
+    node.text()
+        .to_string()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
 /// Types whose methods we recognise on a receiver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KnownType {
@@ -62,6 +72,17 @@ pub enum KnownType {
     AsyncMutex,
     /// A read-write lock taken by awaiting: tokio, async-std, async-lock.
     AsyncRwLock,
+    /// A set of futures or streams polled as one stream, whose `next()`
+    /// yields `None` whenever it is empty: `FuturesUnordered`,
+    /// `FuturesOrdered`, `SelectAll`, tokio-stream's `StreamMap`.
+    FutureSet,
+    /// `tokio::time::Interval`, whose `tick()` completes periodically.
+    Interval,
+    /// A broadcast receiver (tokio's, `async_broadcast`'s): its `recv()`
+    /// fails when it lagged behind, not only when the channel closed.
+    BroadcastReceiver,
+    /// `futures::future::OptionFuture`: `None` when it holds no future.
+    OptionFuture,
 }
 
 const KNOWN_TYPES: &[(&str, KnownType)] = &[
@@ -96,7 +117,46 @@ const KNOWN_TYPES: &[(&str, KnownType)] = &[
     ("async_lock::RwLock", KnownType::AsyncRwLock),
     ("smol::lock::Mutex", KnownType::AsyncMutex),
     ("smol::lock::RwLock", KnownType::AsyncRwLock),
+    ("futures::stream::FuturesUnordered", KnownType::FutureSet),
+    ("futures::stream::FuturesOrdered", KnownType::FutureSet),
+    ("futures::stream::SelectAll", KnownType::FutureSet),
+    (
+        "futures_util::stream::FuturesUnordered",
+        KnownType::FutureSet,
+    ),
+    ("futures_util::stream::FuturesOrdered", KnownType::FutureSet),
+    ("futures_util::stream::SelectAll", KnownType::FutureSet),
+    ("tokio_stream::StreamMap", KnownType::FutureSet),
+    ("tokio::time::Interval", KnownType::Interval),
+    (
+        "tokio::sync::broadcast::Receiver",
+        KnownType::BroadcastReceiver,
+    ),
+    ("async_broadcast::Receiver", KnownType::BroadcastReceiver),
+    ("futures::future::OptionFuture", KnownType::OptionFuture),
+    (
+        "futures_util::future::OptionFuture",
+        KnownType::OptionFuture,
+    ),
 ];
+
+/// Functions that build a value of a known type (besides `Type::new(..)`
+/// and the other associated functions of the type itself).
+const KNOWN_CONSTRUCTORS: &[(&str, KnownType)] = &[
+    ("futures::stream::select_all", KnownType::FutureSet),
+    ("futures_util::stream::select_all", KnownType::FutureSet),
+    ("tokio::time::interval", KnownType::Interval),
+    ("tokio::time::interval_at", KnownType::Interval),
+];
+
+fn known_constructor(path: &ast::Path, imports: &Imports) -> Option<KnownType> {
+    let names: Vec<&str> = KNOWN_CONSTRUCTORS.iter().map(|(p, _)| *p).collect();
+    let found = imports.resolve(path, &names)?;
+    KNOWN_CONSTRUCTORS
+        .iter()
+        .find(|(p, _)| *p == found)
+        .map(|(_, t)| *t)
+}
 
 /// The known type a written path names (`JoinSet`, `tokio::sync::Semaphore`).
 pub fn known_type_of_path(path: &ast::Path, imports: &Imports) -> Option<KnownType> {
@@ -126,6 +186,9 @@ fn known_type_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option
         ast::Expr::TryExpr(t) => known_type_within(&t.expr()?, imports, hops),
         ast::Expr::CallExpr(call) => {
             let path = callee_path(&call)?;
+            if let Some(known) = known_constructor(&path, imports) {
+                return Some(known);
+            }
             let qualifier = path.qualifier()?;
             if is_wrapper_new(&path) {
                 let inner = call.arg_list()?.args().next()?;
@@ -137,6 +200,7 @@ fn known_type_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option
             let receiver = known_type_within(&call.receiver()?, imports, hops);
             match (method_name(&call)?.as_str(), receiver) {
                 ("unwrap" | "expect" | "clone", receiver) => receiver,
+                ("collect", _) => collected_type(&call, imports),
                 ("build", Some(KnownType::RuntimeBuilder)) => Some(KnownType::Runtime),
                 ("handle", Some(KnownType::Runtime)) => Some(KnownType::Runtime),
                 (_, Some(KnownType::RuntimeBuilder)) => Some(KnownType::RuntimeBuilder),
@@ -166,6 +230,15 @@ fn known_type_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option
                 .find_map(|f| type_known(&f.ty()?, imports));
             in_file.or_else(|| crate_field(&field, imports)?.known)
         }
+        _ => None,
+    }
+}
+
+/// The type a turbofish `collect::<T>()` names.
+fn collected_type(call: &ast::MethodCallExpr, imports: &Imports) -> Option<KnownType> {
+    let arg = call.generic_arg_list()?.generic_args().next()?;
+    match arg {
+        ast::GenericArg::TypeArg(t) => type_known(&t.ty()?, imports),
         _ => None,
     }
 }
@@ -464,6 +537,49 @@ pub fn spawn_call(node: &SyntaxNode, imports: &Imports) -> Option<Spawn> {
         }
         _ => None,
     }
+}
+
+const BROADCAST_CHANNELS: &[&str] = &[
+    "tokio::sync::broadcast::channel",
+    "async_broadcast::broadcast",
+];
+
+/// Whether `expr` is a broadcast receiver: of a known type, the receiving
+/// half of `let (tx, rx) = broadcast::channel(..)`, or a local bound to a
+/// `subscribe()`/`resubscribe()` call (how broadcast receivers are made).
+pub fn is_broadcast_receiver(expr: &ast::Expr, imports: &Imports) -> bool {
+    if known_type(expr, imports) == Some(KnownType::BroadcastReceiver) {
+        return true;
+    }
+    let ast::Expr::PathExpr(path) = unparen(expr.clone()) else {
+        return false;
+    };
+    let Some(binding) = path
+        .path()
+        .and_then(|p| p.segment())
+        .and_then(|s| s.name_ref())
+        .and_then(|name| super::binding_of(&name))
+    else {
+        return false;
+    };
+    let Some(parent) = binding.syntax().parent() else {
+        return false;
+    };
+    if let Some(tuple) = ast::TuplePat::cast(parent.clone()) {
+        let second = tuple.fields().nth(1);
+        let Some(statement) = tuple.syntax().parent().and_then(ast::LetStmt::cast) else {
+            return false;
+        };
+        return second.is_some_and(|p| p.syntax() == binding.syntax())
+            && matches!(statement.initializer(), Some(ast::Expr::CallExpr(call))
+                if resolve_call(&call, imports, BROADCAST_CHANNELS).is_some());
+    }
+    let Some(ast::Expr::MethodCallExpr(call)) =
+        ast::LetStmt::cast(parent).and_then(|statement| statement.initializer())
+    else {
+        return false;
+    };
+    method_name(&call).is_some_and(|name| matches!(name.as_str(), "subscribe" | "resubscribe"))
 }
 
 /// Types that only hold or share the value they wrap.

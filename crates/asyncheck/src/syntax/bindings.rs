@@ -179,7 +179,7 @@ fn as_variable(name_ref: &ast::NameRef) -> Option<Mention> {
 }
 
 /// The names a format string captures (`{name}`, `{name:?}`).
-fn captures(literal: &str) -> impl Iterator<Item = &str> {
+pub fn captures(literal: &str) -> impl Iterator<Item = &str> {
     literal.split('{').skip(1).filter_map(|piece| {
         let end = piece.find(['}', ':'])?;
         let name = &piece[..end];

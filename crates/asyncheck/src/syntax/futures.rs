@@ -7,7 +7,9 @@ use ra_ap_syntax::{
     AstNode, SyntaxKind, SyntaxNode,
 };
 
-use super::{body_kind, callee_path, macro_args, method_name, unparen, Imports};
+use super::{
+    body_kind, callee_path, find_binding, macro_args, method_name, unparen, Binding, Imports,
+};
 
 const SELECT_MACROS: &[&str] = &[
     "tokio::select",
@@ -34,6 +36,12 @@ const BOX_PIN: &[&str] = &["Box::pin", "std::boxed::Box::pin", "alloc::boxed::Bo
 fn macro_is(call: &ast::MacroCall, imports: &Imports, known: &[&str]) -> bool {
     call.path()
         .is_some_and(|path| imports.resolve(&path, known).is_some())
+}
+
+/// `tokio::select!`, through the file's imports: its patterns may be
+/// refutable (a branch whose pattern fails is disabled).
+pub fn is_tokio_select(call: &ast::MacroCall, imports: &Imports) -> bool {
+    macro_is(call, imports, &["tokio::select"])
 }
 
 /// `tokio::select!` or `futures::select!` (or `select_biased!`), through
@@ -84,6 +92,50 @@ pub fn wrapped_future(expr: &ast::Expr, imports: &Imports) -> Option<ast::Expr> 
             single(macro_args(&call).into_iter())
         }
         _ => None,
+    }
+}
+
+/// Bindings are followed at most this many times (`let a = ..; let b = a;`).
+const MAX_BINDING_HOPS: usize = 4;
+
+/// What a `select!` branch (or any awaited place) polls: the expression that
+/// created its future, looking through the wrappers of
+/// [`strip_future_wrappers`], `&mut`, and locals bound by `let` to a future.
+/// A binding outside `within` (a future created before the loop, polled
+/// again and again) gives `None`; a name bound some other way (a parameter,
+/// a tuple pattern) or a field gives that place itself.
+pub fn created_future(
+    future: ast::Expr,
+    within: Option<&SyntaxNode>,
+    imports: &Imports,
+) -> Option<ast::Expr> {
+    let mut future = unref(strip_future_wrappers(future, imports));
+    for _ in 0..MAX_BINDING_HOPS {
+        let Some(name) = local_name(&future) else {
+            break;
+        };
+        let Some(Binding::Let(binding)) = find_binding(future.syntax(), &name) else {
+            break;
+        };
+        let inside = within.is_none_or(|scope| {
+            scope
+                .text_range()
+                .contains_range(binding.syntax().text_range())
+        });
+        if !inside {
+            return None;
+        }
+        future = unref(strip_future_wrappers(binding.initializer()?, imports));
+    }
+    Some(future)
+}
+
+/// The future a `&mut fut` polls (a future is polled by reference to keep it
+/// across iterations).
+pub fn unref(expr: ast::Expr) -> ast::Expr {
+    match &expr {
+        ast::Expr::RefExpr(by_ref) => by_ref.expr().map_or(expr, unparen),
+        _ => expr,
     }
 }
 

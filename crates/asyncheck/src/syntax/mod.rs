@@ -16,10 +16,12 @@ mod joinsets;
 mod macros;
 mod origin;
 mod parse;
+mod patterns;
 mod returns;
 mod runtime;
 mod spawned;
 mod tasks;
+mod timers;
 
 pub use apis::*;
 pub use bindings::*;
@@ -35,6 +37,7 @@ pub use iteration::{iteration_chain, IterationChain};
 pub use joinsets::*;
 pub use origin::{chain_origin, type_path, FieldTypes, Origin};
 pub use parse::{ParseError, MAX_NESTING};
+pub use patterns::*;
 pub use ra_ap_syntax::{
     ast, match_ast, AstNode, NodeOrToken, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken,
     TextRange, TextSize, WalkEvent, T,
@@ -43,6 +46,7 @@ pub use returns::*;
 pub use runtime::{block_on_call, is_block_on_future, is_startup_body};
 pub use spawned::SpawnedTasks;
 pub use tasks::*;
+pub use timers::*;
 
 use ra_ap_parser::TopEntryPoint;
 
@@ -111,6 +115,21 @@ impl SelectBranch {
     pub fn future(&self) -> Option<ast::Expr> {
         self.0.children().find_map(ast::Pat::cast)?;
         self.0.children().find_map(ast::Expr::cast)
+    }
+
+    /// The pattern the future's output must match; `None` for a fallback.
+    pub fn pattern(&self) -> Option<ast::Pat> {
+        self.0.children().find_map(ast::Pat::cast)
+    }
+
+    /// tokio's `, if condition` precondition.
+    pub fn guard(&self) -> Option<ast::Expr> {
+        ast::MatchGuard::cast(
+            self.0
+                .children()
+                .find(|c| c.kind() == SyntaxKind::MATCH_GUARD)?,
+        )?
+        .condition()
     }
 
     pub fn handler(&self) -> Option<ast::Expr> {

@@ -9,6 +9,7 @@ pub mod lock_across_await;
 pub mod manual_question_mark;
 pub mod missing_timeout;
 pub mod mutex_for_task_results;
+pub mod pending_without_waker;
 pub mod prefer_try_join;
 pub mod unbounded_channel;
 pub mod unbounded_fanout;

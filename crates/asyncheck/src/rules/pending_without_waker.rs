@@ -24,14 +24,17 @@ function or method with a `std::task::Context` parameter returning `Poll<..>`, o
 given to `poll_fn`), when some path from the function's entry to it neither mentions `cx` \
 (passing it to an inner poll, `ready!(..)`, `register(cx.waker())`, ...) nor uses \
 `cx.waker()`. The paths follow `if`/`else`, `match` arms, loops, `break`/`continue`, early \
-`return`s, `let .. else` and `&&`/`||`; a closure or async block that mentions `cx` counts as a \
-use where it is written. Trait methods (`Future::poll`, `Stream::poll_next`, `poll_read`, ...) \
-and `poll_fn` closures are reported directly; an inherent method or free function only when a \
-trait method or `poll_fn` closure of the same file returns its `Pending` (in tail position, \
-through `return`, `ready!(..)`, or a `Poll::Pending` arm of a `match` on it) without using the \
-waker itself. Not flagged: a `Pending` forwarded from an inner poll, a path where `cx` or its \
-waker is handed on first, a poll function that never returns `Ready` (a future that never \
-completes by design).",
+`return`s and `let .. else`; `&&` and `||` count as running both sides (a poll on the right is \
+usually skipped only when it is not needed), and a closure or async block that mentions `cx` \
+counts as a use where it is written. Methods of the traits whose poll promises a wakeup \
+(`Future`, `Stream`, `AsyncRead`, `AsyncWrite`, `AsyncBufRead`, `AsyncSeek`, `Sink`, tower's \
+`Service`, http-body's `Body`, hyper's `Read`/`Write`/`Accept`) and `poll_fn` closures are \
+reported directly; an inherent method or free function only when one of those returns its \
+`Pending` (in tail position, through `return`, `ready!(..)`, or a `Poll::Pending` arm of a \
+`match` on it) without using the waker itself. Not flagged: a `Pending` forwarded from an \
+inner poll, a path where `cx` or its waker is handed on first, a poll function that never \
+returns `Ready` (a future that never completes by design), methods of other traits (libp2p's \
+`NetworkBehaviour::poll` is polled again on every event by its owner).",
     why: "Returning `Pending` is a promise that the waker in `cx` has been handed to something \
 that will call it when progress is possible: an inner future, a timer, a channel, a stored \
 waker. When no path does so, nothing ever wakes the task, the executor never polls it again, \
@@ -82,6 +85,26 @@ impl Future for Deadline {
     fix_safety: None,
     see_also: &["blocking-in-async"],
 };
+
+/// Traits whose poll methods promise to wake the task they return `Pending`
+/// to, by last segment: std and futures' `Future`, `Stream`, the I/O traits
+/// of tokio and futures, `Sink`, tower's `Service`, http-body's `Body`, hyper's
+/// `Read`/`Write`/`Accept`.
+const WAKER_TRAITS: &[&str] = &[
+    "Future",
+    "Stream",
+    "AsyncIterator",
+    "AsyncRead",
+    "AsyncWrite",
+    "AsyncBufRead",
+    "AsyncSeek",
+    "Sink",
+    "Service",
+    "Body",
+    "Read",
+    "Write",
+    "Accept",
+];
 
 const CONTEXT_TYPES: &[&str] = &[
     "std::task::Context",
@@ -213,13 +236,16 @@ impl PollFunction {
             .find(|p| p.ty().is_some_and(|ty| is_context_type(&ty, imports)))?;
         let body = function.body()?.syntax().clone();
         let owner = owner_of(function.syntax());
-        let role = if is_trait_method(function.syntax()) {
-            Role::Polled
-        } else {
-            Role::Helper(HelperKey {
+        let role = match trait_of(function.syntax()) {
+            Some(name) if WAKER_TRAITS.contains(&name.as_str()) => Role::Polled,
+            // Other traits' owners may poll again on every event of their
+            // own (libp2p's `NetworkBehaviour::poll`): their contract is not
+            // the waker's.
+            Some(_) => return None,
+            None => Role::Helper(HelperKey {
                 owner: owner.clone(),
                 name: function.name()?.text().to_string(),
-            })
+            }),
         };
         Some(PollFunction {
             body,
@@ -274,15 +300,19 @@ fn is_context_type(ty: &ast::Type, imports: &Imports) -> bool {
         .is_some_and(|path| imports.resolve(&path, CONTEXT_TYPES).is_some())
 }
 
-fn is_trait_method(function: &SyntaxNode) -> bool {
-    let Some(container) = function.parent().and_then(|list| list.parent()) else {
-        return false;
+/// The name of the trait `function` is a method of (implemented or
+/// declared), if any.
+fn trait_of(function: &SyntaxNode) -> Option<String> {
+    let container = function.parent()?.parent()?;
+    let name = match container.kind() {
+        SyntaxKind::TRAIT => ast::Trait::cast(container)?.name()?.text().to_string(),
+        SyntaxKind::IMPL => match ast::Impl::cast(container)?.trait_()? {
+            ast::Type::PathType(p) => p.path()?.segment()?.name_ref()?.text().to_string(),
+            _ => return None,
+        },
+        _ => return None,
     };
-    match container.kind() {
-        SyntaxKind::TRAIT => true,
-        SyntaxKind::IMPL => ast::Impl::cast(container).is_some_and(|i| i.trait_().is_some()),
-        _ => false,
-    }
+    Some(name)
 }
 
 /// The name of the self type of the `impl` block around `node` (`Conn` for
@@ -442,6 +472,9 @@ struct Walk<'a> {
 
 /// Walks a poll function's body in evaluation order, following the paths
 /// through branches, loops and early exits with a [`State`] per point.
+/// `&&` and `||` are read as running both sides: the poll on a right side
+/// is usually skipped only when it is not needed
+/// (`!fut.is_terminated() && fut.poll(cx).is_ready()`).
 fn walk(function: &PollFunction, imports: &Imports, helpers: &Helpers) -> Walked {
     let mut walk = Walk {
         cx: function.cx.as_deref(),
@@ -594,7 +627,6 @@ impl Walk<'_> {
                 ops.push(Op::Diverge);
                 self.then(ops);
             }
-            SyntaxKind::BIN_EXPR => self.bin_expr(&node),
             SyntaxKind::LET_STMT => self.let_stmt(&node),
             SyntaxKind::METHOD_CALL_EXPR | SyntaxKind::CALL_EXPR => self.call(&node, tail),
             _ if is_item(node.kind()) => {}
@@ -763,26 +795,6 @@ impl Walk<'_> {
             }
         }
         ops.push(Op::Leave);
-        self.then(ops);
-    }
-
-    /// `&&` and `||` may skip their right side.
-    fn bin_expr(&mut self, node: &SyntaxNode) {
-        let Some(expr) = ast::BinExpr::cast(node.clone()) else {
-            return;
-        };
-        if !matches!(expr.op_kind(), Some(ast::BinaryOp::LogicOp(_))) {
-            return self.children(node, false);
-        }
-        let mut ops = Vec::new();
-        if let Some(lhs) = expr.lhs() {
-            ops.push(Op::Eval(lhs.syntax().clone(), false));
-        }
-        ops.extend([Op::Fork, Op::Merge]);
-        if let Some(rhs) = expr.rhs() {
-            ops.push(Op::Eval(rhs.syntax().clone(), false));
-        }
-        ops.extend([Op::Merge, Op::Join]);
         self.then(ops);
     }
 

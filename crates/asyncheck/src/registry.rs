@@ -19,6 +19,7 @@ static RULES: &[&dyn Rule] = &[
     &rules::async_lock_across_await::AsyncLockAcrossAwait,
     &rules::unbounded_fanout::UnboundedFanout,
     &rules::pending_without_waker::PendingWithoutWaker,
+    &rules::await_ignores_cancellation::AwaitIgnoresCancellation,
 ];
 
 /// Every rule, in the order of rules.md.

@@ -1,6 +1,7 @@
 //! One file per rule: its documentation, then its detection.
 
 pub mod async_lock_across_await;
+pub mod await_ignores_cancellation;
 pub mod block_on_in_async;
 pub mod blocking_in_async;
 pub mod cancel_unsafe_select;

@@ -3,6 +3,7 @@
 
 mod apis;
 mod bindings;
+mod channels;
 mod configured;
 mod facts;
 mod flow;
@@ -19,6 +20,7 @@ mod tasks;
 
 pub use apis::*;
 pub use bindings::*;
+pub use channels::*;
 pub use configured::configured_path;
 pub use facts::*;
 pub use flow::*;

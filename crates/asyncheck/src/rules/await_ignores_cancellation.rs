@@ -1,0 +1,334 @@
+use crate::diagnostic::Finding;
+use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
+use crate::syntax::{
+    ast, body_kind, is_loop, is_select_macro, is_task_handle, label_of, method_name, primitive,
+    receiver_name, same_body_nodes, strip_future_wrappers, unparen, AstNode, FieldTypes, Imports,
+    Primitive, SelectBranch, SyntaxKind, SyntaxNode, TextRange,
+};
+
+use super::span;
+
+pub struct AwaitIgnoresCancellation;
+
+static META: RuleMeta = RuleMeta {
+    name: "await-ignores-cancellation",
+    pattern: Pattern::Cancellation,
+    group: Group::Suspicious,
+    fix: FixAvailability::None,
+    skips_tests: true,
+    summary: "Flags waits on other tasks in a body that honours a shutdown signal elsewhere but not there.",
+    flags: "In an `async fn`, block or closure that races a cancellation signal in a `select!` \
+(a `tokio_util::sync::CancellationToken`'s `.cancelled()`, or a `recv()`/`changed()`/`notified()` \
+or a oneshot receiver whose binding, field or parameter name contains `shutdown`, `cancel`, \
+`stop`, `terminate`, `exit` or `close`) or in `run_until_cancelled`, an `.await` elsewhere in \
+the same body (not in a nested closure or async block) on something another task controls: \
+`send(..)` on a bounded channel sender, `recv()`/`recv_async()` on a channel receiver, \
+`changed()` on a `watch::Receiver`, a oneshot receiver or a task's `JoinHandle` awaited, \
+`Notify::notified()`, `Semaphore::acquire*`. Channel ends and primitives are known by their \
+constructor (`let (tx, rx) = mpsc::channel(8)`, `Notify::new()`, `subscribe()`) or by the type \
+of a binding, parameter or field of the file. Not flagged: futures raced in the `select!` or \
+under a timeout (they are not awaited directly), awaits in the signal's own handler or after a \
+`loop` that only the signal's handler leaves (the drain after shutdown), awaits on the signal \
+itself, lock acquisitions and `missing-timeout`'s network operations.",
+    why: "A task that races its shutdown signal in one place and then awaits a channel, a \
+handle or a permit in another only honours shutdown half the time: when the signal fires while \
+the task is parked on the other await (a full channel whose consumer already stopped, a reply \
+that never comes), the task never sees it and shutdown hangs. Race each such wait against the \
+signal too, or give it a timeout.",
+    example: r#"use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+async fn forward(
+    token: CancellationToken,
+    mut input: mpsc::Receiver<String>,
+    output: mpsc::Sender<String>,
+) {
+    loop {
+        tokio::select! {
+            _ = token.cancelled() => break,
+            Some(line) = input.recv() => {
+                // Waits for room in the channel: shutdown is not seen here.
+                if output.send(line).await.is_err() { //~ await-ignores-cancellation
+                    break;
+                }
+            }
+        }
+    }
+}
+"#,
+    use_instead: r#"use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+async fn forward(
+    token: CancellationToken,
+    mut input: mpsc::Receiver<String>,
+    output: mpsc::Sender<String>,
+) {
+    loop {
+        tokio::select! {
+            _ = token.cancelled() => break,
+            Some(line) = input.recv() => {
+                tokio::select! {
+                    _ = token.cancelled() => break,
+                    sent = output.send(line) => if sent.is_err() { break },
+                }
+            }
+        }
+    }
+}
+"#,
+    options: &[],
+    fix_safety: None,
+    see_also: &["uncancellable-loop", "missing-timeout"],
+};
+
+/// Words that make a receiver's name a shutdown signal.
+const SIGNAL_WORDS: &[&str] = &["shutdown", "cancel", "stop", "terminate", "exit", "close"];
+
+impl Rule for AwaitIgnoresCancellation {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn kinds(&self) -> &'static [SyntaxKind] {
+        &[
+            SyntaxKind::FN,
+            SyntaxKind::BLOCK_EXPR,
+            SyntaxKind::CLOSURE_EXPR,
+        ]
+    }
+
+    fn check(&self, node: &SyntaxNode, cx: &mut Context<'_>) {
+        if !body_kind(node).is_some_and(|kind| kind.is_async()) {
+            return;
+        }
+        let mut selects = Vec::new();
+        let mut awaits = Vec::new();
+        let mut races = Vec::new();
+        for inner in same_body_nodes(node) {
+            match inner.kind() {
+                SyntaxKind::MACRO_CALL => selects
+                    .extend(ast::MacroCall::cast(inner).filter(|m| is_select_macro(m, cx.imports))),
+                SyntaxKind::AWAIT_EXPR => awaits.extend(ast::AwaitExpr::cast(inner)),
+                SyntaxKind::METHOD_CALL_EXPR => races.extend(
+                    ast::MethodCallExpr::cast(inner)
+                        .filter(|call| {
+                            method_name(call).is_some_and(|name| {
+                                matches!(
+                                    name.as_str(),
+                                    "run_until_cancelled" | "run_until_cancelled_owned"
+                                )
+                            })
+                        })
+                        .map(|call| call.syntax().text_range()),
+                ),
+                _ => {}
+            }
+        }
+        if awaits.is_empty() || (selects.is_empty() && races.is_empty()) {
+            return;
+        }
+        let fields = cx.file_fact(|root, _| FieldTypes::of(root));
+        let signals = Signals::of(&selects, cx.imports, &fields);
+        let Some(raced_at) = signals.futures.first().copied().or(races.first().copied()) else {
+            return;
+        };
+        for awaited in awaits {
+            let Some((wait, what)) = wait_of(&awaited, cx.imports, &fields) else {
+                continue;
+            };
+            if signals.covers(wait.syntax()) {
+                continue;
+            }
+            cx.report(
+                Finding::new(
+                    span(wait.syntax().text_range()),
+                    format!("this awaits {what}, which another task controls, while the shutdown signal raced elsewhere in this body is not raced here: shutdown hangs if the signal fires while the task waits"),
+                )
+                .label(span(raced_at), "shutdown is honoured here")
+                .help("race this wait against the signal too (`tokio::select!` with the token's `cancelled()` or the shutdown receiver), or put it under `tokio::time::timeout`"),
+            );
+        }
+    }
+}
+
+/// Where a body races its cancellation signal, and the code that only runs
+/// once the signal has fired.
+#[derive(Default)]
+struct Signals {
+    /// The signal futures of `select!` branches.
+    futures: Vec<TextRange>,
+    /// Handlers of signal branches, and the code after a `loop` that only a
+    /// signal branch's handler leaves.
+    after_signal: Vec<TextRange>,
+    /// Futures raced in a `select!` that has a signal branch.
+    raced: Vec<TextRange>,
+}
+
+impl Signals {
+    fn of(selects: &[ast::MacroCall], imports: &Imports, fields: &FieldTypes) -> Signals {
+        let mut signals = Signals::default();
+        for select in selects {
+            let branches = SelectBranch::of(select);
+            let handlers: Vec<TextRange> = branches
+                .iter()
+                .filter(|b| b.future().is_some_and(|f| is_signal(&f, imports, fields)))
+                .filter_map(|b| Some(b.handler()?.syntax().text_range()))
+                .collect();
+            if handlers.is_empty() {
+                continue;
+            }
+            for branch in &branches {
+                if let Some(future) = branch.future() {
+                    if is_signal(&future, imports, fields) {
+                        signals.futures.push(future.syntax().text_range());
+                    }
+                    signals.raced.push(future.syntax().text_range());
+                }
+            }
+            if let Some(after) = after_signal_only_loop(select.syntax(), &handlers) {
+                signals.after_signal.push(after);
+            }
+            signals.after_signal.extend(handlers);
+        }
+        signals
+    }
+
+    fn covers(&self, node: &SyntaxNode) -> bool {
+        let at = node.text_range();
+        self.raced
+            .iter()
+            .chain(&self.after_signal)
+            .any(|range| range.contains_range(at))
+    }
+}
+
+/// A future that completes on cancellation: a `CancellationToken`'s
+/// `cancelled()`, or a receiver named for shutdown (its `recv()`,
+/// `changed()`, `notified()`, `wait_for(..)`, or itself, as a oneshot
+/// receiver or a pinned signal future is polled).
+fn is_signal(future: &ast::Expr, imports: &Imports, fields: &FieldTypes) -> bool {
+    let future = unref(strip_future_wrappers(future.clone(), imports));
+    let (receiver, method) = match &future {
+        ast::Expr::MethodCallExpr(call) => match (call.receiver(), method_name(call)) {
+            (Some(receiver), Some(name)) => (receiver, Some(name)),
+            _ => return false,
+        },
+        ast::Expr::PathExpr(_) | ast::Expr::FieldExpr(_) => (future.clone(), None),
+        _ => return false,
+    };
+    let known = primitive(&receiver, imports, fields);
+    let named = receiver_name(&receiver).is_some_and(|name| is_signal_name(&name));
+    match method.as_deref() {
+        Some("cancelled" | "cancelled_owned") => {
+            named || known == Some(Primitive::CancellationToken)
+        }
+        Some("recv" | "changed" | "notified" | "wait_for") => {
+            named
+                && matches!(
+                    known,
+                    None | Some(Primitive::Receiver | Primitive::WatchReceiver | Primitive::Notify)
+                )
+        }
+        None => named && matches!(known, None | Some(Primitive::OneshotReceiver)),
+        Some(_) => false,
+    }
+}
+
+fn is_signal_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    SIGNAL_WORDS.iter().any(|word| name.contains(word))
+}
+
+fn unref(expr: ast::Expr) -> ast::Expr {
+    match &expr {
+        ast::Expr::RefExpr(r) => r.expr().map(unparen).unwrap_or(expr),
+        _ => expr,
+    }
+}
+
+/// What an awaited expression waits on, when another task controls it: the
+/// node to report and a description.
+fn wait_of(
+    awaited: &ast::AwaitExpr,
+    imports: &Imports,
+    fields: &FieldTypes,
+) -> Option<(ast::Expr, &'static str)> {
+    let future = strip_future_wrappers(awaited.expr()?, imports);
+    let what = match &future {
+        ast::Expr::MethodCallExpr(call) => {
+            let receiver = call.receiver()?;
+            if receiver_name(&receiver).is_some_and(|name| is_signal_name(&name)) {
+                return None;
+            }
+            let known = primitive(&receiver, imports, fields)?;
+            match (method_name(call)?.as_str(), known) {
+                ("send", Primitive::BoundedSender) => "room in a bounded channel",
+                ("recv" | "recv_async", Primitive::Receiver) => "a message on a channel",
+                ("changed", Primitive::WatchReceiver) => "a change of a `watch` value",
+                ("notified", Primitive::Notify) => "a `Notify`",
+                (
+                    "acquire" | "acquire_owned" | "acquire_many" | "acquire_many_owned",
+                    Primitive::Semaphore,
+                ) => "a semaphore permit",
+                _ => return None,
+            }
+        }
+        _ => {
+            let inner = unref(future.clone());
+            if receiver_name(&inner).is_some_and(|name| is_signal_name(&name)) {
+                return None;
+            }
+            if is_task_handle(&future, imports) {
+                "a task's `JoinHandle`"
+            } else if primitive(&inner, imports, fields) == Some(Primitive::OneshotReceiver) {
+                "a oneshot reply"
+            } else {
+                return None;
+            }
+        }
+    };
+    Some((future, what))
+}
+
+/// The code that follows a `loop` around `select` in its block, when the
+/// loop is left only from `handlers` (the signal's): it runs only once the
+/// signal has fired.
+fn after_signal_only_loop(select: &SyntaxNode, handlers: &[TextRange]) -> Option<TextRange> {
+    let looped = select
+        .ancestors()
+        .take_while(|a| body_kind(a).is_none())
+        .find(is_loop)?;
+    if looped.kind() != SyntaxKind::LOOP_EXPR {
+        return None;
+    }
+    let label = label_of(&looped);
+    let leaves_elsewhere = same_body_nodes(&looped)
+        .filter(|n| n.kind() == SyntaxKind::BREAK_EXPR)
+        .filter(|n| breaks_out_of(n, &looped, label.as_deref()))
+        .any(|n| !handlers.iter().any(|h| h.contains_range(n.text_range())));
+    if leaves_elsewhere {
+        return None;
+    }
+    let statement = looped.ancestors().find(|a| {
+        a.parent()
+            .is_some_and(|p| p.kind() == SyntaxKind::STMT_LIST)
+    })?;
+    let block = statement.parent()?;
+    let end = block.text_range().end();
+    let start = statement.text_range().end();
+    (start <= end).then(|| TextRange::new(start, end))
+}
+
+/// Whether `jump` (a `break`) leaves `looped`: it names its label, or has
+/// none and `looped` is the innermost loop around it.
+fn breaks_out_of(jump: &SyntaxNode, looped: &SyntaxNode, label: Option<&str>) -> bool {
+    let named = jump
+        .children()
+        .find_map(ast::Lifetime::cast)
+        .map(|l| l.syntax().text().to_string());
+    match named {
+        Some(named) => Some(named.as_str()) == label,
+        None => jump.ancestors().skip(1).find(is_loop).as_ref() == Some(looped),
+    }
+}

@@ -1,9 +1,10 @@
 use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
-    ast, body_kind, is_loop, is_select_macro, is_task_handle, label_of, method_name, primitive,
-    receiver_name, same_body_nodes, strip_future_wrappers, unparen, AstNode, FieldTypes, Imports,
-    Primitive, SelectBranch, SyntaxKind, SyntaxNode, TextRange,
+    ast, body_kind, find_binding, is_loop, is_select_macro, is_task_handle, label_of, local_name,
+    method_name, primitive, receiver_name, same_body_nodes, spawn_call, strip_future_wrappers,
+    unparen, AstNode, Binding, FieldTypes, Imports, Primitive, SelectBranch, SyntaxKind,
+    SyntaxNode, TextRange,
 };
 
 use super::span;
@@ -279,7 +280,7 @@ fn wait_of(
             if receiver_name(&inner).is_some_and(|name| is_signal_name(&name)) {
                 return None;
             }
-            if is_task_handle(&future, imports) {
+            if is_task_handle(&future, imports) && !runs_own_work(&future, imports) {
                 "a task's `JoinHandle`"
             } else if primitive(&inner, imports, fields) == Some(Primitive::OneshotReceiver) {
                 "a oneshot reply"
@@ -289,6 +290,26 @@ fn wait_of(
         }
     };
     Some((future, what))
+}
+
+/// A task handle awaited where it is spawned (`spawn_blocking(..).await`),
+/// or a `spawn_blocking` handle: the task runs this body's own work, which
+/// racing the signal would not stop.
+fn runs_own_work(handle: &ast::Expr, imports: &Imports) -> bool {
+    let handle = unparen(handle.clone());
+    if spawn_call(handle.syntax(), imports).is_some() {
+        return true;
+    }
+    let Some(name) = local_name(&handle) else {
+        return false;
+    };
+    let Some(Binding::Let(binding)) = find_binding(handle.syntax(), &name) else {
+        return false;
+    };
+    binding
+        .initializer()
+        .and_then(|init| spawn_call(unparen(init).syntax(), imports))
+        .is_some_and(|spawn| spawn.blocking)
 }
 
 /// The code that follows a `loop` around `select` in its block, when the

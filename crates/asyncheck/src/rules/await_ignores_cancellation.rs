@@ -206,8 +206,9 @@ impl Signals {
 
 /// A future that completes on cancellation: a `CancellationToken`'s
 /// `cancelled()`, or a receiver named for shutdown (its `recv()`,
-/// `changed()`, `notified()`, `wait_for(..)`, or itself, as a oneshot
-/// receiver or a pinned signal future is polled).
+/// `changed()`, `notified()`, `wait_for(..)`, a method named for shutdown
+/// too, or itself, as a oneshot receiver or a pinned signal future is
+/// polled).
 fn is_signal(future: &ast::Expr, imports: &Imports, fields: &FieldTypes) -> bool {
     let future = unref(strip_future_wrappers(future.clone(), imports));
     let (receiver, method) = match &future {
@@ -232,7 +233,8 @@ fn is_signal(future: &ast::Expr, imports: &Imports, fields: &FieldTypes) -> bool
                 )
         }
         None => named && matches!(known, None | Some(Primitive::OneshotReceiver)),
-        Some(_) => false,
+        // A shutdown type of the project's own: `shutdown.wait_for_shutdown()`.
+        Some(other) => named && known.is_none() && is_signal_name(other),
     }
 }
 

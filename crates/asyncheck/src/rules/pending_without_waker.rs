@@ -3,9 +3,9 @@ use std::collections::HashMap;
 use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
-    ast::{self, HasArgList, HasName},
+    ast::{self, HasArgList, HasLoopBody, HasName},
     callee_path, label_of, loop_body, method_name, segments, AstNode, Imports, NodeOrToken,
-    SyntaxKind, SyntaxNode, TextRange,
+    SyntaxKind, SyntaxNode, TextRange, TextSize,
 };
 
 use super::span;
@@ -165,7 +165,11 @@ impl Rule for PendingWithoutWaker {
                 }
             }
         };
+        let tested = CxTests::of(&poll);
         for pending in walked.pendings {
+            if tested.correlates(&poll.body, pending) {
+                continue;
+            }
             let mut finding = Finding::new(
                 span(pending),
                 "`Poll::Pending` is returned on a path where the task's waker was given to nothing: no one will wake the task, and it is never polled again",
@@ -334,6 +338,128 @@ fn never_ready(body: &SyntaxNode) -> bool {
         NodeOrToken::Token(token) => token.kind() == SyntaxKind::IDENT && token.text() == "Ready",
         NodeOrToken::Node(_) => false,
     })
+}
+
+/// The places (fields, locals) that the conditions of a poll function test
+/// where a branch uses `cx`. A `Pending` under a condition on one of them
+/// most likely sits on the other side of the same state: `if !self.ready {
+/// poll(cx) } .. if !self.ready { Pending }` never reaches the `Pending`
+/// without the poll. When unsure, the rule does not flag.
+#[derive(Default)]
+struct CxTests(HashMap<String, Vec<TextRange>>);
+
+/// At most this many conditions around a `Pending`, and conditions on a
+/// place, are compared: the work per `Pending` stays bounded.
+const MAX_CONDITIONS: usize = 16;
+
+impl CxTests {
+    fn of(poll: &PollFunction) -> CxTests {
+        let mut tests = CxTests::default();
+        let Some(cx) = poll.cx.as_deref() else {
+            return tests;
+        };
+        let mentions: Vec<TextSize> = poll
+            .body
+            .descendants_with_tokens()
+            .filter_map(|e| e.into_token())
+            .filter(|t| t.kind() == SyntaxKind::IDENT && t.text() == cx)
+            .map(|t| t.text_range().start())
+            .collect();
+        let mentioned = |range: TextRange| {
+            let first = mentions.partition_point(|at| *at < range.start());
+            mentions.get(first).is_some_and(|at| *at < range.end())
+        };
+        for node in poll.body.descendants() {
+            let Some((condition, branches)) = condition_and_branches(&node) else {
+                continue;
+            };
+            if !mentioned(branches) {
+                continue;
+            }
+            for place in places(&condition) {
+                tests.0.entry(place).or_default().push(node.text_range());
+            }
+        }
+        tests
+    }
+
+    /// Whether a condition around `pending` tests a place that a condition
+    /// before it, not around it, tests too.
+    fn correlates(&self, body: &SyntaxNode, pending: TextRange) -> bool {
+        if self.0.is_empty() {
+            return false;
+        }
+        let Some(node) = body.covering_element(pending).into_node() else {
+            return false;
+        };
+        node.ancestors()
+            .take_while(|a| a != body)
+            .filter_map(|a| condition_and_branches(&a).map(|(condition, _)| condition))
+            .take(MAX_CONDITIONS)
+            .flat_map(|condition| places(&condition))
+            .any(|place| {
+                self.0.get(&place).is_some_and(|tested| {
+                    tested
+                        .iter()
+                        .take(MAX_CONDITIONS)
+                        .any(|at| at.start() < pending.start() && !at.contains_range(pending))
+                })
+            })
+    }
+}
+
+/// The condition of an `if`, `while` or `match` (its scrutinee), and the
+/// range of what it guards.
+fn condition_and_branches(node: &SyntaxNode) -> Option<(ast::Expr, TextRange)> {
+    let (condition, start) = match node.kind() {
+        SyntaxKind::IF_EXPR => {
+            let expr = ast::IfExpr::cast(node.clone())?;
+            let condition = expr.condition()?;
+            let start = expr.then_branch()?.syntax().text_range().start();
+            (condition, start)
+        }
+        SyntaxKind::WHILE_EXPR => {
+            let expr = ast::WhileExpr::cast(node.clone())?;
+            (
+                expr.condition()?,
+                expr.loop_body()?.syntax().text_range().start(),
+            )
+        }
+        SyntaxKind::MATCH_EXPR => {
+            let expr = ast::MatchExpr::cast(node.clone())?;
+            (
+                expr.expr()?,
+                expr.match_arm_list()?.syntax().text_range().start(),
+            )
+        }
+        _ => return None,
+    };
+    Some((condition, TextRange::new(start, node.text_range().end())))
+}
+
+/// The fields and locals a condition reads (`this.state` is `state`).
+fn places(condition: &ast::Expr) -> Vec<String> {
+    condition
+        .syntax()
+        .descendants()
+        .filter_map(|n| match n.kind() {
+            SyntaxKind::FIELD_EXPR => ast::FieldExpr::cast(n)?.name_ref(),
+            // `this` in `this.ready` is not the place tested.
+            SyntaxKind::PATH_EXPR
+                if n.parent()
+                    .is_none_or(|p| p.kind() != SyntaxKind::FIELD_EXPR) =>
+            {
+                let path = ast::PathExpr::cast(n)?.path()?;
+                if path.qualifier().is_some() {
+                    return None;
+                }
+                path.segment()?.name_ref()
+            }
+            _ => None,
+        })
+        .map(|name| name.text().to_string())
+        .filter(|name| name != "self")
+        .collect()
 }
 
 /// The helpers of a file that a polled function returns the `Pending` of

@@ -1,7 +1,8 @@
 use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
-    ast, body_kind, find_binding, is_loop, is_select_macro, is_task_handle, label_of, local_name,
+    ast::{self, HasArgList},
+    body_kind, find_binding, is_loop, is_select_macro, is_task_handle, label_of, local_name,
     method_name, primitive, receiver_name, same_body_nodes, spawn_call, strip_future_wrappers,
     unparen, AstNode, Binding, FieldTypes, Imports, Primitive, SelectBranch, SyntaxKind,
     SyntaxNode, TextRange,
@@ -282,7 +283,10 @@ fn wait_of(
             if receiver_name(&inner).is_some_and(|name| is_signal_name(&name)) {
                 return None;
             }
-            if is_task_handle(&future, imports) && !runs_own_work(&future, imports) {
+            if is_task_handle(&future, imports)
+                && !runs_own_work(&future, imports)
+                && !stopped_just_before(awaited.syntax())
+            {
                 "a task's `JoinHandle`"
             } else if primitive(&inner, imports, fields) == Some(Primitive::OneshotReceiver) {
                 "a oneshot reply"
@@ -312,6 +316,63 @@ fn runs_own_work(handle: &ast::Expr, imports: &Imports) -> bool {
         .initializer()
         .and_then(|init| spawn_call(unparen(init).syntax(), imports))
         .is_some_and(|spawn| spawn.blocking)
+}
+
+/// Methods that fire a shutdown signal: on a sender named for shutdown.
+const SIGNALLING: &[&str] = &[
+    "send",
+    "send_replace",
+    "notify_one",
+    "notify_waiters",
+    "close",
+    "trigger",
+];
+
+/// At most this many statements before a join are searched for the
+/// shutdown it waits on.
+const MAX_STATEMENTS_BACK: usize = 8;
+
+/// Whether a statement shortly before `node` in its block tells a task to
+/// stop (`token.cancel()`, `shutdown_tx.send(())`, `drop(stop_tx)`): joining
+/// the task then is the drain of a shutdown this body started.
+fn stopped_just_before(node: &SyntaxNode) -> bool {
+    let Some(statement) = node
+        .ancestors()
+        .take_while(|a| body_kind(a).is_none())
+        .find(|a| {
+            a.parent()
+                .is_some_and(|p| p.kind() == SyntaxKind::STMT_LIST)
+        })
+    else {
+        return false;
+    };
+    std::iter::successors(statement.prev_sibling(), |s| s.prev_sibling())
+        .take(MAX_STATEMENTS_BACK)
+        .flat_map(|s| s.descendants())
+        .any(|n| match n.kind() {
+            SyntaxKind::METHOD_CALL_EXPR => ast::MethodCallExpr::cast(n).is_some_and(|call| {
+                let Some(name) = method_name(&call) else {
+                    return false;
+                };
+                let signals = call
+                    .receiver()
+                    .and_then(|r| receiver_name(&r))
+                    .is_some_and(|name| is_signal_name(&name));
+                name == "cancel" || (signals && SIGNALLING.contains(&name.as_str()))
+            }),
+            SyntaxKind::CALL_EXPR => ast::CallExpr::cast(n).is_some_and(|call| {
+                let is_drop = call
+                    .expr()
+                    .is_some_and(|callee| callee.syntax().text() == "drop");
+                is_drop
+                    && call
+                        .arg_list()
+                        .and_then(|args| args.args().next())
+                        .and_then(|arg| receiver_name(&arg))
+                        .is_some_and(|name| is_signal_name(&name))
+            }),
+            _ => false,
+        })
 }
 
 /// The code that follows a `loop` around `select` in its block, when the

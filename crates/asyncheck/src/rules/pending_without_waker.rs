@@ -23,18 +23,27 @@ static META: RuleMeta = RuleMeta {
 function or method with a `std::task::Context` parameter returning `Poll<..>`, or the closure \
 given to `poll_fn`), when some path from the function's entry to it neither mentions `cx` \
 (passing it to an inner poll, `ready!(..)`, `register(cx.waker())`, ...) nor uses \
-`cx.waker()`. The paths follow `if`/`else`, `match` arms, loops, `break`/`continue`, early \
-`return`s and `let .. else`; `&&` and `||` count as running both sides (a poll on the right is \
-usually skipped only when it is not needed), and a closure or async block that mentions `cx` \
-counts as a use where it is written. Methods of the traits whose poll promises a wakeup \
-(`Future`, `Stream`, `AsyncRead`, `AsyncWrite`, `AsyncBufRead`, `AsyncSeek`, `Sink`, tower's \
-`Service`, http-body's `Body`, hyper's `Read`/`Write`/`Accept`) and `poll_fn` closures are \
-reported directly; an inherent method or free function only when one of those returns its \
-`Pending` (in tail position, through `return`, `ready!(..)`, or a `Poll::Pending` arm of a \
-`match` on it) without using the waker itself. Not flagged: a `Pending` forwarded from an \
-inner poll, a path where `cx` or its waker is handed on first, a poll function that never \
-returns `Ready` (a future that never completes by design), methods of other traits (libp2p's \
-`NetworkBehaviour::poll` is polled again on every event by its owner).",
+`cx.waker()`, and that path takes a branch chosen by something outside the value's own state: \
+a method that is not a plain state read (`timer.is_elapsed()`, `counter.load(..)`, \
+`lock.try_lock()`, `rx.try_recv()`) or a function (`Instant::now()`). The paths follow \
+`if`/`else`, `match` arms, loops (a `for` loop is taken to run at least once), \
+`break`/`continue`, early `return`s, `let .. else` and diverging macros (`panic!`, \
+`unreachable!`); `&&` and `||` count as running both sides (a poll on the right is usually \
+skipped only when it is not needed), and a closure or async block that mentions `cx` counts as \
+a use where it is written. Methods of the traits whose poll promises a wakeup (`Future`, \
+`Stream`, `AsyncRead`, `AsyncWrite`, `AsyncBufRead`, `AsyncSeek`, `Sink`, tower's `Service`, \
+http-body's `Body`, hyper's `Read`/`Write`/`Accept`) and `poll_fn` closures are reported \
+directly; an inherent method or free function only when one of those returns its `Pending` \
+(in tail position, through `return`, `ready!(..)`, or a `Poll::Pending` arm of a `match` on \
+it) without using the waker itself. Not flagged: a `Pending` forwarded from an inner poll, a \
+path where `cx` or its waker is handed on first, a `Pending` chosen by the value's own state \
+alone (`Infinite => Poll::Pending`, `let Some(work) = &mut self.work else { return \
+Poll::Pending }`, a poll over an empty set: parked by design until the owner changes the state \
+or rebuilds the future), a poll function that never returns `Ready`, a `Pending` under a \
+condition on a field or local that an earlier condition whose branch uses `cx` also tests \
+(`if !self.ready { poll(cx) } .. if !self.ready { Pending }`: the other side of the same \
+state), methods of other traits (libp2p's `NetworkBehaviour::poll` is polled again on every \
+event by its owner).",
     why: "Returning `Pending` is a promise that the waker in `cx` has been handed to something \
 that will call it when progress is possible: an inner future, a timer, a channel, a stored \
 waker. When no path does so, nothing ever wakes the task, the executor never polls it again, \
@@ -511,6 +520,11 @@ struct Helpers(HashMap<HelperKey, u64>);
 struct State {
     /// Some path reaches here without a use of `cx`.
     clean: bool,
+    /// Some such path took a branch that a condition on the world outside
+    /// the value's own state chose (`timer.is_elapsed()`, `flag.load(..)`,
+    /// `lock.try_lock()`): something else changes it, and nothing will
+    /// wake the task when it does.
+    external: bool,
     /// The helpers whose `Pending` some path reaches here with, having used
     /// `cx` only to call that helper.
     via: u64,
@@ -519,12 +533,14 @@ struct State {
 impl State {
     const UNREACHABLE: State = State {
         clean: false,
+        external: false,
         via: 0,
     };
 
     fn join(self, other: State) -> State {
         State {
             clean: self.clean || other.clean,
+            external: self.external || other.external,
             via: self.via | other.via,
         }
     }
@@ -556,11 +572,15 @@ enum Op {
     Join,
     /// The branch is taken only when the polled helper was `Ready`.
     ClearVia,
+    /// A condition on the world outside the value's state chooses what
+    /// follows.
+    External,
     /// Enter a loop or labelled block; `exits` when leaving without a
-    /// `break` is possible from the current state (`for`).
+    /// `break` is possible from the current state.
     Enter {
         label: Option<String>,
         is_loop: bool,
+        continue_exits: bool,
         exits: bool,
     },
     /// The loop may be left from here (a `while` condition, a block's end).
@@ -568,6 +588,7 @@ enum Op {
     /// Continue after the loop or block with every state that left it.
     Leave,
     Break(Option<String>),
+    Continue(Option<String>),
     Diverge,
     /// A helper was called with `cx`; `forwarded` when its `Pending` is
     /// returned as it is.
@@ -581,6 +602,8 @@ enum Op {
 struct Frame {
     label: Option<String>,
     is_loop: bool,
+    /// A `for` loop: a `continue` may end its last turn.
+    continue_exits: bool,
     exits: State,
 }
 
@@ -609,6 +632,7 @@ fn walk(function: &PollFunction, imports: &Imports, helpers: &Helpers) -> Walked
         helpers,
         state: State {
             clean: true,
+            external: false,
             via: 0,
         },
         forks: Vec::new(),
@@ -652,13 +676,16 @@ impl Walk<'_> {
                 }
             }
             Op::ClearVia => self.state.via = 0,
+            Op::External => self.state.external = self.state.clean,
             Op::Enter {
                 label,
                 is_loop,
+                continue_exits,
                 exits,
             } => self.frames.push(Frame {
                 label,
                 is_loop,
+                continue_exits,
                 exits: if exits {
                     self.state
                 } else {
@@ -685,6 +712,16 @@ impl Walk<'_> {
                 }
                 self.state = State::UNREACHABLE;
             }
+            Op::Continue(label) => {
+                let target = self.frames.iter_mut().rev().find(|f| match &label {
+                    Some(label) => f.label.as_ref() == Some(label),
+                    None => f.is_loop,
+                });
+                if let Some(frame) = target.filter(|f| f.continue_exits) {
+                    frame.exits = frame.exits.join(self.state);
+                }
+                self.state = State::UNREACHABLE;
+            }
             Op::Diverge => self.state = State::UNREACHABLE,
             Op::HelperCalled {
                 bit,
@@ -694,6 +731,7 @@ impl Walk<'_> {
                 let from = self.state.clean || self.state.via & bit != 0;
                 self.state = State {
                     clean: false,
+                    external: false,
                     via: if from && !forwarded { bit } else { 0 },
                 };
                 if from && forwarded {
@@ -747,7 +785,13 @@ impl Walk<'_> {
                 ops.push(Op::Break(label));
                 self.then(ops);
             }
-            SyntaxKind::CONTINUE_EXPR => self.state = State::UNREACHABLE,
+            SyntaxKind::CONTINUE_EXPR => {
+                let label = node
+                    .children()
+                    .find_map(ast::Lifetime::cast)
+                    .map(|l| l.syntax().text().to_string());
+                self.then(vec![Op::Continue(label)]);
+            }
             SyntaxKind::RETURN_EXPR => {
                 let mut ops: Vec<Op> = node.children().map(|c| Op::Eval(c, true)).collect();
                 ops.push(Op::Diverge);
@@ -755,6 +799,11 @@ impl Walk<'_> {
             }
             SyntaxKind::LET_STMT => self.let_stmt(&node),
             SyntaxKind::METHOD_CALL_EXPR | SyntaxKind::CALL_EXPR => self.call(&node, tail),
+            SyntaxKind::MACRO_CALL if diverges(&node) => {
+                let mut ops: Vec<Op> = node.children().map(|c| Op::Eval(c, false)).collect();
+                ops.push(Op::Diverge);
+                self.then(ops);
+            }
             _ if is_item(node.kind()) => {}
             _ => self.children(&node, false),
         }
@@ -776,7 +825,7 @@ impl Walk<'_> {
         if !tail || self.imports.resolve(&path, PENDING_PATHS).is_none() {
             return;
         }
-        if self.state.clean {
+        if self.state.external {
             self.found.pendings.push(node.text_range());
         }
         if self.state.via != 0 {
@@ -804,6 +853,7 @@ impl Walk<'_> {
                 Op::Enter {
                     label: Some(label),
                     is_loop: false,
+                    continue_exits: false,
                     exits: false,
                 },
                 Op::Eval(list.syntax().clone(), tail),
@@ -822,6 +872,9 @@ impl Walk<'_> {
         let mut ops = Vec::new();
         if let Some(condition) = expr.condition() {
             ops.push(Op::Eval(condition.syntax().clone(), false));
+            if is_external(&condition) {
+                ops.push(Op::External);
+            }
         }
         ops.push(Op::Fork);
         if readiness == Some(true) {
@@ -852,6 +905,9 @@ impl Walk<'_> {
         let mut ops = Vec::new();
         if let Some(scrutinee) = expr.expr() {
             ops.push(Op::Eval(scrutinee.syntax().clone(), false));
+            if is_external(&scrutinee) {
+                ops.push(Op::External);
+            }
         }
         ops.push(Op::Fork);
         for arm in expr.match_arm_list().into_iter().flat_map(|l| l.arms()) {
@@ -890,23 +946,33 @@ impl Walk<'_> {
                 {
                     ops.push(Op::Eval(iterable.syntax().clone(), false));
                 }
+                // Taken to run at least once: a poll over an empty set of
+                // futures is pending by design (`for f in &mut futs { .. }
+                // Pending` awaited in a `select!` that rebuilds it).
                 ops.push(Op::Enter {
                     label,
                     is_loop: true,
-                    exits: true,
+                    continue_exits: true,
+                    exits: false,
                 });
                 body(&mut ops);
+                ops.push(Op::ExitHere);
             }
             SyntaxKind::WHILE_EXPR => {
                 ops.push(Op::Enter {
                     label,
                     is_loop: true,
+                    continue_exits: false,
                     exits: false,
                 });
                 if let Some(condition) =
                     ast::WhileExpr::cast(node.clone()).and_then(|w| w.condition())
                 {
+                    let external = is_external(&condition);
                     ops.push(Op::Eval(condition.syntax().clone(), false));
+                    if external {
+                        ops.push(Op::External);
+                    }
                 }
                 ops.push(Op::ExitHere);
                 body(&mut ops);
@@ -915,6 +981,7 @@ impl Walk<'_> {
                 ops.push(Op::Enter {
                     label,
                     is_loop: true,
+                    continue_exits: false,
                     exits: false,
                 });
                 body(&mut ops);
@@ -936,6 +1003,9 @@ impl Walk<'_> {
         let mut ops = Vec::new();
         if let Some(init) = statement.initializer() {
             ops.push(Op::Eval(init.syntax().clone(), false));
+            if is_external(&init) {
+                ops.push(Op::External);
+            }
         }
         ops.extend([
             Op::Fork,
@@ -1045,6 +1115,87 @@ impl Walk<'_> {
     }
 }
 
+/// Methods that read a value's own state: a branch they choose is a state
+/// the value is in, which changes only when its owner acts on it.
+const STATE_READS: &[&str] = &[
+    "is_empty",
+    "is_none",
+    "is_some",
+    "is_ok",
+    "is_err",
+    "is_terminated",
+    "len",
+    "as_ref",
+    "as_mut",
+    "as_deref",
+    "as_deref_mut",
+    "as_pin_mut",
+    "as_pin_ref",
+    "project",
+    "project_ref",
+    "get",
+    "get_mut",
+    "get_ref",
+    "first",
+    "last",
+    "front",
+    "back",
+    "front_mut",
+    "back_mut",
+    "take",
+    "replace",
+    "iter",
+    "iter_mut",
+    "clone",
+    "borrow",
+    "borrow_mut",
+    "contains",
+    "contains_key",
+    "pop",
+    "pop_front",
+    "pop_back",
+    "unwrap",
+    "expect",
+    "deref",
+    "deref_mut",
+    "project_replace",
+    "ok",
+    "err",
+    "map",
+    "copied",
+    "cloned",
+    "keys",
+    "values",
+];
+
+/// Whether a condition reads something besides the value's own state: a
+/// method outside [`STATE_READS`] on anything but `self` (`is_elapsed()`,
+/// `load(..)`, `try_lock()`, `try_recv()`), or a function (`Instant::now()`).
+/// A `Pending` chosen by state alone is how a future parks in a state that
+/// only its owner leaves (`Infinite => Poll::Pending`, an empty set polled
+/// in a `select!` that rebuilds it): by design, not a lost wakeup.
+fn is_external(condition: &ast::Expr) -> bool {
+    condition
+        .syntax()
+        .descendants()
+        .any(|node| match node.kind() {
+            SyntaxKind::METHOD_CALL_EXPR => ast::MethodCallExpr::cast(node).is_some_and(|call| {
+                let on_self = call.receiver().is_some_and(|r| r.syntax().text() == "self");
+                let reads =
+                    method_name(&call).is_some_and(|name| STATE_READS.contains(&name.as_str()));
+                !on_self && !reads
+            }),
+            SyntaxKind::CALL_EXPR => ast::CallExpr::cast(node)
+                .and_then(|call| callee_path(&call))
+                .and_then(|path| path.segment()?.name_ref())
+                .is_some_and(|name| {
+                    let name = name.text();
+                    name.starts_with(|c: char| c.is_lowercase()) && !matches!(name, "new" | "pin")
+                }),
+            _ => false,
+        })
+}
+
 fn is_name(path: &ast::Path, name: &str) -> bool {
     path.qualifier().is_none()
         && path
@@ -1071,6 +1222,19 @@ fn is_item(kind: SyntaxKind) -> bool {
     )
 }
 
+/// `panic!`, `unreachable!`, `todo!`, `unimplemented!`: no path goes on.
+fn diverges(call: &SyntaxNode) -> bool {
+    ast::MacroCall::cast(call.clone())
+        .and_then(|m| m.path())
+        .and_then(|p| p.segment()?.name_ref())
+        .is_some_and(|name| {
+            matches!(
+                name.text(),
+                "panic" | "unreachable" | "todo" | "unimplemented"
+            )
+        })
+}
+
 /// `ready!(call)`: the call's `Pending` is returned as it is.
 fn in_ready_macro(node: &SyntaxNode) -> bool {
     let Some(wrapper) = node.parent() else {
@@ -1087,7 +1251,7 @@ fn in_ready_macro(node: &SyntaxNode) -> bool {
         .and_then(ast::MacroCall::cast)
         .and_then(|m| m.path())
         .and_then(|p| p.segment()?.name_ref())
-        .is_some_and(|name| matches!(&*name.text(), "ready" | "try_ready"))
+        .is_some_and(|name| matches!(name.text(), "ready" | "try_ready"))
 }
 
 /// Which way a condition tests a poll: `Some(true)` when it holds only on
@@ -1112,7 +1276,7 @@ fn pattern_readiness(pattern: &ast::Pat) -> Option<bool> {
         ast::Pat::PathPat(p) => p.path()?,
         _ => return None,
     };
-    match &*path.segment()?.name_ref()?.text() {
+    match path.segment()?.name_ref()?.text() {
         "Ready" => Some(true),
         "Pending" => Some(false),
         _ => None,
@@ -1135,11 +1299,11 @@ mod tests {
         );
         for i in 0..5_000 {
             text.push_str(&format!(
-                "        if self.a == {i} {{ return Poll::Pending; }}\n"
+                "        if self.a.load(R) == {i} {{ return Poll::Pending; }}\n"
             ));
         }
         for i in 0..2_500 {
-            text.push_str(&format!("        if self.b == {i} {{ match self.c {{ 0 => return Poll::Ready(()), _ => {{\n"));
+            text.push_str(&format!("        if self.b.load(R) == {i} {{ match self.c {{ 0 => return Poll::Ready(()), _ => {{\n"));
         }
         text.push_str("        return Poll::Pending;\n");
         text.push_str(&"        }}}\n".repeat(2_500));

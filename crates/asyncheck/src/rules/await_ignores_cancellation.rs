@@ -223,8 +223,10 @@ fn is_signal(future: &ast::Expr, imports: &Imports, fields: &FieldTypes) -> bool
     let known = primitive(&receiver, imports, fields);
     let named = receiver_name(&receiver).is_some_and(|name| is_signal_name(&name));
     match method.as_deref() {
+        // Only `CancellationToken` has these: a token whose type another file
+        // declares counts too.
         Some("cancelled" | "cancelled_owned") => {
-            named || known == Some(Primitive::CancellationToken)
+            matches!(known, None | Some(Primitive::CancellationToken))
         }
         Some("recv" | "changed" | "notified" | "wait_for") => {
             named
@@ -252,7 +254,10 @@ fn unref(expr: ast::Expr) -> ast::Expr {
 }
 
 /// What an awaited expression waits on, when another task controls it: the
-/// node to report and a description.
+/// node to report and a description. This is the per-await fact the crate
+/// index would extend: an awaited call to a crate `async fn` whose effects
+/// include one of these waits, and receivers whose field types another file
+/// declares (through [`primitive`]).
 fn wait_of(
     awaited: &ast::AwaitExpr,
     imports: &Imports,

@@ -1,7 +1,9 @@
+use std::collections::{HashMap, HashSet};
+
 use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
-    ast::{self, HasArgList},
+    ast::{self, HasArgList, HasName},
     body_kind, find_binding, is_loop, is_select_macro, is_task_handle, label_of, local_name,
     method_name, primitive, receiver_name, same_body_nodes, spawn_call, strip_future_wrappers,
     unparen, AstNode, Binding, FieldTypes, Imports, Primitive, SelectBranch, SyntaxKind,
@@ -107,8 +109,23 @@ impl Rule for AwaitIgnoresCancellation {
         let mut selects = Vec::new();
         let mut awaits = Vec::new();
         let mut races = Vec::new();
+        let mut bound_here = HashSet::new();
+        // Parameters mean the same value everywhere in the body.
+        let params = node
+            .children()
+            .find(|c| c.kind() == SyntaxKind::PARAM_LIST)
+            .map(|list| list.text_range());
         for inner in same_body_nodes(node) {
             match inner.kind() {
+                SyntaxKind::IDENT_PAT
+                    if !params.is_some_and(|p| p.contains_range(inner.text_range())) =>
+                {
+                    bound_here.extend(
+                        ast::IdentPat::cast(inner)
+                            .and_then(|p| p.name())
+                            .map(|n| n.text().to_string()),
+                    );
+                }
                 SyntaxKind::MACRO_CALL => selects
                     .extend(ast::MacroCall::cast(inner).filter(|m| is_select_macro(m, cx.imports))),
                 SyntaxKind::AWAIT_EXPR => awaits.extend(ast::AwaitExpr::cast(inner)),
@@ -135,8 +152,14 @@ impl Rule for AwaitIgnoresCancellation {
         let Some(raced_at) = signals.futures.first().copied().or(races.first().copied()) else {
             return;
         };
+        let mut receivers = Receivers {
+            imports: cx.imports,
+            fields: &fields,
+            bound_here,
+            known: HashMap::new(),
+        };
         for awaited in awaits {
-            let Some((wait, what)) = wait_of(&awaited, cx.imports, &fields) else {
+            let Some((wait, what)) = wait_of(&awaited, &mut receivers) else {
                 continue;
             };
             if signals.covers(wait.syntax()) {
@@ -170,7 +193,8 @@ struct Signals {
 impl Signals {
     fn of(selects: &[ast::MacroCall], imports: &Imports, fields: &FieldTypes) -> Signals {
         let mut signals = Signals::default();
-        for select in selects {
+        let mut loops: Vec<SyntaxNode> = Vec::new();
+        for select in selects.iter().take(MAX_SELECTS) {
             let branches = SelectBranch::of(select);
             let handlers: Vec<TextRange> = branches
                 .iter()
@@ -188,10 +212,22 @@ impl Signals {
                     signals.raced.push(future.syntax().text_range());
                 }
             }
-            if let Some(after) = after_signal_only_loop(select.syntax(), &handlers) {
-                signals.after_signal.push(after);
+            let looped = select
+                .syntax()
+                .ancestors()
+                .take_while(|a| body_kind(a).is_none())
+                .find(is_loop);
+            if let Some(looped) = looped.filter(|l| !loops.contains(l)) {
+                loops.push(looped);
             }
             signals.after_signal.extend(handlers);
+        }
+        // Every signal handler is known now: a loop may have several.
+        let handlers = signals.after_signal.clone();
+        for looped in &loops {
+            if let Some(after) = after_signal_only_loop(looped, &handlers) {
+                signals.after_signal.push(after);
+            }
         }
         signals
     }
@@ -260,9 +296,9 @@ fn unref(expr: ast::Expr) -> ast::Expr {
 /// declares (through [`primitive`]).
 fn wait_of(
     awaited: &ast::AwaitExpr,
-    imports: &Imports,
-    fields: &FieldTypes,
+    receivers: &mut Receivers<'_>,
 ) -> Option<(ast::Expr, &'static str)> {
+    let imports = receivers.imports;
     let future = strip_future_wrappers(awaited.expr()?, imports);
     let what = match &future {
         ast::Expr::MethodCallExpr(call) => {
@@ -270,7 +306,7 @@ fn wait_of(
             if receiver_name(&receiver).is_some_and(|name| is_signal_name(&name)) {
                 return None;
             }
-            let known = primitive(&receiver, imports, fields)?;
+            let known = receivers.primitive(&receiver)?;
             match (method_name(call)?.as_str(), known) {
                 ("send", Primitive::BoundedSender) => "room in a bounded channel",
                 ("recv" | "recv_async", Primitive::Receiver) => "a message on a channel",
@@ -293,7 +329,7 @@ fn wait_of(
                 && !stopped_just_before(awaited.syntax())
             {
                 "a task's `JoinHandle`"
-            } else if primitive(&inner, imports, fields) == Some(Primitive::OneshotReceiver) {
+            } else if receivers.primitive(&inner) == Some(Primitive::OneshotReceiver) {
                 "a oneshot reply"
             } else {
                 return None;
@@ -301,6 +337,46 @@ fn wait_of(
         }
     };
     Some((future, what))
+}
+
+/// The primitives of the receivers awaited in one body, remembered by their
+/// text where every mention stands for the same value: a field of `self`
+/// (`self.tx`), or a name that no pattern of the body binds (a parameter, a
+/// capture). A body awaiting one channel a thousand times resolves it once.
+struct Receivers<'a> {
+    imports: &'a Imports,
+    fields: &'a FieldTypes,
+    /// The names patterns of the body bind.
+    bound_here: HashSet<String>,
+    known: HashMap<String, Option<Primitive>>,
+}
+
+impl Receivers<'_> {
+    fn primitive(&mut self, receiver: &ast::Expr) -> Option<Primitive> {
+        let Some(key) = self.stable_key(receiver) else {
+            return primitive(receiver, self.imports, self.fields);
+        };
+        if let Some(known) = self.known.get(&key) {
+            return *known;
+        }
+        let found = primitive(receiver, self.imports, self.fields);
+        self.known.insert(key, found);
+        found
+    }
+
+    fn stable_key(&self, receiver: &ast::Expr) -> Option<String> {
+        match unparen(receiver.clone()) {
+            ast::Expr::PathExpr(_) => {
+                let name = local_name(receiver)?;
+                (!self.bound_here.contains(&name)).then_some(name)
+            }
+            ast::Expr::FieldExpr(field) => {
+                let base = field.expr()?;
+                (base.syntax().text() == "self").then(|| field.syntax().text().to_string())
+            }
+            _ => None,
+        }
+    }
 }
 
 /// A task handle awaited where it is spawned (`spawn_blocking(..).await`),
@@ -322,6 +398,13 @@ fn runs_own_work(handle: &ast::Expr, imports: &Imports) -> bool {
         .and_then(|init| spawn_call(unparen(init).syntax(), imports))
         .is_some_and(|spawn| spawn.blocking)
 }
+
+/// At most this many `select!`s of a body are read for a signal: the work
+/// per await stays bounded.
+const MAX_SELECTS: usize = 32;
+
+/// A statement before a join is read this far for a shutdown it fires.
+const MAX_STATEMENT_NODES: usize = 512;
 
 /// Methods that fire a shutdown signal: on a sender named for shutdown.
 const SIGNALLING: &[&str] = &[
@@ -353,7 +436,7 @@ fn stopped_just_before(node: &SyntaxNode) -> bool {
     };
     std::iter::successors(statement.prev_sibling(), |s| s.prev_sibling())
         .take(MAX_STATEMENTS_BACK)
-        .flat_map(|s| s.descendants())
+        .flat_map(|s| s.descendants().take(MAX_STATEMENT_NODES))
         .any(|n| match n.kind() {
             SyntaxKind::METHOD_CALL_EXPR => ast::MethodCallExpr::cast(n).is_some_and(|call| {
                 let Some(name) = method_name(&call) else {
@@ -380,21 +463,17 @@ fn stopped_just_before(node: &SyntaxNode) -> bool {
         })
 }
 
-/// The code that follows a `loop` around `select` in its block, when the
-/// loop is left only from `handlers` (the signal's): it runs only once the
-/// signal has fired.
-fn after_signal_only_loop(select: &SyntaxNode, handlers: &[TextRange]) -> Option<TextRange> {
-    let looped = select
-        .ancestors()
-        .take_while(|a| body_kind(a).is_none())
-        .find(is_loop)?;
+/// The code that follows `looped` (a `loop` around a signal's `select!`) in
+/// its block, when the loop is left only from `handlers` (the signals'): it
+/// runs only once a signal has fired.
+fn after_signal_only_loop(looped: &SyntaxNode, handlers: &[TextRange]) -> Option<TextRange> {
     if looped.kind() != SyntaxKind::LOOP_EXPR {
         return None;
     }
-    let label = label_of(&looped);
-    let leaves_elsewhere = same_body_nodes(&looped)
+    let label = label_of(looped);
+    let leaves_elsewhere = same_body_nodes(looped)
         .filter(|n| n.kind() == SyntaxKind::BREAK_EXPR)
-        .filter(|n| breaks_out_of(n, &looped, label.as_deref()))
+        .filter(|n| breaks_out_of(n, looped, label.as_deref()))
         .any(|n| !handlers.iter().any(|h| h.contains_range(n.text_range())));
     if leaves_elsewhere {
         return None;
@@ -419,5 +498,44 @@ fn breaks_out_of(jump: &SyntaxNode, looped: &SyntaxNode, label: Option<&str>) ->
     match named {
         Some(named) => Some(named.as_str()) == label,
         None => jump.ancestors().skip(1).find(is_loop).as_ref() == Some(looped),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::time::{Duration, Instant};
+
+    use crate::{Checker, Settings};
+
+    /// A body with thousands of `select!`s and awaits stays fast.
+    #[test]
+    fn long_bodies_stay_fast() {
+        let mut text = String::from(
+            "use tokio::sync::mpsc;\nuse tokio_util::sync::CancellationToken;\nasync fn f(token: CancellationToken, tx: mpsc::Sender<u8>, mut rx: mpsc::Receiver<u8>) {\n    loop {\n",
+        );
+        for _ in 0..4_000 {
+            text.push_str(
+                "        tokio::select! { _ = token.cancelled() => break, _ = rx.recv() => {} }\n",
+            );
+            text.push_str("        tx.send(1).await.ok();\n");
+        }
+        text.push_str("    }\n}\n");
+        let mut settings = Settings::default();
+        settings
+            .select(&["await-ignores-cancellation".to_owned()])
+            .unwrap();
+        let checked = std::thread::Builder::new()
+            .stack_size(256 << 20)
+            .spawn(move || {
+                let started = Instant::now();
+                let report = Checker::new(&settings).check(Path::new("src/lib.rs"), &text);
+                (started.elapsed(), report.diagnostics.len())
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(checked.0 < Duration::from_secs(10), "took {:?}", checked.0);
+        assert_eq!(checked.1, 4_000);
     }
 }

@@ -361,6 +361,13 @@ struct CxTests(HashMap<String, Vec<TextRange>>);
 /// place, are compared: the work per `Pending` stays bounded.
 const MAX_CONDITIONS: usize = 16;
 
+/// How far up from a `Pending` its conditions are looked for.
+const MAX_ANCESTORS: usize = 256;
+
+/// A condition is read this far (conditions are small; a hostile one that
+/// nests whole blocks is read in part, which errs towards not flagging).
+const MAX_CONDITION_NODES: usize = 256;
+
 impl CxTests {
     fn of(poll: &PollFunction) -> CxTests {
         let mut tests = CxTests::default();
@@ -402,6 +409,7 @@ impl CxTests {
             return false;
         };
         node.ancestors()
+            .take(MAX_ANCESTORS)
             .take_while(|a| a != body)
             .filter_map(|a| condition_and_branches(&a).map(|(condition, _)| condition))
             .take(MAX_CONDITIONS)
@@ -451,6 +459,7 @@ fn places(condition: &ast::Expr) -> Vec<String> {
     condition
         .syntax()
         .descendants()
+        .take(MAX_CONDITION_NODES)
         .filter_map(|n| match n.kind() {
             SyntaxKind::FIELD_EXPR => ast::FieldExpr::cast(n)?.name_ref(),
             // `this` in `this.ready` is not the place tested.
@@ -1178,6 +1187,7 @@ fn is_external(condition: &ast::Expr) -> bool {
     condition
         .syntax()
         .descendants()
+        .take(MAX_CONDITION_NODES)
         .any(|node| match node.kind() {
             SyntaxKind::METHOD_CALL_EXPR => ast::MethodCallExpr::cast(node).is_some_and(|call| {
                 let on_self = call.receiver().is_some_and(|r| r.syntax().text() == "self");

@@ -28,6 +28,8 @@ static RULES: &[&dyn Rule] = &[
     &rules::timer_reset_in_select_loop::TimerResetInSelectLoop,
     &rules::select_on_empty_set::SelectOnEmptySet,
     &rules::select_pattern_drops_value::SelectPatternDropsValue,
+    &rules::pending_without_waker::PendingWithoutWaker,
+    &rules::await_ignores_cancellation::AwaitIgnoresCancellation,
 ];
 
 /// Every rule, in the order of rules.md.

@@ -1,6 +1,7 @@
 //! One file per rule: its documentation, then its detection.
 
 pub mod async_lock_across_await;
+pub mod await_ignores_cancellation;
 pub mod block_on_in_async;
 pub mod blocking_in_async;
 pub mod cancel_unsafe_select;
@@ -13,6 +14,7 @@ pub mod manual_question_mark;
 pub mod missing_timeout;
 pub mod mutex_for_task_results;
 pub mod panic_on_closed_channel;
+pub mod pending_without_waker;
 pub mod permit_released_early;
 pub mod prefer_try_join;
 pub mod retry_without_backoff;

@@ -17,6 +17,7 @@ mod macros;
 mod origin;
 mod parse;
 mod patterns;
+mod primitives;
 mod returns;
 mod runtime;
 mod spawned;
@@ -38,6 +39,7 @@ pub use joinsets::*;
 pub use origin::{chain_origin, type_path, FieldTypes, Origin};
 pub use parse::{ParseError, MAX_NESTING};
 pub use patterns::*;
+pub use primitives::*;
 pub use ra_ap_syntax::{
     ast, match_ast, AstNode, NodeOrToken, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken,
     TextRange, TextSize, WalkEvent, T,

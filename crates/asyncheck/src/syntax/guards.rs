@@ -11,7 +11,7 @@
 //!   fields and parentheses) extends the temporary to the end of the block;
 //! - a temporary guard lives to the end of its statement, or through the
 //!   whole `match` whose scrutinee holds it, the `then` block of an `if let`
-//!   and the body of a `while let`;
+//!   (and its `else` before edition 2024) and the body of a `while let`;
 //! - a guard passed by value to a call lives until that call.
 //!
 //! A move inside an `if`/`match` branch that then leaves (`return`, `break`
@@ -27,6 +27,22 @@ use super::{
     body_kind, is_join_macro, is_pin_macro, is_select_macro, known_type, local_name, method_name,
     unparen, Imports, KnownType,
 };
+
+/// The Rust edition of the crate: it decides how long an `if let`
+/// scrutinee's temporaries live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Edition {
+    /// 2015 to 2021: an `if let` scrutinee's temporaries live through `else`.
+    E2021,
+    /// 2024: they are dropped before `else`.
+    E2024,
+}
+
+impl Edition {
+    /// Until the crate index reads `Cargo.toml`, crates are taken for
+    /// edition 2021, the edition under which guards live longest.
+    pub const ASSUMED: Edition = Edition::E2021;
+}
 
 /// Whether a lock's guard is taken by blocking the thread or by awaiting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,22 +227,95 @@ pub fn held_guard(node: &SyntaxNode, imports: &Imports, flavor: LockFlavor) -> O
     if !body.is_async() {
         return None;
     }
-    let hold = hold(&lock.guard)?;
-    let events = scan(&hold, imports)?;
-    let await_point = events
-        .awaits
-        .iter()
-        .find(|point| !events.released_before(point))?;
+    let life = GuardLife::of(&lock.guard, imports, Edition::ASSUMED)?;
+    let await_point = life.first_await()?;
     if !lock.receiver_fits(imports) {
         return None;
     }
-    Some(HeldGuard {
-        await_point: AwaitPoint {
-            range: await_point.range,
-            is_macro: await_point.is_macro,
-        },
-        lock,
-    })
+    Some(HeldGuard { await_point, lock })
+}
+
+/// Where a guard is alive once taken, and what becomes of it.
+pub struct GuardLife {
+    /// `None` when the guard ends where it is taken (the place of an
+    /// assignment, locked after the right side ran).
+    hold: Option<Hold>,
+    events: Events,
+}
+
+impl GuardLife {
+    /// The life of the guard computed by `guard` (a lock call with its
+    /// `.unwrap()`/`?`/`.await`). `None` when a name bound to it is awaited
+    /// or pinned: it was a future, not a guard.
+    pub fn of(guard: &ast::Expr, imports: &Imports, edition: Edition) -> Option<GuardLife> {
+        let hold = hold(guard, edition);
+        let events = match &hold {
+            Some(hold) => scan(hold, imports)?,
+            None => Events::default(),
+        };
+        Some(GuardLife { hold, events })
+    }
+
+    /// The first await point of the body at which the guard is alive.
+    pub fn first_await(&self) -> Option<AwaitPoint> {
+        let point = self
+            .events
+            .awaits
+            .iter()
+            .find(|point| !self.events.released_before(point))?;
+        Some(AwaitPoint {
+            range: point.range,
+            is_macro: point.is_macro,
+        })
+    }
+
+    /// Whether the guard is alive when `node` (an expression after the
+    /// guard, in the same body) runs.
+    pub fn alive_at(&self, node: &SyntaxNode) -> bool {
+        let Some(hold) = &self.hold else {
+            return false;
+        };
+        let range = node.text_range();
+        if range.start() < hold.from {
+            return false;
+        }
+        let inside = hold.regions.iter().any(|region| {
+            region.text_range().contains_range(range)
+                && node
+                    .ancestors()
+                    .skip(1)
+                    .take_while(|a| a != region)
+                    .all(|a| body_kind(&a).is_none())
+        });
+        inside && !self.events.released_at(range.start(), node)
+    }
+
+    /// Whether the guard may outlive what this body shows: returned, the
+    /// value of a block or arm, stored, passed by value to a call other than
+    /// `drop`, captured by a `move` closure or async block.
+    pub fn escapes(&self, imports: &Imports) -> bool {
+        let Some(hold) = &self.hold else {
+            return false;
+        };
+        hold.escapes || self.events.moves.iter().any(|m| !is_dropped(m, imports))
+    }
+}
+
+/// `drop(name)`, `std::mem::drop(name)`.
+fn is_dropped(moved: &SyntaxNode, imports: &Imports) -> bool {
+    let Some(path) = moved
+        .parent()
+        .filter(|p| p.kind() == SyntaxKind::ARG_LIST)
+        .and_then(|list| list.parent())
+        .and_then(ast::CallExpr::cast)
+        .and_then(|call| super::callee_path(&call))
+    else {
+        return false;
+    };
+    imports.is_prelude(&path, "drop")
+        || imports
+            .resolve(&path, &["std::mem::drop", "core::mem::drop"])
+            .is_some()
 }
 
 /// Where a guard lives once taken.
@@ -238,6 +327,8 @@ struct Hold {
     names: Vec<String>,
     /// The patterns that bind `names` (not a shadowing of them).
     binders: Vec<SyntaxNode>,
+    /// The guard leaves for a place this body does not follow.
+    escapes: bool,
 }
 
 impl Hold {
@@ -247,6 +338,18 @@ impl Hold {
             from,
             names: Vec::new(),
             binders: Vec::new(),
+            escapes: false,
+        })
+    }
+
+    /// A guard that is moved out, alive in `regions` until then.
+    fn escaping(regions: Vec<SyntaxNode>, from: TextSize) -> Option<Hold> {
+        Some(Hold {
+            regions,
+            from,
+            names: Vec::new(),
+            binders: Vec::new(),
+            escapes: true,
         })
     }
 
@@ -258,13 +361,14 @@ impl Hold {
             from,
             names,
             binders,
+            escapes: false,
         })
     }
 }
 
 /// How long the guard computed by `guard` lives, climbing from it to the
 /// construct that ends it.
-fn hold(guard: &ast::Expr) -> Option<Hold> {
+fn hold(guard: &ast::Expr, edition: Edition) -> Option<Hold> {
     let from = guard.syntax().text_range().end();
     let mut node = guard.syntax().clone();
     // `node` is the guard itself (maybe parenthesised), not a value made from it.
@@ -284,14 +388,20 @@ fn hold(guard: &ast::Expr) -> Option<Hold> {
                 };
                 return Hold::bound(vec![parent], from, binders);
             }
-            SyntaxKind::LET_EXPR => return let_expr_hold(&parent, is_guard, from),
-            SyntaxKind::ARG_LIST if is_guard => return Hold::temporary(parent, from),
+            SyntaxKind::LET_EXPR => return let_expr_hold(&parent, is_guard, from, edition),
+            SyntaxKind::ARG_LIST if is_guard => return Hold::escaping(vec![parent], from),
             // The right side of an assignment runs before its place.
             SyntaxKind::BIN_EXPR if is_assignment_lhs(&parent, &node) => return None,
             SyntaxKind::BIN_EXPR if is_guard && is_assignment(&parent) => {
                 return assignment_hold(&parent, from)
             }
             SyntaxKind::BIN_EXPR if is_lazy(&parent) => return Hold::temporary(node, from),
+            // The value of a block, an arm or a closure.
+            SyntaxKind::STMT_LIST | SyntaxKind::MATCH_ARM | SyntaxKind::CLOSURE_EXPR
+                if is_guard =>
+            {
+                return Hold::escaping(vec![node], from)
+            }
             // A tail expression, a condition, an arm, a closure body: each
             // ends the temporaries made in it.
             SyntaxKind::STMT_LIST
@@ -307,9 +417,11 @@ fn hold(guard: &ast::Expr) -> Option<Hold> {
             | SyntaxKind::ARRAY_EXPR
                 if is_guard =>
             {
-                return None
+                return Hold::escaping(Vec::new(), from)
             }
-            SyntaxKind::TUPLE_EXPR if is_guard && !is_macro_body(&parent) => return None,
+            SyntaxKind::TUPLE_EXPR if is_guard && !is_macro_body(&parent) => {
+                return Hold::escaping(Vec::new(), from)
+            }
             _ => {}
         }
         is_guard &= parent.kind() == SyntaxKind::PAREN_EXPR;
@@ -350,8 +462,14 @@ fn let_hold(
 }
 
 /// The scrutinee of an `if let` or `while let` (maybe in a `&&` chain): its
-/// temporaries live through the `then` block or the loop body.
-fn let_expr_hold(let_expr: &SyntaxNode, is_guard: bool, from: TextSize) -> Option<Hold> {
+/// temporaries live through the `then` block (and before edition 2024 the
+/// `else` branch) or the loop body.
+fn let_expr_hold(
+    let_expr: &SyntaxNode,
+    is_guard: bool,
+    from: TextSize,
+    edition: Edition,
+) -> Option<Hold> {
     let owner = let_expr
         .ancestors()
         .skip(1)
@@ -359,10 +477,17 @@ fn let_expr_hold(let_expr: &SyntaxNode, is_guard: bool, from: TextSize) -> Optio
     let regions = match owner.kind() {
         SyntaxKind::IF_EXPR => {
             let if_expr = ast::IfExpr::cast(owner)?;
-            vec![
+            let mut regions = vec![
                 if_expr.condition()?.syntax().clone(),
                 if_expr.then_branch()?.syntax().clone(),
-            ]
+            ];
+            if edition < Edition::E2024 {
+                regions.extend(if_expr.else_branch().map(|e| match e {
+                    ast::ElseBranch::Block(b) => b.syntax().clone(),
+                    ast::ElseBranch::IfExpr(i) => i.syntax().clone(),
+                }));
+            }
+            regions
         }
         SyntaxKind::WHILE_EXPR => {
             let while_expr = ast::WhileExpr::cast(owner)?;
@@ -396,6 +521,7 @@ fn assignment_hold(assign: &SyntaxNode, from: TextSize) -> Option<Hold> {
         from: stmt.text_range().end().max(from),
         names: vec![name],
         binders: Vec::new(),
+        escapes: false,
     })
 }
 
@@ -649,14 +775,20 @@ impl Events {
     /// Whether a move of the guard happens on every path from the guard to
     /// `point`.
     fn released_before(&self, point: &FoundAwait) -> bool {
+        // The futures a `join!`/`select!` polls are made before it awaits.
+        let made_for_the_macro = |moved: &SyntaxNode| {
+            point.is_macro && point.range.contains_range(moved.text_range())
+        };
+        self.moves.iter().any(made_for_the_macro) || self.released_at(point.at, &point.node)
+    }
+
+    /// Whether a move of the guard happens on every path from the guard to
+    /// `node`, which runs at `at`.
+    fn released_at(&self, at: TextSize, node: &SyntaxNode) -> bool {
         self.moves.iter().any(|moved| {
-            // The futures a `join!`/`select!` polls are made before it awaits.
-            let made_for_the_macro =
-                point.is_macro && point.range.contains_range(moved.text_range());
-            made_for_the_macro
-                || moved.text_range().end() <= point.at
-                    && !self.is_shadowed(moved)
-                    && moved_on_the_way(moved, &point.node)
+            moved.text_range().end() <= at
+                && !self.is_shadowed(moved)
+                && moved_on_the_way(moved, node)
         })
     }
 

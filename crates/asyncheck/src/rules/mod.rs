@@ -5,6 +5,7 @@ pub mod block_on_in_async;
 pub mod blocking_in_async;
 pub mod cancel_unsafe_select;
 pub mod detached_spawn;
+pub mod double_lock;
 pub mod lock_across_await;
 pub mod manual_question_mark;
 pub mod missing_timeout;

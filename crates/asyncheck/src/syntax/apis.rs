@@ -58,6 +58,12 @@ pub enum KnownType {
     AsyncMutex,
     /// A read-write lock taken by awaiting: tokio, async-std, async-lock.
     AsyncRwLock,
+    /// parking_lot's `ReentrantMutex`: a blocking mutex its holder may lock again.
+    ReentrantMutex,
+    /// `tokio::sync::Semaphore`.
+    Semaphore,
+    /// `dashmap::DashMap` or `DashSet`: a map of locked shards.
+    DashMap,
 }
 
 const KNOWN_TYPES: &[(&str, KnownType)] = &[
@@ -75,7 +81,7 @@ const KNOWN_TYPES: &[(&str, KnownType)] = &[
     ("std::sync::RwLock", KnownType::SyncRwLock),
     ("parking_lot::Mutex", KnownType::SyncMutex),
     ("parking_lot::FairMutex", KnownType::SyncMutex),
-    ("parking_lot::ReentrantMutex", KnownType::SyncMutex),
+    ("parking_lot::ReentrantMutex", KnownType::ReentrantMutex),
     ("parking_lot::RwLock", KnownType::SyncRwLock),
     ("spin::Mutex", KnownType::SyncMutex),
     ("spin::RwLock", KnownType::SyncRwLock),
@@ -89,6 +95,9 @@ const KNOWN_TYPES: &[(&str, KnownType)] = &[
     ("async_lock::RwLock", KnownType::AsyncRwLock),
     ("smol::lock::Mutex", KnownType::AsyncMutex),
     ("smol::lock::RwLock", KnownType::AsyncRwLock),
+    ("tokio::sync::Semaphore", KnownType::Semaphore),
+    ("dashmap::DashMap", KnownType::DashMap),
+    ("dashmap::DashSet", KnownType::DashMap),
 ];
 
 fn known_type_of_path(path: &ast::Path, imports: &Imports) -> Option<KnownType> {

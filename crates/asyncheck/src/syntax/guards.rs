@@ -140,12 +140,9 @@ fn lock_shape(node: &SyntaxNode) -> Option<LockCall> {
     if takes_lock(&parent) {
         return None;
     }
-    let mut guard = ast::Expr::MethodCallExpr(call.clone());
-    let mut adapted = false;
-    while let Some(outer) = adapter_after(&guard) {
-        guard = outer;
-        adapted = true;
-    }
+    let bare = ast::Expr::MethodCallExpr(call.clone());
+    let guard = with_adapters(bare.clone());
+    let adapted = guard.syntax() != bare.syntax();
     Some(LockCall {
         call,
         flavor: LockFlavor::Sync,
@@ -166,7 +163,7 @@ impl LockCall {
         }
         let receiver = self.call.receiver().and_then(|r| known_type(&r, imports));
         match receiver {
-            Some(KnownType::SyncMutex) => !self.rw,
+            Some(KnownType::SyncMutex | KnownType::ReentrantMutex) => !self.rw,
             Some(KnownType::SyncRwLock) => self.rw,
             Some(_) => false,
             None => !self.rw || self.adapted,
@@ -183,6 +180,15 @@ fn takes_lock(node: &SyntaxNode) -> bool {
         .arg_list()
         .is_some_and(|args| args.args().next().is_none());
     no_args && method_name(&call).is_some_and(|n| matches!(n.as_str(), "lock" | "read" | "write"))
+}
+
+/// `expr` with the calls that unwrap it around it: what a `Result` or
+/// `Option` of a guard becomes the guard through.
+pub fn with_adapters(mut expr: ast::Expr) -> ast::Expr {
+    while let Some(outer) = adapter_after(&expr) {
+        expr = outer;
+    }
+    expr
 }
 
 /// `expr?`, `expr.unwrap()`, `expr.expect(..)`, `expr.unwrap_or_else(..)`,

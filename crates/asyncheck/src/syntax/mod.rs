@@ -9,6 +9,7 @@ mod flow;
 mod futures;
 mod guards;
 mod imports;
+mod locks;
 mod macros;
 mod origin;
 mod parse;
@@ -25,6 +26,7 @@ pub use flow::*;
 pub use futures::*;
 pub use guards::*;
 pub use imports::{segments, Imports};
+pub use locks::*;
 pub use origin::{chain_origin, FieldTypes, Origin};
 pub use parse::{ParseError, MAX_NESTING};
 pub use ra_ap_syntax::{

@@ -18,6 +18,7 @@ static RULES: &[&dyn Rule] = &[
     &rules::lock_across_await::LockAcrossAwait,
     &rules::async_lock_across_await::AsyncLockAcrossAwait,
     &rules::unbounded_fanout::UnboundedFanout,
+    &rules::lock_order_inversion::LockOrderInversion,
     &rules::double_lock::DoubleLock,
 ];
 

@@ -7,6 +7,7 @@ pub mod cancel_unsafe_select;
 pub mod detached_spawn;
 pub mod double_lock;
 pub mod lock_across_await;
+pub mod lock_order_inversion;
 pub mod manual_question_mark;
 pub mod missing_timeout;
 pub mod mutex_for_task_results;

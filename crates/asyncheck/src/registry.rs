@@ -19,6 +19,7 @@ static RULES: &[&dyn Rule] = &[
     &rules::async_lock_across_await::AsyncLockAcrossAwait,
     &rules::unbounded_fanout::UnboundedFanout,
     &rules::lock_order_inversion::LockOrderInversion,
+    &rules::unnecessary_async_mutex::UnnecessaryAsyncMutex,
     &rules::double_lock::DoubleLock,
 ];
 

@@ -195,14 +195,21 @@ fn orders(kind: LockKind) -> bool {
 /// Of the edges taking A then B and those taking B then A, the pair that
 /// can deadlock whose second acquisition comes first in the file, that edge
 /// first.
-fn first_inversion<'e>(forward: &[&'e Edge], backward: &[&'e Edge]) -> Option<(&'e Edge, &'e Edge)> {
+fn first_inversion<'e>(
+    forward: &[&'e Edge],
+    backward: &[&'e Edge],
+) -> Option<(&'e Edge, &'e Edge)> {
     let mut best: Option<(&Edge, &Edge)> = None;
     for f in forward {
         for b in backward {
             if !excludes(f, b) {
                 continue;
             }
-            let (first, other) = if f.site.start() <= b.site.start() { (*f, *b) } else { (*b, *f) };
+            let (first, other) = if f.site.start() <= b.site.start() {
+                (*f, *b)
+            } else {
+                (*b, *f)
+            };
             let better = best.is_none_or(|(p, o)| {
                 (first.site.start(), other.site.start()) < (p.site.start(), o.site.start())
             });

@@ -15,6 +15,7 @@ pub mod prefer_try_join;
 pub mod unbounded_channel;
 pub mod unbounded_fanout;
 pub mod uncancellable_loop;
+pub mod unnecessary_async_mutex;
 pub mod unwrap_in_fallible_async;
 
 use crate::diagnostic::{Finding, Span};

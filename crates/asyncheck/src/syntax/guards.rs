@@ -782,9 +782,8 @@ impl Events {
     /// `point`.
     fn released_before(&self, point: &FoundAwait) -> bool {
         // The futures a `join!`/`select!` polls are made before it awaits.
-        let made_for_the_macro = |moved: &SyntaxNode| {
-            point.is_macro && point.range.contains_range(moved.text_range())
-        };
+        let made_for_the_macro =
+            |moved: &SyntaxNode| point.is_macro && point.range.contains_range(moved.text_range());
         self.moves.iter().any(made_for_the_macro) || self.released_at(point.at, &point.node)
     }
 

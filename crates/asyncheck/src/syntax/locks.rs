@@ -631,9 +631,7 @@ impl Recognise<'_> {
     }
 
     fn arg_places(&self, args: ast::ArgList) -> Vec<Option<Place>> {
-        args.args()
-            .map(|arg| place_of(&arg, self.types))
-            .collect()
+        args.args().map(|arg| place_of(&arg, self.types)).collect()
     }
 }
 
@@ -649,10 +647,7 @@ fn signature(function: &ast::Fn) -> (Option<String>, Vec<Option<String>>, bool) 
     let Some(params) = function.param_list() else {
         return (self_ty, Vec::new(), false);
     };
-    let types = params
-        .params()
-        .map(|p| type_name(&p.ty()?))
-        .collect();
+    let types = params.params().map(|p| type_name(&p.ty()?)).collect();
     (self_ty, types, params.self_param().is_some())
 }
 
@@ -704,7 +699,9 @@ fn place_of(expr: &ast::Expr, types: &TypeFacts) -> Option<Place> {
                                 hops -= 1;
                                 init
                             }
-                            None => break Root::Local(binding.pat()?.syntax().text_range().start()),
+                            None => {
+                                break Root::Local(binding.pat()?.syntax().text_range().start())
+                            }
                         }
                     }
                     Some(Binding::Param(param)) => break param_root(&param)?,

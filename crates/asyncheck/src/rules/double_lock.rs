@@ -133,6 +133,8 @@ impl Rule for DoubleLock {
                         }
                         Finding::new(span(second.range), "this lock is already held here")
                     }
+                    // A callee given the guard uses it rather than locking.
+                    Then::Call(index) if body.guard_passed.contains(&(held, index)) => continue,
                     Then::Call(index) => {
                         let call = &body.calls[index];
                         let reached = locks.reached(call);

@@ -239,21 +239,43 @@ fn field(item: &SyntaxNode, uses: &Uses, imports: &Imports) -> Option<TextRange>
     if !locked {
         return None;
     }
-    let built = accesses_built(item, &name, imports);
-    Some(built.unwrap_or(ty.syntax().text_range()))
+    let inits = initialisers(item, &name);
+    let built: Vec<TextRange> = inits
+        .iter()
+        .filter_map(|e| lock_new(e.as_ref()?, imports))
+        .collect();
+    // A shared lock (`Arc<Mutex<..>>`) may also be reached through the
+    // value it was cloned from: only one built here is known.
+    if is_shared(&ty) && (inits.is_empty() || built.len() < inits.len()) {
+        return None;
+    }
+    match built.as_slice() {
+        [one] => Some(*one),
+        _ => Some(ty.syntax().text_range()),
+    }
 }
 
-/// The one `Mutex::new(..)` the file builds the field `name` with, in a
-/// struct literal.
-fn accesses_built(item: &SyntaxNode, name: &str, imports: &Imports) -> Option<TextRange> {
-    let root = item.ancestors().last()?;
-    let mut built = root
-        .descendants()
+/// The values the file's struct literals give the field `name` (`None`
+/// for a shorthand `name`, a local).
+fn initialisers(item: &SyntaxNode, name: &str) -> Vec<Option<ast::Expr>> {
+    let Some(root) = item.ancestors().last() else {
+        return Vec::new();
+    };
+    root.descendants()
         .filter_map(ast::RecordExprField::cast)
         .filter(|f| f.field_name().is_some_and(|n| n.to_string() == name))
-        .filter_map(|f| lock_new(&f.expr()?, imports));
-    let first = built.next()?;
-    built.next().is_none().then_some(first)
+        .map(|f| f.expr())
+        .collect()
+}
+
+/// `Arc<..>` or `Rc<..>`: the lock may have other owners.
+fn is_shared(ty: &ast::Type) -> bool {
+    let ast::Type::PathType(path) = ty else {
+        return false;
+    };
+    path.path()
+        .and_then(|p| p.segment()?.name_ref())
+        .is_some_and(|n| matches!(&*n.text(), "Arc" | "Rc"))
 }
 
 /// A private `static` typed as a tokio lock, every use of which is fine.

@@ -254,7 +254,23 @@ impl GuardLife {
     /// `.unwrap()`/`?`/`.await`). `None` when a name bound to it is awaited
     /// or pinned: it was a future, not a guard.
     pub fn of(guard: &ast::Expr, imports: &Imports, edition: Edition) -> Option<GuardLife> {
-        let hold = hold(guard, edition);
+        GuardLife::with(guard, imports, edition, false)
+    }
+
+    /// The life of a guard that comes in an `Option` (DashMap's `get`):
+    /// where a scrutinee's pattern fails (`else`, a `None` arm) there is
+    /// no guard to hold.
+    pub fn of_option(guard: &ast::Expr, imports: &Imports, edition: Edition) -> Option<GuardLife> {
+        GuardLife::with(guard, imports, edition, true)
+    }
+
+    fn with(
+        guard: &ast::Expr,
+        imports: &Imports,
+        edition: Edition,
+        optional: bool,
+    ) -> Option<GuardLife> {
+        let hold = hold(guard, edition, optional);
         let events = match &hold {
             Some(hold) => scan(hold, imports)?,
             None => Events::default(),
@@ -294,6 +310,19 @@ impl GuardLife {
                     .all(|a| body_kind(&a).is_none())
         });
         inside && !self.events.released_at(range.start(), node)
+    }
+
+    /// Whether the guard is moved into `call` (`f(guard)`, `f(Some(guard))`):
+    /// the callee then works with it rather than locking again.
+    pub fn passed_to(&self, call: &SyntaxNode) -> bool {
+        let Some(args) = call.children().find(|c| c.kind() == SyntaxKind::ARG_LIST) else {
+            return false;
+        };
+        let args = args.text_range();
+        self.events
+            .moves
+            .iter()
+            .any(|moved| args.contains_range(moved.text_range()))
     }
 
     /// Whether the guard may outlive what this body shows: returned, the
@@ -374,7 +403,7 @@ impl Hold {
 
 /// How long the guard computed by `guard` lives, climbing from it to the
 /// construct that ends it.
-fn hold(guard: &ast::Expr, edition: Edition) -> Option<Hold> {
+fn hold(guard: &ast::Expr, edition: Edition, optional: bool) -> Option<Hold> {
     let from = guard.syntax().text_range().end();
     let mut node = guard.syntax().clone();
     // `node` is the guard itself (maybe parenthesised), not a value made from it.
@@ -387,6 +416,16 @@ fn hold(guard: &ast::Expr, edition: Edition) -> Option<Hold> {
         match parent.kind() {
             SyntaxKind::LET_STMT => return let_hold(&parent, &node, is_guard, place, from),
             SyntaxKind::EXPR_STMT => return Hold::temporary(parent, from),
+            SyntaxKind::MATCH_EXPR if optional && is_guard => {
+                let arms = some_arms(&parent);
+                let binders = arms
+                    .iter()
+                    .filter_map(|arm| arm.pat())
+                    .map(|p| p.syntax().clone());
+                let binders = binders.collect();
+                let regions = arms.into_iter().map(|arm| arm.syntax().clone()).collect();
+                return Hold::bound(regions, from, binders);
+            }
             SyntaxKind::MATCH_EXPR => {
                 let binders = match is_guard {
                     true => arm_patterns(&parent),
@@ -394,7 +433,14 @@ fn hold(guard: &ast::Expr, edition: Edition) -> Option<Hold> {
                 };
                 return Hold::bound(vec![parent], from, binders);
             }
-            SyntaxKind::LET_EXPR => return let_expr_hold(&parent, is_guard, from, edition),
+            SyntaxKind::LET_EXPR => {
+                // `if let Some(r) = map.get(..) {} else {}`: no guard in `else`.
+                let edition = match optional && is_guard {
+                    true => Edition::E2024,
+                    false => edition,
+                };
+                return let_expr_hold(&parent, is_guard, from, edition);
+            }
             SyntaxKind::ARG_LIST if is_guard => return Hold::escaping(vec![parent], from),
             // The right side of an assignment runs before its place.
             SyntaxKind::BIN_EXPR if is_assignment_lhs(&parent, &node) => return None,
@@ -563,6 +609,21 @@ fn bindings(pat: &SyntaxNode) -> Vec<String> {
         .filter_map(ast::IdentPat::cast)
         .filter_map(|p| ast::HasName::name(&p))
         .map(|n| n.text().to_string())
+        .collect()
+}
+
+/// The arms of a `match` on an `Option` that may hold its value: all but
+/// `None => ..`.
+fn some_arms(match_expr: &SyntaxNode) -> Vec<ast::MatchArm> {
+    let Some(list) = ast::MatchExpr::cast(match_expr.clone()).and_then(|m| m.match_arm_list())
+    else {
+        return Vec::new();
+    };
+    list.arms()
+        .filter(|arm| {
+            !matches!(arm.pat(), Some(ast::Pat::IdentPat(p)) if p.syntax().text() == "None")
+                && !matches!(arm.pat(), Some(ast::Pat::PathPat(p)) if p.syntax().text() == "None")
+        })
         .collect()
 }
 

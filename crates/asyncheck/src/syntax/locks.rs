@@ -145,6 +145,9 @@ pub struct LockSummary {
     pub calls: Vec<CrateCall>,
     /// `(held, then)`: `then` runs while the guard of acquisition `held` is alive.
     pub nested: Vec<(usize, Then)>,
+    /// `(held, call)`: the guard of acquisition `held` is moved into the
+    /// call, which then has it (held all the same).
+    pub guard_passed: Vec<(usize, usize)>,
 }
 
 /// An acquisition reached through calls, with its place in the caller's terms.
@@ -428,6 +431,13 @@ struct Recognise<'a> {
     dashmaps: bool,
 }
 
+/// The expression whose value is a guard.
+enum Guard {
+    Plain(ast::Expr),
+    /// An `Option` of a guard.
+    Optional(ast::Expr),
+}
+
 /// An acquisition while the body is walked.
 struct Found {
     acquired: Acquired,
@@ -486,6 +496,9 @@ impl Recognise<'_> {
             for (then, call) in call_nodes.iter().enumerate() {
                 if life.alive_at(call) {
                     summary.nested.push((held, Then::Call(then)));
+                    if life.passed_to(call) {
+                        summary.guard_passed.push((held, then));
+                    }
                 }
             }
         }
@@ -508,7 +521,7 @@ impl Recognise<'_> {
             let reentrant = kind == LockKind::Mutex
                 && lock.flavor == super::LockFlavor::Sync
                 && self.receiver_type(&call) == Some(KnownType::ReentrantMutex);
-            (kind, access, reentrant, Some(lock.guard))
+            (kind, access, reentrant, Some(Guard::Plain(lock.guard)))
         } else if let Some(found) = self.semaphore_or_map(&call, &name) {
             found
         } else {
@@ -518,7 +531,14 @@ impl Recognise<'_> {
             .parent()
             .is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR);
         let life = match guard {
-            Some(guard) => Some(GuardLife::of(&guard, self.imports, Edition::ASSUMED)?),
+            Some(Guard::Plain(guard)) => {
+                Some(GuardLife::of(&guard, self.imports, Edition::ASSUMED)?)
+            }
+            Some(Guard::Optional(guard)) => Some(GuardLife::of_option(
+                &guard,
+                self.imports,
+                Edition::ASSUMED,
+            )?),
             None => None,
         };
         let place = place_of(&call.receiver()?, self.types);
@@ -543,7 +563,7 @@ impl Recognise<'_> {
         &self,
         call: &ast::MethodCallExpr,
         name: &str,
-    ) -> Option<(LockKind, Access, bool, Option<ast::Expr>)> {
+    ) -> Option<(LockKind, Access, bool, Option<Guard>)> {
         let semaphore = matches!(
             name,
             "acquire" | "acquire_many" | "acquire_owned" | "acquire_many_owned"
@@ -560,7 +580,12 @@ impl Recognise<'_> {
                 return None;
             }
             let guard = with_adapters(ast::Expr::AwaitExpr(awaited));
-            return Some((LockKind::Semaphore, Access::Write, false, Some(guard)));
+            return Some((
+                LockKind::Semaphore,
+                Access::Write,
+                false,
+                Some(Guard::Plain(guard)),
+            ));
         }
         if !self.dashmaps || map_guard.is_none() && !map_write {
             return None;
@@ -570,7 +595,14 @@ impl Recognise<'_> {
         }
         match map_guard {
             Some(access) => {
-                let guard = with_adapters(ast::Expr::MethodCallExpr(call.clone()));
+                let bare = ast::Expr::MethodCallExpr(call.clone());
+                let guard = with_adapters(bare.clone());
+                // `get`/`get_mut` give an `Option`, the rest the guard itself.
+                let optional = matches!(name, "get" | "get_mut") && guard.syntax() == bare.syntax();
+                let guard = match optional {
+                    true => Guard::Optional(guard),
+                    false => Guard::Plain(guard),
+                };
                 Some((LockKind::DashMap, access, false, Some(guard)))
             }
             None => Some((LockKind::DashMap, Access::Write, false, None)),

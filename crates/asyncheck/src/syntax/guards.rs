@@ -109,7 +109,16 @@ const PIN_IN_PLACE: &[&str] = &[
 /// followed by `?` or `.unwrap()` is taken for an I/O read, since async lock
 /// guards come bare.
 pub fn lock_call(node: &SyntaxNode, imports: &Imports) -> Option<LockCall> {
-    lock_shape(node).filter(|lock| lock.receiver_fits(imports))
+    lock_call_typed(node, &|receiver| known_type(receiver, imports))
+}
+
+/// [`lock_call`] with the receiver's type told by `type_of` (a caller that
+/// knows the file's field types already).
+pub fn lock_call_typed(
+    node: &SyntaxNode,
+    type_of: &dyn Fn(&ast::Expr) -> Option<KnownType>,
+) -> Option<LockCall> {
+    lock_shape(node).filter(|lock| lock.receiver_fits(type_of))
 }
 
 /// The syntactic half of [`lock_call`]: everything but the receiver's type,
@@ -157,11 +166,11 @@ impl LockCall {
     /// shape, makes this a lock of its flavor. An awaited call needs no
     /// type: no type we know has an awaitable `lock()`, `read()` or
     /// `write()` but the async locks.
-    fn receiver_fits(&self, imports: &Imports) -> bool {
+    fn receiver_fits(&self, type_of: &dyn Fn(&ast::Expr) -> Option<KnownType>) -> bool {
         if self.flavor == LockFlavor::Async {
             return !self.rw || !self.adapted;
         }
-        let receiver = self.call.receiver().and_then(|r| known_type(&r, imports));
+        let receiver = self.call.receiver().and_then(|r| type_of(&r));
         match receiver {
             Some(KnownType::SyncMutex | KnownType::ReentrantMutex) => !self.rw,
             Some(KnownType::SyncRwLock) => self.rw,
@@ -235,7 +244,7 @@ pub fn held_guard(node: &SyntaxNode, imports: &Imports, flavor: LockFlavor) -> O
     }
     let life = GuardLife::of(&lock.guard, imports, Edition::ASSUMED)?;
     let await_point = life.first_await()?;
-    if !lock.receiver_fits(imports) {
+    if !lock.receiver_fits(&|receiver| known_type(receiver, imports)) {
         return None;
     }
     Some(HeldGuard { await_point, lock })

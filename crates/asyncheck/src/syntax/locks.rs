@@ -20,8 +20,8 @@ use ra_ap_syntax::{
 };
 
 use super::{
-    body_kind, callee_path, find_binding, known_type, lock_call, method_name, segments, unparen,
-    with_adapters, Binding, BodyKind, Edition, GuardLife, Imports, KnownType,
+    body_kind, callee_path, find_binding, known_type_in, lock_call_typed, method_name, segments,
+    unparen, with_adapters, Binding, BodyKind, Edition, GuardLife, Imports, ItemTypes, KnownType,
 };
 
 /// How many levels of calls an acquisition is looked for through.
@@ -170,41 +170,49 @@ pub struct TypeFacts {
     /// `Arc`/`Rc`/`Box`.
     fields: HashMap<(String, String), String>,
     statics: HashSet<String>,
+    /// The names of the file's functions: calls to other names are not
+    /// looked at.
+    functions: HashSet<String>,
+    /// The known types of fields and statics, for receivers.
+    items: ItemTypes,
 }
 
 impl TypeFacts {
-    pub fn of(root: &SyntaxNode) -> TypeFacts {
-        let mut facts = TypeFacts::default();
-        for node in root.descendants() {
-            match node.kind() {
-                SyntaxKind::STRUCT => {
-                    let Some(item) = ast::Struct::cast(node) else {
+    /// Records what `node` declares: call it on every node of the file.
+    fn record(&mut self, node: &SyntaxNode, imports: &Imports) {
+        self.items.record(node, imports);
+        match node.kind() {
+            SyntaxKind::STRUCT => {
+                let Some(item) = ast::Struct::cast(node.clone()) else {
+                    return;
+                };
+                let Some(name) = item.name() else { return };
+                let Some(ast::FieldList::RecordFieldList(list)) = item.field_list() else {
+                    return;
+                };
+                for field in list.fields() {
+                    let (Some(field_name), Some(ty)) = (field.name(), field.ty()) else {
                         continue;
                     };
-                    let Some(name) = item.name() else { continue };
-                    let Some(ast::FieldList::RecordFieldList(list)) = item.field_list() else {
-                        continue;
-                    };
-                    for field in list.fields() {
-                        let (Some(field_name), Some(ty)) = (field.name(), field.ty()) else {
-                            continue;
-                        };
-                        if let Some(ty) = type_name(&ty) {
-                            let key = (name.text().to_string(), field_name.text().to_string());
-                            facts.fields.insert(key, ty);
-                        }
+                    if let Some(ty) = type_name(&ty) {
+                        let key = (name.text().to_string(), field_name.text().to_string());
+                        self.fields.insert(key, ty);
                     }
                 }
-                SyntaxKind::STATIC => {
-                    if let Some(name) = ast::Static::cast(node).and_then(|s| s.name()) {
-                        facts.statics.insert(name.text().to_string());
-                    }
-                }
-                SyntaxKind::MACRO_CALL => facts.statics.extend(lazy_statics(&node)),
-                _ => {}
             }
+            SyntaxKind::STATIC => {
+                if let Some(name) = ast::Static::cast(node.clone()).and_then(|s| s.name()) {
+                    self.statics.insert(name.text().to_string());
+                }
+            }
+            SyntaxKind::MACRO_CALL => self.statics.extend(lazy_statics(node)),
+            SyntaxKind::FN => {
+                if let Some(name) = ast::Fn::cast(node.clone()).and_then(|f| f.name()) {
+                    self.functions.insert(name.text().to_string());
+                }
+            }
+            _ => {}
         }
-        facts
     }
 
     /// The type name of `ty.field`.
@@ -275,23 +283,31 @@ pub struct FileLocks {
 impl FileLocks {
     /// Compute it once per file (`Context::file_fact`).
     pub fn of(root: &SyntaxNode, text: &str, imports: &Imports) -> FileLocks {
-        let types = TypeFacts::of(root);
+        let semaphores = text.contains("Semaphore") && text.contains("acquire");
+        let dashmaps = text.contains("Dash");
+        let locks = ["lock()", "read()", "write()"];
+        if !semaphores && !dashmaps && !locks.iter().any(|l| text.contains(l)) {
+            return FileLocks::default();
+        }
+        let mut types = TypeFacts::default();
+        let mut found = Vec::new();
+        for node in root.descendants() {
+            types.record(&node, imports);
+            match body_kind(&node) {
+                Some(BodyKind::Item) | None => {}
+                Some(kind) => found.push((node, kind)),
+            }
+        }
         let recognise = Recognise {
             imports,
             types: &types,
-            semaphores: text.contains("Semaphore"),
-            dashmaps: text.contains("Dash"),
+            semaphores,
+            dashmaps,
         };
         let mut bodies = Vec::new();
         let mut functions = HashMap::new();
         let mut ambiguous = HashSet::new();
-        for node in root.descendants() {
-            let Some(kind) = body_kind(&node) else {
-                continue;
-            };
-            if kind == BodyKind::Item {
-                continue;
-            }
+        for (node, kind) in found {
             let Some(summary) = recognise.summary(&node, kind) else {
                 continue;
             };
@@ -512,7 +528,8 @@ impl Recognise<'_> {
         }
         let call = ast::MethodCallExpr::cast(node.clone())?;
         let name = method_name(&call)?;
-        let (kind, access, reentrant, guard) = if let Some(lock) = lock_call(node, self.imports) {
+        let type_of = |receiver: &ast::Expr| self.type_of(receiver);
+        let (kind, access, reentrant, guard) = if let Some(lock) = lock_call_typed(node, &type_of) {
             let (kind, access) = match name.as_str() {
                 "lock" => (LockKind::Mutex, Access::Write),
                 "read" => (LockKind::RwLock, Access::Read),
@@ -609,10 +626,12 @@ impl Recognise<'_> {
         }
     }
 
-    /// The known type of a method call's receiver, through the struct
-    /// fields of the file first.
     fn receiver_type(&self, call: &ast::MethodCallExpr) -> Option<KnownType> {
-        known_type(&call.receiver()?, self.imports)
+        self.type_of(&call.receiver()?)
+    }
+
+    fn type_of(&self, expr: &ast::Expr) -> Option<KnownType> {
+        known_type_in(expr, self.imports, &self.types.items)
     }
 
     fn crate_call(&self, node: &SyntaxNode, summary: &LockSummary) -> Option<CrateCall> {
@@ -622,6 +641,10 @@ impl Recognise<'_> {
         match node.kind() {
             SyntaxKind::METHOD_CALL_EXPR => {
                 let call = ast::MethodCallExpr::cast(node.clone())?;
+                let name = call.name_ref()?;
+                if !self.types.functions.contains(&*name.text()) {
+                    return None;
+                }
                 let receiver = place_of(&call.receiver()?, self.types)?;
                 let ty = place_type(&receiver, self.types, summary)?;
                 Some(CrateCall {
@@ -638,6 +661,10 @@ impl Recognise<'_> {
             SyntaxKind::CALL_EXPR => {
                 let call = ast::CallExpr::cast(node.clone())?;
                 let path = callee_path(&call)?;
+                let name = path.segment()?.name_ref()?;
+                if !self.types.functions.contains(&*name.text()) {
+                    return None;
+                }
                 let callee = match segments(&path).as_slice() {
                     [name] if self.imports.defines(name) => Callee::Free(name.clone()),
                     [ty, name] if ty == "Self" => Callee::Method {

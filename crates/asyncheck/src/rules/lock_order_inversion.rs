@@ -81,6 +81,9 @@ impl Bank {
     see_also: &["double-lock", "async-lock-across-await"],
 };
 
+/// The edges between two locks, in one order and in the other.
+type Directions<'e> = (Vec<&'e Edge>, Vec<&'e Edge>);
+
 /// One lock taken while another's guard is alive.
 struct Edge {
     /// The lock held, and how.
@@ -107,7 +110,7 @@ impl Rule for LockOrderInversion {
         let locks = cx.file_fact(|root, imports| FileLocks::of(root, text, imports));
         let edges = edges(&locks);
         // Each unordered pair of locks: its edges one way, then the other.
-        let mut pairs: BTreeMap<(&str, &str), (Vec<&Edge>, Vec<&Edge>)> = BTreeMap::new();
+        let mut pairs: BTreeMap<(&str, &str), Directions> = BTreeMap::new();
         for edge in &edges {
             let (a, b) = (edge.first.0.as_str(), edge.second.0.as_str());
             if a < b {
@@ -226,5 +229,7 @@ fn first_inversion<'e>(
 /// not both reads.
 fn excludes(f: &Edge, b: &Edge) -> bool {
     let read = |access: Access| access == Access::Read;
-    !(read(f.first.1) && read(b.second.1)) && !(read(f.second.1) && read(b.first.1))
+    let shared_first = read(f.first.1) && read(b.second.1);
+    let shared_second = read(f.second.1) && read(b.first.1);
+    !shared_first && !shared_second
 }

@@ -275,7 +275,7 @@ fn is_shared(ty: &ast::Type) -> bool {
     };
     path.path()
         .and_then(|p| p.segment()?.name_ref())
-        .is_some_and(|n| matches!(&*n.text(), "Arc" | "Rc"))
+        .is_some_and(|n| matches!(n.text(), "Arc" | "Rc"))
 }
 
 /// A private `static` typed as a tokio lock, every use of which is fine.
@@ -430,7 +430,7 @@ fn is_tokio_lock(ty: &ast::Type, imports: &Imports) -> bool {
         };
         let wrapper = segment
             .name_ref()
-            .is_some_and(|n| matches!(&*n.text(), "Arc" | "Rc" | "Box"));
+            .is_some_and(|n| matches!(n.text(), "Arc" | "Rc" | "Box"));
         let inner = segment
             .generic_arg_list()
             .and_then(|args| args.generic_args().next());

@@ -539,10 +539,8 @@ impl Recognise<'_> {
                 && lock.flavor == super::LockFlavor::Sync
                 && self.receiver_type(&call) == Some(KnownType::ReentrantMutex);
             (kind, access, reentrant, Some(Guard::Plain(lock.guard)))
-        } else if let Some(found) = self.semaphore_or_map(&call, &name) {
-            found
         } else {
-            return None;
+            self.semaphore_or_map(&call, &name)?
         };
         let awaited = node
             .parent()
@@ -642,7 +640,7 @@ impl Recognise<'_> {
             SyntaxKind::METHOD_CALL_EXPR => {
                 let call = ast::MethodCallExpr::cast(node.clone())?;
                 let name = call.name_ref()?;
-                if !self.types.functions.contains(&*name.text()) {
+                if !self.types.functions.contains(name.text()) {
                     return None;
                 }
                 let receiver = place_of(&call.receiver()?, self.types)?;
@@ -662,7 +660,7 @@ impl Recognise<'_> {
                 let call = ast::CallExpr::cast(node.clone())?;
                 let path = callee_path(&call)?;
                 let name = path.segment()?.name_ref()?;
-                if !self.types.functions.contains(&*name.text()) {
+                if !self.types.functions.contains(name.text()) {
                     return None;
                 }
                 let callee = match segments(&path).as_slice() {
@@ -753,7 +751,7 @@ fn place_of(expr: &ast::Expr, types: &TypeFacts) -> Option<Place> {
                 match find_binding(path.syntax(), &name) {
                     Some(Binding::Let(binding)) => {
                         let initializer = binding.initializer().filter(|_| hops > 0);
-                        match initializer.filter(|init| is_place_shaped(init)) {
+                        match initializer.filter(is_place_shaped) {
                             Some(init) => {
                                 hops -= 1;
                                 init

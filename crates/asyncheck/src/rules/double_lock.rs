@@ -3,7 +3,9 @@ use std::collections::HashSet;
 use crate::diagnostic::Finding;
 use crate::line_index::LineIndex;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
-use crate::syntax::{Access, Acquired, FileLocks, LockKind, SyntaxKind, SyntaxNode, Then};
+use crate::syntax::{
+    Access, Acquired, FileLocks, LockKind, SyntaxKind, SyntaxNode, TextRange, Then,
+};
 
 use super::span;
 
@@ -115,6 +117,7 @@ impl Rule for DoubleLock {
         let text = cx.text;
         let locks = cx.file_fact(|root, imports| FileLocks::of(root, text, imports));
         let lines = LineIndex::new(text);
+        let line = |range: TextRange| lines.line_col(usize::from(range.start())).line;
         for body in &locks.bodies {
             let mut reported = HashSet::new();
             for &(held, then) in &body.nested {
@@ -123,6 +126,8 @@ impl Rule for DoubleLock {
                 }
                 let first = &body.acquisitions[held];
                 let Some(place) = &first.place else { continue };
+                let lock = text.get(span(first.receiver)).unwrap_or("the lock");
+                let first_line = line(first.range);
                 let finding = match then {
                     Then::Acquisition(index) => {
                         let second = &body.acquisitions[index];
@@ -131,7 +136,10 @@ impl Rule for DoubleLock {
                         {
                             continue;
                         }
-                        Finding::new(span(second.range), "this lock is already held here")
+                        Finding::new(
+                            span(second.range),
+                            format!("`{lock}` is locked while its guard from line {first_line} is still alive"),
+                        )
                     }
                     // A callee given the guard uses it rather than locking.
                     Then::Call(index) if body.guard_passed.contains(&(held, index)) => continue,
@@ -143,14 +151,13 @@ impl Rule for DoubleLock {
                         }) else {
                             continue;
                         };
-                        let line = lines.line_col(usize::from(inner.range.start())).line;
                         Finding::new(
                             span(call.range),
-                            "this call locks again a lock that is already held here",
+                            format!("this call locks `{lock}` again while its guard from line {first_line} is still alive"),
                         )
                         .label(
                             span(inner.range),
-                            format!("`{}` takes the lock here (line {line})", inner.function),
+                            format!("`{}` takes the lock here (line {})", inner.function, line(inner.range)),
                         )
                     }
                 };

@@ -1,4 +1,5 @@
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
@@ -121,8 +122,8 @@ impl Rule for UnnecessaryAsyncMutex {
                 SyntaxKind::RECORD_FIELD => field(&item, &uses, cx.imports),
                 SyntaxKind::STATIC => static_item(&item, &uses, cx.imports),
                 SyntaxKind::LET_STMT => {
-                    let names = cx.file_fact(|root, _| Names::of(root));
-                    local(&item, &names, cx.imports)
+                    let names = || cx.file_fact(|root, _| Names::of(root));
+                    local(&item, names, cx.imports)
                 }
                 _ => None,
             };
@@ -306,12 +307,17 @@ fn static_item(item: &SyntaxNode, uses: &Uses, imports: &Imports) -> Option<Text
 
 /// `let m = Mutex::new(..)` (or inside `Arc::new`) of a tokio lock, every
 /// use of which (and of its clones) is fine.
-fn local(item: &SyntaxNode, names: &Names, imports: &Imports) -> Option<TextRange> {
+fn local(
+    item: &SyntaxNode,
+    names: impl FnOnce() -> Rc<Names>,
+    imports: &Imports,
+) -> Option<TextRange> {
     let stmt = ast::LetStmt::cast(item.clone())?;
     let built = lock_new(&stmt.initializer()?, imports)?;
     let ast::Pat::IdentPat(binding) = stmt.pat()? else {
         return None;
     };
+    let names = names();
     let mut locked = false;
     let mut pending = vec![(binding, MAX_CLONE_HOPS)];
     while let Some((binding, hops)) = pending.pop() {

@@ -95,6 +95,8 @@ pub struct Acquired {
     pub awaited: bool,
     /// The lock call.
     pub range: TextRange,
+    /// Its receiver, the lock as written.
+    pub receiver: TextRange,
 }
 
 /// A call to a function of the crate.
@@ -556,15 +558,16 @@ impl Recognise<'_> {
             )?),
             None => None,
         };
-        let place = place_of(&call.receiver()?, self.types);
+        let receiver = call.receiver()?;
         Some(Found {
             acquired: Acquired {
-                place,
+                place: place_of(&receiver, self.types),
                 kind,
                 access,
                 reentrant,
                 awaited,
                 range: node.text_range(),
+                receiver: receiver.syntax().text_range(),
             },
             node: node.clone(),
             life,

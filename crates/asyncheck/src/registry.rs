@@ -30,6 +30,9 @@ static RULES: &[&dyn Rule] = &[
     &rules::select_pattern_drops_value::SelectPatternDropsValue,
     &rules::pending_without_waker::PendingWithoutWaker,
     &rules::await_ignores_cancellation::AwaitIgnoresCancellation,
+    &rules::lock_order_inversion::LockOrderInversion,
+    &rules::unnecessary_async_mutex::UnnecessaryAsyncMutex,
+    &rules::double_lock::DoubleLock,
 ];
 
 /// Every rule, in the order of rules.md.

@@ -1,6 +1,8 @@
 //! Recognising calls to known APIs: paths through imports, receivers through
 //! the bindings, parameters and fields that give them their type.
 
+use std::collections::HashMap;
+
 use ra_ap_syntax::{
     ast::{self, HasArgList, HasGenericArgs, HasLoopBody, HasName},
     AstNode, SmolStr, SyntaxKind, SyntaxNode,
@@ -83,6 +85,10 @@ pub enum KnownType {
     BroadcastReceiver,
     /// `futures::future::OptionFuture`: `None` when it holds no future.
     OptionFuture,
+    /// parking_lot's `ReentrantMutex`: a blocking mutex its holder may lock again.
+    ReentrantMutex,
+    /// `dashmap::DashMap` or `DashSet`: a map of locked shards.
+    DashMap,
 }
 
 const KNOWN_TYPES: &[(&str, KnownType)] = &[
@@ -103,7 +109,7 @@ const KNOWN_TYPES: &[(&str, KnownType)] = &[
     ("std::sync::RwLock", KnownType::SyncRwLock),
     ("parking_lot::Mutex", KnownType::SyncMutex),
     ("parking_lot::FairMutex", KnownType::SyncMutex),
-    ("parking_lot::ReentrantMutex", KnownType::SyncMutex),
+    ("parking_lot::ReentrantMutex", KnownType::ReentrantMutex),
     ("parking_lot::RwLock", KnownType::SyncRwLock),
     ("spin::Mutex", KnownType::SyncMutex),
     ("spin::RwLock", KnownType::SyncRwLock),
@@ -138,6 +144,8 @@ const KNOWN_TYPES: &[(&str, KnownType)] = &[
         "futures_util::future::OptionFuture",
         KnownType::OptionFuture,
     ),
+    ("dashmap::DashMap", KnownType::DashMap),
+    ("dashmap::DashSet", KnownType::DashMap),
 ];
 
 /// Functions that build a value of a known type (besides `Type::new(..)`
@@ -177,13 +185,54 @@ const MAX_BINDING_HOPS: usize = 4;
 /// bindings with a type or an initialiser, parameters, and struct fields and
 /// `static`/`const` items of the same file.
 pub fn known_type(expr: &ast::Expr, imports: &Imports) -> Option<KnownType> {
-    known_type_within(expr, imports, MAX_BINDING_HOPS)
+    known_type_within(expr, imports, None, MAX_BINDING_HOPS)
 }
 
-fn known_type_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option<KnownType> {
+/// [`known_type`] with the file's fields and statics looked up in `items`
+/// rather than found by walking the file: for callers that ask often.
+pub fn known_type_in(expr: &ast::Expr, imports: &Imports, items: &ItemTypes) -> Option<KnownType> {
+    known_type_within(expr, imports, Some(items), MAX_BINDING_HOPS)
+}
+
+/// The known types of a file's struct fields (by field name: the first
+/// field of that name with one) and of its `static`/`const` items.
+#[derive(Debug, Default)]
+pub struct ItemTypes {
+    fields: HashMap<String, KnownType>,
+    statics: HashMap<String, KnownType>,
+}
+
+impl ItemTypes {
+    /// Records `node` when it is a field, `static` or `const`: call it on
+    /// every node of the file, in order.
+    pub fn record(&mut self, node: &SyntaxNode, imports: &Imports) {
+        let (map, name, ty) = if let Some(field) = ast::RecordField::cast(node.clone()) {
+            (&mut self.fields, field.name(), field.ty())
+        } else if let Some(item) = ast::Static::cast(node.clone()) {
+            (&mut self.statics, item.name(), item.ty())
+        } else if let Some(item) = ast::Const::cast(node.clone()) {
+            (&mut self.statics, item.name(), item.ty())
+        } else {
+            return;
+        };
+        let (Some(name), Some(ty)) = (name, ty) else {
+            return;
+        };
+        if let Some(known) = type_known(&ty, imports) {
+            map.entry(name.text().to_string()).or_insert(known);
+        }
+    }
+}
+
+fn known_type_within(
+    expr: &ast::Expr,
+    imports: &Imports,
+    items: Option<&ItemTypes>,
+    hops: usize,
+) -> Option<KnownType> {
     match unparen(expr.clone()) {
-        ast::Expr::RefExpr(r) => known_type_within(&r.expr()?, imports, hops),
-        ast::Expr::TryExpr(t) => known_type_within(&t.expr()?, imports, hops),
+        ast::Expr::RefExpr(r) => known_type_within(&r.expr()?, imports, items, hops),
+        ast::Expr::TryExpr(t) => known_type_within(&t.expr()?, imports, items, hops),
         ast::Expr::CallExpr(call) => {
             let path = callee_path(&call)?;
             if let Some(known) = known_constructor(&path, imports) {
@@ -192,12 +241,12 @@ fn known_type_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option
             let qualifier = path.qualifier()?;
             if is_wrapper_new(&path) {
                 let inner = call.arg_list()?.args().next()?;
-                return known_type_within(&inner, imports, hops);
+                return known_type_within(&inner, imports, items, hops);
             }
             known_type_of_path(&qualifier, imports)
         }
         ast::Expr::MethodCallExpr(call) => {
-            let receiver = known_type_within(&call.receiver()?, imports, hops);
+            let receiver = known_type_within(&call.receiver()?, imports, items, hops);
             match (method_name(&call)?.as_str(), receiver) {
                 ("unwrap" | "expect" | "clone", receiver) => receiver,
                 ("collect", _) => collected_type(&call, imports),
@@ -217,11 +266,24 @@ fn known_type_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option
                 return None;
             }
             // A `let` or parameter cannot shadow a `static`: fall back to one.
-            binding_type(expr.syntax(), &name, imports, hops - 1)
-                .or_else(|| static_type(expr.syntax(), &name, imports))
+            binding_type(expr.syntax(), &name, imports, items, hops - 1).or_else(|| match items {
+                Some(items) => items
+                    .statics
+                    .get(&name)
+                    .copied()
+                    .or_else(|| imports.crate_index().static_type(&name)?.known),
+                None => static_type(expr.syntax(), &name, imports),
+            })
         }
         ast::Expr::FieldExpr(field) => {
             let name = field.name_ref()?.text().to_string();
+            if let Some(items) = items {
+                return items
+                    .fields
+                    .get(&name)
+                    .copied()
+                    .or_else(|| crate_field(&field, imports)?.known);
+            }
             let root = expr.syntax().ancestors().last()?;
             let in_file = root
                 .descendants()
@@ -351,11 +413,17 @@ pub fn type_known(ty: &ast::Type, imports: &Imports) -> Option<KnownType> {
 
 /// The type of the binding `name` visible at `at`, from its declared type or
 /// its initialiser.
-fn binding_type(at: &SyntaxNode, name: &str, imports: &Imports, hops: usize) -> Option<KnownType> {
+fn binding_type(
+    at: &SyntaxNode,
+    name: &str,
+    imports: &Imports,
+    items: Option<&ItemTypes>,
+    hops: usize,
+) -> Option<KnownType> {
     match find_binding(at, name)? {
         Binding::Let(found) => match found.ty() {
             Some(ty) => type_known(&ty, imports),
-            None => known_type_within(&found.initializer()?, imports, hops),
+            None => known_type_within(&found.initializer()?, imports, items, hops),
         },
         Binding::Param(param) => type_known(&param.ty()?, imports),
         Binding::For(_) => None,

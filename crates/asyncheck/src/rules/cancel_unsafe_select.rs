@@ -1,10 +1,9 @@
 use crate::diagnostic::Finding;
+use crate::index::FunctionFacts;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
-    always_leaves,
-    ast::{self, HasArgList},
-    created_future, enclosing_loop, find_binding, is_select_macro, local_name, method_name,
-    AstNode, Binding, Imports, SelectBranch, SyntaxKind, SyntaxNode,
+    always_leaves, ast, cancel_unsafe_call, crate_function_called, created_future, enclosing_loop,
+    is_select_macro, AstNode, Imports, SelectBranch, SyntaxKind, SyntaxNode,
 };
 
 use super::span_of;
@@ -81,14 +80,6 @@ async fn serve(mut socket: TcpStream, mut commands: mpsc::Receiver<String>) {
     see_also: &["uncancellable-loop", "missing-timeout"],
 };
 
-const NOT_CANCEL_SAFE: &[&str] = &[
-    "read_exact",
-    "read_to_end",
-    "read_to_string",
-    "read_line",
-    "write_all",
-];
-
 impl Rule for CancelUnsafeSelect {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -113,19 +104,29 @@ impl Rule for CancelUnsafeSelect {
             let Some(future) = branch.future() else {
                 continue;
             };
-            let Some(method) = unsafe_method(future.clone(), &looped, cx.imports) else {
+            let Some((method, wrapper)) = unsafe_method(future.clone(), &looped, cx.imports) else {
                 continue;
             };
             if others_leave_the_loop(&branches, index) {
                 continue;
             }
-            cx.report(
-                Finding::new(
+            let subject = match &wrapper {
+                Some(function) => format!("`{}` awaits `{method}`, which", function.name),
+                None => format!("`{method}`"),
+            };
+            let mut finding = Finding::new(
+                span_of(&future),
+                format!("{subject} is not cancel safe: when another branch of this `select!` wins, the data it has already transferred is lost, and the next iteration starts over in the middle of the stream"),
+            )
+            .help(help(&method));
+            if let Some(function) = wrapper {
+                let inner = function.cancel_unsafe.as_ref().map_or(0, |c| c.line);
+                finding = finding.label(
                     span_of(&future),
-                    format!("`{method}` is not cancel safe: when another branch of this `select!` wins, the data it has already transferred is lost, and the next iteration starts over in the middle of the stream"),
-                )
-                .help(help(&method)),
-            );
+                    format!("`{method}` is awaited at {}:{inner}", function.file),
+                );
+            }
+            cx.report(finding);
         }
     }
 }
@@ -133,67 +134,23 @@ impl Rule for CancelUnsafeSelect {
 /// The cancel-unsafe method a branch future calls, looking through
 /// pinning and fusing, and through locals bound inside the loop (a future
 /// bound before the loop lives across iterations and resumes).
-fn unsafe_method(future: ast::Expr, looped: &SyntaxNode, imports: &Imports) -> Option<String> {
-    let ast::Expr::MethodCallExpr(call) = created_future(future, Some(looped), imports)? else {
-        return None;
-    };
-    let name = method_name(&call)?;
-    if (name == "read_exact" && reads_one_byte(&call)) || !has_tokio_arity(&call, &name) {
-        return None;
-    }
-    is_not_cancel_safe(&name).then(|| name.to_string())
-}
-
-/// `read_exact(&mut buf)` into a one-byte array: like `read_u8`, it
-/// completes in the poll that reads its byte, so nothing is half-read when
-/// it is dropped.
-fn reads_one_byte(call: &ast::MethodCallExpr) -> bool {
-    let Some(ast::Expr::RefExpr(buffer)) = call.arg_list().and_then(|args| args.args().next())
-    else {
-        return false;
-    };
-    let Some(name) = buffer.expr().and_then(|b| local_name(&b)) else {
-        return false;
-    };
-    let Some(Binding::Let(binding)) = find_binding(buffer.syntax(), &name) else {
-        return false;
-    };
-    if let Some(ast::Type::ArrayType(array)) = binding.ty() {
-        return array
-            .const_arg()
-            .is_some_and(|len| len.syntax().text() == "1");
-    }
-    let Some(ast::Expr::ArrayExpr(array)) = binding.initializer() else {
-        return false;
-    };
-    match array.kind() {
-        ast::ArrayExprKind::Repeat { repeat, .. } => {
-            repeat.is_some_and(|len| len.syntax().text() == "1")
-        }
-        ast::ArrayExprKind::ElementList(mut elements) => {
-            elements.next().is_some() && elements.next().is_none()
+fn unsafe_method(
+    future: ast::Expr,
+    looped: &SyntaxNode,
+    imports: &Imports,
+) -> Option<(String, Option<FunctionFacts>)> {
+    let created = created_future(future, Some(looped), imports)?;
+    if let ast::Expr::MethodCallExpr(call) = &created {
+        if let Some(method) = cancel_unsafe_call(call) {
+            return Some((method, None));
         }
     }
-}
-
-/// `read_exact` and friends, and the multi-byte number reads and writes
-/// (`read_u16`, `write_i64_le`, `read_f32`, ...): a number read partly is
-/// lost when the future is dropped. Single bytes (`read_u8`) are safe.
-fn is_not_cancel_safe(method: &str) -> bool {
-    if NOT_CANCEL_SAFE.contains(&method) {
-        return true;
+    let function = crate_function_called(&created, imports)?;
+    if !function.is_async {
+        return None;
     }
-    let Some(number) = method
-        .strip_prefix("read_")
-        .or_else(|| method.strip_prefix("write_"))
-    else {
-        return false;
-    };
-    let number = number.strip_suffix("_le").unwrap_or(number);
-    matches!(
-        number,
-        "u16" | "i16" | "u32" | "i32" | "u64" | "i64" | "u128" | "i128" | "f32" | "f64"
-    )
+    let method = function.cancel_unsafe.as_ref()?.what.clone();
+    Some((method, Some(function.clone())))
 }
 
 /// Whether every branch that can win instead of `branches[index]` leaves
@@ -214,18 +171,4 @@ fn help(method: &str) -> &'static str {
     } else {
         "read into a buffer that outlives the future with a cancel-safe method (`read_buf`, a `FramedRead` codec, `read_until`) and parse complete messages from it, or create the future once before the loop and poll it with `&mut fut`"
     }
-}
-
-/// Whether the call passes as many arguments as tokio's method of that
-/// name takes: one buffer for `read_exact`, `read_line`, `write_all`, ...
-/// and the number writes, none for the number reads. A type's own
-/// `read_line()` that returns the line is another method.
-fn has_tokio_arity(call: &ast::MethodCallExpr, name: &str) -> bool {
-    let args = call.arg_list().map_or(0, |list| list.args().count());
-    let expected = if NOT_CANCEL_SAFE.contains(&name) || name.starts_with("write_") {
-        1
-    } else {
-        0
-    };
-    args == expected
 }

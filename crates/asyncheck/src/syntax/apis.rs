@@ -9,7 +9,7 @@ use ra_ap_syntax::{
 };
 
 use super::{segments, Imports};
-use crate::index::TypeFact;
+use crate::index::{FunctionFacts, TypeFact};
 
 /// The path a call expression calls, when its callee is a plain path.
 pub fn callee_path(call: &ast::CallExpr) -> Option<ast::Path> {
@@ -327,6 +327,41 @@ pub fn crate_field(field: &ast::FieldExpr, imports: &Imports) -> Option<TypeFact
         .expr()
         .and_then(|receiver| type_name_of(&receiver, imports, MAX_BINDING_HOPS));
     imports.crate_index().field(owner.as_deref(), &name)
+}
+
+/// The crate function a call expression calls, when the crate has exactly
+/// one of that name and kind: `read_frame(..)`, `module::read_frame(..)`,
+/// `self.read_frame(..)`, `conn.read_frame(..)`, `Self::read_frame(..)`.
+pub fn crate_function_called<'i>(
+    call: &ast::Expr,
+    imports: &'i Imports,
+) -> Option<&'i FunctionFacts> {
+    let (name, is_method) = match unparen(call.clone()) {
+        ast::Expr::MethodCallExpr(call) => (method_name(&call)?.to_string(), true),
+        ast::Expr::CallExpr(call) => {
+            let path = callee_path(&call)?;
+            let names = segments(&path);
+            let (name, qualifier) = names.split_last()?;
+            let is_type = |s: &String| s.starts_with(|c: char| c.is_ascii_uppercase());
+            let first = names.first()?;
+            // The crate's own: through `crate`/`self`/`super`, a name or
+            // module the file defines, a type, or an import from the crate.
+            let own = matches!(first.as_str(), "crate" | "self" | "super" | "Self")
+                || imports.defines(first)
+                || is_type(first)
+                || imports.candidates(&path).iter().all(|c| {
+                    ["crate::", "self::", "super::"]
+                        .iter()
+                        .any(|p| c.starts_with(p))
+                });
+            if !own {
+                return None;
+            }
+            (name.clone(), qualifier.last().is_some_and(is_type))
+        }
+        _ => return None,
+    };
+    imports.crate_index().function(&name, is_method)
 }
 
 /// The name of the type of `expr`, as far as the crate says: `self` in an

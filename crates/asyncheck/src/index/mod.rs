@@ -60,7 +60,18 @@ pub struct FunctionFacts {
     /// (`read_exact`, `write_all`, ...), which makes the whole function
     /// unsafe to race in a `select!`.
     pub cancel_unsafe: Option<InnerCall>,
+    /// For a function that is not async: the call that blocks the thread on
+    /// a future (`block_on`, `blocking_lock`), in its own body or through
+    /// up to [`WRAPPER_DEPTH`] levels of such functions.
+    pub blocks_on: Option<InnerCall>,
+    /// The crate functions its own body calls: their names and, for
+    /// methods, the type they belong to (`self.f()` in an `impl T`,
+    /// `T::f()`); what wrapper effects are closed over.
+    pub calls: Vec<(String, Option<String>)>,
 }
+
+/// How many levels of crate calls a wrapper's effect is followed through.
+pub const WRAPPER_DEPTH: usize = 3;
 
 /// A call inside a crate function that gives the function its effect, for
 /// labels that point into another file.
@@ -68,6 +79,8 @@ pub struct FunctionFacts {
 pub struct InnerCall {
     /// What is called (`read_exact`, `std::fs::read`).
     pub what: String,
+    /// The display path of its file (set on merging).
+    pub file: String,
     /// 1-based.
     pub line: usize,
 }
@@ -154,6 +167,7 @@ impl Facts {
             facts.add(summary);
         }
         facts.fingerprint = hasher.finish();
+        facts.close_wrappers();
         facts
     }
 
@@ -173,11 +187,19 @@ impl Facts {
             agree(&mut self.statics, name, ty);
         }
         for function in &summary.functions {
+            let located = |inner: &Option<InnerCall>| {
+                inner.clone().map(|inner| InnerCall {
+                    file: summary.path.clone(),
+                    ..inner
+                })
+            };
             self.functions
                 .entry(function.name.clone())
                 .or_default()
                 .push(FunctionFacts {
                     file: summary.path.clone(),
+                    cancel_unsafe: located(&function.cancel_unsafe),
+                    blocks_on: located(&function.blocks_on),
                     ..function.clone()
                 });
         }
@@ -185,6 +207,41 @@ impl Facts {
             .extend(summary.spawned_functions.iter().cloned());
         self.spawned_methods
             .extend(summary.spawned_methods.iter().cloned());
+    }
+
+    /// Gives each function that is not async the blocking effect of the
+    /// crate functions it calls, level by level: a wrapper of a wrapper of a
+    /// `block_on` blocks on it too. Cycles end with the depth.
+    fn close_wrappers(&mut self) {
+        for _ in 0..WRAPPER_DEPTH {
+            let mut found = Vec::new();
+            for (name, functions) in &self.functions {
+                for (position, function) in functions.iter().enumerate() {
+                    if function.is_async || function.blocks_on.is_some() {
+                        continue;
+                    }
+                    let inner = function.calls.iter().find_map(|(callee, self_type)| {
+                        let callee = self.function(callee, self_type.as_deref())?;
+                        callee.blocks_on.clone().filter(|_| !callee.is_async)
+                    });
+                    if let Some(inner) = inner {
+                        found.push((name.clone(), position, inner));
+                    }
+                }
+            }
+            if found.is_empty() {
+                return;
+            }
+            for (name, position, inner) in found {
+                if let Some(function) = self
+                    .functions
+                    .get_mut(&name)
+                    .and_then(|f| f.get_mut(position))
+                {
+                    function.blocks_on = Some(inner);
+                }
+            }
+        }
     }
 
     /// The known type of `owner.field` (`owner` a struct name), else of
@@ -239,14 +296,14 @@ impl Facts {
         self.functions.get(name).map_or(&[], Vec::as_slice)
     }
 
-    /// The one crate function a call by this name can be: `None` when the
-    /// crate has none of that name and kind (method or free function), or
-    /// several.
-    pub fn function(&self, name: &str, is_method: bool) -> Option<&FunctionFacts> {
+    /// The one crate function a call can be: a free function of this name
+    /// (`self_type` `None`), or a method of the type `self_type`. `None` when
+    /// the crate has none, or several.
+    pub fn function(&self, name: &str, self_type: Option<&str>) -> Option<&FunctionFacts> {
         let mut found = self
             .functions(name)
             .iter()
-            .filter(|f| f.self_type.is_some() == is_method && !f.is_test);
+            .filter(|f| f.self_type.as_deref() == self_type && !f.is_test);
         let only = found.next()?;
         found.next().is_none().then_some(only)
     }

@@ -8,8 +8,8 @@ use ra_ap_syntax::{
 use super::{FileSummary, FunctionFacts, InnerCall, TypeFact};
 use crate::line_index::LineIndex;
 use crate::syntax::{
-    cancel_unsafe_call, held_type_path, is_test_code, same_body_nodes, type_known, type_name,
-    unparen, Imports, SpawnedTasks,
+    blocks_on_future, callee_path, cancel_unsafe_call, held_type_path, is_test_code, method_name,
+    same_body_nodes, type_known, type_name, unparen, Imports, SpawnedTasks,
 };
 
 /// The summary of a parsed file.
@@ -42,7 +42,8 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
                 }
             }
             SyntaxKind::FN => {
-                if let Some(function) = ast::Fn::cast(node).and_then(|f| function_facts(&f, &lines))
+                if let Some(function) =
+                    ast::Fn::cast(node).and_then(|f| function_facts(&f, imports, &lines))
                 {
                     summary.functions.push(function);
                 }
@@ -100,7 +101,11 @@ pub fn type_fact(ty: &ast::Type, imports: &Imports) -> TypeFact {
     }
 }
 
-fn function_facts(function: &ast::Fn, lines: &LineIndex<'_>) -> Option<FunctionFacts> {
+fn function_facts(
+    function: &ast::Fn,
+    imports: &Imports,
+    lines: &LineIndex<'_>,
+) -> Option<FunctionFacts> {
     let name = function.name()?.text().to_string();
     let self_type = function
         .syntax()
@@ -113,7 +118,6 @@ fn function_facts(function: &ast::Fn, lines: &LineIndex<'_>) -> Option<FunctionF
     Some(FunctionFacts {
         name,
         file: String::new(),
-        self_type,
         is_async: function.async_token().is_some(),
         returns: function
             .ret_type()
@@ -123,7 +127,64 @@ fn function_facts(function: &ast::Fn, lines: &LineIndex<'_>) -> Option<FunctionF
         cancel_unsafe: function
             .async_token()
             .and_then(|_| awaited_cancel_unsafe(function, lines)),
+        blocks_on: match function.async_token() {
+            Some(_) => None,
+            None => own_body_blocks_on(function, imports, lines),
+        },
+        calls: called_names(function, self_type.as_ref()),
+        self_type,
     })
+}
+
+/// The first call of a function's own body (not its closures: one handed
+/// to `spawn_blocking` runs elsewhere) that blocks on a future.
+fn own_body_blocks_on(
+    function: &ast::Fn,
+    imports: &Imports,
+    lines: &LineIndex<'_>,
+) -> Option<InnerCall> {
+    let body = function.body()?;
+    same_body_nodes(body.syntax()).find_map(|node| {
+        let what = blocks_on_future(&node, imports)?;
+        Some(InnerCall {
+            what,
+            file: String::new(),
+            line: lines.line_of(usize::from(node.text_range().start())) + 1,
+        })
+    })
+}
+
+/// The functions a function's own body calls: free functions by name,
+/// methods where their type is written (`self.f()` in the `impl`, `T::f()`).
+fn called_names(function: &ast::Fn, self_type: Option<&String>) -> Vec<(String, Option<String>)> {
+    let Some(body) = function.body() else {
+        return Vec::new();
+    };
+    let mut names: Vec<(String, Option<String>)> = same_body_nodes(body.syntax())
+        .filter_map(|node| match ast::Expr::cast(node)? {
+            ast::Expr::MethodCallExpr(call) => {
+                let on_self = matches!(call.receiver()?, ast::Expr::PathExpr(p) if p.path()?.segment()?.self_token().is_some());
+                on_self.then(|| Some((method_name(&call)?.to_string(), Some(self_type?.clone()))))?
+            }
+            ast::Expr::CallExpr(call) => {
+                let path = callee_path(&call)?;
+                let name = path.segment()?.name_ref()?.text().to_string();
+                let owner = match path.qualifier().and_then(|q| q.segment()) {
+                    Some(segment) if segment.self_type_token().is_some() => Some(self_type?.clone()),
+                    Some(segment) => {
+                        let owner = segment.name_ref()?.text().to_string();
+                        owner.starts_with(|c: char| c.is_ascii_uppercase()).then_some(owner)
+                    }
+                    None => None,
+                };
+                Some((name, owner))
+            }
+            _ => None,
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// The first cancel-unsafe I/O call an async fn's own body awaits.
@@ -139,6 +200,7 @@ fn awaited_cancel_unsafe(function: &ast::Fn, lines: &LineIndex<'_>) -> Option<In
             let offset = usize::from(call.syntax().text_range().start());
             Some(InnerCall {
                 what,
+                file: String::new(),
                 line: lines.line_of(offset) + 1,
             })
         })

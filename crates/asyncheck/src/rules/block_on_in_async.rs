@@ -1,7 +1,7 @@
 use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
-    ast, block_on_call, is_async_context, method_name, AstNode, SyntaxKind, SyntaxNode,
+    ast, blocks_on_future, crate_function_called, is_async_context, AstNode, SyntaxKind, SyntaxNode,
 };
 
 use super::span;
@@ -22,7 +22,10 @@ executor), `futures::executor::block_on`, `futures_lite::future::block_on`, \
 `pollster::block_on`, `async_std::task::block_on` (and `smol::block_on`, \
 `async_io::block_on`, `tokio_test::block_on`), or to one of tokio's blocking methods: \
 `blocking_lock`, `blocking_lock_owned`, `blocking_read`, `blocking_write`, `blocking_recv`, \
-`blocking_recv_many`, `blocking_send`.",
+`blocking_recv_many`, `blocking_send`. Also a call from async context to a crate function \
+that is not async and blocks on a future in its own body (not in a closure handed elsewhere), \
+directly or through up to 3 levels of such functions, wherever in the crate it is defined: \
+the finding is at the call, with a label naming the inner `block_on` (file:line).",
     why: "Blocking on a future from inside a task stops the worker thread until that future \
 completes, but the future may need this very worker (or the task holding the lock, or the \
 other end of the channel) to make progress: the program deadlocks. tokio detects the case \
@@ -63,17 +66,6 @@ fn from_sync_code(counter: Arc<Mutex<u64>>, rt: tokio::runtime::Handle) {
     see_also: &["blocking-in-async", "lock-across-await"],
 };
 
-/// tokio's methods that block the thread, panicking in async context.
-const BLOCKING_METHODS: &[&str] = &[
-    "blocking_lock",
-    "blocking_lock_owned",
-    "blocking_read",
-    "blocking_write",
-    "blocking_recv",
-    "blocking_recv_many",
-    "blocking_send",
-];
-
 impl Rule for BlockOnInAsync {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -84,7 +76,30 @@ impl Rule for BlockOnInAsync {
     }
 
     fn check(&self, node: &SyntaxNode, cx: &mut Context<'_>) {
-        let Some(blocked_on) = blocking_call(node, cx) else {
+        if let Some(blocked_on) = blocks_on_future(node, cx.imports) {
+            if is_async_context(node) {
+                cx.report(
+                    Finding::new(
+                        span(node.text_range()),
+                        format!(
+                            "`{blocked_on}` blocks the async worker thread on a future: it \
+                             panics in a tokio runtime or deadlocks"
+                        ),
+                    )
+                    .help(help(&blocked_on)),
+                );
+            }
+            return;
+        }
+        // A crate function that blocks on a future inside (directly or
+        // through its own calls) does the same when async code calls it.
+        let Some(call) = ast::Expr::cast(node.clone()) else {
+            return;
+        };
+        let Some(function) = crate_function_called(&call, cx.imports) else {
+            return;
+        };
+        let Some(inner) = function.blocks_on.as_ref().filter(|_| !function.is_async) else {
             return;
         };
         if !is_async_context(node) {
@@ -94,24 +109,18 @@ impl Rule for BlockOnInAsync {
             Finding::new(
                 span(node.text_range()),
                 format!(
-                    "`{blocked_on}` blocks the async worker thread on a future: it panics in a \
-                     tokio runtime or deadlocks"
+                    "`{}` blocks on a future (`{}`) and is called from async code: it panics \
+                     in a tokio runtime or deadlocks",
+                    function.name, inner.what
                 ),
             )
-            .help(help(&blocked_on)),
+            .label(
+                span(node.text_range()),
+                format!("`{}` is called at {}:{}", inner.what, inner.file, inner.line),
+            )
+            .help("make the function `async` and `.await` the future, or call it from `tokio::task::spawn_blocking`"),
         );
     }
-}
-
-/// What the call blocks on: a method (`.blocking_lock()`) or a function path.
-fn blocking_call(node: &SyntaxNode, cx: &Context<'_>) -> Option<String> {
-    if let Some(found) = block_on_call(node, cx.imports) {
-        return Some(found.to_owned());
-    }
-    let name = method_name(&ast::MethodCallExpr::cast(node.clone())?)?;
-    BLOCKING_METHODS
-        .contains(&name.as_str())
-        .then(|| format!(".{name}()"))
 }
 
 fn help(blocked_on: &str) -> &'static str {

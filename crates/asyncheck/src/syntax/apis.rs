@@ -330,19 +330,33 @@ pub fn crate_field(field: &ast::FieldExpr, imports: &Imports) -> Option<TypeFact
 }
 
 /// The crate function a call expression calls, when the crate has exactly
-/// one of that name and kind: `read_frame(..)`, `module::read_frame(..)`,
-/// `self.read_frame(..)`, `conn.read_frame(..)`, `Self::read_frame(..)`.
+/// one it can be: a free function (`read_frame(..)`, `conn::read_frame(..)`,
+/// imported from the crate or defined in the file), or a method of a type
+/// the call names (`Conn::read_frame(..)`, `Self::f(..)`) or the receiver's
+/// written type says (`self.read_frame()`, `conn.read_frame()` with
+/// `conn: &Conn`).
 pub fn crate_function_called<'i>(
     call: &ast::Expr,
     imports: &'i Imports,
 ) -> Option<&'i FunctionFacts> {
-    let (name, is_method) = match unparen(call.clone()) {
-        ast::Expr::MethodCallExpr(call) => (method_name(&call)?.to_string(), true),
+    let (name, owner) = match unparen(call.clone()) {
+        ast::Expr::MethodCallExpr(call) => {
+            let owner = type_name_of(&call.receiver()?, imports, MAX_BINDING_HOPS)?;
+            (method_name(&call)?.to_string(), Some(owner))
+        }
         ast::Expr::CallExpr(call) => {
             let path = callee_path(&call)?;
             let names = segments(&path);
             let (name, qualifier) = names.split_last()?;
             let is_type = |s: &String| s.starts_with(|c: char| c.is_ascii_uppercase());
+            let owner = match qualifier.last() {
+                Some(owner) if owner == "Self" => {
+                    let item = call.syntax().ancestors().find_map(ast::Impl::cast)?;
+                    Some(type_name(&item.self_ty()?)?)
+                }
+                Some(owner) if is_type(owner) => Some(owner.clone()),
+                _ => None,
+            };
             let first = names.first()?;
             // The crate's own: through `crate`/`self`/`super`, a name or
             // module the file defines, a type, or an import from the crate.
@@ -357,11 +371,11 @@ pub fn crate_function_called<'i>(
             if !own {
                 return None;
             }
-            (name.clone(), qualifier.last().is_some_and(is_type))
+            (name.clone(), owner)
         }
         _ => return None,
     };
-    imports.crate_index().function(&name, is_method)
+    imports.crate_index().function(&name, owner.as_deref())
 }
 
 /// The name of the type of `expr`, as far as the crate says: `self` in an

@@ -47,7 +47,7 @@ pub use ra_ap_syntax::{
     TextRange, TextSize, WalkEvent, T,
 };
 pub use returns::*;
-pub use runtime::{block_on_call, is_block_on_future, is_startup_body};
+pub use runtime::{block_on_call, blocks_on_future, is_block_on_future, is_startup_body};
 pub use spawned::SpawnedTasks;
 pub use tasks::*;
 pub use timers::*;

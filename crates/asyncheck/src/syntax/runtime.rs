@@ -85,3 +85,27 @@ fn segment_is(path: &ast::Path, name: &str) -> bool {
         .and_then(|s| s.name_ref())
         .is_some_and(|n| n.text() == name)
 }
+
+/// tokio's methods that block the thread, panicking in async context.
+const BLOCKING_METHODS: &[&str] = &[
+    "blocking_lock",
+    "blocking_lock_owned",
+    "blocking_read",
+    "blocking_write",
+    "blocking_recv",
+    "blocking_recv_many",
+    "blocking_send",
+];
+
+/// What a call blocks the thread on, when it blocks on a future or a tokio
+/// primitive: a `block_on` (`.block_on()`, `futures::executor::block_on`,
+/// ...) or one of tokio's `blocking_*` methods (`.blocking_lock()`).
+pub fn blocks_on_future(node: &SyntaxNode, imports: &Imports) -> Option<String> {
+    if let Some(found) = block_on_call(node, imports) {
+        return Some(found.to_owned());
+    }
+    let name = method_name(&ast::MethodCallExpr::cast(node.clone())?)?;
+    BLOCKING_METHODS
+        .contains(&name.as_str())
+        .then(|| format!(".{name}()"))
+}

@@ -1,4 +1,5 @@
 mod conn;
+mod storage;
 
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -31,4 +32,18 @@ pub async fn push(mut peer: conn::Peer, mut frames: mpsc::Receiver<Vec<u8>>, tic
             _ = ticks.recv() => {}
         }
     }
+}
+
+pub async fn handle(store: &storage::Store) -> u32 {
+    let a = storage::reopen(); //~ block-on-in-async
+    let b = store.flush(); //~ block-on-in-async
+    let c = storage::open_elsewhere();
+    let d = tokio::task::spawn_blocking(storage::open).await.unwrap_or(0);
+    let e = tokio::task::block_in_place(|| storage::open());
+    a + b + c + d + e
+}
+
+/// Sync code may block on futures.
+pub fn sync_caller() -> u32 {
+    storage::reopen()
 }

@@ -7,11 +7,11 @@
 use std::collections::HashMap;
 
 use ra_ap_syntax::{
-    ast::{self, HasGenericArgs, HasName},
+    ast::{self, HasArgList, HasGenericArgs, HasName},
     AstNode, SyntaxNode,
 };
 
-use super::{callee_path, find_binding, unparen, Binding, Imports};
+use super::{callee_path, find_binding, is_wrapper_new, unparen, Binding, Imports};
 
 /// Bindings are followed at most this many times (`let b = a; let c = b;`).
 const MAX_BINDING_HOPS: usize = 4;
@@ -29,9 +29,12 @@ pub struct Origin {
 }
 
 /// The origin of the value at the root of `expr`'s method chain, when
-/// `accept` takes its full path. Method calls, `?` and `&` are looked
-/// through: the chain is assumed to keep building the same value, so callers
-/// ask only about methods that the accepted types have.
+/// `accept` takes its full path. Method calls, `?`, `&` and `Arc::new(..)`
+/// (`Rc`, `Box`) are looked through: the chain is assumed to keep building
+/// the same value, so callers ask only about methods that the accepted types
+/// have. A name bound by a tuple pattern from a call has the origin
+/// `call_path.index` (`let (tx, rx) = mpsc::channel();`: `rx` is
+/// `std::sync::mpsc::channel.1`).
 pub fn chain_origin(
     expr: &ast::Expr,
     imports: &Imports,
@@ -47,8 +50,13 @@ pub fn chain_origin(
             ast::Expr::TryExpr(t) => t.expr()?,
             ast::Expr::RefExpr(r) => r.expr()?,
             ast::Expr::CallExpr(call) => {
-                let path = accepted(imports.candidates(&callee_path(&call)?), accept)?;
-                return Some(Origin { path, indirect });
+                let callee = callee_path(&call)?;
+                if is_wrapper_new(&callee) {
+                    call.arg_list()?.args().next()?
+                } else {
+                    let path = accepted(imports.candidates(&callee), accept)?;
+                    return Some(Origin { path, indirect });
+                }
             }
             ast::Expr::FieldExpr(field) => {
                 let path = fields.accepted(&field, imports, accept)?;
@@ -73,6 +81,9 @@ pub fn chain_origin(
                             continue;
                         }
                     },
+                    Binding::Element(binding, index) => {
+                        return element_origin(&binding.initializer()?, index, imports, accept)
+                    }
                     Binding::Param(param) => param.ty()?,
                     Binding::For(_) => return None,
                 };
@@ -82,6 +93,31 @@ pub fn chain_origin(
             _ => return None,
         }
     }
+}
+
+/// The origin of element `index` of the tuple a call returns, named
+/// `path.index` (`std::sync::mpsc::channel.1` is a channel's receiver).
+fn element_origin(
+    init: &ast::Expr,
+    index: usize,
+    imports: &Imports,
+    accept: &dyn Fn(&str) -> bool,
+) -> Option<Origin> {
+    let ast::Expr::CallExpr(call) = unparen(init.clone()) else {
+        return None;
+    };
+    let candidates = imports.candidates(&callee_path(&call)?);
+    let path = accepted(
+        candidates
+            .into_iter()
+            .map(|c| format!("{c}.{index}"))
+            .collect(),
+        accept,
+    )?;
+    Some(Origin {
+        path,
+        indirect: true,
+    })
 }
 
 fn accepted(candidates: Vec<String>, accept: &dyn Fn(&str) -> bool) -> Option<String> {

@@ -58,6 +58,9 @@ pub enum KnownType {
     AsyncMutex,
     /// A read-write lock taken by awaiting: tokio, async-std, async-lock.
     AsyncRwLock,
+    /// `dashmap::DashMap` or `DashSet`: `get`, `entry`, `iter` return guards
+    /// that hold a shard's lock.
+    DashMap,
 }
 
 const KNOWN_TYPES: &[(&str, KnownType)] = &[
@@ -89,6 +92,8 @@ const KNOWN_TYPES: &[(&str, KnownType)] = &[
     ("async_lock::RwLock", KnownType::AsyncRwLock),
     ("smol::lock::Mutex", KnownType::AsyncMutex),
     ("smol::lock::RwLock", KnownType::AsyncRwLock),
+    ("dashmap::DashMap", KnownType::DashMap),
+    ("dashmap::DashSet", KnownType::DashMap),
 ];
 
 fn known_type_of_path(path: &ast::Path, imports: &Imports) -> Option<KnownType> {

@@ -3,14 +3,14 @@ use crate::rule::{
     Context, FixAvailability, Group, OptionKind, OptionMeta, Pattern, Rule, RuleMeta,
 };
 use crate::syntax::{
-    ast::{self, HasName},
-    body_kind, callee_path, enclosing_body, find_binding, is_join_macro, is_pin_macro,
-    is_select_macro, local_name, method_name, segments, strip_future_wrappers, uses_after,
-    wrapped_future, AstNode, Binding, BodyKind, Imports, SelectBranch, SyntaxKind, SyntaxNode,
-    TextRange,
+    ast::{self, HasArgList, HasName, HasVisibility},
+    body_kind, callee_path, chain_origin, enclosing_body, find_binding, is_join_macro,
+    is_pin_macro, is_select_macro, local_name, method_name, segments, strip_future_wrappers,
+    unparen, uses_after, wrapped_future, AstNode, Binding, BodyKind, FieldTypes, Imports,
+    SelectBranch, SyntaxKind, SyntaxNode, TextRange,
 };
 
-use super::{span, span_of};
+use super::span;
 
 pub struct MissingTimeout;
 
@@ -20,22 +20,37 @@ static META: RuleMeta = RuleMeta {
     group: Group::Suspicious,
     fix: FixAvailability::None,
     skips_tests: true,
-    summary: "Flags network operations awaited without a deadline.",
-    flags: "An `.await` (or a `join!`/`select!` that awaits) on a call to \
-`tokio::net::TcpStream::connect`, `tokio::net::UnixStream::connect`, `tokio::net::lookup_host`, \
-`reqwest::get` or a path of the `operations` option, when nothing gives it a deadline. It has \
-one when the call, or a binding or `async` block that holds it, is an argument of \
-`tokio::time::timeout`/`timeout_at` (or of a helper named for a timeout or deadline, such as \
-`with_timeout`), has a `.timeout(..)` adapter applied, or is a branch of a `select!` that also \
-has a `sleep`/`sleep_until`/`interval.tick()` branch; a deadline further out in the same \
-function (around a closure or a retry helper) counts too. Paths are resolved through the \
-file's imports: `std::net::TcpStream::connect` is not tokio's, and `reqwest::Client` requests \
-are not in the default list. A future that is created but not awaited in the function \
-(returned, stored, handed to another function) is not flagged.",
+    summary: "Flags network operations (connect, DNS, TLS and QUIC handshakes, HTTP requests) awaited without a deadline.",
+    flags: "An `.await` (or a `join!`/`select!` that awaits) on an external operation when \
+nothing gives it a deadline. The operations: `tokio::net::TcpStream::connect`, \
+`tokio::net::lookup_host`; TLS handshakes (`connect`/`accept` of a `tokio_rustls` or \
+`tokio_native_tls` `TlsConnector`/`TlsAcceptor`, of a `tokio_openssl::SslStream`); QUIC \
+(`quinn::Endpoint::connect(..)` awaited, a `quinn::Connecting` awaited); HTTP (`reqwest::get`, \
+hyper's `SendRequest::send_request`, `hyper::client::conn::handshake` and its `http1`/`http2` \
+twins or their `Builder::handshake`, a response body from `send_request` collected with \
+`.collect()` or `hyper::body::to_bytes`); and the paths of the `operations` option. Paths are \
+resolved through the file's imports (`std::net::TcpStream::connect` is not tokio's; \
+`tokio::net::UnixStream::connect` reaches a local socket that fails fast and is not listed), \
+and a method counts only when its receiver is known: a binding made by the type's constructor \
+(`TlsConnector::from(..)`, `Endpoint::client(..)`, the `SendRequest` of a handshake's \
+`let (sender, conn) = ..`), or a parameter, `let` or struct field of this file with the type. \
+An operation has a deadline when it, or a binding or `async` block that holds it, is an \
+argument of `tokio::time::timeout`/`timeout_at` (or of a helper named for a timeout or \
+deadline, such as `with_timeout`), has a `.timeout(..)` adapter applied, or is a branch of a \
+`select!` that also has a `sleep`/`sleep_until`/`interval.tick()` branch (a shutdown or \
+cancellation branch is not a deadline); a deadline further out in the same function (around a \
+closure or a retry helper) counts too. It also has one when the `async fn` that awaits it is \
+only called under a deadline: the function is not `pub` nor a trait's, has at least one call \
+site in the file, is never used as a value, and every call is directly inside \
+`timeout`/`timeout_at` (an `async` block argument counts) or a `select!` with a timer branch. \
+A future that is created but not awaited in the function (returned, stored, handed to another \
+function) is not flagged.",
     why: "A connect or DNS lookup waits as long as the network lets it: a peer that drops \
 packets leaves a TCP connect hanging for minutes (the OS retry limit), and a stuck resolver \
-longer. The task awaiting it hangs with it, holding whatever it holds, and nothing in the code \
-says how long is too long. A deadline turns the hang into an error the caller can handle.",
+longer. A TLS or QUIC handshake, or an HTTP request and its body, waits for a peer that may \
+accept the connection and then never answer. The task awaiting it hangs with it, holding \
+whatever it holds, and nothing in the code says how long is too long. A deadline turns the \
+hang into an error the caller can handle.",
     example: r#"use tokio::net::TcpStream;
 
 async fn connect(addr: &str) -> std::io::Result<TcpStream> {
@@ -54,18 +69,133 @@ async fn connect(addr: &str) -> std::io::Result<TcpStream> {
         name: "operations",
         kind: OptionKind::Paths,
         doc: "More functions to treat as external operations, by full path, e.g. \
-`[\"hyper::client::conn::http1::handshake\"]`.",
+`[\"my_rpc::client::call\"]`.",
     }],
     fix_safety: None,
     see_also: &["uncancellable-loop"],
 };
 
+/// Functions that reach the network. `tokio::net::UnixStream::connect` is
+/// not one: a local socket fails fast.
 const OPERATIONS: &[&str] = &[
     "tokio::net::TcpStream::connect",
-    "tokio::net::UnixStream::connect",
     "tokio::net::lookup_host",
     "reqwest::get",
+    "hyper::client::conn::handshake",
+    "hyper::client::conn::http1::handshake",
+    "hyper::client::conn::http2::handshake",
 ];
+
+/// A method that reaches the network, known by its receiver.
+struct Method {
+    names: &'static [&'static str],
+    /// The receiver's constructors and types (full paths; `path.N` is the
+    /// element `N` of the tuple a call returns).
+    receivers: &'static [&'static str],
+    /// A word the file must contain for the receiver to be named in it.
+    needle: &'static str,
+    operation: &'static str,
+}
+
+const HYPER_SEND_REQUEST: &[&str] = &[
+    "hyper::client::conn::SendRequest",
+    "hyper::client::conn::http1::SendRequest",
+    "hyper::client::conn::http2::SendRequest",
+    "hyper::client::conn::handshake.0",
+    "hyper::client::conn::http1::handshake.0",
+    "hyper::client::conn::http2::handshake.0",
+    "hyper::client::conn::Builder::new.0",
+    "hyper::client::conn::http1::Builder::new.0",
+    "hyper::client::conn::http2::Builder::new.0",
+];
+
+const METHODS: &[Method] = &[
+    Method {
+        names: &["connect"],
+        receivers: &[
+            "tokio_rustls::TlsConnector",
+            "tokio_rustls::TlsConnector::from",
+        ],
+        needle: "tokio_rustls",
+        operation: "tokio_rustls::TlsConnector::connect",
+    },
+    Method {
+        names: &["accept"],
+        receivers: &[
+            "tokio_rustls::TlsAcceptor",
+            "tokio_rustls::TlsAcceptor::from",
+        ],
+        needle: "tokio_rustls",
+        operation: "tokio_rustls::TlsAcceptor::accept",
+    },
+    Method {
+        names: &["connect"],
+        receivers: &[
+            "tokio_native_tls::TlsConnector",
+            "tokio_native_tls::TlsConnector::from",
+        ],
+        needle: "tokio_native_tls",
+        operation: "tokio_native_tls::TlsConnector::connect",
+    },
+    Method {
+        names: &["accept"],
+        receivers: &[
+            "tokio_native_tls::TlsAcceptor",
+            "tokio_native_tls::TlsAcceptor::from",
+        ],
+        needle: "tokio_native_tls",
+        operation: "tokio_native_tls::TlsAcceptor::accept",
+    },
+    Method {
+        names: &["connect", "accept"],
+        receivers: &["tokio_openssl::SslStream", "tokio_openssl::SslStream::new"],
+        needle: "tokio_openssl",
+        operation: "a `tokio_openssl::SslStream` handshake",
+    },
+    Method {
+        names: &["connect", "connect_with"],
+        receivers: &[
+            "quinn::Endpoint",
+            "quinn::Endpoint::client",
+            "quinn::Endpoint::server",
+            "quinn::Endpoint::new",
+        ],
+        needle: "quinn",
+        operation: "quinn::Endpoint::connect",
+    },
+    Method {
+        names: &["send_request"],
+        receivers: HYPER_SEND_REQUEST,
+        needle: "hyper",
+        operation: "hyper's SendRequest::send_request",
+    },
+    Method {
+        names: &["handshake"],
+        receivers: &[
+            "hyper::client::conn::Builder",
+            "hyper::client::conn::Builder::new",
+            "hyper::client::conn::http1::Builder",
+            "hyper::client::conn::http1::Builder::new",
+            "hyper::client::conn::http2::Builder",
+            "hyper::client::conn::http2::Builder::new",
+        ],
+        needle: "hyper",
+        operation: "hyper's client handshake",
+    },
+];
+
+/// Functions that collect a whole body: from a hyper response, they wait on
+/// the peer as long as it sends.
+const BODY_COLLECTORS: &[&str] = &["hyper::body::to_bytes", "hyper::body::aggregate"];
+
+/// Which entries of [`METHODS`] the file's text could name at all, and
+/// whether it can name `quinn::Connecting`: computed once per file, it spares
+/// the receiver search at every `.connect(..)` or `.await` of other files.
+struct Mentions {
+    methods: Vec<bool>,
+    connecting: bool,
+    hyper: bool,
+}
 
 /// Functions that put a deadline on the future they are given, besides any
 /// function whose name says so (see [`is_deadline_name`]).
@@ -104,6 +234,9 @@ const SAME_OPERATION: &[&str] = &[
     "instrument",
     "in_current_span",
     "into_future",
+    // A `Result` of a future, unwrapped.
+    "unwrap",
+    "expect",
 ];
 
 /// How far the search follows bindings and enclosing `async` blocks.
@@ -115,31 +248,184 @@ impl Rule for MissingTimeout {
     }
 
     fn kinds(&self) -> &'static [SyntaxKind] {
-        &[SyntaxKind::CALL_EXPR]
+        &[
+            SyntaxKind::CALL_EXPR,
+            SyntaxKind::METHOD_CALL_EXPR,
+            SyntaxKind::AWAIT_EXPR,
+        ]
     }
 
     fn check(&self, node: &SyntaxNode, cx: &mut Context<'_>) {
-        let Some(call) = ast::CallExpr::cast(node.clone()) else {
+        let Some(operation) = external_operation(node, cx) else {
             return;
         };
-        let Some(operation) = operation(&call, cx) else {
+        let Some(awaited) = awaited_without_deadline(&operation.future, cx) else {
             return;
         };
-        let Some(awaited) = awaited_without_deadline(&call, cx.imports) else {
-            return;
-        };
-        let written = callee_path(&call)
-            .map(|path| path.syntax().text().to_string())
-            .unwrap_or_else(|| operation.clone());
         cx.report(
             Finding::new(
-                span_of(&call),
-                format!("`{operation}` is awaited without a deadline: if the network never answers, this waits forever"),
+                span(operation.future.text_range()),
+                format!("{} is awaited without a deadline: if the network never answers, this waits forever", operation.name),
             )
             .label(span(await_point(&awaited)), "awaited here, with no timeout")
-            .help(format!("wrap it in a deadline: `tokio::time::timeout(duration, {written}(..)).await`, and handle the `Elapsed` error")),
+            .help("wrap it in a deadline: `tokio::time::timeout(duration, ..).await`, and handle the `Elapsed` error"),
         );
     }
+}
+
+/// An external operation: the future it makes and what it is.
+pub(crate) struct Operation {
+    /// The call (or the awaited `quinn::Connecting` value).
+    pub(crate) future: SyntaxNode,
+    /// `` `tokio::net::TcpStream::connect` ``, as the message names it.
+    pub(crate) name: String,
+}
+
+/// Whether `node` makes a future that waits on the network: a call of
+/// [`OPERATIONS`] or of the `operations` option, a method of [`METHODS`]
+/// on a known receiver, a hyper response body collected, or a
+/// `quinn::Connecting` awaited.
+pub(crate) fn external_operation(node: &SyntaxNode, cx: &Context<'_>) -> Option<Operation> {
+    let name = match node.kind() {
+        SyntaxKind::CALL_EXPR => {
+            let call = ast::CallExpr::cast(node.clone())?;
+            match operation(&call, cx) {
+                Some(path) => format!("`{path}`"),
+                None => collected_call(&call, cx)?,
+            }
+        }
+        SyntaxKind::METHOD_CALL_EXPR => {
+            method_operation(&ast::MethodCallExpr::cast(node.clone())?, cx)?
+        }
+        SyntaxKind::AWAIT_EXPR => {
+            let operand = ast::AwaitExpr::cast(node.clone())?.expr()?;
+            if !matches!(operand, ast::Expr::PathExpr(_) | ast::Expr::FieldExpr(_))
+                || !mentions(cx).connecting
+            {
+                return None;
+            }
+            let fields = cx.file_fact(|root, _| FieldTypes::of(root));
+            chain_origin(&operand, cx.imports, &fields, &|p| p == "quinn::Connecting")?;
+            return Some(Operation {
+                future: operand.syntax().clone(),
+                name: "a QUIC handshake (`quinn::Connecting`)".to_owned(),
+            });
+        }
+        _ => return None,
+    };
+    Some(Operation {
+        future: node.clone(),
+        name,
+    })
+}
+
+fn mentions(cx: &Context<'_>) -> std::rc::Rc<Mentions> {
+    cx.file_fact(|_, _| Mentions {
+        methods: METHODS.iter().map(|m| cx.text.contains(m.needle)).collect(),
+        connecting: cx.text.contains("Connecting"),
+        hyper: cx.text.contains("hyper"),
+    })
+}
+
+/// A method of [`METHODS`] on a receiver known to have it, or `.collect()`
+/// of a hyper response body.
+fn method_operation(call: &ast::MethodCallExpr, cx: &Context<'_>) -> Option<String> {
+    let name = method_name(call)?;
+    if name == "collect" {
+        return (mentions(cx).hyper && is_response_body(&call.receiver()?, cx))
+            .then(|| "collecting a hyper response body".to_owned());
+    }
+    let mentioned = mentions(cx);
+    let mut candidates = METHODS
+        .iter()
+        .zip(&mentioned.methods)
+        .filter(|(m, mentioned)| **mentioned && m.names.contains(&name.as_str()))
+        .map(|(m, _)| m)
+        .peekable();
+    candidates.peek()?;
+    let receiver = unpin(call.receiver()?, cx.imports);
+    let fields = cx.file_fact(|root, _| FieldTypes::of(root));
+    let found = candidates.find(|m| {
+        chain_origin(&receiver, cx.imports, &fields, &|p| {
+            m.receivers.contains(&p)
+        })
+        .is_some()
+    })?;
+    Some(format!("`{}`", found.operation))
+}
+
+/// `Pin::new(&mut stream)`: the stream (tokio-openssl's handshakes take a
+/// pinned `SslStream`).
+fn unpin(expr: ast::Expr, imports: &Imports) -> ast::Expr {
+    let ast::Expr::CallExpr(call) = &expr else {
+        return expr;
+    };
+    let pins = callee_path(call).is_some_and(|path| {
+        imports
+            .resolve(&path, &["std::pin::Pin::new", "core::pin::Pin::new"])
+            .is_some()
+    });
+    match call.arg_list().and_then(|args| args.args().next()) {
+        Some(inner) if pins => inner,
+        _ => expr,
+    }
+}
+
+/// `hyper::body::to_bytes(response.into_body())`.
+fn collected_call(call: &ast::CallExpr, cx: &Context<'_>) -> Option<String> {
+    if !mentions(cx).hyper {
+        return None;
+    }
+    let path = callee_path(call)?;
+    let found = cx.imports.resolve(&path, BODY_COLLECTORS)?;
+    let body = call.arg_list()?.args().next()?;
+    is_response_body(&body, cx).then(|| format!("`{found}` of a hyper response body"))
+}
+
+/// Whether `expr` is the body of a response that hyper's `send_request`
+/// returned: `response.into_body()`, `response.body_mut()`, through `?`,
+/// `.await`, `.unwrap()` and local bindings.
+fn is_response_body(expr: &ast::Expr, cx: &Context<'_>) -> bool {
+    let mut expr = unparen(expr.clone());
+    let mut body = false;
+    for _ in 0..MAX_STEPS {
+        let next = match &expr {
+            ast::Expr::TryExpr(t) => t.expr(),
+            ast::Expr::AwaitExpr(a) => a.expr(),
+            ast::Expr::RefExpr(r) => r.expr(),
+            ast::Expr::MethodCallExpr(call) => match method_name(call).as_deref() {
+                Some("into_body" | "body_mut" | "body") => {
+                    body = true;
+                    call.receiver()
+                }
+                Some("unwrap" | "expect") => call.receiver(),
+                Some("send_request") => {
+                    let Some(receiver) = call.receiver() else {
+                        return false;
+                    };
+                    let fields = cx.file_fact(|root, _| FieldTypes::of(root));
+                    return body
+                        && chain_origin(&receiver, cx.imports, &fields, &|p| {
+                            HYPER_SEND_REQUEST.contains(&p)
+                        })
+                        .is_some();
+                }
+                _ => None,
+            },
+            ast::Expr::PathExpr(_) => {
+                match local_name(&expr).and_then(|n| find_binding(expr.syntax(), &n)) {
+                    Some(Binding::Let(binding)) => binding.initializer(),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let Some(next) = next else {
+            return false;
+        };
+        expr = unparen(next);
+    }
+    false
 }
 
 /// The part of an awaiting expression that does the waiting: `.await`, or
@@ -188,26 +474,54 @@ enum Step {
     Unknown,
 }
 
-/// Where the operation is awaited with no deadline anywhere on its way: the
-/// await, or `None` when it has a deadline or is not awaited here. The
-/// search follows the future through bindings and through the `async`
-/// blocks that await it, since a deadline on those covers it too.
-fn awaited_without_deadline(call: &ast::CallExpr, imports: &Imports) -> Option<SyntaxNode> {
-    let mut pending: Vec<(SyntaxNode, Option<SyntaxNode>)> = vec![(call.syntax().clone(), None)];
-    let mut missing = None;
+/// Where the operation is awaited with no deadline anywhere on its way, when
+/// no caller gives it one either: the await, or `None`.
+fn awaited_without_deadline(future: &SyntaxNode, cx: &Context<'_>) -> Option<SyntaxNode> {
+    match cover(future, cx.imports) {
+        Cover::Missing { awaited, function } => {
+            let covered = function.is_some_and(|f| only_called_under_deadline(&f, cx));
+            (!covered).then_some(awaited)
+        }
+        Cover::Deadline | Cover::Unfollowed => None,
+    }
+}
+
+/// What the search for a deadline found for a future.
+enum Cover {
+    Deadline,
+    /// Awaited with no deadline: the first await point, and the `async fn`
+    /// whose own body awaits it (not an `async` block or closure of it), whose
+    /// callers may still give it one.
+    Missing {
+        awaited: SyntaxNode,
+        function: Option<SyntaxNode>,
+    },
+    /// Not awaited where we can follow it (returned, stored, handed on).
+    Unfollowed,
+}
+
+/// Whether the future `future` gets a deadline in its function. The search
+/// follows the future through bindings and through the `async` blocks that
+/// await it, since a deadline on those covers it too.
+fn cover(future: &SyntaxNode, imports: &Imports) -> Cover {
+    let mut pending: Vec<(SyntaxNode, Option<SyntaxNode>)> = vec![(future.clone(), None)];
+    let mut missing: Option<(SyntaxNode, Option<SyntaxNode>)> = None;
     for _ in 0..MAX_STEPS {
         let Some((future, awaited)) = pending.pop() else {
             break;
         };
         match next_step(future.clone(), imports) {
-            Step::Deadline => return None,
+            Step::Deadline => return Cover::Deadline,
             Step::Awaited(at) => {
                 let awaited = awaited.unwrap_or_else(|| at.clone());
                 match enclosing_body(&at) {
                     Some((block, BodyKind::AsyncBlock)) => pending.push((block, Some(awaited))),
-                    _ if deadline_around(&at, imports) => return None,
+                    _ if deadline_around(&at, imports) => return Cover::Deadline,
+                    Some((function, BodyKind::AsyncFn)) => {
+                        missing.get_or_insert((awaited, Some(function)));
+                    }
                     _ => {
-                        missing.get_or_insert(awaited);
+                        missing.get_or_insert((awaited, None));
                     }
                 }
             }
@@ -221,13 +535,115 @@ fn awaited_without_deadline(call: &ast::CallExpr, imports: &Imports) -> Option<S
                     continue;
                 };
                 if deadline_around(&future, imports) {
-                    return None;
+                    return Cover::Deadline;
                 }
-                missing.get_or_insert(awaited);
+                missing.get_or_insert((awaited, None));
             }
         }
     }
-    missing
+    match missing {
+        Some((awaited, function)) => Cover::Missing { awaited, function },
+        None => Cover::Unfollowed,
+    }
+}
+
+/// Whether every caller of the `async fn` `function` puts a deadline on it:
+/// it is not `pub` (a library's users may call it) nor a trait's method, it
+/// has at least one call site, its name is never used as a value, and every
+/// call site is directly inside `timeout`/`timeout_at` (an `async` block
+/// argument counts) or a `select!` with a timer branch.
+///
+/// Call sites are those of this file. This is where the crate index plugs
+/// in: it would add the call sites of other files (a `pub(crate)` function,
+/// or a private one called from a child module's file) and tell whether a
+/// `pub` function is reachable from outside (a library) at all.
+fn only_called_under_deadline(function: &SyntaxNode, cx: &Context<'_>) -> bool {
+    let Some(function) = ast::Fn::cast(function.clone()) else {
+        return false;
+    };
+    let exported = function
+        .visibility()
+        .is_some_and(|vis| vis.syntax().text() == "pub");
+    let Some(name) = function.name() else {
+        return false;
+    };
+    if exported || is_trait_item(function.syntax()) {
+        return false;
+    }
+    let Some(sites) = call_sites(cx.root, name.text()) else {
+        return false;
+    };
+    !sites.is_empty()
+        && sites
+            .iter()
+            .all(|site| matches!(cover(site, cx.imports), Cover::Deadline))
+}
+
+/// A function of a trait or of a trait's `impl`: called through the trait
+/// from anywhere.
+fn is_trait_item(function: &SyntaxNode) -> bool {
+    let Some(owner) = function
+        .parent()
+        .filter(|p| p.kind() == SyntaxKind::ASSOC_ITEM_LIST)
+        .and_then(|list| list.parent())
+    else {
+        return false;
+    };
+    match owner.kind() {
+        SyntaxKind::TRAIT => true,
+        SyntaxKind::IMPL => ast::Impl::cast(owner).is_some_and(|i| i.trait_().is_some()),
+        _ => false,
+    }
+}
+
+/// The calls of functions or methods named `name` in the file (`f(..)`,
+/// `Self::f(..)`, `x.f(..)`); `None` when the name is also used otherwise
+/// as a value (`.map(f)`) or appears in a macro body we cannot read.
+fn call_sites(root: &SyntaxNode, name: &str) -> Option<Vec<SyntaxNode>> {
+    let mut sites = Vec::new();
+    for element in root.descendants_with_tokens() {
+        let Some(token) = element.as_token() else {
+            continue;
+        };
+        if token.kind() != SyntaxKind::IDENT || token.text() != name {
+            continue;
+        }
+        let parent = token.parent()?;
+        match parent.kind() {
+            SyntaxKind::TOKEN_TREE => return None,
+            SyntaxKind::NAME_REF => {}
+            _ => continue,
+        }
+        let Some(user) = parent.parent() else {
+            continue;
+        };
+        match user.kind() {
+            SyntaxKind::METHOD_CALL_EXPR => sites.push(user),
+            SyntaxKind::PATH_SEGMENT => {
+                let Some(path) = user.parent().and_then(ast::Path::cast) else {
+                    continue;
+                };
+                // A qualifier (`f::x`) names a module, not the function.
+                let Some(path_expr) = path.syntax().parent().and_then(ast::PathExpr::cast) else {
+                    continue;
+                };
+                let call = path_expr
+                    .syntax()
+                    .parent()
+                    .and_then(ast::CallExpr::cast)
+                    .filter(|call| {
+                        call.expr()
+                            .is_some_and(|e| e.syntax() == path_expr.syntax())
+                    });
+                match call {
+                    Some(call) => sites.push(call.syntax().clone()),
+                    None => return None,
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(sites)
 }
 
 /// Whether a deadline encloses `node` further out in its function: it is
@@ -272,7 +688,8 @@ fn next_step(future: SyntaxNode, imports: &Imports) -> Step {
     let mut node = future;
     while let Some(parent) = node.parent() {
         match parent.kind() {
-            SyntaxKind::PAREN_EXPR | SyntaxKind::REF_EXPR => node = parent,
+            // `?` on a `Result` of a future (`endpoint.connect(..)?.await`).
+            SyntaxKind::PAREN_EXPR | SyntaxKind::REF_EXPR | SyntaxKind::TRY_EXPR => node = parent,
             SyntaxKind::AWAIT_EXPR => return Step::Awaited(parent),
             SyntaxKind::METHOD_CALL_EXPR => {
                 let Some(name) =
@@ -471,18 +888,18 @@ mod tests {
 
     #[test]
     fn operations_option_adds_paths() {
-        let text = "use hyper::client::conn::http1;\n\
-                    async fn f(io: Io) {\n\
-                    \x20   let _ = http1::handshake(io).await;\n\
+        let text = "use my_rpc::client;\n\
+                    pub async fn f(io: Io) {\n\
+                    \x20   let _ = client::call(io).await;\n\
                     \x20   let _ = tokio::net::TcpStream::connect(\"a\").await;\n\
-                    \x20   let _ = tokio::time::timeout(D, http1::handshake(io)).await;\n\
+                    \x20   let _ = tokio::time::timeout(D, client::call(io)).await;\n\
                     }\n";
         let mut settings = Settings::default();
         assert_eq!(lines(&settings, text), vec![4]);
         let options = &mut settings.rule_mut("missing-timeout").unwrap().options;
         assert!(options.set(
             "operations",
-            OptionValue::Paths(vec!["hyper::client::conn::http1::handshake".to_owned()]),
+            OptionValue::Paths(vec!["my_rpc::client::call".to_owned()]),
         ));
         assert_eq!(lines(&settings, text), vec![3, 4]);
     }

@@ -11,7 +11,7 @@ use ra_ap_syntax::{
     AstNode, SyntaxNode,
 };
 
-use super::{callee_path, find_binding, is_wrapper_new, unparen, Binding, Imports};
+use super::{callee_path, find_binding, is_wrapper_new, method_name, unparen, Binding, Imports};
 
 /// Bindings are followed at most this many times (`let b = a; let c = b;`).
 const MAX_BINDING_HOPS: usize = 4;
@@ -82,7 +82,8 @@ pub fn chain_origin(
                         }
                     },
                     Binding::Element(binding, index) => {
-                        return element_origin(&binding.initializer()?, index, imports, accept)
+                        let init = binding.initializer()?;
+                        return element_origin(&init, index, imports, fields, accept);
                     }
                     Binding::Param(param) => param.ty()?,
                     Binding::For(_) => return None,
@@ -95,27 +96,36 @@ pub fn chain_origin(
     }
 }
 
-/// The origin of element `index` of the tuple a call returns, named
-/// `path.index` (`std::sync::mpsc::channel.1` is a channel's receiver).
+/// The origin of element `index` of the tuple that `init` gives, named
+/// `path.index` after the call that made it (`std::sync::mpsc::channel.1` is
+/// a channel's receiver), through `.await`, `?`, `.unwrap()` and a builder's
+/// method chain (`http1::Builder::new().handshake(io).await?`).
 fn element_origin(
     init: &ast::Expr,
     index: usize,
     imports: &Imports,
+    fields: &FieldTypes,
     accept: &dyn Fn(&str) -> bool,
 ) -> Option<Origin> {
-    let ast::Expr::CallExpr(call) = unparen(init.clone()) else {
-        return None;
-    };
-    let candidates = imports.candidates(&callee_path(&call)?);
-    let path = accepted(
-        candidates
-            .into_iter()
-            .map(|c| format!("{c}.{index}"))
-            .collect(),
-        accept,
-    )?;
+    let mut init = unparen(init.clone());
+    loop {
+        init = match init {
+            ast::Expr::AwaitExpr(a) => a.expr()?,
+            ast::Expr::TryExpr(t) => t.expr()?,
+            ast::Expr::MethodCallExpr(call)
+                if matches!(method_name(&call)?.as_str(), "unwrap" | "expect") =>
+            {
+                call.receiver()?
+            }
+            ast::Expr::CallExpr(_) | ast::Expr::MethodCallExpr(_) => break,
+            _ => return None,
+        };
+        init = unparen(init);
+    }
+    let element = |path: &str| format!("{path}.{index}");
+    let root = chain_origin(&init, imports, fields, &|path| accept(&element(path)))?;
     Some(Origin {
-        path,
+        path: element(&root.path),
         indirect: true,
     })
 }

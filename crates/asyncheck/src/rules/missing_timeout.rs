@@ -3,11 +3,11 @@ use crate::rule::{
     Context, FixAvailability, Group, OptionKind, OptionMeta, Pattern, Rule, RuleMeta,
 };
 use crate::syntax::{
-    ast::{self, HasArgList, HasName, HasVisibility},
-    body_kind, callee_path, chain_origin, enclosing_body, find_binding, is_join_macro,
-    is_pin_macro, is_select_macro, local_name, method_name, segments, strip_future_wrappers,
-    unparen, uses_after, wrapped_future, AstNode, Binding, BodyKind, FieldTypes, Imports,
-    SelectBranch, SyntaxKind, SyntaxNode, TextRange,
+    ast::{self, HasName, HasVisibility},
+    body_kind, callee_path, enclosing_body, find_binding, is_join_macro, is_pin_macro,
+    is_select_macro, local_name, method_name, network_operation, segments, strip_future_wrappers,
+    uses_after, wrapped_future, AstNode, Binding, BodyKind, FieldTypes, Imports, NetworkMentions,
+    NetworkOperation, SelectBranch, SyntaxKind, SyntaxNode, TextRange,
 };
 
 use super::span;
@@ -74,128 +74,6 @@ async fn connect(addr: &str) -> std::io::Result<TcpStream> {
     fix_safety: None,
     see_also: &["uncancellable-loop"],
 };
-
-/// Functions that reach the network. `tokio::net::UnixStream::connect` is
-/// not one: a local socket fails fast.
-const OPERATIONS: &[&str] = &[
-    "tokio::net::TcpStream::connect",
-    "tokio::net::lookup_host",
-    "reqwest::get",
-    "hyper::client::conn::handshake",
-    "hyper::client::conn::http1::handshake",
-    "hyper::client::conn::http2::handshake",
-];
-
-/// A method that reaches the network, known by its receiver.
-struct Method {
-    names: &'static [&'static str],
-    /// The receiver's constructors and types (full paths; `path.N` is the
-    /// element `N` of the tuple a call returns).
-    receivers: &'static [&'static str],
-    /// A word the file must contain for the receiver to be named in it.
-    needle: &'static str,
-    operation: &'static str,
-}
-
-const HYPER_SEND_REQUEST: &[&str] = &[
-    "hyper::client::conn::SendRequest",
-    "hyper::client::conn::http1::SendRequest",
-    "hyper::client::conn::http2::SendRequest",
-    "hyper::client::conn::handshake.0",
-    "hyper::client::conn::http1::handshake.0",
-    "hyper::client::conn::http2::handshake.0",
-    "hyper::client::conn::Builder::new.0",
-    "hyper::client::conn::http1::Builder::new.0",
-    "hyper::client::conn::http2::Builder::new.0",
-];
-
-const METHODS: &[Method] = &[
-    Method {
-        names: &["connect"],
-        receivers: &[
-            "tokio_rustls::TlsConnector",
-            "tokio_rustls::TlsConnector::from",
-        ],
-        needle: "tokio_rustls",
-        operation: "tokio_rustls::TlsConnector::connect",
-    },
-    Method {
-        names: &["accept"],
-        receivers: &[
-            "tokio_rustls::TlsAcceptor",
-            "tokio_rustls::TlsAcceptor::from",
-        ],
-        needle: "tokio_rustls",
-        operation: "tokio_rustls::TlsAcceptor::accept",
-    },
-    Method {
-        names: &["connect"],
-        receivers: &[
-            "tokio_native_tls::TlsConnector",
-            "tokio_native_tls::TlsConnector::from",
-        ],
-        needle: "tokio_native_tls",
-        operation: "tokio_native_tls::TlsConnector::connect",
-    },
-    Method {
-        names: &["accept"],
-        receivers: &[
-            "tokio_native_tls::TlsAcceptor",
-            "tokio_native_tls::TlsAcceptor::from",
-        ],
-        needle: "tokio_native_tls",
-        operation: "tokio_native_tls::TlsAcceptor::accept",
-    },
-    Method {
-        names: &["connect", "accept"],
-        receivers: &["tokio_openssl::SslStream", "tokio_openssl::SslStream::new"],
-        needle: "tokio_openssl",
-        operation: "a `tokio_openssl::SslStream` handshake",
-    },
-    Method {
-        names: &["connect", "connect_with"],
-        receivers: &[
-            "quinn::Endpoint",
-            "quinn::Endpoint::client",
-            "quinn::Endpoint::server",
-            "quinn::Endpoint::new",
-        ],
-        needle: "quinn",
-        operation: "quinn::Endpoint::connect",
-    },
-    Method {
-        names: &["send_request"],
-        receivers: HYPER_SEND_REQUEST,
-        needle: "hyper",
-        operation: "hyper's SendRequest::send_request",
-    },
-    Method {
-        names: &["handshake"],
-        receivers: &[
-            "hyper::client::conn::Builder",
-            "hyper::client::conn::Builder::new",
-            "hyper::client::conn::http1::Builder",
-            "hyper::client::conn::http1::Builder::new",
-            "hyper::client::conn::http2::Builder",
-            "hyper::client::conn::http2::Builder::new",
-        ],
-        needle: "hyper",
-        operation: "hyper's client handshake",
-    },
-];
-
-/// Functions that collect a whole body: from a hyper response, they wait on
-/// the peer as long as it sends.
-const BODY_COLLECTORS: &[&str] = &["hyper::body::to_bytes", "hyper::body::aggregate"];
-
-/// Which entries of [`METHODS`] the file's text could name at all, and
-/// whether it can name `quinn::Connecting`: computed once per file, it spares
-/// the receiver search at every `.connect(..)` or `.await` of other files.
-struct Mentions {
-    methods: Vec<bool>,
-    connecting: bool,
-    hyper: bool,
-}
 
 /// Functions that put a deadline on the future they are given, besides any
 /// function whose name says so (see [`is_deadline_name`]).
@@ -273,159 +151,18 @@ impl Rule for MissingTimeout {
     }
 }
 
-/// An external operation: the future it makes and what it is.
-pub(crate) struct Operation {
-    /// The call (or the awaited `quinn::Connecting` value).
-    pub(crate) future: SyntaxNode,
-    /// `` `tokio::net::TcpStream::connect` ``, as the message names it.
-    pub(crate) name: String,
-}
-
-/// Whether `node` makes a future that waits on the network: a call of
-/// [`OPERATIONS`] or of the `operations` option, a method of [`METHODS`]
-/// on a known receiver, a hyper response body collected, or a
-/// `quinn::Connecting` awaited.
-pub(crate) fn external_operation(node: &SyntaxNode, cx: &Context<'_>) -> Option<Operation> {
-    let name = match node.kind() {
-        SyntaxKind::CALL_EXPR => {
-            let call = ast::CallExpr::cast(node.clone())?;
-            match operation(&call, cx) {
-                Some(path) => format!("`{path}`"),
-                None => collected_call(&call, cx)?,
-            }
-        }
-        SyntaxKind::METHOD_CALL_EXPR => {
-            method_operation(&ast::MethodCallExpr::cast(node.clone())?, cx)?
-        }
-        SyntaxKind::AWAIT_EXPR => {
-            let operand = ast::AwaitExpr::cast(node.clone())?.expr()?;
-            if !matches!(operand, ast::Expr::PathExpr(_) | ast::Expr::FieldExpr(_))
-                || !mentions(cx).connecting
-            {
-                return None;
-            }
-            let fields = cx.file_fact(|root, _| FieldTypes::of(root));
-            chain_origin(&operand, cx.imports, &fields, &|p| p == "quinn::Connecting")?;
-            return Some(Operation {
-                future: operand.syntax().clone(),
-                name: "a QUIC handshake (`quinn::Connecting`)".to_owned(),
-            });
-        }
-        _ => return None,
-    };
-    Some(Operation {
-        future: node.clone(),
-        name,
-    })
-}
-
-fn mentions(cx: &Context<'_>) -> std::rc::Rc<Mentions> {
-    cx.file_fact(|_, _| Mentions {
-        methods: METHODS.iter().map(|m| cx.text.contains(m.needle)).collect(),
-        connecting: cx.text.contains("Connecting"),
-        hyper: cx.text.contains("hyper"),
-    })
-}
-
-/// A method of [`METHODS`] on a receiver known to have it, or `.collect()`
-/// of a hyper response body.
-fn method_operation(call: &ast::MethodCallExpr, cx: &Context<'_>) -> Option<String> {
-    let name = method_name(call)?;
-    if name == "collect" {
-        return (mentions(cx).hyper && is_response_body(&call.receiver()?, cx))
-            .then(|| "collecting a hyper response body".to_owned());
-    }
-    let mentioned = mentions(cx);
-    let mut candidates = METHODS
-        .iter()
-        .zip(&mentioned.methods)
-        .filter(|(m, mentioned)| **mentioned && m.names.contains(&name.as_str()))
-        .map(|(m, _)| m)
-        .peekable();
-    candidates.peek()?;
-    let receiver = unpin(call.receiver()?, cx.imports);
+/// The external operation `node` starts, named for the message; the paths
+/// of the `operations` option count too.
+fn external_operation(node: &SyntaxNode, cx: &Context<'_>) -> Option<NetworkOperation> {
+    let mentions = cx.file_fact(|_, _| NetworkMentions::of(cx.text));
     let fields = cx.file_fact(|root, _| FieldTypes::of(root));
-    let found = candidates.find(|m| {
-        chain_origin(&receiver, cx.imports, &fields, &|p| {
-            m.receivers.contains(&p)
-        })
-        .is_some()
-    })?;
-    Some(format!("`{}`", found.operation))
-}
-
-/// `Pin::new(&mut stream)`: the stream (tokio-openssl's handshakes take a
-/// pinned `SslStream`).
-fn unpin(expr: ast::Expr, imports: &Imports) -> ast::Expr {
-    let ast::Expr::CallExpr(call) = &expr else {
-        return expr;
-    };
-    let pins = callee_path(call).is_some_and(|path| {
-        imports
-            .resolve(&path, &["std::pin::Pin::new", "core::pin::Pin::new"])
-            .is_some()
-    });
-    match call.arg_list().and_then(|args| args.args().next()) {
-        Some(inner) if pins => inner,
-        _ => expr,
-    }
-}
-
-/// `hyper::body::to_bytes(response.into_body())`.
-fn collected_call(call: &ast::CallExpr, cx: &Context<'_>) -> Option<String> {
-    if !mentions(cx).hyper {
-        return None;
-    }
-    let path = callee_path(call)?;
-    let found = cx.imports.resolve(&path, BODY_COLLECTORS)?;
-    let body = call.arg_list()?.args().next()?;
-    is_response_body(&body, cx).then(|| format!("`{found}` of a hyper response body"))
-}
-
-/// Whether `expr` is the body of a response that hyper's `send_request`
-/// returned: `response.into_body()`, `response.body_mut()`, through `?`,
-/// `.await`, `.unwrap()` and local bindings.
-fn is_response_body(expr: &ast::Expr, cx: &Context<'_>) -> bool {
-    let mut expr = unparen(expr.clone());
-    let mut body = false;
-    for _ in 0..MAX_STEPS {
-        let next = match &expr {
-            ast::Expr::TryExpr(t) => t.expr(),
-            ast::Expr::AwaitExpr(a) => a.expr(),
-            ast::Expr::RefExpr(r) => r.expr(),
-            ast::Expr::MethodCallExpr(call) => match method_name(call).as_deref() {
-                Some("into_body" | "body_mut" | "body") => {
-                    body = true;
-                    call.receiver()
-                }
-                Some("unwrap" | "expect") => call.receiver(),
-                Some("send_request") => {
-                    let Some(receiver) = call.receiver() else {
-                        return false;
-                    };
-                    let fields = cx.file_fact(|root, _| FieldTypes::of(root));
-                    return body
-                        && chain_origin(&receiver, cx.imports, &fields, &|p| {
-                            HYPER_SEND_REQUEST.contains(&p)
-                        })
-                        .is_some();
-                }
-                _ => None,
-            },
-            ast::Expr::PathExpr(_) => {
-                match local_name(&expr).and_then(|n| find_binding(expr.syntax(), &n)) {
-                    Some(Binding::Let(binding)) => binding.initializer(),
-                    _ => None,
-                }
-            }
-            _ => None,
-        };
-        let Some(next) = next else {
-            return false;
-        };
-        expr = unparen(next);
-    }
-    false
+    network_operation(
+        node,
+        cx.imports,
+        &mentions,
+        &fields,
+        cx.options.paths("operations"),
+    )
 }
 
 /// The part of an awaiting expression that does the waiting: `.await`, or
@@ -443,22 +180,6 @@ fn await_point(awaited: &SyntaxNode) -> TextRange {
         .and_then(|call| call.path())
         .map(|path| path.syntax().text_range());
     name.unwrap_or(whole)
-}
-
-/// Which external operation `call` calls: a default one or one of the
-/// `operations` option.
-fn operation(call: &ast::CallExpr, cx: &Context<'_>) -> Option<String> {
-    let path = callee_path(call)?;
-    if let Some(found) = cx.imports.resolve(&path, OPERATIONS) {
-        return Some(found.to_owned());
-    }
-    let extra: Vec<&str> = cx
-        .options
-        .paths("operations")
-        .iter()
-        .map(String::as_str)
-        .collect();
-    cx.imports.resolve(&path, &extra).map(str::to_owned)
 }
 
 /// What becomes of a future, seen from its parent expressions.

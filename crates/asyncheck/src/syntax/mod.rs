@@ -10,6 +10,7 @@ mod futures;
 mod guards;
 mod imports;
 mod macros;
+mod network;
 mod origin;
 mod parse;
 mod returns;
@@ -25,6 +26,7 @@ pub use flow::*;
 pub use futures::*;
 pub use guards::*;
 pub use imports::{segments, Imports};
+pub use network::{network_io, network_operation, NetworkMentions, NetworkOperation};
 pub use origin::{chain_origin, FieldTypes, Origin};
 pub use parse::{ParseError, MAX_NESTING};
 pub use ra_ap_syntax::{

@@ -388,6 +388,57 @@ fn held(lock: LockCall, node: &SyntaxNode, imports: &Imports) -> Option<HeldGuar
     })
 }
 
+/// Every await point at which the guard of the lock of `flavor` taken at
+/// `node` is alive, in order, and the names bound to the guard.
+pub struct GuardAwaits {
+    pub lock: LockCall,
+    /// The local names the guard is bound to (none for a temporary).
+    pub names: Vec<String>,
+    pub awaits: Vec<GuardAwait>,
+}
+
+pub struct GuardAwait {
+    /// The `.await` expression, or the `select!`/`join!` macro call.
+    pub node: SyntaxNode,
+    pub point: AwaitPoint,
+}
+
+/// The await points the guard taken at `node` lives across, when there is
+/// at least one.
+pub fn guard_awaits(
+    node: &SyntaxNode,
+    imports: &Imports,
+    flavor: LockFlavor,
+) -> Option<GuardAwaits> {
+    let lock = lock_shape(node).filter(|lock| lock.flavor == flavor)?;
+    let (_, body) = super::enclosing_body(node)?;
+    if !body.is_async() {
+        return None;
+    }
+    let hold = hold(&lock.guard)?;
+    let events = scan(&hold, imports)?;
+    let awaits: Vec<GuardAwait> = events
+        .awaits
+        .iter()
+        .filter(|point| !events.released_before(point))
+        .map(|found| GuardAwait {
+            node: found.node.clone(),
+            point: AwaitPoint {
+                range: found.range,
+                is_macro: found.is_macro,
+            },
+        })
+        .collect();
+    if awaits.is_empty() || !lock.receiver_fits(imports) {
+        return None;
+    }
+    Some(GuardAwaits {
+        lock,
+        names: hold.names,
+        awaits,
+    })
+}
+
 /// Where a guard lives once taken.
 struct Hold {
     /// The nodes the guard is alive in, from `from` on.

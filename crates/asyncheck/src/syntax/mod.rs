@@ -17,6 +17,7 @@ mod returns;
 mod runtime;
 mod spawned;
 mod tasks;
+mod waits;
 
 pub use apis::*;
 pub use bindings::*;
@@ -37,6 +38,7 @@ pub use returns::*;
 pub use runtime::{block_on_call, is_block_on_future, is_startup_body};
 pub use spawned::SpawnedTasks;
 pub use tasks::*;
+pub use waits::{chain_root, outside_wait, WaitFacts};
 
 use ra_ap_parser::TopEntryPoint;
 

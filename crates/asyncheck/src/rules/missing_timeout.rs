@@ -42,9 +42,12 @@ cancellation branch is not a deadline); a deadline further out in the same funct
 closure or a retry helper) counts too. It also has one when the `async fn` that awaits it is \
 only called under a deadline: the function is not `pub` nor a trait's, has at least one call \
 site in the file, is never used as a value, and every call is directly inside \
-`timeout`/`timeout_at` (an `async` block argument counts) or a `select!` with a timer branch. \
-A future that is created but not awaited in the function (returned, stored, handed to another \
-function) is not flagged.",
+`timeout`/`timeout_at` (an `async` block argument counts) or a `select!` with a timer branch, \
+or is awaited in a function of which the same holds (up to 3 levels); an `async` block that is \
+a local closure's body counts as its function's. A future that is created but not awaited in \
+the function (returned, stored, handed to another function) is not flagged, nor is an `async` \
+block that a function returns (`Box::pin(async move { .. })` from a `Service::call`): its caller \
+decides the deadline.",
     why: "A connect or DNS lookup waits as long as the network lets it: a peer that drops \
 packets leaves a TCP connect hanging for minutes (the OS retry limit), and a stuck resolver \
 longer. A TLS or QUIC handshake, or an HTTP request and its body, waits for a peer that may \
@@ -191,7 +194,9 @@ enum Step {
     Awaited(SyntaxNode),
     /// It is bound to a local name: its uses decide.
     Bound(ast::LetStmt, String),
-    /// It goes where we cannot follow (returned, stored, passed on).
+    /// A function returns it: its caller decides the deadline.
+    Returned,
+    /// It goes where we cannot follow (stored, passed on).
     Unknown,
 }
 
@@ -200,7 +205,9 @@ enum Step {
 fn awaited_without_deadline(future: &SyntaxNode, cx: &Context<'_>) -> Option<SyntaxNode> {
     match cover(future, cx.imports) {
         Cover::Missing { awaited, function } => {
-            let covered = function.is_some_and(|f| only_called_under_deadline(&f, cx));
+            let mut budget = MAX_CALL_SITES;
+            let covered = function
+                .is_some_and(|f| only_called_under_deadline(&f, cx, CALLER_DEPTH, &mut budget));
             (!covered).then_some(awaited)
         }
         Cover::Deadline | Cover::Unfollowed => None,
@@ -251,6 +258,10 @@ fn cover(future: &SyntaxNode, imports: &Imports) -> Cover {
                     .into_iter()
                     .map(|used| (used.syntax().clone(), awaited.clone())),
             ),
+            // An `async` block a function returns (`Box::pin(async move { .. })`
+            // from a `Service::call`) runs under its caller's deadline, like a
+            // returned future.
+            Step::Returned => {}
             Step::Unknown => {
                 let Some(awaited) = awaited else {
                     continue;
@@ -258,7 +269,7 @@ fn cover(future: &SyntaxNode, imports: &Imports) -> Cover {
                 if deadline_around(&future, imports) {
                     return Cover::Deadline;
                 }
-                missing.get_or_insert((awaited, None));
+                missing.get_or_insert((awaited, closure_owner(&future)));
             }
         }
     }
@@ -268,17 +279,51 @@ fn cover(future: &SyntaxNode, imports: &Imports) -> Cover {
     }
 }
 
+/// The `async fn` that defines the closure whose body is the `async` block
+/// `block` (`let tls = |conn| async { .. };`): the closure's futures run
+/// while that function runs, under its callers' deadline.
+fn closure_owner(block: &SyntaxNode) -> Option<SyntaxNode> {
+    let closure = block
+        .parent()
+        .filter(|p| p.kind() == SyntaxKind::CLOSURE_EXPR)?;
+    let mut node = closure;
+    loop {
+        let (body, kind) = enclosing_body(&node)?;
+        match kind {
+            BodyKind::AsyncFn => return Some(body),
+            BodyKind::Closure | BodyKind::AsyncClosure => node = body,
+            _ => return None,
+        }
+    }
+}
+
+/// How many levels of callers may give a function its deadline: a call in a
+/// function that is itself only called under a deadline is under it too.
+const CALLER_DEPTH: usize = 3;
+
+/// How many call sites one question may look at, over all levels.
+const MAX_CALL_SITES: usize = 64;
+
 /// Whether every caller of the `async fn` `function` puts a deadline on it:
 /// it is not `pub` (a library's users may call it) nor a trait's method, it
 /// has at least one call site, its name is never used as a value, and every
 /// call site is directly inside `timeout`/`timeout_at` (an `async` block
-/// argument counts) or a `select!` with a timer branch.
+/// argument counts) or a `select!` with a timer branch, or is awaited in a
+/// function of which the same holds (up to `depth` levels of callers).
 ///
 /// Call sites are those of this file. This is where the crate index plugs
 /// in: it would add the call sites of other files (a `pub(crate)` function,
 /// or a private one called from a child module's file) and tell whether a
 /// `pub` function is reachable from outside (a library) at all.
-fn only_called_under_deadline(function: &SyntaxNode, cx: &Context<'_>) -> bool {
+fn only_called_under_deadline(
+    function: &SyntaxNode,
+    cx: &Context<'_>,
+    depth: usize,
+    budget: &mut usize,
+) -> bool {
+    if depth == 0 {
+        return false;
+    }
     let Some(function) = ast::Fn::cast(function.clone()) else {
         return false;
     };
@@ -291,14 +336,37 @@ fn only_called_under_deadline(function: &SyntaxNode, cx: &Context<'_>) -> bool {
     if exported || is_trait_item(function.syntax()) {
         return false;
     }
-    let Some(sites) = call_sites(cx.root, name.text()) else {
+    let known = cx.file_fact(|_, _| CallSites::default());
+    let sites = known
+        .0
+        .borrow_mut()
+        .entry(name.text().to_string())
+        .or_insert_with(|| call_sites(cx.root, name.text()))
+        .clone();
+    let Some(sites) = sites else {
         return false;
     };
-    !sites.is_empty()
-        && sites
-            .iter()
-            .all(|site| matches!(cover(site, cx.imports), Cover::Deadline))
+    if sites.is_empty() || sites.len() > *budget {
+        return false;
+    }
+    *budget -= sites.len();
+    sites.iter().all(|site| match cover(site, cx.imports) {
+        Cover::Deadline => true,
+        Cover::Missing {
+            function: Some(caller),
+            ..
+        } => {
+            caller != *function.syntax()
+                && only_called_under_deadline(&caller, cx, depth - 1, budget)
+        }
+        _ => false,
+    })
 }
+
+/// The call sites of the file's functions, by name, as found so far: each
+/// name costs one walk of the file.
+#[derive(Default)]
+struct CallSites(std::cell::RefCell<std::collections::HashMap<String, Option<Vec<SyntaxNode>>>>);
 
 /// A function of a trait or of a trait's `impl`: called through the trait
 /// from anywhere.
@@ -437,6 +505,8 @@ fn next_step(future: SyntaxNode, imports: &Imports) -> Step {
                 }
             }
             SyntaxKind::LET_STMT => return bound(&parent, &node),
+            SyntaxKind::RETURN_EXPR => return Step::Returned,
+            SyntaxKind::STMT_LIST if is_function_tail(&parent, &node) => return Step::Returned,
             SyntaxKind::MATCH_ARM => return select_branch_step(&parent, &node, imports),
             SyntaxKind::TUPLE_EXPR
                 if parent
@@ -464,6 +534,19 @@ fn next_step(future: SyntaxNode, imports: &Imports) -> Step {
         }
     }
     Step::Unknown
+}
+
+/// Whether `expr` is the tail expression of a function's body (`stmts` is
+/// the body's statement list).
+fn is_function_tail(stmts: &SyntaxNode, expr: &SyntaxNode) -> bool {
+    let is_tail = ast::StmtList::cast(stmts.clone())
+        .and_then(|list| list.tail_expr())
+        .is_some_and(|tail| tail.syntax() == expr);
+    let body_of_fn = stmts
+        .parent()
+        .and_then(|block| block.parent())
+        .is_some_and(|owner| owner.kind() == SyntaxKind::FN);
+    is_tail && body_of_fn
 }
 
 enum CallKind {

@@ -34,6 +34,7 @@ struct Method {
     receivers: &'static [&'static str],
     /// A word the file must contain for the receiver to be named in it.
     needle: &'static str,
+    /// What it is, for a message.
     operation: &'static str,
 }
 
@@ -57,7 +58,7 @@ const METHODS: &[Method] = &[
             "tokio_rustls::TlsConnector::from",
         ],
         needle: "tokio_rustls",
-        operation: "tokio_rustls::TlsConnector::connect",
+        operation: "`tokio_rustls::TlsConnector::connect`",
     },
     Method {
         names: &["accept"],
@@ -66,7 +67,7 @@ const METHODS: &[Method] = &[
             "tokio_rustls::TlsAcceptor::from",
         ],
         needle: "tokio_rustls",
-        operation: "tokio_rustls::TlsAcceptor::accept",
+        operation: "`tokio_rustls::TlsAcceptor::accept`",
     },
     Method {
         names: &["connect"],
@@ -75,7 +76,7 @@ const METHODS: &[Method] = &[
             "tokio_native_tls::TlsConnector::from",
         ],
         needle: "tokio_native_tls",
-        operation: "tokio_native_tls::TlsConnector::connect",
+        operation: "`tokio_native_tls::TlsConnector::connect`",
     },
     Method {
         names: &["accept"],
@@ -84,7 +85,7 @@ const METHODS: &[Method] = &[
             "tokio_native_tls::TlsAcceptor::from",
         ],
         needle: "tokio_native_tls",
-        operation: "tokio_native_tls::TlsAcceptor::accept",
+        operation: "`tokio_native_tls::TlsAcceptor::accept`",
     },
     Method {
         names: &["connect", "accept"],
@@ -101,13 +102,13 @@ const METHODS: &[Method] = &[
             "quinn::Endpoint::new",
         ],
         needle: "quinn",
-        operation: "quinn::Endpoint::connect",
+        operation: "`quinn::Endpoint::connect`",
     },
     Method {
         names: &["send_request"],
         receivers: HYPER_SEND_REQUEST,
         needle: "hyper",
-        operation: "hyper's SendRequest::send_request",
+        operation: "hyper's `SendRequest::send_request`",
     },
     Method {
         names: &["handshake"],
@@ -120,7 +121,7 @@ const METHODS: &[Method] = &[
             "hyper::client::conn::http2::Builder::new",
         ],
         needle: "hyper",
-        operation: "hyper's client handshake",
+        operation: "hyper's client `handshake`",
     },
 ];
 
@@ -234,7 +235,7 @@ fn method_operation(
     let found = candidates.find(|m| {
         chain_origin(&receiver, imports, fields, &|p| m.receivers.contains(&p)).is_some()
     })?;
-    Some(format!("`{}`", found.operation))
+    Some(found.operation.to_owned())
 }
 
 /// `Pin::new(&mut stream)`: the stream (tokio-openssl's handshakes take a
@@ -269,32 +270,27 @@ fn collected_call(
     is_response_body(&body, imports, fields).then(|| format!("`{found}` of a hyper response body"))
 }
 
-/// Whether `expr` is the body of a response that hyper's `send_request`
-/// returned: `response.into_body()`, `response.body_mut()`, through `?`,
-/// `.await`, `.unwrap()` and local bindings.
+/// Whether `expr` is a response that hyper's `send_request` returned, or its
+/// body (`response.into_body()`, `response.body_mut()`; http-body makes a
+/// response a body itself), through `?`, `.await`, `.unwrap()` and local
+/// bindings.
 fn is_response_body(expr: &ast::Expr, imports: &Imports, fields: &FieldTypes) -> bool {
     let mut expr = unparen(expr.clone());
-    let mut body = false;
     for _ in 0..MAX_STEPS {
         let next = match &expr {
             ast::Expr::TryExpr(t) => t.expr(),
             ast::Expr::AwaitExpr(a) => a.expr(),
             ast::Expr::RefExpr(r) => r.expr(),
             ast::Expr::MethodCallExpr(call) => match method_name(call).as_deref() {
-                Some("into_body" | "body_mut" | "body") => {
-                    body = true;
-                    call.receiver()
-                }
-                Some("unwrap" | "expect") => call.receiver(),
+                Some("into_body" | "body_mut" | "body" | "unwrap" | "expect") => call.receiver(),
                 Some("send_request") => {
                     let Some(receiver) = call.receiver() else {
                         return false;
                     };
-                    return body
-                        && chain_origin(&receiver, imports, fields, &|p| {
-                            HYPER_SEND_REQUEST.contains(&p)
-                        })
-                        .is_some();
+                    return chain_origin(&receiver, imports, fields, &|p| {
+                        HYPER_SEND_REQUEST.contains(&p)
+                    })
+                    .is_some();
                 }
                 _ => None,
             },

@@ -16,7 +16,7 @@ static META: RuleMeta = RuleMeta {
     pattern: Pattern::Channels,
     group: Group::Patterns,
     fix: FixAvailability::None,
-    skips_tests: false,
+    skips_tests: true,
     summary: "Flags tasks spawned per item of input of unknown size, with nothing bounding how many run at once.",
     flags: "A spawn (`tokio::spawn`, `tokio::task::spawn`, `spawn_local`, `spawn_blocking` \
 (each call holds one of the blocking pool's threads, 512 by default, for as long as it runs) or \

@@ -22,7 +22,7 @@ static META: RuleMeta = RuleMeta {
     skips_tests: false,
     summary: "Flags an async lock's guard held while the task waits on something outside it (a channel, a task, a timer, the network).",
     flags: "A guard of an async lock, `.lock().await`, `.read().await` or `.write().await` (no \
-argument), that is alive at a later await point of the same async body (an `.await`, or a \
+argument) or tokio's `lock_owned()`/`read_owned()`/`write_owned()`, that is alive at a later await point of the same async body (an `.await`, or a \
 `select!`/`join!`/`try_join!` of tokio or futures) that waits on something outside the task: \
 a channel operation (`send`, `recv`, `recv_many`, `changed`, `send_async`/`recv_async`), a \
 oneshot receiver, a spawned task's `JoinHandle`, a sleep (`tokio::time::sleep`/`sleep_until`, \

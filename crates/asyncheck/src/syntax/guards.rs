@@ -102,15 +102,22 @@ pub fn lock_call(node: &SyntaxNode, imports: &Imports) -> Option<LockCall> {
 /// which costs a lookup through the file.
 fn lock_shape(node: &SyntaxNode) -> Option<LockCall> {
     let call = ast::MethodCallExpr::cast(node.clone())?;
-    let rw = match method_name(&call)?.as_str() {
-        "lock" => false,
-        "read" | "write" => true,
+    // tokio's `lock_owned()`, `read_owned()`, `write_owned()` are only ever
+    // awaited.
+    let (rw, owned) = match method_name(&call)?.as_str() {
+        "lock" => (false, false),
+        "read" | "write" => (true, false),
+        "lock_owned" => (false, true),
+        "read_owned" | "write_owned" => (true, true),
         _ => return None,
     };
     if call.arg_list()?.args().next().is_some() {
         return None;
     }
     let parent = call.syntax().parent()?;
+    if owned && parent.kind() != SyntaxKind::AWAIT_EXPR {
+        return None;
+    }
     if let Some(awaited) = ast::AwaitExpr::cast(parent.clone()) {
         let guard = ast::Expr::AwaitExpr(awaited);
         let adapted = adapter_after(&guard).is_some();

@@ -110,16 +110,25 @@ impl Rule for AsyncLockAcrossAwait {
                 span(point.point.range),
                 format!("the guard is still alive here, waiting on {what}"),
             ),
-            Wait::Through {
-                callee,
-                inner,
-                what,
-            } => finding
-                .label(
-                    span(point.point.range),
-                    format!("the guard is still alive here, while `{callee}` waits on {what}"),
-                )
-                .label(span(inner), format!("`{callee}` waits here on {what}")),
+            Wait::Through { callee, inner } => {
+                let at = if inner.function == callee {
+                    format!("`{callee}` waits here on {}", inner.what)
+                } else {
+                    format!(
+                        "`{}` (called from `{callee}`) waits here on {}",
+                        inner.function, inner.what
+                    )
+                };
+                finding
+                    .label(
+                        span(point.point.range),
+                        format!(
+                            "the guard is still alive here, while `{callee}` waits on {}",
+                            inner.what
+                        ),
+                    )
+                    .label(span(inner.range), at)
+            }
         };
         cx.report(finding);
     }
@@ -138,9 +147,16 @@ enum Wait {
     /// A call to an `async fn` of the file that waits inside.
     Through {
         callee: String,
-        inner: TextRange,
-        what: String,
+        inner: InnerWait,
     },
+}
+
+/// A wait inside a function of the file.
+struct InnerWait {
+    range: TextRange,
+    what: String,
+    /// The function whose body waits: the callee, or one it calls.
+    function: String,
 }
 
 /// The guard and the values borrowed from it: an await on one of them
@@ -358,12 +374,8 @@ fn future_wait(future: &ast::Expr, guard: &GuardValues, lookup: &Lookup<'_, '_>)
         return None;
     }
     let mut budget = MAX_FUNCTIONS;
-    let (inner, what) = function_wait(&callee, lookup, CALL_DEPTH, &mut budget)?;
-    Some(Wait::Through {
-        callee,
-        inner,
-        what,
-    })
+    let inner = function_wait(&callee, lookup, CALL_DEPTH, &mut budget)?;
+    Some(Wait::Through { callee, inner })
 }
 
 /// How deep calls to the file's `async fn`s are followed.
@@ -429,7 +441,7 @@ fn function_wait(
     lookup: &Lookup<'_, '_>,
     depth: usize,
     budget: &mut usize,
-) -> Option<(TextRange, String)> {
+) -> Option<InnerWait> {
     if depth == 0 {
         return None;
     }
@@ -449,7 +461,7 @@ fn body_wait(
     lookup: &Lookup<'_, '_>,
     depth: usize,
     budget: &mut usize,
-) -> Option<(TextRange, String)> {
+) -> Option<InnerWait> {
     *budget = budget.checked_sub(1)?;
     let body = function.body()?;
     for node in same_body_nodes(body.syntax()) {
@@ -481,7 +493,12 @@ fn body_wait(
         for future in futures {
             let future = strip_future_wrappers(future, lookup.imports);
             if let Some(what) = outside_wait(&future, lookup.imports, lookup.facts) {
-                return Some((range, what));
+                let function = function.name().map(|n| n.text().to_string());
+                return Some(InnerWait {
+                    range,
+                    what,
+                    function: function.unwrap_or_default(),
+                });
             }
             let Some((callee, _)) = local_call(&future) else {
                 continue;

@@ -34,7 +34,8 @@ functions). The guard lives as in `lock-across-await`: bound with `let` and neit
 (`drop(guard)`) nor out of scope before the await, a temporary of the statement that awaits, or \
 a temporary in the scrutinee of a `match`, `if let` or `while let` whose body awaits. Not \
 flagged: an await whose receiver is the guard or a value borrowed from it (`guard.write_all(..)`, \
-`guard.recv()`, `tx` in `if let Some(tx) = guard.get(&id)`, unless copied out with `.clone()`), a \
+`guard.recv()`, `tx` in `if let Some(tx) = guard.get(&id)`, unless copied out with `.clone()`) \
+or made by a call lent one (`std::mem::take(&mut *guard)`), a \
 call of the file's function that is handed the guard (`write_frame(&mut guard)`): serialising \
 that resource is what the lock is for; other lock acquisitions (`double-lock` and \
 `lock-order-inversion` own those); awaits of computation, of unknown methods and of functions \
@@ -291,7 +292,8 @@ impl GuardValues {
     }
 
     /// Whether `expr` is the guard or is reached from it through a chain of
-    /// fields, methods, `?`, `&` and `*`.
+    /// fields, methods, `?`, `&` and `*`, or is made by a call that is lent
+    /// the guard or a value from it.
     fn holds(&self, expr: &ast::Expr) -> bool {
         let mut expr = unparen(expr.clone());
         loop {
@@ -308,6 +310,13 @@ impl GuardValues {
                 ast::Expr::PrefixExpr(p) if p.op_kind() == Some(ast::UnaryOp::Deref) => p.expr(),
                 ast::Expr::PathExpr(_) => {
                     return local_name(&expr).is_some_and(|name| self.names.contains(&name))
+                }
+                // Made from the guard's contents: `std::mem::take(&mut *guard)`,
+                // `SslStream::new(ssl, stream_taken_from_the_guard)`.
+                ast::Expr::CallExpr(call) => {
+                    return call
+                        .arg_list()
+                        .is_some_and(|args| args.args().any(|arg| self.lends(&arg)))
                 }
                 _ => None,
             };

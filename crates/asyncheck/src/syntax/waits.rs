@@ -63,9 +63,9 @@ pub fn outside_wait(future: &ast::Expr, imports: &Imports, facts: &WaitFacts) ->
                 return Some(io);
             }
             let name = method_name(call)?;
-            CHANNEL_OPS
-                .contains(&name.as_str())
-                .then(|| format!("a channel's `{name}`"))
+            CHANNEL_OPS.contains(&name.as_str()).then(|| {
+                format!("`{name}`, which waits for the other side (a channel's or a connection's)")
+            })
         }
         ast::Expr::CallExpr(call) => {
             let found = imports.resolve(&callee_path(call)?, SLEEPS)?;

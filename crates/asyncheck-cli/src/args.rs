@@ -18,7 +18,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check the .rs files under each path (default: the current folder).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every rule.
     Rules {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
@@ -44,11 +44,6 @@ pub enum OutputFormat {
     Github,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Denied {
-    Warnings,
-}
-
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Files or folders to check.
@@ -57,17 +52,28 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
 
-    /// Run only these rules (`all` turns on rules that are off by default).
+    /// Run only these rules or groups (`correctness`, `suspicious`,
+    /// `patterns`; `all` is every rule).
     #[arg(long, value_delimiter = ',', value_name = "RULE,...")]
     pub select: Vec<String>,
 
-    /// Also skip these rules.
+    /// Also skip these rules or groups.
     #[arg(long, value_delimiter = ',', value_name = "RULE,...")]
     pub ignore: Vec<String>,
 
-    /// `-D warnings`: warnings make the exit status 1.
-    #[arg(short = 'D', value_enum, value_name = "warnings")]
-    pub deny: Vec<Denied>,
+    /// Report a rule or group as a warning, beside the defaults
+    /// (`-W patterns` adds the pattern rules).
+    #[arg(short = 'W', value_name = "RULE")]
+    pub warn: Vec<String>,
+
+    /// Turn a rule or group off.
+    #[arg(short = 'A', value_name = "RULE")]
+    pub allow: Vec<String>,
+
+    /// Report a rule or group as an error; `-D warnings` makes warnings set
+    /// the exit status to 1.
+    #[arg(short = 'D', value_name = "RULE|warnings")]
+    pub deny: Vec<String>,
 
     /// Warnings make the exit status 1.
     #[arg(long)]
@@ -123,8 +129,24 @@ pub struct CheckArgs {
     pub quiet: bool,
 }
 
+/// `-D warnings` is clippy's spelling of "warnings fail the run".
+const DENY_WARNINGS: &str = "warnings";
+
 impl CheckArgs {
     pub fn warnings_are_errors(&self) -> bool {
-        self.deny_warnings || self.deny.contains(&Denied::Warnings)
+        self.deny_warnings || self.deny.iter().any(|name| name == DENY_WARNINGS)
+    }
+
+    /// Levels asked for by `-A`, `-W` and `-D`, weakest first so that the
+    /// strictest wins for a name given twice.
+    pub fn levels(&self) -> impl Iterator<Item = (&str, asyncheck::Level)> {
+        use asyncheck::Level;
+        let allow = self.allow.iter().map(|name| (name.as_str(), Level::Allow));
+        let warn = self.warn.iter().map(|name| (name.as_str(), Level::Warn));
+        let deny = self.deny.iter().map(|name| (name.as_str(), Level::Deny));
+        allow
+            .chain(warn)
+            .chain(deny)
+            .filter(|(name, _)| *name != DENY_WARNINGS)
     }
 }

@@ -29,14 +29,18 @@ pub struct Key {
     content: u64,
     settings: u64,
     test_module: bool,
+    /// The facts of the file's crate (crates.rs): findings depend on other
+    /// files through them.
+    crate_facts: u64,
 }
 
 impl Key {
-    pub fn new(bytes: &[u8], settings: &Settings, test_module: bool) -> Key {
+    pub fn new(bytes: &[u8], settings: &Settings, test_module: bool, crate_facts: u64) -> Key {
         Key {
             content: xxhash_rust::xxh3::xxh3_64(bytes),
             settings: xxhash_rust::xxh3::xxh3_64(settings.cache_key().as_bytes()),
             test_module,
+            crate_facts,
         }
     }
 }

@@ -11,6 +11,7 @@ use asyncheck::{Checker, Diagnostic, Settings};
 use rayon::prelude::*;
 
 use crate::cache::{Cache, Key};
+use crate::crates::Crates;
 use crate::discover::{Input, Unreadable};
 use crate::test_modules::TestModules;
 
@@ -69,6 +70,28 @@ impl Outcome {
     }
 }
 
+/// The crate index of every input: each file is read and summarised first
+/// (in parallel), then the summaries of a crate are merged.
+fn crate_indexes(inputs: &[Input]) -> Crates {
+    let summaries: Vec<_> = inputs
+        .par_iter()
+        .map(|input| {
+            let text = String::from_utf8(read_regular_file(&input.path).ok()?).ok()?;
+            catch_unwind(AssertUnwindSafe(|| asyncheck::index::summarize_text(&text)))
+                .ok()
+                .flatten()
+        })
+        .collect();
+    let paths: Vec<&std::path::Path> = inputs.iter().map(|i| i.path.as_path()).collect();
+    let current = std::env::current_dir().unwrap_or_default();
+    Crates::new(&paths, &summaries, &|path| {
+        path.strip_prefix(&current)
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    })
+}
+
 /// Checks each input with the settings `settings_for` gives its path.
 pub fn check_files<'s>(
     inputs: &[Input],
@@ -84,20 +107,30 @@ pub fn check_files<'s>(
         .build()
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
     let test_modules = TestModules::default();
+    let crates = pool.install(|| crate_indexes(inputs));
     let mut files: Vec<Checked> = pool.install(|| {
         inputs
             .par_iter()
-            .map(|input| match read_regular_file(&input.path) {
+            .enumerate()
+            .map(|(position, input)| match read_regular_file(&input.path) {
                 Ok(bytes) => {
                     let settings = settings_for(input);
-                    let checker = Checker::new(&settings);
+                    let checker = Checker::new(&settings).with_index(crates.index(position));
                     let file = FileToCheck {
                         display: &input.display,
                         test_module: test_modules.is_test_module(&input.path),
                     };
                     match mode {
                         Mode::Check => match cache {
-                            Some(cache) => check_cached(cache, &checker, &settings, &file, bytes),
+                            Some(cache) => {
+                                let key = Key::new(
+                                    &bytes,
+                                    &settings,
+                                    file.test_module,
+                                    crates.fingerprint(position),
+                                );
+                                check_cached(cache, &checker, key, &file, bytes)
+                            }
                             None => check_bytes(&checker, &file, bytes),
                         },
                         Mode::Fix {
@@ -117,6 +150,12 @@ pub fn check_files<'s>(
             })
             .collect()
     });
+    files.extend(
+        crates
+            .broken_manifests
+            .into_iter()
+            .map(|(path, text, diagnostic)| checked(&path, text, vec![diagnostic])),
+    );
     files.extend(
         unreadable
             .into_iter()
@@ -209,15 +248,14 @@ fn check_bytes(checker: &Checker<'_>, file: &FileToCheck<'_>, bytes: Vec<u8>) ->
 }
 
 /// A check answered from the cache when the file, its settings and its
-/// test-ness are what they were; otherwise checked and recorded.
+/// test-ness and its crate's facts are what they were; otherwise checked and recorded.
 fn check_cached(
     cache: &Cache,
     checker: &Checker<'_>,
-    settings: &Settings,
+    key: Key,
     file: &FileToCheck<'_>,
     bytes: Vec<u8>,
 ) -> Checked {
-    let key = Key::new(&bytes, settings, file.test_module);
     if let Some(diagnostics) = cache.get(file.display, key) {
         return match decode(file.display, bytes) {
             Ok(text) => checked(file.display, text, diagnostics),

@@ -25,11 +25,15 @@ pub struct Config {
     pub check_tests: Option<bool>,
     pub exclude: GlobSet,
     pub rules: Vec<RuleConfig>,
+    /// Rules and groups to run instead of the default-on groups.
+    pub select: Option<Vec<String>>,
+    pub ignore: Vec<String>,
     pub overrides: Vec<Override>,
 }
 
 #[derive(Debug)]
 pub struct RuleConfig {
+    /// A rule's or a group's name.
     pub name: &'static str,
     pub level: Option<Level>,
     pub options: Vec<(String, OptionValue)>,
@@ -70,15 +74,19 @@ impl Config {
         if let Some(check_tests) = self.check_tests {
             settings.check_tests = check_tests;
         }
+        // Names were validated when the file was read.
+        if let Some(select) = &self.select {
+            let _ = settings.select(select);
+        }
+        let _ = settings.ignore(&self.ignore);
         for rule in &self.rules {
-            let Ok(target) = settings.rule_mut(rule.name) else {
-                continue;
-            };
             if let Some(level) = rule.level {
-                target.level = level;
+                let _ = settings.set_level(rule.name, level);
             }
-            for (name, value) in &rule.options {
-                target.options.set(name, value.clone());
+            if let Ok(options) = settings.options_mut(rule.name) {
+                for (name, value) in &rule.options {
+                    options.set(name, value.clone());
+                }
             }
         }
         let relative = path.strip_prefix(&self.base).unwrap_or(path);
@@ -87,9 +95,7 @@ impl Config {
                 continue;
             }
             for (name, level) in &over.levels {
-                if let Ok(target) = settings.rule_mut(name) {
-                    target.level = *level;
-                }
+                let _ = settings.set_level(name, *level);
             }
         }
     }
@@ -119,13 +125,19 @@ pub fn discover(start: &Path) -> Result<Option<Config>, ConfigError> {
     }
     for folder in &folders {
         let manifest = folder.join("Cargo.toml");
-        if manifest.is_file() {
+        // A manifest that is not TOML at all is the crate index's to report
+        // (crates.rs), beside the findings: the run goes on without it.
+        if manifest.is_file() && parses_as_toml(&manifest) {
             if let Some(config) = load_manifest(&manifest)? {
                 return Ok(Some(config));
             }
         }
     }
     Ok(None)
+}
+
+fn parses_as_toml(path: &Path) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|text| text.parse::<toml::Table>().is_ok())
 }
 
 /// Reads a config file named on the command line (`asyncheck.toml` syntax,
@@ -223,6 +235,8 @@ impl<'a> Reader<'a> {
             check_tests: None,
             exclude: GlobSet::empty(),
             rules: Vec::new(),
+            select: None,
+            ignore: Vec::new(),
             overrides: Vec::new(),
         };
         for (key, value) in table.iter() {
@@ -230,12 +244,14 @@ impl<'a> Reader<'a> {
                 "check-tests" => config.check_tests = Some(self.boolean(value, "check-tests")?),
                 "exclude" => config.exclude = self.globs(value, "exclude")?,
                 "rules" => config.rules = self.rules(value)?,
+                "select" => config.select = Some(self.rule_names(value, "select")?),
+                "ignore" => config.ignore = self.rule_names(value, "ignore")?,
                 "overrides" => config.overrides = self.overrides(value)?,
                 other => {
                     return Err(self.error(
                         key.span(),
                         format!(
-                            "unknown key `{other}`; expected `check-tests`, `exclude`, `rules` or `overrides`"
+                            "unknown key `{other}`; expected `check-tests`, `exclude`, `select`, `ignore`, `rules` or `overrides`"
                         ),
                     ))
                 }
@@ -284,10 +300,22 @@ impl<'a> Reader<'a> {
             .map_err(|e| self.error(value.span(), format!("invalid globs: {e}")))
     }
 
+    fn rule_names(
+        &self,
+        value: &Spanned<DeValue<'_>>,
+        what: &str,
+    ) -> Result<Vec<String>, ConfigError> {
+        self.strings(value, what)?
+            .iter()
+            .map(|name| self.rule_name(name).map(str::to_owned))
+            .collect()
+    }
+
+    /// A rule's or a group's name (or `all`), as the registry spells it.
     fn rule_name(&self, key: &Spanned<impl AsRef<str>>) -> Result<&'static str, ConfigError> {
         let name = key.get_ref().as_ref();
-        match registry::find(name) {
-            Some(rule) => Ok(rule.meta().name),
+        match registry::find_target(name) {
+            Some(known) => Ok(known),
             None => {
                 let hint = registry::closest(name)
                     .map(|known| format!("; did you mean `{known}`?"))
@@ -359,6 +387,12 @@ impl<'a> Reader<'a> {
     ) -> Result<OptionValue, ConfigError> {
         let name = key.get_ref().as_ref();
         let meta = registry::find(rule).map(|r| r.meta());
+        if meta.is_none() {
+            return Err(self.error(
+                key.span(),
+                format!("`{rule}` is a group: it takes a level only, not `{name}`"),
+            ));
+        }
         let Some(option) = meta.and_then(|m| m.options.iter().find(|o| o.name == name)) else {
             let known: Vec<String> = meta
                 .map(|m| m.options.iter().map(|o| format!("`{}`", o.name)).collect())

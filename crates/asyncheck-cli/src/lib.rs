@@ -5,6 +5,7 @@ mod baseline;
 mod cache;
 mod check;
 mod config;
+mod crates;
 mod discover;
 mod output;
 mod test_modules;
@@ -68,7 +69,7 @@ fn dispatch(
             } else {
                 Vec::new()
             };
-            run_check(args, defaults)
+            run_check(*args, defaults)
         }
         Command::Rules { format } => print_rules(format),
         Command::Explain { rule } => explain(&rule),
@@ -79,15 +80,26 @@ fn dispatch(
 /// The language server, with settings from the configuration files around
 /// each document.
 fn serve() -> i32 {
-    struct ConfigFiles;
+    #[derive(Default)]
+    struct ConfigFiles {
+        summaries: crates::SummaryCache,
+    }
     impl asyncheck_lsp::Host for ConfigFiles {
         fn settings_for(&self, path: &Path) -> Result<Settings, String> {
             let start = path.parent().unwrap_or(path);
             let config = config::discover(start).map_err(|e| e.to_string())?;
             Ok(configured_settings(config.as_ref(), Some(path)))
         }
+
+        fn crate_index(
+            &self,
+            path: &Path,
+            open: &[(PathBuf, String)],
+        ) -> Option<asyncheck::index::CrateIndex> {
+            self.summaries.index_for(path, open)
+        }
     }
-    match asyncheck_lsp::run(&ConfigFiles) {
+    match asyncheck_lsp::run(&ConfigFiles::default()) {
         Ok(()) => OK,
         Err(message) => fail(&message),
     }
@@ -282,10 +294,13 @@ fn apply_command_line(settings: &mut Settings, args: &CheckArgs) -> Result<(), S
         let hint = registry::closest(&e.0)
             .map(|known| format!("; did you mean `{known}`?"))
             .unwrap_or_default();
-        format!("unknown rule `{}`{hint}", e.0)
+        format!("unknown rule or group `{}`{hint}", e.0)
     };
     if !args.select.is_empty() {
         settings.select(&args.select).map_err(unknown)?;
+    }
+    for (name, level) in args.levels() {
+        settings.set_level(name, level).map_err(unknown)?;
     }
     settings.ignore(&args.ignore).map_err(unknown)
 }

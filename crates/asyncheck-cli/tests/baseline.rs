@@ -14,7 +14,9 @@ fn check(dir: &TempDir, args: &[&str]) -> (Vec<(String, u64)>, i32) {
     let output = Command::cargo_bin("asyncheck")
         .unwrap()
         .current_dir(dir.path())
-        .args(["check", "--format", "json", "-D", "warnings"])
+        .args([
+            "check", "--format", "json", "-D", "warnings", "-W", "patterns",
+        ])
         .args(args)
         .output()
         .unwrap();
@@ -45,6 +47,8 @@ fn recorded_findings_survive_edits_above_them_and_new_ones_are_reported() {
         .current_dir(dir.path())
         .args([
             "check",
+            "-W",
+            "patterns",
             "--write-baseline",
             "asyncheck-baseline.json",
             "src",

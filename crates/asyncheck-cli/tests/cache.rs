@@ -12,7 +12,7 @@ fn run(dir: &Path, cache: &Path, args: &[&str]) -> String {
         .unwrap()
         .current_dir(dir)
         .env("ASYNCHECK_CACHE_DIR", cache)
-        .args(["check", "--format", "json", "src"])
+        .args(["check", "--format", "json", "-W", "patterns", "src"])
         .args(args)
         .output()
         .unwrap();

@@ -23,9 +23,17 @@ const CLEAN: &str = "pub async fn start() {
 
 const BROKEN: &str = "fn main() { let x = ; }\n";
 
-/// A folder with the given files (text or bytes).
+/// A folder with the given files (text or bytes), configured to report the
+/// pattern rules too: these tests are about the outputs, which they show
+/// with unbounded-channel (tests/groups.rs covers the defaults).
 fn project(files: &[(&str, &[u8])]) -> TempDir {
-    common::project(files)
+    let dir = common::project(files);
+    std::fs::write(
+        dir.path().join("asyncheck.toml"),
+        "[rules]\npatterns = \"warn\"\n",
+    )
+    .unwrap();
+    dir
 }
 
 /// The path of each diagnostic of a JSON report.
@@ -407,13 +415,19 @@ fn modules_declared_for_tests_in_their_parent_are_test_code() {
     let dir = project(&[
         (
             "src/lib.rs",
-            b"mod worker;\n#[cfg(test)]\nmod test_utils;\n#[cfg(test)]\nmod tests;\n",
+            b"mod worker;\n#[cfg(test)]\nmod test_utils;\n#[cfg(test)]\nmod tests;\n\
+#[cfg(any(test, feature = \"test-utils\"))]\nmod support;\n\
+#[cfg(any(test, feature = \"serde\"))]\nmod wire;\nmod integration;\n",
         ),
+        ("src/integration.rs", b"#![cfg(test)]\nmod sub;\n"),
+        ("src/integration/sub.rs", UNBOUNDED.as_bytes()),
         ("src/worker.rs", UNBOUNDED.as_bytes()),
         ("src/test_utils.rs", UNBOUNDED.as_bytes()),
         ("src/tests/mod.rs", b"mod helpers;\n"),
         ("src/tests/helpers.rs", UNBOUNDED.as_bytes()),
+        ("src/support.rs", UNBOUNDED.as_bytes()),
+        ("src/wire.rs", UNBOUNDED.as_bytes()),
     ]);
-    let (report, _) = json(dir.path(), &[]);
-    assert_eq!(paths(&report), ["src/worker.rs"]);
+    let (report, _) = json(dir.path(), &["--select", "unbounded-channel"]);
+    assert_eq!(paths(&report), ["src/wire.rs", "src/worker.rs"]);
 }

@@ -85,10 +85,16 @@ rules = { unbounded-channel = "allow" }
     );
 
     let (report, code, _) = run(dir.path(), &["--no-config"]);
+    assert!(
+        found(&report.unwrap()).is_empty(),
+        "--no-config: defaults, where unbounded-channel (a pattern) is off"
+    );
+    assert_eq!(code, 0);
+    let (report, code, _) = run(dir.path(), &["--no-config", "-W", "patterns"]);
     assert_eq!(
         found(&report.unwrap()).len(),
         6,
-        "--no-config: defaults, nothing excluded"
+        "--no-config -W patterns: nothing excluded"
     );
     assert_eq!(code, 0);
 
@@ -102,9 +108,9 @@ fn check_tests_turns_the_test_skipping_rules_on_in_tests() {
         ("asyncheck.toml", "check-tests = true\n"),
         ("tests/it.rs", UNBOUNDED),
     ]);
-    let (report, _, _) = run(dir.path(), &[]);
+    let (report, _, _) = run(dir.path(), &["-W", "patterns"]);
     assert_eq!(found(&report.unwrap()).len(), 2);
-    let (report, _, _) = run(dir.path(), &["--no-config"]);
+    let (report, _, _) = run(dir.path(), &["--no-config", "-W", "patterns"]);
     assert_eq!(found(&report.unwrap()).len(), 0);
 }
 

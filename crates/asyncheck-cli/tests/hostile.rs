@@ -13,7 +13,7 @@ fn check(dir: &Path, args: &[&str]) -> (Value, i32) {
     let output = Command::cargo_bin("asyncheck")
         .unwrap()
         .current_dir(dir)
-        .args(["check", "--format", "json"])
+        .args(["check", "--format", "json", "-W", "patterns"])
         .args(args)
         .timeout(std::time::Duration::from_secs(120))
         .output()

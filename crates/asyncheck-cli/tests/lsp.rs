@@ -111,13 +111,13 @@ fn read_messages(stdout: ChildStdout, sender: mpsc::Sender<Value>) {
 
 const URI: &str = "file:///tmp/asyncheck-lsp-test/src/worker.rs";
 
-const TEXT: &str = "use tokio::sync::mpsc;
+const TEXT: &str = "use tokio::sync::Mutex;
 
-// asyncheck: allow(unbounded-channel)
-fn quiet() { let _q = mpsc::unbounded_channel::<u8>(); }
+// asyncheck: allow(block-on-in-async)
+async fn quiet(m: &Mutex<u8>) { let _q = m.blocking_lock(); }
 
-async fn work() {
-    let (_tx, _rx) = mpsc::unbounded_channel::<u8>();
+async fn work(m: &Mutex<u8>) {
+    let _g = m.blocking_lock();
     std::thread::sleep(std::time::Duration::from_millis(1));
 }
 ";
@@ -147,17 +147,17 @@ fn an_editor_session() {
     let diagnostics = editor.diagnostics(URI, 1);
     assert_eq!(
         rules(&diagnostics),
-        ["unbounded-channel", "blocking-in-async"]
+        ["block-on-in-async", "blocking-in-async"]
     );
-    let unbounded = &diagnostics[0];
+    let block_on = &diagnostics[0];
     assert_eq!(
-        unbounded["range"]["start"],
-        json!({"line": 6, "character": 21})
+        block_on["range"]["start"],
+        json!({"line": 6, "character": 13})
     );
-    assert_eq!(unbounded["source"], "asyncheck");
-    let docs = unbounded["codeDescription"]["href"].as_str().unwrap();
+    assert_eq!(block_on["source"], "asyncheck");
+    let docs = block_on["codeDescription"]["href"].as_str().unwrap();
     assert!(
-        docs.starts_with("file://") && docs.ends_with("unbounded-channel.md"),
+        docs.starts_with("file://") && docs.ends_with("block-on-in-async.md"),
         "{docs}"
     );
 
@@ -196,7 +196,7 @@ fn an_editor_session() {
         json!({"textDocument": {"uri": URI}, "position": {"line": 2, "character": 25}}),
     );
     let markdown = hover["result"]["contents"]["value"].as_str().unwrap();
-    assert!(markdown.starts_with("# unbounded-channel"), "{markdown}");
+    assert!(markdown.starts_with("# block-on-in-async"), "{markdown}");
 
     // A bad request is answered with an error; the server goes on.
     let bad = editor.request("textDocument/hover", json!(42));
@@ -209,7 +209,10 @@ fn an_editor_session() {
 
     // Half-typed code: the parse error is reported, and what can still be
     // found is found.
-    let half_typed = TEXT.replace("async fn work() {", "async fn work() {\n    let x = ;");
+    let half_typed = TEXT.replace(
+        "async fn work(m: &Mutex<u8>) {",
+        "async fn work(m: &Mutex<u8>) {\n    let x = ;",
+    );
     editor.notify(
         "textDocument/didChange",
         json!({"textDocument": {"uri": URI, "version": 2}, "contentChanges": [{"text": half_typed}]}),
@@ -217,7 +220,7 @@ fn an_editor_session() {
     let diagnostics = editor.diagnostics(URI, 2);
     assert_eq!(
         rules(&diagnostics),
-        ["parse-error", "unbounded-channel", "blocking-in-async"]
+        ["parse-error", "block-on-in-async", "blocking-in-async"]
     );
 
     editor.notify(
@@ -240,16 +243,117 @@ fn positions_default_to_utf16() {
     let init = editor.request("initialize", json!({"capabilities": {}}));
     assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-16");
     editor.notify("initialized", json!({}));
-    let text = "fn f() { let _s = \"😀\"; let _c = std::sync::mpsc::channel::<u8>(); }\n";
+    let text = "async fn f() { let _s = \"😀\"; std::thread::sleep(d()); }\n";
     editor.notify(
         "textDocument/didOpen",
         json!({"textDocument": {"uri": URI, "languageId": "rust", "version": 1, "text": text}}),
     );
     let diagnostics = editor.diagnostics(URI, 1);
     // The emoji is 4 bytes, 1 character and 2 UTF-16 code units.
-    let byte_column = text.find("std::sync").unwrap();
+    let byte_column = text.find("std::thread").unwrap();
     assert_eq!(
         diagnostics[0]["range"]["start"]["character"],
         byte_column - 2
     );
+}
+
+/// Facts cross files in the editor too: a field's type declared in state.rs
+/// decides a finding in lib.rs, and editing state.rs re-checks lib.rs.
+#[test]
+fn editing_one_file_re_checks_the_open_files_it_affects() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let root = dir.path();
+    std::fs::create_dir(root.join("src")).unwrap();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[package]\nname = \"x\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    let state = "pub struct State {\n    pub table: parking_lot::RwLock<Vec<u8>>,\n}\n";
+    let lib = "mod state;\n\npub async fn f(s: &state::State) {\n    let t = s.table.read();\n    tokio::task::yield_now().await;\n    drop(t);\n}\n";
+    std::fs::write(root.join("src/state.rs"), state).unwrap();
+    std::fs::write(root.join("src/lib.rs"), lib).unwrap();
+    let uri = |name: &str| format!("file://{}", root.join(name).display());
+
+    let mut editor = Editor::start();
+    editor.request("initialize", json!({"capabilities": {}}));
+    editor.notify("initialized", json!({}));
+    editor.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri("src/lib.rs"), "languageId": "rust", "version": 1, "text": lib}}),
+    );
+    assert_eq!(
+        rules(&editor.diagnostics(&uri("src/lib.rs"), 1)),
+        ["lock-across-await"]
+    );
+
+    // state.rs, opened and edited (not saved): `table` is no longer a lock.
+    editor.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri("src/state.rs"), "languageId": "rust", "version": 1, "text": state}}),
+    );
+    let unlocked = state.replace("parking_lot::RwLock<Vec<u8>>", "Journal");
+    editor.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri("src/state.rs"), "version": 2}, "contentChanges": [{"text": unlocked}]}),
+    );
+    editor.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": uri("src/state.rs")}}),
+    );
+    let republished = editor.wait_for(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == uri("src/lib.rs")
+            && m["params"]["diagnostics"]
+                .as_array()
+                .is_some_and(|d| d.is_empty())
+    });
+    assert!(republished["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
+
+/// The server writes rule pages only into its own cache folder, and never
+/// through a link planted there: the file the link points at is untouched.
+#[test]
+fn rule_pages_never_follow_a_planted_link() {
+    let cache = tempfile::TempDir::new().unwrap();
+    let victim = cache.path().join("victim.txt");
+    std::fs::write(&victim, "precious").unwrap();
+    let folder = cache
+        .path()
+        .join("asyncheck")
+        .join(format!("docs-{}", env!("CARGO_PKG_VERSION")));
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::set_permissions(&folder, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    std::os::unix::fs::symlink(&victim, folder.join("blocking-in-async.md")).unwrap();
+
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("asyncheck"))
+        .arg("server")
+        .env("XDG_CACHE_HOME", cache.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for body in [
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
+        json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+        json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}),
+        json!({"jsonrpc": "2.0", "method": "exit"}),
+    ] {
+        let body = body.to_string();
+        write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+    }
+    stdin.flush().unwrap();
+    assert!(child.wait().unwrap().success());
+
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    let page = folder.join("blocking-in-async.md");
+    assert!(!std::fs::symlink_metadata(&page).unwrap().is_symlink());
+    assert!(std::fs::read_to_string(page)
+        .unwrap()
+        .starts_with("# blocking-in-async"));
 }

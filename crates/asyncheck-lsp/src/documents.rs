@@ -2,10 +2,13 @@
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use asyncheck::index::CrateIndex;
 use asyncheck::{Checker, Diagnostic, Settings};
+
+use crate::positions::uri_to_path;
 use lsp_types::{DidChangeTextDocumentParams, DidOpenTextDocumentParams, Uri};
 
 /// Checks run on a thread with this much stack: parsing recurses with the
@@ -19,6 +22,8 @@ pub struct Document {
     changed_at: Option<Instant>,
     /// What the last check found.
     pub diagnostics: Vec<Diagnostic>,
+    /// The fingerprint of its crate's facts at the last check.
+    facts: Option<u64>,
 }
 
 #[derive(Default)]
@@ -36,6 +41,7 @@ impl Documents {
                 version: item.version,
                 changed_at: None,
                 diagnostics: Vec::new(),
+                facts: None,
             },
         );
     }
@@ -62,6 +68,24 @@ impl Documents {
 
     pub fn uris(&self) -> Vec<Uri> {
         self.open.keys().cloned().collect()
+    }
+
+    /// The open documents' paths and texts, which stand for what is on disk.
+    pub fn texts(&self) -> Vec<(PathBuf, String)> {
+        self.open
+            .iter()
+            .map(|(uri, document)| (uri_to_path(uri), document.text.clone()))
+            .collect()
+    }
+
+    /// Records the facts of the document's crate; whether they differ from
+    /// those of its last check.
+    pub fn note_facts(&mut self, uri: &Uri, index: &CrateIndex) -> bool {
+        let Some(document) = self.open.get_mut(uri) else {
+            return false;
+        };
+        let fingerprint = index.fingerprint();
+        document.facts.replace(fingerprint) != Some(fingerprint)
     }
 
     /// When the next changed document is due for a check.
@@ -93,6 +117,7 @@ impl Documents {
         uri: &Uri,
         path: &Path,
         settings: &Settings,
+        index: Option<CrateIndex>,
     ) -> Option<(Option<i32>, Vec<Diagnostic>)> {
         let document = self.open.get_mut(uri)?;
         document.changed_at = None;
@@ -102,7 +127,13 @@ impl Documents {
                 .stack_size(STACK_SIZE)
                 .spawn_scoped(scope, || {
                     catch_unwind(AssertUnwindSafe(|| {
-                        Checker::new(settings).check(path, text).diagnostics
+                        let checker = Checker::new(settings);
+                        match index {
+                            Some(index) => checker.with_index(index),
+                            None => checker,
+                        }
+                        .check(path, text)
+                        .diagnostics
                     }))
                 })
                 .ok()?

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use asyncheck::index::CrateIndex;
 use asyncheck::{docs, registry, Settings};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::{
@@ -36,6 +37,11 @@ const DEBOUNCE: Duration = Duration::from_millis(250);
 /// `asyncheck.toml` take effect on the next check).
 pub trait Host {
     fn settings_for(&self, path: &Path) -> Result<Settings, String>;
+
+    /// What the crate of the file at `path` knows, with the open documents'
+    /// texts (`open`) in place of what is on disk. `None`: the file is its
+    /// own crate.
+    fn crate_index(&self, path: &Path, open: &[(PathBuf, String)]) -> Option<CrateIndex>;
 }
 
 /// Serves LSP on standard input and output until the client says `exit`.
@@ -260,7 +266,50 @@ impl Server<'_> {
                 return;
             }
         };
-        let Some((version, diagnostics)) = self.documents.check(uri, &path, &settings) else {
+        let open = self.documents.texts();
+        let index = self.host.crate_index(&path, &open);
+        let summary_changed = index
+            .as_ref()
+            .is_some_and(|index| self.documents.note_facts(uri, index));
+        let Some((version, diagnostics)) = self.documents.check(uri, &path, &settings, index)
+        else {
+            return;
+        };
+        let Some(document) = self.documents.get(uri) else {
+            return;
+        };
+        let converted = diagnostics
+            .iter()
+            .map(|d| {
+                positions::to_lsp_diagnostic(d, uri, &document.text, self.encoding, &self.docs)
+            })
+            .collect();
+        self.publish(uri.clone(), converted, version);
+        // The file's facts changed (a field's type, a spawned function):
+        // findings in the other open files of the crate may follow.
+        if summary_changed {
+            for other in self.documents.uris() {
+                if &other != uri {
+                    self.check_alone(&other);
+                }
+            }
+        }
+    }
+
+    /// Checks a document without passing its facts on to the others again.
+    fn check_alone(&mut self, uri: &Uri) {
+        let path = positions::uri_to_path(uri);
+        let Ok(mut settings) = self.host.settings_for(&path) else {
+            return;
+        };
+        settings.check_broken_files = true;
+        let open = self.documents.texts();
+        let index = self.host.crate_index(&path, &open);
+        if let Some(index) = &index {
+            self.documents.note_facts(uri, index);
+        }
+        let Some((version, diagnostics)) = self.documents.check(uri, &path, &settings, index)
+        else {
             return;
         };
         let Some(document) = self.documents.get(uri) else {
@@ -329,24 +378,27 @@ fn respond(id: RequestId, result: Result<serde_json::Value, (ErrorCode, String)>
     }
 }
 
-/// Each rule's documentation written to a folder once per server, so that a
-/// diagnostic can link to a page the editor can open.
+/// Each rule's documentation, written once per server to the user's cache
+/// folder so that a diagnostic can link to a page the editor can open.
+///
+/// Nothing is written outside that folder, and nothing through a link: the
+/// folder is made owner-only and refused unless it is a real folder of this
+/// user, and each page is written to a new temporary file in it and renamed
+/// over its name (a rename replaces a planted link, it never follows it).
 pub(crate) struct RuleDocs {
     pages: HashMap<&'static str, Uri>,
 }
 
 impl RuleDocs {
     fn write() -> Self {
-        let folder =
-            std::env::temp_dir().join(format!("asyncheck-docs-{}", env!("CARGO_PKG_VERSION")));
         let mut pages = HashMap::new();
-        if std::fs::create_dir_all(&folder).is_err() {
+        let Some(folder) = docs_folder() else {
             return RuleDocs { pages };
-        }
+        };
         for rule in registry::rules() {
             let meta = rule.meta();
             let page: PathBuf = folder.join(format!("{}.md", meta.name));
-            if std::fs::write(&page, docs::rule_markdown(meta)).is_ok() {
+            if write_page(&folder, &page, &docs::rule_markdown(meta)).is_ok() {
                 if let Some(uri) = positions::path_to_uri(&page) {
                     pages.insert(meta.name, uri);
                 }
@@ -358,4 +410,44 @@ impl RuleDocs {
     pub(crate) fn page(&self, rule: &str) -> Option<Uri> {
         self.pages.get(rule).cloned()
     }
+}
+
+/// `$XDG_CACHE_HOME/asyncheck/docs-VERSION` (else `~/.cache/..`), made with
+/// owner-only permissions; `None` when it is not a plain folder of ours.
+fn docs_folder() -> Option<PathBuf> {
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
+    let folder = cache
+        .join("asyncheck")
+        .join(format!("docs-{}", env!("CARGO_PKG_VERSION")));
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(&folder).ok()?;
+    let metadata = std::fs::symlink_metadata(&folder).ok()?;
+    if !metadata.is_dir() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // A file we create in the folder is ours: the folder must be too,
+        // and private.
+        let probe = tempfile::NamedTempFile::new_in(&folder).ok()?;
+        let ours = probe.as_file().metadata().ok()?.uid() == metadata.uid();
+        if !ours || metadata.mode() & 0o077 != 0 {
+            return None;
+        }
+    }
+    Some(folder)
+}
+
+fn write_page(folder: &Path, page: &Path, text: &str) -> std::io::Result<()> {
+    let mut file = tempfile::NamedTempFile::new_in(folder)?;
+    file.write_all(text.as_bytes())?;
+    file.persist(page).map_err(|e| e.error)?;
+    Ok(())
 }

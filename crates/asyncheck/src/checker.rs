@@ -5,6 +5,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::index::{self, CrateIndex};
 use crate::registry;
 use crate::rule::{Context, FileCache, Level};
 use crate::settings::Settings;
@@ -19,6 +20,9 @@ pub struct FileReport {
 
 pub struct Checker<'s> {
     settings: &'s Settings,
+    /// The facts of the crate the checked files belong to; without one, a
+    /// file is its own crate.
+    index: Option<CrateIndex>,
     /// Indexed by syntax kind: the enabled rules that want that kind.
     dispatch: Vec<Vec<usize>>,
 }
@@ -38,7 +42,17 @@ impl<'s> Checker<'s> {
                 dispatch[slot].push(index);
             }
         }
-        Checker { settings, dispatch }
+        Checker {
+            settings,
+            index: None,
+            dispatch,
+        }
+    }
+
+    /// Checks files as members of the crate `index` describes.
+    pub fn with_index(mut self, index: CrateIndex) -> Self {
+        self.index = Some(index);
+        self
     }
 
     /// Checks one file's text. `path` decides whether the whole file is test
@@ -51,7 +65,7 @@ impl<'s> Checker<'s> {
     /// declares it only for tests (`#[cfg(test)] mod name;`), which the file
     /// itself cannot show.
     pub fn check_module(&self, path: &Path, text: &str, test_module: bool) -> FileReport {
-        let Some(parsed) = syntax::parse_file(text) else {
+        let Some(mut parsed) = syntax::parse_file(text) else {
             return FileReport {
                 diagnostics: vec![Diagnostic::parse_error(
                     0..0,
@@ -77,6 +91,12 @@ impl<'s> Checker<'s> {
                 return FileReport { diagnostics };
             }
         }
+
+        let index = match &self.index {
+            Some(index) => index.clone(),
+            None => CrateIndex::of_file(&index::summarize(&parsed.root, text, &parsed.imports)),
+        };
+        parsed.imports.set_crate_index(index);
 
         let test_file = test_module || is_test_path(path);
         // The test items we are inside, innermost last.

@@ -7,6 +7,7 @@ pub mod checker;
 pub mod diagnostic;
 pub mod docs;
 pub mod fix;
+pub mod index;
 pub mod line_index;
 pub mod registry;
 pub mod rule;

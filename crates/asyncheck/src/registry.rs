@@ -1,6 +1,6 @@
 //! The list of all rules.
 
-use crate::rule::Rule;
+use crate::rule::{Group, Rule};
 use crate::rules;
 
 static RULES: &[&dyn Rule] = &[
@@ -18,6 +18,9 @@ static RULES: &[&dyn Rule] = &[
     &rules::lock_across_await::LockAcrossAwait,
     &rules::async_lock_across_await::AsyncLockAcrossAwait,
     &rules::unbounded_fanout::UnboundedFanout,
+    &rules::joinset_dropped::JoinsetDropped,
+    &rules::permit_released_early::PermitReleasedEarly,
+    &rules::joinset_never_reaped::JoinsetNeverReaped,
 ];
 
 /// Every rule, in the order of rules.md.
@@ -31,6 +34,18 @@ pub fn index_of(name: &str) -> Option<usize> {
 
 pub fn find(name: &str) -> Option<&'static dyn Rule> {
     index_of(name).map(|i| RULES[i])
+}
+
+/// A name that `--select`, `--ignore`, `-W/-A/-D` and the config file
+/// accept: a rule, a group or `all`, as spelled here.
+pub fn find_target(name: &str) -> Option<&'static str> {
+    if name == "all" {
+        return Some("all");
+    }
+    if let Some(group) = Group::parse(name) {
+        return Some(group.name());
+    }
+    find(name).map(|rule| rule.meta().name)
 }
 
 /// The static name and pattern of anything a diagnostic can be about: a
@@ -53,12 +68,13 @@ pub fn diagnostic_kind(name: &str) -> Option<(&'static str, &'static str)> {
         .find(|(n, _)| *n == name)
 }
 
-/// The rule name closest to a misspelt one, if any is close enough to be
-/// what was meant.
+/// The rule or group name closest to a misspelt one, if any is close enough
+/// to be what was meant.
 pub fn closest(name: &str) -> Option<&'static str> {
     RULES
         .iter()
         .map(|rule| rule.meta().name)
+        .chain(Group::ALL.iter().map(|g| g.name()))
         .map(|known| (edit_distance(name, known), known))
         .filter(|(distance, known)| *distance <= known.len() / 3 + 1)
         .min()

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::registry;
-use crate::rule::{Level, OptionKind, RuleMeta};
+use crate::rule::{Group, Level, OptionKind, RuleMeta};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OptionValue {
@@ -67,14 +67,24 @@ impl RuleOptions {
 
 #[derive(Debug, Clone)]
 pub struct RuleSettings {
+    /// The level the rule runs at, resolved from the requests below.
     pub level: Level,
     pub options: RuleOptions,
+    /// The level set for this rule by name, which beats its group's.
+    named: Option<Level>,
+    /// Whether `select` names it (directly, by group or as `all`).
+    selected: bool,
+    ignored: bool,
 }
 
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// One entry per rule, in registry order.
     rules: Vec<RuleSettings>,
+    /// Levels set for whole groups, by [`Group::ALL`] position.
+    group_levels: [Option<Level>; 3],
+    /// Whether a `select` replaced the default set of rules.
+    selecting: bool,
     /// Run the rules that skip test code on test code too.
     pub check_tests: bool,
     /// Run the rules on files that did not parse cleanly (editors want this;
@@ -90,48 +100,124 @@ impl Default for Settings {
                 .map(|rule| RuleSettings {
                     level: rule.meta().default_level(),
                     options: RuleOptions::new(rule.meta()),
+                    named: None,
+                    selected: false,
+                    ignored: false,
                 })
                 .collect(),
+            group_levels: [None; 3],
+            selecting: false,
             check_tests: false,
             check_broken_files: false,
         }
     }
 }
 
-/// A rule name that no rule has.
+/// A rule or group name that no rule or group has.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownRule(pub String);
+
+/// What a name on the command line or in a config file stands for.
+enum Target {
+    All,
+    Group(Group),
+    Rule(usize),
+}
+
+fn target(name: &str) -> Result<Target, UnknownRule> {
+    if name == "all" {
+        return Ok(Target::All);
+    }
+    if let Some(group) = Group::parse(name) {
+        return Ok(Target::Group(group));
+    }
+    registry::index_of(name)
+        .map(Target::Rule)
+        .ok_or_else(|| UnknownRule(name.to_owned()))
+}
 
 impl Settings {
     pub fn rule(&self, index: usize) -> &RuleSettings {
         &self.rules[index]
     }
 
-    pub fn rule_mut(&mut self, name: &str) -> Result<&mut RuleSettings, UnknownRule> {
+    /// A rule's options, by the rule's name.
+    pub fn options_mut(&mut self, name: &str) -> Result<&mut RuleOptions, UnknownRule> {
         let index = registry::index_of(name).ok_or_else(|| UnknownRule(name.to_owned()))?;
-        Ok(&mut self.rules[index])
+        Ok(&mut self.rules[index].options)
     }
 
-    /// Runs only the named rules (`all` for every rule); a selected rule that
-    /// is off by default is turned on as a warning.
-    pub fn select(&mut self, names: &[String]) -> Result<(), UnknownRule> {
-        let mut selected = vec![false; self.rules.len()];
-        for name in names {
-            if name == "all" {
-                selected.fill(true);
-                continue;
-            }
-            let index = registry::index_of(name).ok_or_else(|| UnknownRule(name.clone()))?;
-            selected[index] = true;
+    /// Sets the level of a rule, a group or `all`. A rule's own level beats
+    /// its group's whatever the order they were set in; for the same name the
+    /// later call wins (config first, then the command line).
+    pub fn set_level(&mut self, name: &str, level: Level) -> Result<(), UnknownRule> {
+        match target(name)? {
+            Target::All => self.group_levels = [Some(level); 3],
+            Target::Group(group) => self.group_levels[group_slot(group)] = Some(level),
+            Target::Rule(index) => self.rules[index].named = Some(level),
         }
-        for (rule, selected) in self.rules.iter_mut().zip(selected) {
-            rule.level = match (selected, rule.level) {
-                (false, _) => Level::Allow,
-                (true, Level::Allow) => Level::Warn,
-                (true, level) => level,
+        self.resolve();
+        Ok(())
+    }
+
+    /// Runs only the named rules and groups (`all` for every rule), replacing
+    /// any earlier selection; a selected rule that would be off runs as a
+    /// warning.
+    pub fn select(&mut self, names: &[String]) -> Result<(), UnknownRule> {
+        let targets = names
+            .iter()
+            .map(|name| target(name))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.selecting = true;
+        for rule in &mut self.rules {
+            rule.selected = false;
+        }
+        for target in targets {
+            for index in self.indices(&target) {
+                self.rules[index].selected = true;
+            }
+        }
+        self.resolve();
+        Ok(())
+    }
+
+    /// Turns off the named rules and groups.
+    pub fn ignore(&mut self, names: &[String]) -> Result<(), UnknownRule> {
+        for name in names {
+            let target = target(name)?;
+            for index in self.indices(&target) {
+                self.rules[index].ignored = true;
+            }
+        }
+        self.resolve();
+        Ok(())
+    }
+
+    fn indices(&self, target: &Target) -> Vec<usize> {
+        let rules = registry::rules().iter().enumerate();
+        match target {
+            Target::All => rules.map(|(i, _)| i).collect(),
+            Target::Group(group) => rules
+                .filter(|(_, rule)| rule.meta().group == *group)
+                .map(|(i, _)| i)
+                .collect(),
+            Target::Rule(index) => vec![*index],
+        }
+    }
+
+    fn resolve(&mut self) {
+        for (rule, settings) in registry::rules().iter().zip(&mut self.rules) {
+            let group = rule.meta().group;
+            let level = settings
+                .named
+                .or(self.group_levels[group_slot(group)])
+                .unwrap_or(group.default_level());
+            settings.level = match (self.selecting, settings.selected, settings.ignored) {
+                (_, _, true) | (true, false, _) => Level::Allow,
+                (true, true, _) if level == Level::Allow => Level::Warn,
+                _ => level,
             };
         }
-        Ok(())
     }
 
     /// A text that differs whenever the findings could: every rule's level
@@ -152,11 +238,8 @@ impl Settings {
         }
         key
     }
+}
 
-    pub fn ignore(&mut self, names: &[String]) -> Result<(), UnknownRule> {
-        for name in names {
-            self.rule_mut(name)?.level = Level::Allow;
-        }
-        Ok(())
-    }
+fn group_slot(group: Group) -> usize {
+    Group::ALL.iter().position(|g| *g == group).unwrap_or(0)
 }

@@ -10,9 +10,9 @@ const RULE: &str = "blocking-in-async";
 /// The lines blocking-in-async flags in `text` with `options` set.
 fn flagged_lines(text: &str, options: &[(&str, OptionValue)]) -> Vec<usize> {
     let mut settings = Settings::default();
-    let rule = settings.rule_mut(RULE).unwrap();
+    let rule = settings.options_mut(RULE).unwrap();
     for (name, value) in options {
-        assert!(rule.options.set(name, value.clone()), "option {name}");
+        assert!(rule.set(name, value.clone()), "option {name}");
     }
     let report = Checker::new(&settings).check(Path::new("src/lib.rs"), text);
     let index = LineIndex::new(text);

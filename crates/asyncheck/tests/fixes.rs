@@ -171,6 +171,24 @@ fn prefer_try_join_macro() {
 }
 
 #[test]
+fn prefer_try_join_results_only_checked_leave_no_path_statement() {
+    assert_unsafe_fix(
+        "prefer-try-join",
+        r#"async fn start() -> Result<u8, E> {
+    let (started, port) = tokio::join!(serve(), bind());
+    started?;
+    Ok(port?)
+}
+"#,
+        r#"async fn start() -> Result<u8, E> {
+    let (_, port) = tokio::try_join!(serve(), bind())?;
+    Ok(port)
+}
+"#,
+    );
+}
+
+#[test]
 fn prefer_try_join_imported_macro_and_braces() {
     assert_unsafe_fix(
         "prefer-try-join",

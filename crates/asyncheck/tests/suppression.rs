@@ -6,7 +6,8 @@ use asyncheck::{Checker, Settings};
 
 /// (1-based line, rule) of every diagnostic on `text`.
 fn findings(text: &str) -> Vec<(usize, String)> {
-    let settings = Settings::default();
+    let mut settings = Settings::default();
+    settings.select(&["all".to_owned()]).unwrap();
     let report = Checker::new(&settings).check(Path::new("src/lib.rs"), text);
     let index = asyncheck::line_index::LineIndex::new(text);
     report

@@ -28,7 +28,9 @@ resumable `read_until` and `write_all_buf`, `read_exact` into a one-byte array (
 not at all, like `read_u8`), a future created before the loop and polled by reference \
 (`&mut fut`), and a branch whose every competing branch leaves the loop: its handler is or ends \
 in `break`/`return` (or a panic). tokio's `else` and futures' `complete` never compete, since \
-they run only when no future is left; futures' `default` does.",
+they run only when no future is left; futures' `default` does. A method of the same name \
+called with other arguments than tokio's (a type's own `read_line()` returning the line) is \
+another method.",
     why: "When another branch of a `select!` completes first, the futures of the other \
 branches are dropped. `read_exact` and its kin keep what they have read so far inside the \
 future, so dropping it throws those bytes away; the next iteration starts a fresh read in the \
@@ -158,7 +160,7 @@ fn unsafe_method(future: ast::Expr, looped: &SyntaxNode, imports: &Imports) -> O
         return None;
     };
     let name = method_name(&call)?;
-    if name == "read_exact" && reads_one_byte(&call) {
+    if (name == "read_exact" && reads_one_byte(&call)) || !has_tokio_arity(&call, &name) {
         return None;
     }
     is_not_cancel_safe(&name).then(|| name.to_string())
@@ -279,4 +281,18 @@ fn help(method: &str) -> &'static str {
     } else {
         "read into a buffer that outlives the future with a cancel-safe method (`read_buf`, a `FramedRead` codec, `read_until`) and parse complete messages from it, or create the future once before the loop and poll it with `&mut fut`"
     }
+}
+
+/// Whether the call passes as many arguments as tokio's method of that
+/// name takes: one buffer for `read_exact`, `read_line`, `write_all`, ...
+/// and the number writes, none for the number reads. A type's own
+/// `read_line()` that returns the line is another method.
+fn has_tokio_arity(call: &ast::MethodCallExpr, name: &str) -> bool {
+    let args = call.arg_list().map_or(0, |list| list.args().count());
+    let expected = if NOT_CANCEL_SAFE.contains(&name) || name.starts_with("write_") {
+        1
+    } else {
+        0
+    };
+    args == expected
 }

@@ -2,8 +2,8 @@ use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasName},
-    binds, body_kind, callee_path, enclosing_body, resolve_call, spawn_call, AstNode, BodyKind,
-    SpawnKind, SyntaxKind, SyntaxNode,
+    binds, body_kind, enclosing_body, is_drop_call, spawn_call, AstNode, BodyKind, SpawnKind,
+    SyntaxKind, SyntaxNode,
 };
 
 use super::span_of;
@@ -15,7 +15,7 @@ static META: RuleMeta = RuleMeta {
     pattern: Pattern::StructuredConcurrency,
     group: Group::Patterns,
     fix: FixAvailability::None,
-    skips_tests: false,
+    skips_tests: true,
     summary: "Flags task spawns whose `JoinHandle` is thrown away.",
     flags: "A call to `tokio::spawn`, `tokio::task::spawn`, `tokio::task::spawn_local` or \
 `tokio::task::spawn_blocking` (or the same method on a `tokio::runtime::Handle` or `Runtime` \
@@ -172,7 +172,7 @@ fn discard(node: &SyntaxNode, cx: &Context<'_>) -> Option<Discard> {
             SyntaxKind::EXPR_STMT => return Some(Discard::Statement),
             SyntaxKind::LET_STMT => return let_discard(&parent),
             SyntaxKind::ARG_LIST => {
-                return is_drop_call(&parent.parent()?, cx).then_some(Discard::Dropped)
+                return is_drop_call(&parent.parent()?, cx.imports).then_some(Discard::Dropped)
             }
             _ => return None,
         }
@@ -218,15 +218,4 @@ fn mentioned_after(stmt: &ast::LetStmt, name: &str) -> bool {
                 .as_token()
                 .is_some_and(|t| t.kind() == SyntaxKind::IDENT && t.text() == name)
         })
-}
-
-/// `drop(..)` of the prelude or `std::mem::drop(..)`.
-fn is_drop_call(call: &SyntaxNode, cx: &Context<'_>) -> bool {
-    let Some(call) = ast::CallExpr::cast(call.clone()) else {
-        return false;
-    };
-    if resolve_call(&call, cx.imports, &["std::mem::drop", "core::mem::drop"]).is_some() {
-        return true;
-    }
-    callee_path(&call).is_some_and(|path| cx.imports.is_prelude(&path, "drop"))
 }

@@ -700,7 +700,7 @@ mod tests {
                     }\n";
         let mut settings = Settings::default();
         assert_eq!(lines(&settings, text), vec![4]);
-        let options = &mut settings.rule_mut("missing-timeout").unwrap().options;
+        let options = &mut settings.options_mut("missing-timeout").unwrap();
         assert!(options.set(
             "operations",
             OptionValue::Paths(vec!["my_rpc::client::call".to_owned()]),

@@ -126,19 +126,37 @@ fn tuple_join(stmt: &ast::LetStmt, cx: &Context<'_>) -> Option<Finding> {
         return None;
     }
     let names = cx.file_fact(|root, _| Names::of(root));
-    let mut questions = Vec::new();
-    for field in tuple.fields() {
-        questions.extend(question_uses(&field, &body, &names)?);
-    }
     let mut edits = vec![rename_edit(&join)];
     edits.push(Edit {
         span: span(joined.syntax().text_range()).end..span(joined.syntax().text_range()).end,
         replacement: "?".to_owned(),
     });
-    edits.extend(questions.iter().map(|q| Edit {
-        span: span(q.text_range()),
-        replacement: String::new(),
-    }));
+    for field in tuple.fields() {
+        let uses = question_uses(&field, &body, &names)?;
+        // A result only checked (`a?;`) has no value left once the one `?`
+        // checks them all: its statements go, and its name becomes `_`, so
+        // the fixed code has neither a path statement nor an unused binding.
+        let only_checked = uses.iter().all(|q| statement_of(q).is_some());
+        if only_checked {
+            edits.push(Edit {
+                span: span(field.syntax().text_range()),
+                replacement: "_".to_owned(),
+            });
+        }
+        edits.extend(
+            uses.iter()
+                .map(|q| match statement_of(q).filter(|_| only_checked) {
+                    Some(statement) => Edit {
+                        span: line_span(&statement),
+                        replacement: String::new(),
+                    },
+                    None => Edit {
+                        span: span(q.text_range()),
+                        replacement: String::new(),
+                    },
+                }),
+        );
+    }
     let bang = if join.is_macro { "!" } else { "" };
     let name = format!("{}{bang}", short_name(join.resolved));
     Some(
@@ -212,6 +230,24 @@ fn question_uses(field: &ast::Pat, body: &SyntaxNode, names: &Names) -> Option<V
             question.question_mark_token()
         })
         .collect()
+}
+
+/// The statement `name?;` a question mark ends, if it is one.
+fn statement_of(question: &SyntaxToken) -> Option<SyntaxNode> {
+    let try_expr = question.parent()?;
+    let statement = try_expr.parent()?;
+    (statement.kind() == SyntaxKind::EXPR_STMT).then_some(statement)
+}
+
+/// A statement's range with the white space before it, so that a statement
+/// alone on its line takes the line with it.
+fn line_span(statement: &SyntaxNode) -> Span {
+    let range = span(statement.text_range());
+    let start = statement
+        .prev_sibling_or_token()
+        .filter(|t| t.kind() == SyntaxKind::WHITESPACE)
+        .map_or(range.start, |t| span(t.text_range()).start);
+    start..range.end
 }
 
 /// `join_all(..).await.into_iter().collect::<Result<Vec<_>, _>>()?`, or the

@@ -1,10 +1,10 @@
 use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
-    ast::{self, HasArgList, HasName},
-    body_kind, callee_path, enclosing_body, find_binding, is_loop, loop_body, method_name,
-    same_body_nodes, same_iteration_nodes, spawn_call, unparen, AstNode, Binding, SelectBranch,
-    Spawner, SyntaxKind, SyntaxNode, TextRange, WalkEvent,
+    ast::{self, HasName},
+    body_kind, callee_path, enclosing_body, is_loop, is_task_handle, iteration_chain, loop_body,
+    method_name, same_body_nodes, same_iteration_nodes, spawn_call, unparen, AstNode, Imports,
+    IterationChain, SelectBranch, Spawner, SyntaxKind, SyntaxNode, TextRange, WalkEvent,
 };
 
 use super::{span, span_of};
@@ -28,7 +28,8 @@ around one of them. A bound: a semaphore `acquire`/`acquire_owned` (or `try_acqu
 `acquire_many`) in the loop outside the spawned future, or as the first thing the spawned \
 future awaits (an async block, or a free `async fn` of the file called as the future); a `join_next()` in the loop; a `.buffer_unordered(..)`/`.buffered(..)` on the \
 mapped stream; a loop that awaits each task before its next turn (`tokio::spawn(job).await`, \
-or `let handle = tokio::spawn(job);` awaited later in the same block). A constant loop inside an \
+or `let handle = tokio::spawn(job);` awaited later in the same block), or whose turn awaits an \
+earlier task's handle (a window of handles whose oldest is awaited when it is full). A constant loop inside an \
 unbounded one is judged by the outer one.",
     why: "One task per incoming connection, message or row means that the input decides how \
 many tasks run at once. A burst of traffic or a large batch starts them all together: memory \
@@ -98,7 +99,9 @@ impl Rule for UnboundedFanout {
         {
             return;
         }
-        if matches!(&source, Source::Loop(l) if same_body(l, node)) && awaited_in_iteration(node) {
+        if matches!(&source, Source::Loop(l) if same_body(l, node)
+            && (awaited_in_iteration(node) || awaits_a_task(l, cx.imports)))
+        {
             return;
         }
         let Some(call) = ast::Expr::cast(node.clone()) else {
@@ -234,6 +237,19 @@ fn awaited_in_iteration(spawn: &SyntaxNode) -> bool {
                     .is_some_and(|t| t.kind() == SyntaxKind::IDENT && t.text() == name.text())
             })
         })
+}
+
+/// Whether a turn of the loop waits for an earlier task: it awaits a task's
+/// handle (the oldest of a window of handles, awaited when the window is
+/// full), so no more tasks run at once than the loop lets pile up.
+fn awaits_a_task(looped: &SyntaxNode, imports: &Imports) -> bool {
+    let Some(body) = loop_body(looped) else {
+        return false;
+    };
+    same_body_nodes(body.syntax())
+        .filter_map(ast::AwaitExpr::cast)
+        .filter_map(|awaited| awaited.expr())
+        .any(|awaited| is_task_handle(&awaited, imports))
 }
 
 /// An async block that is the whole body of a closure
@@ -412,204 +428,11 @@ fn is_input_call(node: &SyntaxNode) -> bool {
 
 /// The size of what a `for` walks: constant, or unknown.
 fn iterable_size(expr: &ast::Expr) -> Size {
-    if chain(expr).constant {
+    if iteration_chain(expr).constant {
         Size::Constant
     } else {
         Size::Unknown
     }
-}
-
-/// What a chain of iterator calls shows: whether it walks a constant
-/// number of items, and whether it is an iterator at all.
-struct Chain {
-    constant: bool,
-    iterator: bool,
-}
-
-/// Reads `expr` down its receivers: through adapters that keep the number
-/// of items (or lower it) to the range, array or collection it walks.
-fn chain(expr: &ast::Expr) -> Chain {
-    let mut expr = unparen(expr.clone());
-    let mut iterator = false;
-    let mut hops = MAX_BINDING_HOPS;
-    loop {
-        let next = match &expr {
-            ast::Expr::RangeExpr(range) => {
-                return Chain {
-                    constant: range_is_constant(range),
-                    iterator: true,
-                }
-            }
-            ast::Expr::ArrayExpr(array) => {
-                return Chain {
-                    constant: array_is_constant(array),
-                    iterator,
-                }
-            }
-            ast::Expr::MacroExpr(mac) => {
-                return Chain {
-                    constant: is_listed_vec(mac),
-                    iterator,
-                }
-            }
-            ast::Expr::RefExpr(reference) => reference.expr(),
-            ast::Expr::PathExpr(path) if hops > 0 => {
-                hops -= 1;
-                local_initializer(path)
-            }
-            ast::Expr::MethodCallExpr(call) => {
-                let name = method_name(call).unwrap_or_default();
-                iterator |= is_iterator_method(&name);
-                let first_arg = call.arg_list().and_then(|a| a.args().next());
-                if name == "take" && first_arg.is_some_and(|n| is_constant(&n)) {
-                    return Chain {
-                        constant: true,
-                        iterator: true,
-                    };
-                }
-                if !is_size_keeping(&name) {
-                    return Chain {
-                        constant: false,
-                        iterator,
-                    };
-                }
-                call.receiver()
-            }
-            _ => None,
-        };
-        let Some(next) = next else {
-            return Chain {
-                constant: false,
-                iterator,
-            };
-        };
-        expr = unparen(next);
-    }
-}
-
-/// Local bindings are followed at most this many times
-/// (`let ports = [80, 443]; for port in &ports`).
-const MAX_BINDING_HOPS: usize = 4;
-
-/// The value an immutable local `let` gave the name `path`.
-fn local_initializer(path: &ast::PathExpr) -> Option<ast::Expr> {
-    let name = path.path()?.as_single_name_ref()?;
-    let Binding::Let(binding) = find_binding(path.syntax(), name.text())? else {
-        return None;
-    };
-    let ast::Pat::IdentPat(ident) = binding.pat()? else {
-        return None;
-    };
-    if ident.mut_token().is_some() {
-        return None;
-    }
-    binding.initializer()
-}
-
-/// Adapters that walk as many items as their receiver, or fewer.
-fn is_size_keeping(method: &str) -> bool {
-    matches!(
-        method,
-        "iter"
-            | "into_iter"
-            | "iter_mut"
-            | "rev"
-            | "step_by"
-            | "enumerate"
-            | "copied"
-            | "cloned"
-            | "skip"
-            | "take"
-            | "filter"
-            | "map"
-            | "filter_map"
-            | "zip"
-            | "inspect"
-            | "peekable"
-            | "skip_while"
-            | "take_while"
-    )
-}
-
-/// `0..8`, `1..=N`, `..LIMIT`; not `0..n` nor the endless `0..`.
-fn range_is_constant(range: &ast::RangeExpr) -> bool {
-    use ast::RangeItem;
-    let start_constant = range.start().is_none_or(|start| is_constant(&start));
-    start_constant && range.end().is_some_and(|end| is_constant(&end))
-}
-
-/// `[a, b, c]`, or `[x; N]` with a constant `N`.
-fn array_is_constant(array: &ast::ArrayExpr) -> bool {
-    if array.semicolon_token().is_none() {
-        return true;
-    }
-    array
-        .exprs()
-        .last()
-        .is_some_and(|count| is_constant(&count))
-}
-
-/// `vec![a, b, c]`: a macro named `vec` whose elements were listed.
-fn is_listed_vec(mac: &ast::MacroExpr) -> bool {
-    let Some(call) = mac.macro_call() else {
-        return false;
-    };
-    let named_vec = call
-        .path()
-        .and_then(|p| p.segment()?.name_ref())
-        .is_some_and(|n| n.text() == "vec");
-    named_vec && call.token_tree().is_none()
-}
-
-/// A literal, a `const` (an `UPPER_CASE` path such as `N`, `Self::MAX`,
-/// `u8::MAX`), an immutable local bound to one (`let n = 8;`), or
-/// arithmetic and casts of those.
-fn is_constant(expr: &ast::Expr) -> bool {
-    let mut pending = vec![(expr.clone(), MAX_BINDING_HOPS)];
-    while let Some((expr, hops)) = pending.pop() {
-        let inner = match unparen(expr) {
-            ast::Expr::Literal(_) => continue,
-            ast::Expr::PathExpr(path) => {
-                let named_const = path
-                    .path()
-                    .and_then(|p| p.segment()?.name_ref())
-                    .is_some_and(|name| is_const_name(name.text()));
-                if named_const {
-                    continue;
-                }
-                let Some(hops) = hops.checked_sub(1) else {
-                    return false;
-                };
-                let Some(value) = local_initializer(&path) else {
-                    return false;
-                };
-                pending.push((value, hops));
-                continue;
-            }
-            ast::Expr::BinExpr(bin) => {
-                let Some(lhs) = bin.lhs() else {
-                    return false;
-                };
-                pending.push((lhs, hops));
-                bin.rhs()
-            }
-            ast::Expr::PrefixExpr(prefix) => prefix.expr(),
-            ast::Expr::CastExpr(cast) => cast.expr(),
-            _ => return false,
-        };
-        let Some(inner) = inner else {
-            return false;
-        };
-        pending.push((inner, hops));
-    }
-    true
-}
-
-fn is_const_name(name: &str) -> bool {
-    name.chars().any(|c| c.is_ascii_uppercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// For a closure passed to `.map` or `.for_each`: the size of the iterator
@@ -656,43 +479,9 @@ fn is_buffered(call: &ast::MethodCallExpr) -> bool {
 /// The size of a receiver chain known to be an iterator (one that starts
 /// from a range or goes through a method only iterators have).
 fn iterator_size(receiver: &ast::Expr) -> Size {
-    match chain(receiver) {
-        Chain { constant: true, .. } => Size::Constant,
-        Chain { iterator: true, .. } => Size::Unknown,
+    match iteration_chain(receiver) {
+        IterationChain { constant: true, .. } => Size::Constant,
+        IterationChain { iterator: true, .. } => Size::Unknown,
         _ => Size::NotData,
     }
-}
-
-/// Methods that make or adapt iterators and that `Option`, `Result` and
-/// futures do not have.
-fn is_iterator_method(method: &str) -> bool {
-    matches!(
-        method,
-        "iter"
-            | "into_iter"
-            | "iter_mut"
-            | "drain"
-            | "keys"
-            | "values"
-            | "values_mut"
-            | "into_keys"
-            | "into_values"
-            | "lines"
-            | "chars"
-            | "bytes"
-            | "split"
-            | "split_whitespace"
-            | "chunks"
-            | "chunks_exact"
-            | "windows"
-            | "enumerate"
-            | "rev"
-            | "skip"
-            | "step_by"
-            | "peekable"
-            | "flat_map"
-            | "filter_map"
-            | "take_while"
-            | "skip_while"
-    )
 }

@@ -99,17 +99,12 @@ impl Rule for UncancellableLoop {
         if !facts.scan.awaits || facts.scan.exits {
             return;
         }
-        // Every spawn API has `spawn` in its name: a file without the word
-        // runs no task, and need not be searched for spawns.
-        if !cx.text.contains("spawn") {
-            return;
-        }
         let text = cx.text;
         let tasks = cx.file_fact(|root, imports| SpawnedTasks::of_file(root, text, imports));
         let spawned = match owner_kind {
             BodyKind::AsyncBlock => tasks.runs_block(owner),
             BodyKind::AsyncFn => {
-                ast::Fn::cast(owner.clone()).is_some_and(|f| tasks.runs_as_task(&f))
+                ast::Fn::cast(owner.clone()).is_some_and(|f| tasks.runs_as_task(&f, cx.imports))
             }
             _ => false,
         };

@@ -1,5 +1,7 @@
 use crate::diagnostic::Finding;
-use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
+use crate::rule::{
+    Context, FixAvailability, Group, OptionKind, OptionMeta, Pattern, Rule, RuleMeta,
+};
 use crate::syntax::{
     ast::{self, HasArgList},
     enclosing_body, fallible_return, is_task_outcome, method_name, unparen, AstNode, BodyKind,
@@ -22,7 +24,10 @@ return type's last path segment ends in `Result` (`Result<T, E>`, `io::Result<T>
 `anyhow::Result<T>`). Not flagged: the lock-poisoning idiom (`.lock()`, `.read()` or `.write()` \
 with no arguments, then `.unwrap()`/`.expect(..)`); `.await.unwrap()` on a spawned task's \
 `JoinHandle` (the spawn call itself, a local bound to one, a `JoinHandle` parameter, or the \
-variable of a `for` over handles), which re-raises the task's panic; calls inside closures, \
+variable of a `for` over handles), which re-raises the task's panic, and the same result \
+reached through `join!`/`try_join!` (`let (a, b) = tokio::join!(h1, h2)`), `join_all` or \
+`try_join_all` over handles, or a `JoinSet`'s `join_next()`; `.expect(\"..\")` with a string \
+literal, which states an invariant the author chose (unless `check-expect`); calls inside closures, \
 `async` blocks and nested functions, which are other bodies: an `async` block is a separate \
 future whose output is not the function's `Result`, so `?` there would not reach the caller; \
 functions that return anything but a `Result`.",
@@ -35,7 +40,7 @@ which can decide.",
 
 async fn load_config(path: &str) -> anyhow::Result<Config> {
     let text = tokio::fs::read_to_string(path).await.unwrap(); //~ unwrap-in-fallible-async
-    let config = toml::from_str(&text).expect("valid config"); //~ unwrap-in-fallible-async
+    let config = toml::from_str(&text).expect(&format!("{path} is valid")); //~ unwrap-in-fallible-async
     Ok(config)
 }
 "#,
@@ -49,7 +54,11 @@ async fn load_config(path: &str) -> anyhow::Result<Config> {
     Ok(config)
 }
 "#,
-    options: &[],
+    options: &[OptionMeta {
+        name: "check-expect",
+        kind: OptionKind::Bool(false),
+        doc: "Also flag `.expect(\"..\")` whose message is a string literal.",
+    }],
     fix_safety: None,
     see_also: &["manual-question-mark"],
 };
@@ -82,6 +91,9 @@ impl Rule for UnwrapInFallibleAsync {
         if is_lock_poisoning(&receiver) || is_task_outcome(&receiver, cx.imports) {
             return;
         }
+        if name == "expect" && states_invariant(&call) && !cx.options.flag("check-expect") {
+            return;
+        }
         let Some(name_ref) = call.name_ref() else {
             return;
         };
@@ -103,6 +115,19 @@ fn panicking_method(call: &ast::MethodCallExpr) -> Option<&'static str> {
         ("expect", 1) => Some("expect"),
         _ => None,
     }
+}
+
+/// `.expect("..")` with a literal message: the author wrote down why the
+/// value is always there.
+fn states_invariant(call: &ast::MethodCallExpr) -> bool {
+    call.arg_list()
+        .and_then(|args| args.args().next())
+        .is_some_and(|arg| match unparen(arg) {
+            ast::Expr::Literal(literal) => {
+                matches!(literal.kind(), ast::LiteralKind::String(_))
+            }
+            _ => false,
+        })
 }
 
 /// `m.lock()`, `l.read()`, `l.write()` with no arguments: a std lock whose

@@ -7,6 +7,7 @@ use ra_ap_syntax::{
 };
 
 use super::{segments, Imports};
+use crate::index::TypeFact;
 
 /// The path a call expression calls, when its callee is a plain path.
 pub fn callee_path(call: &ast::CallExpr) -> Option<ast::Path> {
@@ -43,9 +44,12 @@ pub fn unparen(mut expr: ast::Expr) -> ast::Expr {
 }
 
 /// Types whose methods we recognise on a receiver.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KnownType {
     JoinSet,
+    /// `tokio_util::task::JoinMap`: a `JoinSet` whose tasks have keys.
+    JoinMap,
+    Semaphore,
     TaskTracker,
     /// `tokio::runtime::Handle` or `Runtime`: both spawn detached tasks.
     Runtime,
@@ -66,6 +70,9 @@ pub enum KnownType {
 const KNOWN_TYPES: &[(&str, KnownType)] = &[
     ("tokio::task::JoinSet", KnownType::JoinSet),
     ("tokio::task::join_set::JoinSet", KnownType::JoinSet),
+    ("tokio_util::task::JoinMap", KnownType::JoinMap),
+    ("tokio_util::task::join_map::JoinMap", KnownType::JoinMap),
+    ("tokio::sync::Semaphore", KnownType::Semaphore),
     ("tokio_util::task::TaskTracker", KnownType::TaskTracker),
     (
         "tokio_util::task::task_tracker::TaskTracker",
@@ -96,7 +103,8 @@ const KNOWN_TYPES: &[(&str, KnownType)] = &[
     ("dashmap::DashSet", KnownType::DashMap),
 ];
 
-fn known_type_of_path(path: &ast::Path, imports: &Imports) -> Option<KnownType> {
+/// The known type a written path names (`JoinSet`, `tokio::sync::Semaphore`).
+pub fn known_type_of_path(path: &ast::Path, imports: &Imports) -> Option<KnownType> {
     let names: Vec<&str> = KNOWN_TYPES.iter().map(|(p, _)| *p).collect();
     let found = imports.resolve(path, &names)?;
     KNOWN_TYPES
@@ -156,10 +164,12 @@ fn known_type_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option
         ast::Expr::FieldExpr(field) => {
             let name = field.name_ref()?.text().to_string();
             let root = expr.syntax().ancestors().last()?;
-            root.descendants()
+            let in_file = root
+                .descendants()
                 .filter_map(ast::RecordField::cast)
                 .filter(|f| f.name().is_some_and(|n| n.text() == name))
-                .find_map(|f| type_known(&f.ty()?, imports))
+                .find_map(|f| type_known(&f.ty()?, imports));
+            in_file.or_else(|| crate_field(&field, imports)?.known)
         }
         _ => None,
     }
@@ -177,8 +187,57 @@ pub(crate) fn is_wrapper_new(path: &ast::Path) -> bool {
     }
 }
 
-/// The known type of the `static` or `const` item `name` of the file.
+/// The crate's declared type of a field access: the field of the
+/// receiver's struct when the receiver's type name is known
+/// (`self.state` in an `impl Server`, `self.inner.state`, `server.state` with
+/// `server: &Server`), else the type every field of that name agrees on.
+pub fn crate_field(field: &ast::FieldExpr, imports: &Imports) -> Option<TypeFact> {
+    let name = field.name_ref()?.text().to_string();
+    let owner = field
+        .expr()
+        .and_then(|receiver| type_name_of(&receiver, imports, MAX_BINDING_HOPS));
+    imports.crate_index().field(owner.as_deref(), &name)
+}
+
+/// The name of the type of `expr`, as far as the crate says: `self` in an
+/// `impl`, a parameter or a `let` with a written type, a field of those.
+fn type_name_of(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option<String> {
+    match unparen(expr.clone()) {
+        ast::Expr::RefExpr(r) => type_name_of(&r.expr()?, imports, hops),
+        ast::Expr::FieldExpr(field) => {
+            let owner = type_name_of(&field.expr()?, imports, hops.checked_sub(1)?);
+            let name = field.name_ref()?.text().to_string();
+            imports.crate_index().field(owner.as_deref(), &name)?.name
+        }
+        ast::Expr::PathExpr(path) => {
+            let path = path.path()?;
+            if path.qualifier().is_some() {
+                return None;
+            }
+            let segment = path.segment()?;
+            if segment.self_token().is_some() {
+                let item = expr.syntax().ancestors().find_map(ast::Impl::cast)?;
+                return type_name(&item.self_ty()?);
+            }
+            let name = segment.name_ref()?;
+            let ty = match find_binding(expr.syntax(), name.text())? {
+                Binding::Let(binding) => binding.ty()?,
+                Binding::Param(param) => param.ty()?,
+                Binding::For(_) | Binding::Element(..) => return None,
+            };
+            type_name(&ty)
+        }
+        _ => None,
+    }
+}
+
+/// The known type of the `static` or `const` item `name` of the file, else
+/// of the crate.
 fn static_type(at: &SyntaxNode, name: &str, imports: &Imports) -> Option<KnownType> {
+    static_in_file(at, name, imports).or_else(|| imports.crate_index().static_type(name)?.known)
+}
+
+fn static_in_file(at: &SyntaxNode, name: &str, imports: &Imports) -> Option<KnownType> {
     let root = at.ancestors().last()?;
     root.descendants().find_map(|node| {
         let ty = match node.kind() {
@@ -209,7 +268,8 @@ pub fn type_known(ty: &ast::Type, imports: &Imports) -> Option<KnownType> {
             let segment = path.segment()?;
             let wrapper = segment.name_ref()?.text().to_string();
             if !matches!(wrapper.as_str(), "Arc" | "Rc" | "Box" | "LazyLock" | "Lazy") {
-                return None;
+                // A crate's alias: `type Shared = Arc<std::sync::RwLock<..>>`.
+                return imports.crate_index().alias(&wrapper)?.known;
             }
             let arg = segment.generic_arg_list()?.generic_args().next()?;
             match arg {
@@ -404,19 +464,78 @@ pub fn spawn_call(node: &SyntaxNode, imports: &Imports) -> Option<Spawn> {
             ) {
                 return None;
             }
-            let (spawner, kind) = match known_type(&call.receiver()?, imports)? {
+            let receiver = known_type(&call.receiver()?, imports)?;
+            let (spawner, kind) = match receiver {
                 KnownType::Runtime => (Spawner::Runtime, SpawnKind::Detachable),
-                KnownType::JoinSet => (Spawner::JoinSet, SpawnKind::Owned),
+                KnownType::JoinSet | KnownType::JoinMap => (Spawner::JoinSet, SpawnKind::Owned),
                 KnownType::TaskTracker => (Spawner::TaskTracker, SpawnKind::Owned),
                 _ => return None,
+            };
+            // `JoinMap::spawn(key, task)`: the task comes after its key.
+            let task = match receiver {
+                KnownType::JoinMap => call.arg_list()?.args().nth(1),
+                _ => call.arg_list()?.args().next(),
             };
             Some(Spawn {
                 spawner,
                 kind,
-                task: call.arg_list()?.args().next(),
+                task,
                 blocking: name == "spawn_blocking",
             })
         }
         _ => None,
     }
+}
+
+/// Types that only hold or share the value they wrap.
+const HOLDERS: &[&str] = &[
+    "Arc", "Rc", "Box", "LazyLock", "Lazy", "OnceLock", "OnceCell",
+];
+
+/// The path of the type a written type holds, through references and
+/// [`HOLDERS`].
+pub fn held_type_path(ty: &ast::Type) -> Option<ast::Path> {
+    let mut ty = ty.clone();
+    for _ in 0..8 {
+        ty = match ty {
+            ast::Type::RefType(r) => r.ty()?,
+            ast::Type::PathType(p) => {
+                let path = p.path()?;
+                let segment = path.segment()?;
+                let name = segment.name_ref()?;
+                if !HOLDERS.iter().any(|holder| name.text() == *holder) {
+                    return Some(path);
+                }
+                match segment.generic_arg_list()?.generic_args().next()? {
+                    ast::GenericArg::TypeArg(arg) => arg.ty()?,
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        };
+    }
+    None
+}
+
+/// The last segment of a written type, through references and [`HOLDERS`]:
+/// `&Arc<state::Shared>` is `Shared`.
+pub fn type_name(ty: &ast::Type) -> Option<String> {
+    Some(
+        held_type_path(ty)?
+            .segment()?
+            .name_ref()?
+            .text()
+            .to_string(),
+    )
+}
+
+/// `drop(..)` of the prelude or `std::mem::drop(..)`.
+pub fn is_drop_call(call: &SyntaxNode, imports: &Imports) -> bool {
+    let Some(call) = ast::CallExpr::cast(call.clone()) else {
+        return false;
+    };
+    if resolve_call(&call, imports, &["std::mem::drop", "core::mem::drop"]).is_some() {
+        return true;
+    }
+    callee_path(&call).is_some_and(|path| imports.is_prelude(&path, "drop"))
 }

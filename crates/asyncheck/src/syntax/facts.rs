@@ -69,13 +69,15 @@ pub fn is_async_context(node: &SyntaxNode) -> bool {
 }
 
 /// Whether `node` is an item (or inside one) that only exists for tests: a
-/// function with a test attribute, or anything under `#[cfg(test)]`.
+/// function with a test attribute, or anything under `#[cfg(test)]` or a
+/// test-support `cfg` (`any(test, feature = "test-utils")`).
 pub fn is_test_code(node: &SyntaxNode) -> bool {
     node.ancestors().any(|n| is_test_item(&n))
 }
 
 /// An item carrying `#[test]`, `#[tokio::test]`, `#[rstest]` (any attribute
-/// whose last segment is `test` or `rstest`), or a `cfg` that needs `test`.
+/// whose last segment is `test` or `rstest`), or a `cfg` that needs `test`;
+/// also a module or file that says so inside (`#![cfg(test)]`).
 pub fn is_test_item(node: &SyntaxNode) -> bool {
     if !is_item_kind(node.kind()) {
         return false;
@@ -83,7 +85,11 @@ pub fn is_test_item(node: &SyntaxNode) -> bool {
     let Some(item) = ast::AnyHasAttrs::cast(node.clone()) else {
         return false;
     };
-    item.attrs().any(|attr| match attr.meta() {
+    let inner = ast::Module::cast(node.clone())
+        .and_then(|module| module.item_list())
+        .into_iter()
+        .flat_map(|list| list.attrs());
+    item.attrs().chain(inner).any(|attr| match attr.meta() {
         Some(ast::Meta::CfgMeta(cfg)) => cfg.cfg_predicate().is_some_and(|p| requires_test(&p)),
         Some(meta) => meta
             .path()
@@ -96,7 +102,8 @@ pub fn is_test_item(node: &SyntaxNode) -> bool {
 fn is_item_kind(kind: SyntaxKind) -> bool {
     matches!(
         kind,
-        SyntaxKind::FN
+        SyntaxKind::SOURCE_FILE
+            | SyntaxKind::FN
             | SyntaxKind::MODULE
             | SyntaxKind::IMPL
             | SyntaxKind::STRUCT
@@ -108,8 +115,9 @@ fn is_item_kind(kind: SyntaxKind) -> bool {
     )
 }
 
-/// Whether a cfg predicate can only hold in test builds: `test`,
-/// `all(.., test, ..)`, `any(test, test)`; never `not(..)`.
+/// Whether a cfg predicate marks test code: `test`, `all(.., test, ..)`,
+/// `any(test, ..)` whose other operands are `test` or test-support features
+/// (`any(test, feature = "test-utils")`); never `not(..)`.
 fn requires_test(predicate: &ast::CfgPredicate) -> bool {
     match predicate {
         ast::CfgPredicate::CfgAtom(atom) => {
@@ -121,10 +129,26 @@ fn requires_test(predicate: &ast::CfgPredicate) -> bool {
                 Some("all") => operands.any(|p| requires_test(&p)),
                 Some("any") => {
                     let operands: Vec<_> = operands.collect();
-                    !operands.is_empty() && operands.iter().all(requires_test)
+                    operands.iter().any(requires_test)
+                        && operands
+                            .iter()
+                            .all(|p| requires_test(p) || is_test_support_feature(p))
                 }
                 _ => false,
             }
         }
     }
+}
+
+/// `feature = "X"` where the feature's name says it is for tests
+/// (`test-utils`, `testing`, `test_helpers`).
+fn is_test_support_feature(predicate: &ast::CfgPredicate) -> bool {
+    let ast::CfgPredicate::CfgAtom(atom) = predicate else {
+        return false;
+    };
+    atom.eq_token().is_some()
+        && atom.ident_token().is_some_and(|t| t.text() == "feature")
+        && atom
+            .string_token()
+            .is_some_and(|s| s.text().to_ascii_lowercase().contains("test"))
 }

@@ -61,3 +61,27 @@ pub fn label_of(node: &SyntaxNode) -> Option<String> {
     let label = node.children().find_map(ast::Label::cast)?;
     Some(label.lifetime()?.syntax().text().to_string())
 }
+
+/// Whether a `break` in the loop `node` leaves it: an unlabelled `break`
+/// of no inner loop, or one labelled with the label of `node` or of a loop
+/// around it. `return` and `?` leave the function, not just the loop.
+pub fn has_break_out(node: &SyntaxNode) -> bool {
+    let Some(body) = loop_body(node) else {
+        return false;
+    };
+    same_body_nodes(body.syntax())
+        .filter_map(ast::BreakExpr::cast)
+        .any(|brk| {
+            let label = brk.lifetime().map(|l| l.syntax().text().to_string());
+            let inner = brk
+                .syntax()
+                .ancestors()
+                .skip(1)
+                .take_while(|a| a != node)
+                .find(|a| match &label {
+                    Some(label) => label_of(a).as_ref() == Some(label),
+                    None => is_loop(a),
+                });
+            inner.is_none()
+        })
+}

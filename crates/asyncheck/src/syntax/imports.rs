@@ -8,6 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::index::CrateIndex;
 use ra_ap_syntax::{
     ast::{self, HasName},
     AstNode,
@@ -22,9 +23,20 @@ pub struct Imports {
     /// Functions, types and modules the file defines itself: a glob import
     /// never reaches past them.
     local_items: HashSet<String>,
+    /// What the file's crate knows: names defined in its other files.
+    crate_index: CrateIndex,
 }
 
 impl Imports {
+    /// The facts of the crate this file belongs to.
+    pub fn crate_index(&self) -> &CrateIndex {
+        &self.crate_index
+    }
+
+    pub(crate) fn set_crate_index(&mut self, index: CrateIndex) {
+        self.crate_index = index;
+    }
+
     pub(crate) fn record_use(&mut self, item: &ast::Use) {
         if let Some(tree) = item.use_tree() {
             self.record_tree(&tree, "");

@@ -9,6 +9,8 @@ mod flow;
 mod futures;
 mod guards;
 mod imports;
+mod iteration;
+mod joinsets;
 mod macros;
 mod network;
 mod origin;
@@ -27,6 +29,8 @@ pub use flow::*;
 pub use futures::*;
 pub use guards::*;
 pub use imports::{segments, Imports};
+pub use iteration::{iteration_chain, IterationChain};
+pub use joinsets::*;
 pub use network::{network_io, network_operation, NetworkMentions, NetworkOperation};
 pub use origin::{chain_origin, FieldTypes, Origin};
 pub use parse::{ParseError, MAX_NESTING};
@@ -141,18 +145,19 @@ pub fn macro_args(call: &ast::MacroCall) -> Vec<ast::Expr> {
     }
 }
 
-/// The modules a file declares, without a body, only for tests:
-/// `#[cfg(test)] mod name;` (or a test attribute on the declaration). Their
-/// files are test code even though nothing in them says so.
+/// The modules a file declares at its top level, without a body, only for
+/// tests: `#[cfg(test)] mod name;` (or a test attribute on the declaration),
+/// or any `mod name;` of a file that is itself `#![cfg(test)]`. Their files
+/// are test code even though nothing in them says so.
 pub fn test_module_declarations(text: &str) -> Vec<String> {
     let Some(parsed) = parse_file(text) else {
         return Vec::new();
     };
     parsed
         .root
-        .descendants()
+        .children()
         .filter_map(ast::Module::cast)
-        .filter(|module| module.item_list().is_none() && is_test_item(module.syntax()))
+        .filter(|module| module.item_list().is_none() && is_test_code(module.syntax()))
         .filter_map(|module| Some(ast::HasName::name(&module)?.text().to_string()))
         .collect()
 }

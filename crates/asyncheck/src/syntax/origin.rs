@@ -190,8 +190,12 @@ impl FieldTypes {
         accept: &dyn Fn(&str) -> bool,
     ) -> Option<String> {
         let name = field.name_ref()?;
+        let Some(types) = self.0.get(name.text()) else {
+            let fact = super::crate_field(field, imports)?;
+            return accepted(fact.paths, accept);
+        };
         let mut found: Option<String> = None;
-        for ty in self.0.get(name.text())? {
+        for ty in types {
             let path = type_path(ty.as_ref()?, imports, accept)?;
             if found.get_or_insert_with(|| path.clone()) != &path {
                 return None;

@@ -21,7 +21,7 @@ pub enum Fallible {
 /// the error type ambiguous) and `const fn`s, where `?` is not allowed.
 ///
 /// A type named `..Result` that the file defines itself as a struct or enum
-/// (`struct WaitResult(bool)`) is not a `Result`.
+/// (`struct WaitResult(bool)`) is not a `Result`; a crate alias to one is.
 pub fn fallible_return(body: &SyntaxNode, imports: &Imports) -> Option<Fallible> {
     let ret = match body.kind() {
         SyntaxKind::FN => {
@@ -42,6 +42,11 @@ pub fn fallible_return(body: &SyntaxNode, imports: &Imports) -> Option<Fallible>
         "Option" => Some(Fallible::Option),
         "Result" => Some(Fallible::Result),
         text if text.ends_with("Result") && !imports.defines(text) => Some(Fallible::Result),
-        _ => None,
+        // A crate alias (`type Fallible<T> = Result<T, Error>` in error.rs).
+        text => match imports.crate_index().alias(text)?.name?.as_str() {
+            "Option" => Some(Fallible::Option),
+            target if target.ends_with("Result") => Some(Fallible::Result),
+            _ => None,
+        },
     }
 }

@@ -28,6 +28,9 @@ pub struct SpawnedTasks {
     functions: HashSet<String>,
     /// Names of methods and associated functions called as one.
     methods: HashSet<String>,
+    /// Names of functions of other modules called as one
+    /// (`spawn(worker::run(rx))`): the crate index finds their bodies.
+    module_functions: HashSet<String>,
 }
 
 impl SpawnedTasks {
@@ -36,6 +39,11 @@ impl SpawnedTasks {
     /// calls around those words in `text` are looked at, not the whole tree.
     pub fn of_file(root: &SyntaxNode, text: &str, imports: &Imports) -> SpawnedTasks {
         let mut tasks = SpawnedTasks::default();
+        // Every spawn API has `spawn` in its name: a file without the word
+        // runs no task, and need not be searched for spawns.
+        if !text.contains("spawn") {
+            return tasks;
+        }
         let mut names = imports.local_names_for(|target| {
             target
                 .rsplit("::")
@@ -66,6 +74,20 @@ impl SpawnedTasks {
         }
     }
 
+    /// The names of the free functions and of the methods called as a
+    /// spawned future.
+    pub(crate) fn called_names(&self) -> (Vec<String>, Vec<String>) {
+        let mut functions: Vec<String> = self
+            .functions
+            .union(&self.module_functions)
+            .cloned()
+            .collect();
+        let mut methods: Vec<String> = self.methods.iter().cloned().collect();
+        functions.sort();
+        methods.sort();
+        (functions, methods)
+    }
+
     /// Whether `block` is an async block that a spawn runs as its task.
     pub fn runs_block(&self, block: &SyntaxNode) -> bool {
         block.kind() == SyntaxKind::BLOCK_EXPR && self.blocks.contains(&block.text_range())
@@ -76,7 +98,7 @@ impl SpawnedTasks {
     /// `spawn(Self::run(..))`, or awaited directly in a spawned async block
     /// (`spawn(async move { worker(rx).await })`). Matched by name, free
     /// functions apart from methods.
-    pub fn runs_as_task(&self, function: &ast::Fn) -> bool {
+    pub fn runs_as_task(&self, function: &ast::Fn, imports: &Imports) -> bool {
         if function.async_token().is_none() {
             return false;
         }
@@ -92,7 +114,7 @@ impl SpawnedTasks {
         } else {
             &self.functions
         };
-        names.contains(name.text())
+        names.contains(name.text()) || spawned_elsewhere(name.text(), is_method, imports)
     }
 
     fn record(&mut self, future: ast::Expr, imports: &Imports) {
@@ -126,6 +148,9 @@ impl SpawnedTasks {
                     [owner, name] if is_type_name(owner) => {
                         self.methods.insert(name.clone());
                     }
+                    [.., module, name] if !is_type_name(module) => {
+                        self.module_functions.insert(name.clone());
+                    }
                     _ => {}
                 }
             }
@@ -137,6 +162,22 @@ impl SpawnedTasks {
             _ => {}
         }
     }
+}
+
+/// Whether another file of the crate spawns the async fn `name`
+/// (`tokio::spawn(worker::run(rx))` in main.rs, `run` in worker.rs): by
+/// name, trusted only when the crate has one async fn of that name and kind.
+fn spawned_elsewhere(name: &str, is_method: bool, imports: &Imports) -> bool {
+    let index = imports.crate_index();
+    if !index.is_spawned(name, is_method) {
+        return false;
+    }
+    let candidates = index
+        .functions(name)
+        .iter()
+        .filter(|f| f.is_async && f.self_type.is_some() == is_method)
+        .count();
+    candidates == 1
 }
 
 /// The call whose callee or method name is the word at `offset`: the name

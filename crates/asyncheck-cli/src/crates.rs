@@ -1,0 +1,217 @@
+//! Which crate each checked file belongs to, and what that crate knows
+//! (rules.md, "Across files"): the nearest `Cargo.toml` with a `[package]`
+//! is the crate, the nearest one above it with a `[workspace]` joins its
+//! members, whose facts resolve into each other. Files under no manifest
+//! form one crate, the folder that was checked.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use asyncheck::index::{CrateIndex, Facts, FileSummary, Manifest};
+use asyncheck::Diagnostic;
+
+/// The crates of a run: each file's index, and the manifests that could
+/// not be read (each named once).
+pub struct Crates {
+    /// By the file's position among the inputs.
+    indexes: Vec<CrateIndex>,
+    pub broken_manifests: Vec<(String, String, Diagnostic)>,
+}
+
+#[derive(Default)]
+struct Layout {
+    /// Folder to the package folder it belongs to (none above).
+    package_of: HashMap<PathBuf, Option<PathBuf>>,
+    /// Package folder to its workspace root folder.
+    workspace_of: HashMap<PathBuf, Option<PathBuf>>,
+}
+
+impl Layout {
+    fn package(&mut self, folder: &Path) -> Option<PathBuf> {
+        if let Some(found) = self.package_of.get(folder) {
+            return found.clone();
+        }
+        let manifest = folder.join("Cargo.toml");
+        let found = if read_manifest(&manifest).is_some_and(|text| text.contains("[package]")) {
+            Some(folder.to_path_buf())
+        } else {
+            folder.parent().and_then(|parent| self.package(parent))
+        };
+        self.package_of.insert(folder.to_path_buf(), found.clone());
+        found
+    }
+
+    fn workspace(&mut self, package: &Path) -> Option<PathBuf> {
+        if let Some(found) = self.workspace_of.get(package) {
+            return found.clone();
+        }
+        let found = package.ancestors().find_map(|folder| {
+            read_manifest(&folder.join("Cargo.toml"))
+                .is_some_and(|text| text.contains("[workspace"))
+                .then(|| folder.to_path_buf())
+        });
+        self.workspace_of
+            .insert(package.to_path_buf(), found.clone());
+        found
+    }
+}
+
+fn read_manifest(path: &Path) -> Option<String> {
+    std::fs::read_to_string(path).ok()
+}
+
+impl Crates {
+    /// `paths` are the inputs (absolute or relative to the current folder),
+    /// `summaries` their summaries in the same order (`None` for a file that
+    /// could not be read or parsed).
+    pub fn new(
+        paths: &[&Path],
+        summaries: &[Option<FileSummary>],
+        display: &dyn Fn(&Path) -> String,
+    ) -> Crates {
+        let mut layout = Layout::default();
+        let packages: Vec<Option<PathBuf>> = paths
+            .iter()
+            .map(|path| {
+                let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+                absolute.parent().and_then(|folder| layout.package(folder))
+            })
+            .collect();
+        // Files of one workspace (or one lone package, or no package) share
+        // their facts.
+        let group_of = |layout: &mut Layout, package: &Option<PathBuf>| -> Option<PathBuf> {
+            let package = package.as_ref()?;
+            layout.workspace(package).or_else(|| Some(package.clone()))
+        };
+        let groups: Vec<Option<PathBuf>> = packages
+            .iter()
+            .map(|package| group_of(&mut layout, package))
+            .collect();
+        let mut members: HashMap<&Option<PathBuf>, Vec<&FileSummary>> = HashMap::new();
+        for (group, summary) in groups.iter().zip(summaries) {
+            if let Some(summary) = summary {
+                members.entry(group).or_default().push(summary);
+            }
+        }
+        let facts: HashMap<&Option<PathBuf>, Arc<Facts>> = members
+            .iter()
+            .map(|(group, summaries)| (*group, Arc::new(Facts::new(summaries.iter().copied()))))
+            .collect();
+
+        let mut manifests: HashMap<PathBuf, Manifest> = HashMap::new();
+        let mut broken_manifests = Vec::new();
+        let mut indexes = Vec::with_capacity(paths.len());
+        for (package, group) in packages.iter().zip(&groups) {
+            let manifest = match package {
+                Some(package) => manifests
+                    .entry(package.clone())
+                    .or_insert_with(|| {
+                        let workspace = layout
+                            .workspace(package)
+                            .and_then(|root| read_manifest(&root.join("Cargo.toml")));
+                        let path = package.join("Cargo.toml");
+                        let text = read_manifest(&path).unwrap_or_default();
+                        Manifest::parse(&text, workspace.as_deref()).unwrap_or_else(|error| {
+                            let offset = offset_of(&text, error.line, error.column);
+                            broken_manifests.push((
+                                display(&path),
+                                text.clone(),
+                                Diagnostic::parse_error(
+                                    offset..offset,
+                                    format!(
+                                        "could not read this manifest: {}; the crate is checked without its runtime facts",
+                                        error.message.trim_end()
+                                    ),
+                                ),
+                            ));
+                            Manifest::default()
+                        })
+                    })
+                    .clone(),
+                None => Manifest::default(),
+            };
+            let group_facts = facts.get(group).cloned().unwrap_or_default();
+            indexes.push(CrateIndex::new(group_facts, manifest));
+        }
+        Crates {
+            indexes,
+            broken_manifests,
+        }
+    }
+
+    /// The index of the input at `position`.
+    pub fn index(&self, position: usize) -> CrateIndex {
+        self.indexes[position].clone()
+    }
+
+    /// Cached results key on it: a change in one file re-checks its
+    /// crate's others when it changes what the crate knows.
+    pub fn fingerprint(&self, position: usize) -> u64 {
+        self.indexes[position].fingerprint()
+    }
+}
+
+/// The byte offset of a 1-based line and column.
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let within = text[line_start.min(text.len())..]
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(0, |(i, _)| i);
+    (line_start + within).min(text.len())
+}
+
+/// The summaries of the files of one crate's workspace, for the language
+/// server: kept between checks and made again only for a file whose text
+/// changed.
+#[derive(Default)]
+pub struct SummaryCache {
+    by_path: std::sync::Mutex<HashMap<PathBuf, (u64, Option<FileSummary>)>>,
+}
+
+impl SummaryCache {
+    /// The index of the crate of the file at `path`, with `open` documents'
+    /// texts standing for what is on disk. `None` for a file under no
+    /// manifest: it is its own crate.
+    pub fn index_for(&self, path: &Path, open: &[(PathBuf, String)]) -> Option<CrateIndex> {
+        let absolute = std::path::absolute(path).ok()?;
+        let mut layout = Layout::default();
+        let package = layout.package(absolute.parent()?)?;
+        let root = layout.workspace(&package).unwrap_or(package);
+        let (inputs, _) = crate::discover::discover(std::slice::from_ref(&root));
+        let mut paths: Vec<PathBuf> = inputs.into_iter().map(|i| i.path).collect();
+        if !paths.contains(&absolute) {
+            paths.push(absolute.clone());
+        }
+        let mut cache = self.by_path.lock().ok()?;
+        let summaries: Vec<Option<FileSummary>> = paths
+            .iter()
+            .map(|file| {
+                let text = open
+                    .iter()
+                    .find(|(p, _)| p == file)
+                    .map(|(_, text)| text.clone())
+                    .or_else(|| std::fs::read_to_string(file).ok())?;
+                let hash = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
+                if let Some((known, summary)) = cache.get(file) {
+                    if *known == hash {
+                        return summary.clone();
+                    }
+                }
+                let summary = asyncheck::index::summarize_text(&text);
+                cache.insert(file.clone(), (hash, summary.clone()));
+                summary
+            })
+            .collect();
+        drop(cache);
+        let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+        let crates = Crates::new(&refs, &summaries, &|p| p.display().to_string());
+        let position = paths.iter().position(|p| *p == absolute)?;
+        Some(crates.index(position))
+    }
+}

@@ -1,0 +1,135 @@
+//! Facts across files, end to end: each folder of tests/crates/ is a small
+//! cargo crate (or workspace) whose lines marked `//~ rule` must be flagged
+//! by that rule, and nothing else flagged, when the binary checks it with
+//! every rule on. The markers are the expectations; the crates are never
+//! built.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/crates")
+}
+
+/// (path relative to the crate, line, rule) for every `//~ rule` marker.
+fn expected(root: &Path) -> BTreeSet<(String, u64, String)> {
+    let mut found = BTreeSet::new();
+    let mut folders = vec![root.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let relative = path.strip_prefix(root).unwrap().display().to_string();
+            for (number, line) in std::fs::read_to_string(&path).unwrap().lines().enumerate() {
+                if let Some((_, rules)) = line.split_once("//~ ") {
+                    for rule in rules.split_whitespace() {
+                        found.insert((relative.clone(), number as u64 + 1, rule.to_owned()));
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+fn flagged(root: &Path) -> BTreeSet<(String, u64, String)> {
+    let output = Command::cargo_bin("asyncheck")
+        .unwrap()
+        .current_dir(root)
+        .args([
+            "check",
+            "--select",
+            "all",
+            "--no-cache",
+            "--format",
+            "json",
+            ".",
+        ])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["path"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("./")
+                    .to_owned(),
+                d["start"]["line"].as_u64().unwrap(),
+                d["rule"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_fixture_crate_is_flagged_where_marked() {
+    let mut checked = 0;
+    for entry in std::fs::read_dir(fixtures()).unwrap() {
+        let root = entry.unwrap().path();
+        if !root.is_dir() {
+            continue;
+        }
+        let expected = expected(&root);
+        assert!(!expected.is_empty(), "{} marks nothing", root.display());
+        assert_eq!(flagged(&root), expected, "{}", root.display());
+        checked += 1;
+    }
+    assert!(checked >= 3);
+}
+
+#[test]
+fn a_broken_manifest_is_named_once_and_its_files_still_checked() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[package]\nname = \"x\"\nversion = \n",
+    )
+    .unwrap();
+    std::fs::create_dir(root.join("src")).unwrap();
+    let code =
+        "pub async fn f() {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n";
+    std::fs::write(root.join("src/lib.rs"), code).unwrap();
+    std::fs::write(root.join("src/other.rs"), code).unwrap();
+    let output = Command::cargo_bin("asyncheck")
+        .unwrap()
+        .current_dir(root)
+        .args(["check", "--no-cache", "--format", "json", "."])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let found: Vec<(String, String, u64)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap().to_owned(),
+                d["rule"].as_str().unwrap().to_owned(),
+                d["start"]["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("Cargo.toml".to_owned(), "parse-error".to_owned(), 3),
+            ("src/lib.rs".to_owned(), "blocking-in-async".to_owned(), 2),
+            ("src/other.rs".to_owned(), "blocking-in-async".to_owned(), 2),
+        ]
+    );
+}

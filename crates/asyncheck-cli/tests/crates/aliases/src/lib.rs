@@ -1,0 +1,12 @@
+mod error;
+
+use error::{Fallible, Report};
+
+pub async fn port(text: &str) -> Fallible<u16> {
+    let port = text.parse::<u16>().ok().unwrap(); //~ unwrap-in-fallible-async
+    Ok(port)
+}
+
+pub async fn ports(text: &str) -> Report<u16> {
+    vec![text.parse::<u16>().ok().unwrap()]
+}

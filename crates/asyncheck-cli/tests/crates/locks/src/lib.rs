@@ -1,0 +1,63 @@
+mod state;
+
+use state::{Queue, State};
+
+pub struct Server {
+    state: State,
+    queue: Queue,
+}
+
+impl Server {
+    pub async fn positives(&self) {
+        let items = self.state.items.lock(); //~ lock-across-await
+        tick().await;
+        drop(items);
+
+        let shared = self.state.shared.read().unwrap(); //~ lock-across-await
+        tick().await;
+        drop(shared);
+
+        let hits = self.state.counters.hits.lock().unwrap(); //~ lock-across-await
+        tick().await;
+        drop(hits);
+
+        // parking_lot's `read()` has no `Result` to tell it from I/O: only
+        // the field's declared type in state.rs says it is a lock.
+        let table = self.state.table.read(); //~ lock-across-await
+        tick().await;
+        drop(table);
+    }
+
+    pub async fn negatives(&self) {
+        // An async lock of the same field name in another type.
+        let queued = self.queue.items.lock().await.len();
+        tick().await;
+        let _ = queued;
+
+        // `table` is a lock in `State` and a journal in `Archive`: with the
+        // receiver's type unknown, the field name tells nothing.
+        let archive = state::archive();
+        let rows = archive.table.read();
+        tick().await;
+        drop(rows);
+
+        // A method named `read` on a type that is not a lock.
+        let entries = self.state.journal.read();
+        tick().await;
+        drop(entries);
+
+        // Dropped before the await.
+        let items = self.state.items.lock();
+        drop(items);
+        tick().await;
+
+        // The statement ends before the await.
+        let n = self.state.counters.hits.lock().unwrap().saturating_add(1);
+        tick().await;
+        let _ = n;
+    }
+}
+
+async fn tick() {
+    tokio::task::yield_now().await;
+}

@@ -1,0 +1,30 @@
+use std::thread;
+use std::time::Duration;
+
+/// Waits, then reads a file: both block the worker thread.
+async fn load() -> std::io::Result<usize> {
+    thread::sleep(Duration::from_millis(1));
+    let text = std::fs::read_to_string("Cargo.toml")?;
+    Ok(text.len())
+}
+
+/// Both results only go up with `?`.
+async fn both() -> std::io::Result<usize> {
+    let (first, second) = (load().await, load().await);
+    first?;
+    Ok(second?)
+}
+
+fn parse(text: &str) -> Result<u32, std::num::ParseIntError> {
+    let n = match text.trim().parse::<u32>() {
+        Ok(n) => n,
+        Err(e) => return Err(e),
+    };
+    Ok(n + 1)
+}
+
+#[async_std::main]
+async fn main() -> std::io::Result<()> {
+    println!("{} {:?}", both().await?, parse("41"));
+    Ok(())
+}

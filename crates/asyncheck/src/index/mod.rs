@@ -1,0 +1,239 @@
+//! What a crate knows across its files (rules.md, "Across files").
+//!
+//! Each file yields a small [`FileSummary`] from its parse (struct fields
+//! with their types, aliases, statics, functions, the functions it runs as
+//! tasks); the summaries of a crate merge into a [`CrateIndex`], which the
+//! rules reach through the file's [`Imports`](crate::syntax::Imports) while
+//! they check each file. No tree outlives its file: memory grows with the
+//! summaries, not with the code.
+//!
+//! Names are matched by their last segment and trusted only where the crate
+//! agrees with itself: a field name whose declared types differ between
+//! structs, or two aliases of one name with different types, tell nothing.
+
+mod manifest;
+mod summary;
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+pub use manifest::{Manifest, ManifestError, Runtime};
+pub use summary::summarize;
+
+/// The summary of a file's text for its crate's index; `None` when it nests
+/// too deep to parse (the check reports that).
+pub fn summarize_text(text: &str) -> Option<FileSummary> {
+    let parsed = crate::syntax::parse_file(text)?;
+    Some(summarize(&parsed.root, text, &parsed.imports))
+}
+
+use crate::syntax::KnownType;
+
+/// What a written type says: the lock, runtime or task type it is (seen
+/// through `Arc`, `&`, `Box`, `LazyLock`), resolved with the imports of the
+/// file that wrote it, and the name of the type itself (its last path
+/// segment through the same wrappers) for following fields and aliases.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct TypeFact {
+    pub known: Option<KnownType>,
+    pub name: Option<String>,
+    /// The full paths the type's name may stand for (through the writing
+    /// file's imports), for rules that match types by path.
+    pub paths: Vec<String>,
+}
+
+/// A crate function, as the rules need it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FunctionFacts {
+    pub name: String,
+    /// The type of the `impl` the function is a method of.
+    pub self_type: Option<String>,
+    pub is_async: bool,
+    /// The written return type's last segment, through aliases the file
+    /// itself cannot see (`Fallible`), when it is not a plain `Result`.
+    pub returns: Option<String>,
+    pub is_test: bool,
+}
+
+/// One file's contribution to its crate's index.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct FileSummary {
+    /// (struct, field, type).
+    pub fields: Vec<(String, String, TypeFact)>,
+    pub aliases: Vec<(String, TypeFact)>,
+    /// `static` and `const` items.
+    pub statics: Vec<(String, TypeFact)>,
+    pub functions: Vec<FunctionFacts>,
+    /// Names of free functions called as a spawned future.
+    pub spawned_functions: Vec<String>,
+    /// Names of methods called as a spawned future.
+    pub spawned_methods: Vec<String>,
+}
+
+/// What a crate knows: the facts merged from the summaries of its files
+/// (and of the other members of its cargo workspace, which resolve into each
+/// other), and its own manifest.
+#[derive(Debug, Default, Clone)]
+pub struct CrateIndex {
+    facts: Arc<Facts>,
+    pub manifest: Manifest,
+}
+
+impl std::ops::Deref for CrateIndex {
+    type Target = Facts;
+
+    fn deref(&self) -> &Facts {
+        &self.facts
+    }
+}
+
+impl CrateIndex {
+    pub fn new(facts: Arc<Facts>, manifest: Manifest) -> Self {
+        CrateIndex { facts, manifest }
+    }
+
+    /// A hash of everything the index holds: findings that depend on other
+    /// files through it change only when it does.
+    pub fn fingerprint(&self) -> u64 {
+        let mut hasher = std::hash::DefaultHasher::new();
+        (self.facts.fingerprint, &self.manifest).hash(&mut hasher);
+        hasher.finish()
+    }
+
+    /// The index of a lone file: what it says itself, no manifest.
+    pub fn of_file(summary: &FileSummary) -> Self {
+        CrateIndex::new(Arc::new(Facts::new([summary])), Manifest::default())
+    }
+}
+
+/// The merged summaries of a crate's (or a workspace's) files.
+#[derive(Debug, Default)]
+pub struct Facts {
+    fields: HashMap<(String, String), TypeFact>,
+    /// Every declared type of a field name, across the crate's structs.
+    fields_by_name: HashMap<String, Vec<TypeFact>>,
+    /// `None` where two aliases of one name disagree.
+    aliases: HashMap<String, Option<TypeFact>>,
+    statics: HashMap<String, Option<TypeFact>>,
+    functions: HashMap<String, Vec<FunctionFacts>>,
+    spawned_functions: HashSet<String>,
+    spawned_methods: HashSet<String>,
+    /// A hash of the summaries merged, in order.
+    fingerprint: u64,
+}
+
+/// Aliases are followed at most this many times (`type A = B;`).
+const MAX_ALIAS_HOPS: usize = 4;
+
+impl Facts {
+    pub fn new<'a>(summaries: impl IntoIterator<Item = &'a FileSummary>) -> Self {
+        let mut facts = Facts::default();
+        let mut hasher = std::hash::DefaultHasher::new();
+        for summary in summaries {
+            summary.hash(&mut hasher);
+            facts.add(summary);
+        }
+        facts.fingerprint = hasher.finish();
+        facts
+    }
+
+    fn add(&mut self, summary: &FileSummary) {
+        for (owner, field, ty) in &summary.fields {
+            self.fields
+                .insert((owner.clone(), field.clone()), ty.clone());
+            self.fields_by_name
+                .entry(field.clone())
+                .or_default()
+                .push(ty.clone());
+        }
+        for (name, ty) in &summary.aliases {
+            agree(&mut self.aliases, name, ty);
+        }
+        for (name, ty) in &summary.statics {
+            agree(&mut self.statics, name, ty);
+        }
+        for function in &summary.functions {
+            self.functions
+                .entry(function.name.clone())
+                .or_default()
+                .push(function.clone());
+        }
+        self.spawned_functions
+            .extend(summary.spawned_functions.iter().cloned());
+        self.spawned_methods
+            .extend(summary.spawned_methods.iter().cloned());
+    }
+
+    /// The known type of `owner.field` (`owner` a struct name), else of
+    /// every field of that name in the crate when they all agree.
+    pub fn field(&self, owner: Option<&str>, field: &str) -> Option<TypeFact> {
+        if let Some(owner) = owner {
+            if let Some(found) = self.fields.get(&(owner.to_owned(), field.to_owned())) {
+                return Some(self.resolve(found));
+            }
+        }
+        let mut all = self
+            .fields_by_name
+            .get(field)?
+            .iter()
+            .map(|t| self.resolve(t));
+        let first = all.next()?;
+        all.all(|other| other == first).then_some(first)
+    }
+
+    /// The type a `static` or `const` of the crate was declared with.
+    pub fn static_type(&self, name: &str) -> Option<TypeFact> {
+        self.statics
+            .get(name)?
+            .as_ref()
+            .map(|found| self.resolve(found))
+    }
+
+    /// What a type name means after the crate's aliases.
+    pub fn alias(&self, name: &str) -> Option<TypeFact> {
+        self.aliases
+            .get(name)?
+            .as_ref()
+            .map(|found| self.resolve(found))
+    }
+
+    fn resolve(&self, fact: &TypeFact) -> TypeFact {
+        let mut fact = fact.clone();
+        for _ in 0..MAX_ALIAS_HOPS {
+            if fact.known.is_some() {
+                break;
+            }
+            let Some(Some(target)) = fact.name.as_ref().and_then(|n| self.aliases.get(n)) else {
+                break;
+            };
+            fact = target.clone();
+        }
+        fact
+    }
+
+    /// The crate's functions of this name.
+    pub fn functions(&self, name: &str) -> &[FunctionFacts] {
+        self.functions.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether some file of the crate runs the function `name` as a task
+    /// (`tokio::spawn(worker::run(rx))`); methods apart from free functions.
+    pub fn is_spawned(&self, name: &str, is_method: bool) -> bool {
+        if is_method {
+            self.spawned_methods.contains(name)
+        } else {
+            self.spawned_functions.contains(name)
+        }
+    }
+}
+
+fn agree(map: &mut HashMap<String, Option<TypeFact>>, name: &str, ty: &TypeFact) {
+    map.entry(name.to_owned())
+        .and_modify(|known| {
+            if known.as_ref() != Some(ty) {
+                *known = None;
+            }
+        })
+        .or_insert_with(|| Some(ty.clone()));
+}

@@ -1,0 +1,363 @@
+use crate::diagnostic::{Applicability, Edit, Finding, Fix};
+use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
+use crate::syntax::{
+    ast, awaits_implicitly, is_drop_call, known_type, method_name, same_body_nodes, spawn_call,
+    AstNode, Imports, KnownType, Mention, Names, SyntaxKind, SyntaxNode, TextRange,
+};
+
+use super::{span, span_of};
+
+pub struct PermitReleasedEarly;
+
+static META: RuleMeta = RuleMeta {
+    name: "permit-released-early",
+    pattern: Pattern::StructuredConcurrency,
+    group: Group::Suspicious,
+    fix: FixAvailability::Unsafe,
+    skips_tests: false,
+    summary: "Flags a semaphore permit that is released before the work it is meant to limit.",
+    flags: "A permit taken by `acquire`, `acquire_owned`, `acquire_many`, `acquire_many_owned` \
+or a `try_acquire*` call on a `tokio::sync::Semaphore` (a binding made by `Semaphore::new(..)`, \
+also inside `Arc::new(..)`, or a parameter, local or same-file struct field typed `Semaphore` or \
+`Arc<Semaphore>`), followed by `.await`, `?`, `.unwrap()`, `.expect(..)`, `.ok()`, `.map_err(..)` or \
+`.context(..)`, that is\n\
+- not bound at all: `let _ = sem.acquire().await;` or the acquire as a statement (not for \
+`acquire_many*`, which is also how code waits until every permit is back);\n\
+- bound by `let` (`let permit = ..`, `let Ok(permit) = .. else { .. }`) and alive at a spawn \
+later in its block (`tokio::spawn`, `spawn_blocking`, a `JoinSet`, runtime handle or \
+`TaskTracker` spawn) that does not take it: the binding is not mentioned in the spawned future \
+or closure nor in the call's arguments, no `.await` (nor `select!`/`join!`) of the same body \
+follows the spawn in the permit's block, awaiting the spawn's handle included, and the binding \
+is not mentioned before the spawn nor after it (other than `drop(permit)`): a mention can move \
+it into the work, store it with the work or `forget()` it;\n\
+- bound by `let` at the top of a function that returns a stream or a future (`impl Stream`, \
+`BoxStream`, `BoxFuture`, `SendableRecordBatchStream`, ...) and never mentioned, with no `.await` \
+after it: the value returned runs after the permit is gone.",
+    why: "A semaphore limits concurrency only while the permit is held by the work it counts. \
+A permit bound to `_` is dropped at once; a permit that stays in the loop body while the work \
+goes to `tokio::spawn` is dropped when the iteration ends, right after the spawn, while the task \
+is just starting. Either way the limit no longer holds: the spawned tasks run unbounded and the \
+code only looks bounded. Move the permit into the task (`acquire_owned` on an `Arc<Semaphore>`) \
+so that it is released when the work ends.",
+    example: r#"use std::sync::Arc;
+use tokio::sync::{mpsc, Semaphore};
+
+async fn process(job: u64) {
+    let _ = job;
+}
+
+async fn run(mut jobs: mpsc::Receiver<u64>) {
+    let limit = Arc::new(Semaphore::new(8));
+    while let Some(job) = jobs.recv().await {
+        let _permit = limit.clone().acquire_owned().await.unwrap(); //~ permit-released-early
+        tokio::spawn(process(job));
+    }
+}
+"#,
+    use_instead: r#"use std::sync::Arc;
+use tokio::sync::{mpsc, Semaphore};
+
+async fn process(job: u64) {
+    let _ = job;
+}
+
+async fn run(mut jobs: mpsc::Receiver<u64>) {
+    let limit = Arc::new(Semaphore::new(8));
+    while let Some(job) = jobs.recv().await {
+        let permit = limit.clone().acquire_owned().await.unwrap();
+        tokio::spawn(async move {
+            process(job).await;
+            drop(permit);
+        });
+    }
+}
+"#,
+    options: &[],
+    fix_safety: Some(
+        "Only a permit bound to `_` (or acquired as a statement) gets a fix: it is bound to \
+`_permit` instead, which keeps it to the end of its block. This is unsafe: the block then holds \
+the permit for longer, which can wait forever if the same block acquires from that semaphore \
+again or waits for work that needs a permit. A permit left behind by a spawn gets no fix: \
+moving it into the task needs an owned permit (`acquire_owned` on an `Arc<Semaphore>`) and a \
+place in the task where it should end.",
+    ),
+    see_also: &["unbounded-fanout", "detached-spawn"],
+};
+
+/// The calls that take permits from a semaphore.
+const PERMIT_METHODS: &[&str] = &[
+    "acquire",
+    "acquire_owned",
+    "acquire_many",
+    "acquire_many_owned",
+    "try_acquire",
+    "try_acquire_owned",
+    "try_acquire_many",
+    "try_acquire_many_owned",
+];
+
+/// Return types of functions that hand out lazy work: a stream or future.
+const LAZY_TYPES: &[&str] = &[
+    "Stream",
+    "TryStream",
+    "Future",
+    "TryFuture",
+    "BoxStream",
+    "BoxFuture",
+    "LocalBoxStream",
+    "LocalBoxFuture",
+    "SendableRecordBatchStream",
+];
+
+impl Rule for PermitReleasedEarly {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn kinds(&self) -> &'static [SyntaxKind] {
+        &[SyntaxKind::METHOD_CALL_EXPR]
+    }
+
+    fn check(&self, node: &SyntaxNode, cx: &mut Context<'_>) {
+        let Some(call) = ast::MethodCallExpr::cast(node.clone()) else {
+            return;
+        };
+        let Some(method) = method_name(&call) else {
+            return;
+        };
+        if !PERMIT_METHODS.contains(&method.as_str()) {
+            return;
+        }
+        let is_semaphore = call
+            .receiver()
+            .is_some_and(|r| known_type(&r, cx.imports) == Some(KnownType::Semaphore));
+        if !is_semaphore {
+            return;
+        }
+        let permit = permit_value(node);
+        let Some(parent) = permit.parent() else {
+            return;
+        };
+        let waits_for_all =
+            method.starts_with("acquire_many") || method.starts_with("try_acquire_many");
+        match parent.kind() {
+            SyntaxKind::LET_STMT => {
+                let Some(statement) = ast::LetStmt::cast(parent) else {
+                    return;
+                };
+                match statement.pat() {
+                    Some(ast::Pat::WildcardPat(wildcard)) if !waits_for_all => {
+                        let rename = Edit {
+                            span: span_of(&wildcard),
+                            replacement: "_permit".to_owned(),
+                        };
+                        report_unbound(&call, rename, cx);
+                    }
+                    pat => {
+                        let Some(binding) = pat.and_then(permit_binding) else {
+                            return;
+                        };
+                        let names = cx.file_fact(|root, _| Names::of(root));
+                        if let Some(released) =
+                            released_early(&statement, &binding, &names, cx.imports)
+                        {
+                            report_released(&call, &binding, &released, cx);
+                        }
+                    }
+                }
+            }
+            SyntaxKind::EXPR_STMT if !waits_for_all => {
+                let bind = Edit {
+                    span: span(TextRange::empty(parent.text_range().start())),
+                    replacement: "let _permit = ".to_owned(),
+                };
+                report_unbound(&call, bind, cx);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn report_unbound(call: &ast::MethodCallExpr, edit: Edit, cx: &mut Context<'_>) {
+    cx.report(
+        Finding::new(
+            span_of(call),
+            "the permit is dropped as soon as it is acquired: nothing holds it, so the semaphore limits nothing",
+        )
+        .help("bind the permit to a name (`let _permit = ..`) for as long as the work it limits runs, or move it into that work")
+        .fix(Fix {
+            applicability: Applicability::Unsafe,
+            edits: vec![edit],
+        }),
+    );
+}
+
+fn report_released(
+    call: &ast::MethodCallExpr,
+    binding: &ast::IdentPat,
+    released: &Released,
+    cx: &mut Context<'_>,
+) {
+    let name = binding.syntax().text().to_string();
+    let (label, what) = match released {
+        Released::AtSpawn(spawn) => (
+            (
+                span(spawn_head(spawn)),
+                format!(
+                    "this task does not take `{name}`: it runs on after the permit is released"
+                ),
+            ),
+            "the task spawned after it",
+        ),
+        Released::AtReturn(value) => (
+            (
+                span_of(value),
+                format!(
+                    "this value is returned without `{name}`: it runs after the permit is released"
+                ),
+            ),
+            "the stream or future returned after it",
+        ),
+    };
+    cx.report(
+        Finding::new(
+            span_of(call),
+            format!("the permit `{name}` is released at the end of its block, before {what} runs: the semaphore does not limit that work"),
+        )
+        .label(label.0, label.1)
+        .help("move the permit into the work it limits: take it with `acquire_owned()` on an `Arc<Semaphore>` and drop it inside the spawned future (`async move { let _permit = permit; .. }`)"),
+    );
+}
+
+/// A spawn call up to its arguments (`tokio::spawn`, `set.spawn`): the
+/// spawned future can be long.
+fn spawn_head(spawn: &SyntaxNode) -> TextRange {
+    let start = spawn.text_range().start();
+    spawn
+        .children()
+        .find(|c| c.kind() == SyntaxKind::ARG_LIST)
+        .map_or(spawn.text_range(), |args| {
+            TextRange::new(start, args.text_range().start())
+        })
+}
+
+/// The expression whose value is the permit: the call with its `.await`,
+/// `?`, `.unwrap()`, `.expect(..)`, `.ok()`, `.map_err(..)`, `.context(..)`
+/// and parentheses.
+fn permit_value(call: &SyntaxNode) -> SyntaxNode {
+    let mut value = call.clone();
+    while let Some(parent) = value.parent() {
+        let unwraps = match parent.kind() {
+            SyntaxKind::AWAIT_EXPR | SyntaxKind::TRY_EXPR | SyntaxKind::PAREN_EXPR => true,
+            SyntaxKind::METHOD_CALL_EXPR => ast::MethodCallExpr::cast(parent.clone())
+                .filter(|c| c.receiver().is_some_and(|r| *r.syntax() == value))
+                .and_then(|c| method_name(&c))
+                .is_some_and(|n| {
+                    matches!(
+                        n.as_str(),
+                        "unwrap" | "expect" | "ok" | "map_err" | "context" | "with_context"
+                    )
+                }),
+            _ => false,
+        };
+        if !unwraps {
+            break;
+        }
+        value = parent;
+    }
+    value
+}
+
+/// The name a `let` binds the permit to: `permit`, `_permit`, or the one
+/// name of `Ok(permit)`/`Some(permit)` (with `let .. else`).
+fn permit_binding(pat: ast::Pat) -> Option<ast::IdentPat> {
+    let ident = match pat {
+        ast::Pat::IdentPat(ident) => ident,
+        ast::Pat::TupleStructPat(wrapper) => {
+            let mut fields = wrapper.fields();
+            let only = fields.next()?;
+            if fields.next().is_some() {
+                return None;
+            }
+            match only {
+                ast::Pat::IdentPat(ident) => ident,
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    (ident.ref_token().is_none() && ident.pat().is_none()).then_some(ident)
+}
+
+/// What runs after the permit is gone.
+enum Released {
+    AtSpawn(SyntaxNode),
+    AtReturn(ast::Expr),
+}
+
+/// The spawn (or the returned value) that the permit bound by `statement`
+/// is meant to limit but does not.
+fn released_early(
+    statement: &ast::LetStmt,
+    binding: &ast::IdentPat,
+    names: &Names,
+    imports: &Imports,
+) -> Option<Released> {
+    let block = statement.syntax().parent()?;
+    // Each mention, and whether it only drops the permit.
+    let mentions: Vec<(TextRange, bool)> = names
+        .mentions(binding)
+        .iter()
+        .map(|m| match m {
+            Mention::Path(path) => (path.syntax().text_range(), is_dropped(path, imports)),
+            Mention::FormatCapture(token) | Mention::Unparsed(token) => (token.text_range(), false),
+        })
+        .collect();
+    let later: Vec<SyntaxNode> =
+        std::iter::successors(statement.syntax().next_sibling(), |s| s.next_sibling())
+            .flat_map(|sibling| same_body_nodes(&sibling).collect::<Vec<_>>())
+            .collect();
+    let awaits_after = |at: TextRange| {
+        later.iter().any(|n| {
+            n.text_range().end() > at.end()
+                && (n.kind() == SyntaxKind::AWAIT_EXPR
+                    || ast::MacroCall::cast(n.clone())
+                        .is_some_and(|m| awaits_implicitly(&m, imports)))
+        })
+    };
+    if let Some(spawn) = later.iter().find(|n| spawn_call(n, imports).is_some()) {
+        let at = spawn.text_range();
+        // A mention before the spawn or in it may move the permit (into the
+        // task, into storage, to `forget`); one after it may store it with
+        // the work. Only a `drop` after the spawn leaves it where it was.
+        let untouched = mentions
+            .iter()
+            .all(|(range, dropped)| *dropped && range.start() >= at.end());
+        return (untouched && !awaits_after(at)).then(|| Released::AtSpawn(spawn.clone()));
+    }
+    if !mentions.is_empty() || awaits_after(statement.syntax().text_range()) {
+        return None;
+    }
+    let function = block.parent()?.parent().and_then(ast::Fn::cast)?;
+    let returns_lazy = function.ret_type().and_then(|r| r.ty()).is_some_and(|ty| {
+        ty.syntax()
+            .descendants()
+            .filter_map(ast::NameRef::cast)
+            .any(|n| LAZY_TYPES.contains(&n.text()))
+    });
+    if !returns_lazy {
+        return None;
+    }
+    ast::StmtList::cast(block)?
+        .tail_expr()
+        .map(Released::AtReturn)
+}
+
+/// `drop(permit)`: the permit ends there, it goes nowhere.
+fn is_dropped(path: &ast::PathExpr, imports: &Imports) -> bool {
+    path.syntax()
+        .parent()
+        .filter(|p| p.kind() == SyntaxKind::ARG_LIST)
+        .and_then(|args| args.parent())
+        .is_some_and(|call| is_drop_call(&call, imports))
+}

@@ -5,8 +5,8 @@ use crate::rule::{
 use crate::syntax::{
     ast::{self, HasGenericArgs},
     callee_path, chain_origin, configured_path, enclosing_body, find_binding, is_block_on_future,
-    is_startup_body, local_name, method_name, unparen, AstNode, Binding, FieldTypes, SyntaxKind,
-    SyntaxNode,
+    is_startup_body, local_name, method_name, rooted_in_field, unparen, AstNode, Binding,
+    FieldTypes, SyntaxKind, SyntaxNode,
 };
 
 use super::{span, span_of};
@@ -536,6 +536,7 @@ fn function_help(function: &str) -> &'static str {
 fn blocking_method(call: &ast::MethodCallExpr, cx: &Context<'_>) -> Option<Blocking> {
     let name = method_name(call)?;
     let receiver = call.receiver()?;
+    let field = rooted_in_field(&receiver);
     let mentions = cx.file_fact(|_, _| {
         Mentions(
             BLOCKING_METHODS
@@ -547,7 +548,9 @@ fn blocking_method(call: &ast::MethodCallExpr, cx: &Context<'_>) -> Option<Block
     let mut candidates = BLOCKING_METHODS
         .iter()
         .zip(&mentions.0)
-        .filter(|(entry, mentioned)| **mentioned && entry.methods.contains(&name.as_str()))
+        .filter(|(entry, mentioned)| {
+            (**mentioned || field) && entry.methods.contains(&name.as_str())
+        })
         .map(|(entry, _)| entry)
         .peekable();
     candidates.peek()?;

@@ -32,7 +32,7 @@ pub use imports::{segments, Imports};
 pub use iteration::{iteration_chain, IterationChain};
 pub use joinsets::*;
 pub use network::{network_io, network_operation, NetworkMentions, NetworkOperation};
-pub use origin::{chain_origin, FieldTypes, Origin};
+pub use origin::{chain_origin, rooted_in_field, FieldTypes, Origin};
 pub use parse::{ParseError, MAX_NESTING};
 pub use ra_ap_syntax::{
     ast, match_ast, AstNode, NodeOrToken, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken,

@@ -11,8 +11,8 @@ use ra_ap_syntax::{
 };
 
 use super::{
-    callee_path, chain_origin, configured_path, find_binding, local_name, method_name, unparen,
-    Binding, FieldTypes, Imports,
+    callee_path, chain_origin, configured_path, find_binding, local_name, method_name,
+    rooted_in_field, unparen, Binding, FieldTypes, Imports,
 };
 
 /// Functions that reach the network. `tokio::net::UnixStream::connect` is
@@ -224,14 +224,15 @@ fn method_operation(
         return (mentions.hyper && is_response_body(&call.receiver()?, imports, fields))
             .then(|| "collecting a hyper response body".to_owned());
     }
+    let receiver = unpin(call.receiver()?, imports);
+    let field = rooted_in_field(&receiver);
     let mut candidates = METHODS
         .iter()
         .zip(&mentions.methods)
-        .filter(|(m, mentioned)| **mentioned && m.names.contains(&name.as_str()))
+        .filter(|(m, mentioned)| (**mentioned || field) && m.names.contains(&name.as_str()))
         .map(|(m, _)| m)
         .peekable();
     candidates.peek()?;
-    let receiver = unpin(call.receiver()?, imports);
     let found = candidates.find(|m| {
         chain_origin(&receiver, imports, fields, &|p| m.receivers.contains(&p)).is_some()
     })?;

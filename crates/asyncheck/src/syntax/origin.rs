@@ -1,8 +1,8 @@
 //! Where the receiver of a method call comes from: the call that built it
 //! (`Command::new("ls").arg("-l")`) or the type it was declared with
 //! (`cmd: &mut Command`), followed through method chains, local bindings,
-//! parameters and the file's struct fields. Lets a rule know a method call
-//! only when it knows its receiver.
+//! parameters and struct fields (the file's, else the crate index's). Lets
+//! a rule know a method call only when it knows its receiver.
 
 use std::collections::HashMap;
 
@@ -11,7 +11,9 @@ use ra_ap_syntax::{
     AstNode, SyntaxNode,
 };
 
-use super::{callee_path, find_binding, is_wrapper_new, method_name, unparen, Binding, Imports};
+use super::{
+    callee_path, crate_field, find_binding, is_wrapper_new, method_name, unparen, Binding, Imports,
+};
 
 /// Bindings are followed at most this many times (`let b = a; let c = b;`).
 const MAX_BINDING_HOPS: usize = 4;
@@ -59,7 +61,14 @@ pub fn chain_origin(
                 }
             }
             ast::Expr::FieldExpr(field) => {
-                let path = fields.accepted(&field, imports, accept)?;
+                let path = match fields.declares(&field) {
+                    true => fields.accepted(&field, imports, accept)?,
+                    // Declared in another file: the crate index knows it.
+                    false => crate_field(&field, imports)?
+                        .paths
+                        .into_iter()
+                        .find(|p| accept(p))?,
+                };
                 return Some(Origin {
                     path,
                     indirect: true,
@@ -92,6 +101,26 @@ pub fn chain_origin(
                 return Some(Origin { path, indirect });
             }
             _ => return None,
+        }
+    }
+}
+
+/// Whether the chain of `expr` starts at a struct field (`self.conn.lock()`):
+/// its type may be declared in another file, whose words the text of this
+/// one does not contain.
+pub fn rooted_in_field(expr: &ast::Expr) -> bool {
+    let mut expr = unparen(expr.clone());
+    loop {
+        let inner = match &expr {
+            ast::Expr::FieldExpr(_) => return true,
+            ast::Expr::MethodCallExpr(call) => call.receiver(),
+            ast::Expr::TryExpr(t) => t.expr(),
+            ast::Expr::RefExpr(r) => r.expr(),
+            _ => None,
+        };
+        match inner {
+            Some(inner) => expr = unparen(inner),
+            None => return false,
         }
     }
 }
@@ -178,6 +207,13 @@ impl FieldTypes {
             }
         }
         FieldTypes(types)
+    }
+
+    /// Whether a struct of the file declares a field of this name.
+    fn declares(&self, field: &ast::FieldExpr) -> bool {
+        field
+            .name_ref()
+            .is_some_and(|name| self.0.contains_key(name.text()))
     }
 
     /// The accepted type of a field, when every struct field of the file

@@ -84,9 +84,9 @@ impl Rule for AsyncLockAcrossAwait {
         let Some(held) = guard_awaits(node, cx.imports, LockFlavor::Async) else {
             return;
         };
-        let facts = cx.file_fact(|root, _| WaitFacts {
+        let facts = cx.file_fact(|_, _| WaitFacts {
             network: NetworkMentions::of(cx.text),
-            fields: FieldTypes::of(root),
+            fields: cx.file_fact(|root, _| FieldTypes::of(root)),
         });
         let guard = GuardValues::of(&held, node);
         let lookup = Lookup {

@@ -158,7 +158,7 @@ impl Rule for MissingTimeout {
 /// of the `operations` option count too.
 fn external_operation(node: &SyntaxNode, cx: &Context<'_>) -> Option<NetworkOperation> {
     let mentions = cx.file_fact(|_, _| NetworkMentions::of(cx.text));
-    let fields = cx.file_fact(|root, _| FieldTypes::of(root));
+    let fields = || cx.file_fact(|root, _| FieldTypes::of(root));
     network_operation(
         node,
         cx.imports,

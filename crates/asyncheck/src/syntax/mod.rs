@@ -31,7 +31,7 @@ pub use guards::*;
 pub use imports::{segments, Imports};
 pub use iteration::{iteration_chain, IterationChain};
 pub use joinsets::*;
-pub use network::{network_io, network_operation, NetworkMentions, NetworkOperation};
+pub use network::{network_io, network_operation, Fields, NetworkMentions, NetworkOperation};
 pub use origin::{chain_origin, rooted_in_field, FieldTypes, Origin};
 pub use parse::{ParseError, MAX_NESTING};
 pub use ra_ap_syntax::{
@@ -42,7 +42,7 @@ pub use returns::*;
 pub use runtime::{block_on_call, is_block_on_future, is_startup_body};
 pub use spawned::SpawnedTasks;
 pub use tasks::*;
-pub use waits::{chain_root, outside_wait, WaitFacts};
+pub use waits::{outside_wait, WaitFacts};
 
 use ra_ap_parser::TopEntryPoint;
 

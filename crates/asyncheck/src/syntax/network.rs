@@ -5,6 +5,8 @@
 //! `async-lock-across-await` counts them as waits on something outside the
 //! task.
 
+use std::rc::Rc;
+
 use ra_ap_syntax::{
     ast::{self, HasArgList},
     AstNode, SyntaxKind, SyntaxNode,
@@ -140,6 +142,9 @@ pub struct NetworkMentions {
     streams: bool,
 }
 
+/// The file's struct field types, computed only when a receiver needs them.
+pub type Fields<'a> = &'a dyn Fn() -> Rc<FieldTypes>;
+
 /// How many `?`, `.await`, `.unwrap()` and binding steps lead back from a
 /// body to the response it came from.
 const MAX_STEPS: usize = 16;
@@ -171,7 +176,7 @@ pub fn network_operation(
     node: &SyntaxNode,
     imports: &Imports,
     mentions: &NetworkMentions,
-    fields: &FieldTypes,
+    fields: Fields<'_>,
     extra: &[String],
 ) -> Option<NetworkOperation> {
     let name = match node.kind() {
@@ -197,7 +202,7 @@ pub fn network_operation(
             {
                 return None;
             }
-            chain_origin(&operand, imports, fields, &|p| p == "quinn::Connecting")?;
+            chain_origin(&operand, imports, &fields(), &|p| p == "quinn::Connecting")?;
             return Some(NetworkOperation {
                 future: operand.syntax().clone(),
                 name: "a QUIC handshake (`quinn::Connecting`)".to_owned(),
@@ -217,7 +222,7 @@ fn method_operation(
     call: &ast::MethodCallExpr,
     imports: &Imports,
     mentions: &NetworkMentions,
-    fields: &FieldTypes,
+    fields: Fields<'_>,
 ) -> Option<String> {
     let name = method_name(call)?;
     if name == "collect" {
@@ -233,8 +238,9 @@ fn method_operation(
         .map(|(m, _)| m)
         .peekable();
     candidates.peek()?;
+    let fields = fields();
     let found = candidates.find(|m| {
-        chain_origin(&receiver, imports, fields, &|p| m.receivers.contains(&p)).is_some()
+        chain_origin(&receiver, imports, &fields, &|p| m.receivers.contains(&p)).is_some()
     })?;
     Some(found.operation.to_owned())
 }
@@ -261,7 +267,7 @@ fn collected_call(
     call: &ast::CallExpr,
     imports: &Imports,
     mentions: &NetworkMentions,
-    fields: &FieldTypes,
+    fields: Fields<'_>,
 ) -> Option<String> {
     if !mentions.hyper {
         return None;
@@ -275,7 +281,7 @@ fn collected_call(
 /// body (`response.into_body()`, `response.body_mut()`; http-body makes a
 /// response a body itself), through `?`, `.await`, `.unwrap()` and local
 /// bindings.
-fn is_response_body(expr: &ast::Expr, imports: &Imports, fields: &FieldTypes) -> bool {
+fn is_response_body(expr: &ast::Expr, imports: &Imports, fields: Fields<'_>) -> bool {
     let mut expr = unparen(expr.clone());
     for _ in 0..MAX_STEPS {
         let next = match &expr {
@@ -288,7 +294,7 @@ fn is_response_body(expr: &ast::Expr, imports: &Imports, fields: &FieldTypes) ->
                     let Some(receiver) = call.receiver() else {
                         return false;
                     };
-                    return chain_origin(&receiver, imports, fields, &|p| {
+                    return chain_origin(&receiver, imports, &fields(), &|p| {
                         HYPER_SEND_REQUEST.contains(&p)
                     })
                     .is_some();
@@ -379,13 +385,13 @@ pub fn network_io(
     call: &ast::MethodCallExpr,
     imports: &Imports,
     mentions: &NetworkMentions,
-    fields: &FieldTypes,
+    fields: Fields<'_>,
 ) -> Option<String> {
     let name = method_name(call)?;
     if !mentions.streams || !STREAM_IO.contains(&name.as_str()) {
         return None;
     }
-    let origin = chain_origin(&call.receiver()?, imports, fields, &|p| {
+    let origin = chain_origin(&call.receiver()?, imports, &fields(), &|p| {
         NETWORK_STREAMS.contains(&p)
     })?;
     let stream = origin.path.split(['.']).next().unwrap_or(&origin.path);

@@ -1,11 +1,13 @@
 //! What an `.await` waits on: something outside the task (a channel's
 //! peer, another task, a timer, the network), or only computation and locks.
 
+use std::rc::Rc;
+
 use ra_ap_syntax::{ast, AstNode, SyntaxKind};
 
 use super::{
     callee_path, chain_origin, is_task_handle, method_name, network_io, network_operation,
-    strip_future_wrappers, unparen, FieldTypes, Imports, NetworkMentions,
+    strip_future_wrappers, FieldTypes, Imports, NetworkMentions,
 };
 
 /// Channel operations: awaited, each waits for the other end (room in a
@@ -41,7 +43,7 @@ const ONESHOT_RECEIVERS: &[&str] = &[
 /// What the file tells about the receivers of waits: compute once per file.
 pub struct WaitFacts {
     pub network: NetworkMentions,
-    pub fields: FieldTypes,
+    pub fields: Rc<FieldTypes>,
 }
 
 /// What the future `future` (awaited, or polled by a `select!`/`join!`)
@@ -52,14 +54,18 @@ pub struct WaitFacts {
 /// acquisitions, calls we do not know.
 pub fn outside_wait(future: &ast::Expr, imports: &Imports, facts: &WaitFacts) -> Option<String> {
     let future = strip_future_wrappers(future.clone(), imports);
-    if let Some(operation) =
-        network_operation(future.syntax(), imports, &facts.network, &facts.fields, &[])
-    {
+    if let Some(operation) = network_operation(
+        future.syntax(),
+        imports,
+        &facts.network,
+        &|| facts.fields.clone(),
+        &[],
+    ) {
         return Some(operation.name);
     }
     match &future {
         ast::Expr::MethodCallExpr(call) => {
-            if let Some(io) = network_io(call, imports, &facts.network, &facts.fields) {
+            if let Some(io) = network_io(call, imports, &facts.network, &|| facts.fields.clone()) {
                 return Some(io);
             }
             let name = method_name(call)?;
@@ -80,9 +86,13 @@ pub fn outside_wait(future: &ast::Expr, imports: &Imports, facts: &WaitFacts) ->
                 .parent()
                 .filter(|p| p.kind() == SyntaxKind::AWAIT_EXPR);
             if let Some(awaited) = awaited {
-                if let Some(operation) =
-                    network_operation(&awaited, imports, &facts.network, &facts.fields, &[])
-                {
+                if let Some(operation) = network_operation(
+                    &awaited,
+                    imports,
+                    &facts.network,
+                    &|| facts.fields.clone(),
+                    &[],
+                ) {
                     return Some(operation.name);
                 }
             }
@@ -92,28 +102,5 @@ pub fn outside_wait(future: &ast::Expr, imports: &Imports, facts: &WaitFacts) ->
             .map(|_| "a oneshot receiver".to_owned())
         }
         _ => None,
-    }
-}
-
-/// The expression at the root of `expr`'s chain of method calls, fields,
-/// indexing, `?`, `.await`, `&` and `*`: `guard` in
-/// `guard.conn.as_mut().unwrap().stream`.
-pub fn chain_root(expr: &ast::Expr) -> ast::Expr {
-    let mut expr = unparen(expr.clone());
-    loop {
-        let inner = match &expr {
-            ast::Expr::MethodCallExpr(call) => call.receiver(),
-            ast::Expr::FieldExpr(field) => field.expr(),
-            ast::Expr::IndexExpr(index) => index.base(),
-            ast::Expr::TryExpr(t) => t.expr(),
-            ast::Expr::AwaitExpr(a) => a.expr(),
-            ast::Expr::RefExpr(r) => r.expr(),
-            ast::Expr::PrefixExpr(p) if p.op_kind() == Some(ast::UnaryOp::Deref) => p.expr(),
-            _ => None,
-        };
-        match inner {
-            Some(inner) => expr = unparen(inner),
-            None => return expr,
-        }
     }
 }

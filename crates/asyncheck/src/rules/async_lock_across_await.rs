@@ -30,7 +30,8 @@ async-std's, `futures_timer::Delay`), an operation of `missing-timeout`'s list (
 TLS and QUIC handshakes, HTTP requests) or a read or write on a known network stream \
 (`tokio::net::TcpStream`, its halves, `UdpSocket`, `UnixStream`, TLS streams), or a call to an \
 `async fn` of this file that does one of these (itself or through up to 3 levels of such \
-functions). The guard lives as in `lock-across-await`: bound with `let` and neither moved \
+functions; a call that the file's own `async fn`s may answer, such as a local `send`, is judged \
+by their bodies, not by its name). The guard lives as in `lock-across-await`: bound with `let` and neither moved \
 (`drop(guard)`) nor out of scope before the await, a temporary of the statement that awaits, or \
 a temporary in the scrutinee of a `match`, `if let` or `while let` whose body awaits. Not \
 flagged: an await whose receiver is the guard or a value borrowed from it (`guard.write_all(..)`, \
@@ -375,7 +376,7 @@ fn future_wait(future: &ast::Expr, guard: &GuardValues, lookup: &Lookup<'_, '_>)
     if receiver.is_some_and(|r| guard.holds(&r)) {
         return None;
     }
-    if let Some(what) = outside_wait(&future, lookup.imports, lookup.facts) {
+    if let Some(what) = foreign_wait(&future, lookup) {
         return Some(Wait::Direct(what));
     }
     let (callee, args) = local_call(&future)?;
@@ -385,6 +386,23 @@ fn future_wait(future: &ast::Expr, guard: &GuardValues, lookup: &Lookup<'_, '_>)
     let mut budget = MAX_FUNCTIONS;
     let inner = function_wait(&callee, lookup, CALL_DEPTH, &mut budget)?;
     Some(Wait::Through { callee, inner })
+}
+
+/// What `future` waits on outside the task, unless it calls an `async fn`
+/// of the file: a local `async fn send(..)` is judged by its body, not by
+/// its name.
+fn foreign_wait(future: &ast::Expr, lookup: &Lookup<'_, '_>) -> Option<String> {
+    let local = local_call(future).is_some_and(|(name, _)| {
+        lookup
+            .cx
+            .file_fact(|root, _| AsyncFns::of(root))
+            .0
+            .contains_key(&name)
+    });
+    if local {
+        return None;
+    }
+    outside_wait(future, lookup.imports, lookup.facts)
 }
 
 /// How deep calls to the file's `async fn`s are followed.
@@ -501,7 +519,7 @@ fn body_wait(
         };
         for future in futures {
             let future = strip_future_wrappers(future, lookup.imports);
-            if let Some(what) = outside_wait(&future, lookup.imports, lookup.facts) {
+            if let Some(what) = foreign_wait(&future, lookup) {
                 let function = function.name().map(|n| n.text().to_string());
                 return Some(InnerWait {
                     range,

@@ -14,6 +14,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+use std::sync::Arc;
+
+use asyncheck::index::{CrateIndex, Facts, Manifest};
 use asyncheck::{Checker, Settings};
 use rayon::prelude::*;
 
@@ -247,17 +250,25 @@ fn measure(args: &[String]) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let mut settings = Settings::default();
     settings.select(&["all".to_owned()]).map_err(|e| e.0)?;
-    let checker = Checker::new(&settings);
+    let read = |path: &PathBuf| std::fs::read_to_string(path).unwrap_or_default();
     let work: usize = pool.install(|| {
+        if what == "parse" {
+            return files
+                .par_iter()
+                .map(|path| asyncheck::syntax::parse_only(&read(path)).unwrap_or(0))
+                .sum();
+        }
+        // As the CLI does: every file summarised for the crate index (the
+        // corpus is one crate), then checked with it.
+        let summaries: Vec<_> = files
+            .par_iter()
+            .filter_map(|path| asyncheck::index::summarize_text(&read(path)))
+            .collect();
+        let index = CrateIndex::new(Arc::new(Facts::new(&summaries)), Manifest::default());
+        let checker = Checker::new(&settings).with_index(index);
         files
             .par_iter()
-            .map(|path| {
-                let text = std::fs::read_to_string(path).unwrap_or_default();
-                match what.as_str() {
-                    "parse" => asyncheck::syntax::parse_only(&text).unwrap_or(0),
-                    _ => checker.check(path, &text).diagnostics.len(),
-                }
-            })
+            .map(|path| checker.check(path, &read(path)).diagnostics.len())
             .sum()
     });
     println!("{work}");

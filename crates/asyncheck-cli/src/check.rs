@@ -14,6 +14,7 @@ use crate::cache::{Cache, Key};
 use crate::crates::Crates;
 use crate::discover::{Input, Unreadable};
 use crate::test_modules::TestModules;
+use asyncheck::index::FileSummary;
 
 /// Parsing and analysis recurse with the input's nesting; these threads'
 /// stacks are reserved, not used, until a file needs them.
@@ -77,9 +78,13 @@ fn crate_indexes(inputs: &[Input]) -> Crates {
         .par_iter()
         .map(|input| {
             let text = String::from_utf8(read_regular_file(&input.path).ok()?).ok()?;
-            catch_unwind(AssertUnwindSafe(|| asyncheck::index::summarize_text(&text)))
-                .ok()
-                .flatten()
+            let summary =
+                catch_unwind(AssertUnwindSafe(|| asyncheck::index::summarize_text(&text)))
+                    .ok()??;
+            Some(FileSummary {
+                path: input.display.clone(),
+                ..summary
+            })
         })
         .collect();
     let paths: Vec<&std::path::Path> = inputs.iter().map(|i| i.path.as_path()).collect();

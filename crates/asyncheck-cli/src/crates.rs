@@ -203,7 +203,10 @@ impl SummaryCache {
                         return summary.clone();
                     }
                 }
-                let summary = asyncheck::index::summarize_text(&text);
+                let summary = asyncheck::index::summarize_text(&text).map(|summary| FileSummary {
+                    path: file.display().to_string(),
+                    ..summary
+                });
                 cache.insert(file.clone(), (hash, summary.clone()));
                 summary
             })

@@ -5,7 +5,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::index::{self, CrateIndex};
+use crate::index::{self, CrateIndex, FileSummary};
 use crate::registry;
 use crate::rule::{Context, FileCache, Level};
 use crate::settings::Settings;
@@ -47,6 +47,10 @@ impl<'s> Checker<'s> {
             index: None,
             dispatch,
         }
+    }
+
+    pub fn settings(&self) -> &'s Settings {
+        self.settings
     }
 
     /// Checks files as members of the crate `index` describes.
@@ -94,7 +98,10 @@ impl<'s> Checker<'s> {
 
         let index = match &self.index {
             Some(index) => index.clone(),
-            None => CrateIndex::of_file(&index::summarize(&parsed.root, text, &parsed.imports)),
+            None => CrateIndex::of_file(&FileSummary {
+                path: path.display().to_string(),
+                ..index::summarize(&parsed.root, text, &parsed.imports)
+            }),
         };
         parsed.imports.set_crate_index(index);
 

@@ -19,8 +19,20 @@ static RULES: &[&dyn Rule] = &[
     &rules::async_lock_across_await::AsyncLockAcrossAwait,
     &rules::unbounded_fanout::UnboundedFanout,
     &rules::joinset_dropped::JoinsetDropped,
+    &rules::lock_order_inversion::LockOrderInversion,
+    &rules::client_without_timeout::ClientWithoutTimeout,
+    &rules::retry_without_backoff::RetryWithoutBackoff,
+    &rules::runtime_in_async::RuntimeInAsync,
+    &rules::unnecessary_async_mutex::UnnecessaryAsyncMutex,
+    &rules::double_lock::DoubleLock,
+    &rules::pending_without_waker::PendingWithoutWaker,
     &rules::permit_released_early::PermitReleasedEarly,
+    &rules::panic_on_closed_channel::PanicOnClosedChannel,
     &rules::joinset_never_reaped::JoinsetNeverReaped,
+    &rules::timer_reset_in_select_loop::TimerResetInSelectLoop,
+    &rules::select_on_empty_set::SelectOnEmptySet,
+    &rules::select_pattern_drops_value::SelectPatternDropsValue,
+    &rules::await_ignores_cancellation::AwaitIgnoresCancellation,
 ];
 
 /// Every rule, in the order of rules.md.

@@ -5,19 +5,53 @@
 
 use std::path::Path;
 
+use std::sync::Arc;
+
 use asyncheck::fix::fix_file;
-use asyncheck::{registry, Checker, FixAvailability, Settings};
+use asyncheck::index::{CrateIndex, Facts, Manifest};
+use asyncheck::{registry, Checker, Diagnostic, FixAvailability, Settings};
+
+/// The manifest the fixed files belong to, unless a test says otherwise: a
+/// crate on tokio with every feature.
+const TOKIO_FULL: &str = "[package]\nname = \"fixed\"\n[dependencies]\ntokio = { version = \"1\", features = [\"full\"] }\n";
+
+/// The findings of `checker` on `text` as `src/lib.rs` of a crate with
+/// `manifest` (no manifest: a lone file).
+fn check_in_crate(checker: &Checker<'_>, manifest: Option<&str>, text: &str) -> Vec<Diagnostic> {
+    let path = Path::new("src/lib.rs");
+    let Some(manifest) = manifest else {
+        return checker.check(path, text).diagnostics;
+    };
+    let summary = asyncheck::index::summarize_text(text).unwrap_or_default();
+    let index = CrateIndex::new(
+        Arc::new(Facts::new([&summary])),
+        Manifest::parse(manifest, None).unwrap(),
+    );
+    Checker::new(checker.settings())
+        .with_index(index)
+        .check(path, text)
+        .diagnostics
+}
 
 /// Fixes `input` with `rule`'s fixes (the unsafe ones too when
 /// `unsafe_fixes`) through the same engine as `--fix`, and checks the result:
 /// it is `expected`, it parses, and fixing it again changes nothing.
 fn assert_fixes(rule: &str, unsafe_fixes: bool, input: &str, expected: &str) {
+    assert_fixes_in(Some(TOKIO_FULL), rule, unsafe_fixes, input, expected);
+}
+
+fn assert_fixes_in(
+    manifest: Option<&str>,
+    rule: &str,
+    unsafe_fixes: bool,
+    input: &str,
+    expected: &str,
+) {
     let mut settings = Settings::default();
     settings.select(&[rule.to_owned()]).unwrap();
     let checker = Checker::new(&settings);
-    let path = Path::new("src/lib.rs");
     let fixed = fix_file(
-        &|text: &str| checker.check(path, text).diagnostics,
+        &|text: &str| check_in_crate(&checker, manifest, text),
         input,
         unsafe_fixes,
     );
@@ -34,7 +68,7 @@ fn assert_fixes(rule: &str, unsafe_fixes: bool, input: &str, expected: &str) {
         parsed.errors
     );
     let again = fix_file(
-        &|text: &str| checker.check(path, text).diagnostics,
+        &|text: &str| check_in_crate(&checker, manifest, text),
         &fixed.text,
         unsafe_fixes,
     );
@@ -50,7 +84,7 @@ fn assert_no_fix(rule: &str, input: &str) {
     settings.select(&[rule.to_owned()]).unwrap();
     let checker = Checker::new(&settings);
     let fixed = fix_file(
-        &|text: &str| checker.check(Path::new("src/lib.rs"), text).diagnostics,
+        &|text: &str| check_in_crate(&checker, Some(TOKIO_FULL), text),
         input,
         true,
     );
@@ -89,9 +123,7 @@ async fn reload(path: &str) -> std::io::Result<String> {
     Ok(text)
 }
 "#,
-        r#"use std::fs;
-use std::thread::sleep;
-use std::time::Duration;
+        r#"use std::time::Duration;
 
 async fn reload(path: &str) -> std::io::Result<String> {
     tokio::time::sleep(Duration::from_millis(5)).await;
@@ -104,6 +136,55 @@ async fn reload(path: &str) -> std::io::Result<String> {
 }
 "#,
     );
+}
+
+#[test]
+fn blocking_in_async_fits_the_crates_runtime() {
+    let input =
+        "use std::thread;\n\nasync fn tick(d: std::time::Duration) {\n    thread::sleep(d);\n}\n";
+    let on = |runtime: &str| format!("[package]\nname = \"x\"\n[dependencies]\n{runtime}\n");
+    assert_fixes_in(
+        Some(&on("async-std = \"1\"")),
+        "blocking-in-async",
+        false,
+        input,
+        "async fn tick(d: std::time::Duration) {\n    async_std::task::sleep(d).await;\n}\n",
+    );
+    assert_fixes_in(
+        Some(&on("smol = \"2\"")),
+        "blocking-in-async",
+        false,
+        input,
+        "async fn tick(d: std::time::Duration) {\n    smol::Timer::after(d).await;\n}\n",
+    );
+    // A lone file: tokio's twin, but only as an unsafe fix.
+    let tokio = "async fn tick(d: std::time::Duration) {\n    tokio::time::sleep(d).await;\n}\n";
+    assert_fixes_in(None, "blocking-in-async", true, input, tokio);
+    // The import stays used by another call: it stays.
+    let mixed = "use std::thread;\n\nasync fn tick(d: std::time::Duration) {\n    thread::sleep(d);\n    let _ = thread::current();\n}\n";
+    assert_fixes(
+        "blocking-in-async",
+        false,
+        mixed,
+        &mixed.replace("thread::sleep(d);", "tokio::time::sleep(d).await;"),
+    );
+    // Without tokio's `time` feature, or on a bare executor: no fix at all.
+    for runtime in [
+        "tokio = { version = \"1\", features = [\"rt\", \"macros\"] }",
+        "futures = \"0.3\"",
+    ] {
+        let mut settings = Settings::default();
+        settings.select(&["blocking-in-async".to_owned()]).unwrap();
+        let checker = Checker::new(&settings);
+        let manifest = on(runtime);
+        let fixed = fix_file(
+            &|text: &str| check_in_crate(&checker, Some(&manifest), text),
+            input,
+            true,
+        );
+        assert_eq!(fixed.applied, 0, "{runtime}");
+        assert_eq!(fixed.diagnostics.len(), 1, "{runtime}");
+    }
 }
 
 #[test]

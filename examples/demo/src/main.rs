@@ -2,6 +2,7 @@
 //! reports results upstream.
 
 mod client;
+mod fleet;
 mod server;
 mod worker;
 

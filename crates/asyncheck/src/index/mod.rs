@@ -47,6 +47,8 @@ pub struct TypeFact {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FunctionFacts {
     pub name: String,
+    /// The display path of the file that defines it (set on merging).
+    pub file: String,
     /// The type of the `impl` the function is a method of.
     pub self_type: Option<String>,
     pub is_async: bool,
@@ -54,11 +56,28 @@ pub struct FunctionFacts {
     /// itself cannot see (`Fallible`), when it is not a plain `Result`.
     pub returns: Option<String>,
     pub is_test: bool,
+    /// For an `async fn`: the first cancel-unsafe tokio I/O call it awaits
+    /// (`read_exact`, `write_all`, ...), which makes the whole function
+    /// unsafe to race in a `select!`.
+    pub cancel_unsafe: Option<InnerCall>,
+}
+
+/// A call inside a crate function that gives the function its effect, for
+/// labels that point into another file.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct InnerCall {
+    /// What is called (`read_exact`, `std::fs::read`).
+    pub what: String,
+    /// 1-based.
+    pub line: usize,
 }
 
 /// One file's contribution to its crate's index.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct FileSummary {
+    /// How the file is reported (its display path), for labels in other
+    /// files; set by whoever read the file.
+    pub path: String,
     /// (struct, field, type).
     pub fields: Vec<(String, String, TypeFact)>,
     pub aliases: Vec<(String, TypeFact)>,
@@ -157,7 +176,10 @@ impl Facts {
             self.functions
                 .entry(function.name.clone())
                 .or_default()
-                .push(function.clone());
+                .push(FunctionFacts {
+                    file: summary.path.clone(),
+                    ..function.clone()
+                });
         }
         self.spawned_functions
             .extend(summary.spawned_functions.iter().cloned());
@@ -215,6 +237,18 @@ impl Facts {
     /// The crate's functions of this name.
     pub fn functions(&self, name: &str) -> &[FunctionFacts] {
         self.functions.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// The one crate function a call by this name can be: `None` when the
+    /// crate has none of that name and kind (method or free function), or
+    /// several.
+    pub fn function(&self, name: &str, is_method: bool) -> Option<&FunctionFacts> {
+        let mut found = self
+            .functions(name)
+            .iter()
+            .filter(|f| f.self_type.is_some() == is_method && !f.is_test);
+        let only = found.next()?;
+        found.next().is_none().then_some(only)
     }
 
     /// Whether some file of the crate runs the function `name` as a task

@@ -5,12 +5,17 @@ use ra_ap_syntax::{
     AstNode, SyntaxKind, SyntaxNode,
 };
 
-use super::{FileSummary, FunctionFacts, TypeFact};
-use crate::syntax::{held_type_path, is_test_code, type_known, type_name, Imports, SpawnedTasks};
+use super::{FileSummary, FunctionFacts, InnerCall, TypeFact};
+use crate::line_index::LineIndex;
+use crate::syntax::{
+    cancel_unsafe_call, held_type_path, is_test_code, same_body_nodes, type_known, type_name,
+    unparen, Imports, SpawnedTasks,
+};
 
 /// The summary of a parsed file.
 pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummary {
     let mut summary = FileSummary::default();
+    let lines = LineIndex::new(text);
     for node in root.descendants() {
         match node.kind() {
             SyntaxKind::STRUCT => struct_fields(&node, imports, &mut summary),
@@ -37,7 +42,8 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
                 }
             }
             SyntaxKind::FN => {
-                if let Some(function) = ast::Fn::cast(node).and_then(|f| function_facts(&f)) {
+                if let Some(function) = ast::Fn::cast(node).and_then(|f| function_facts(&f, &lines))
+                {
                     summary.functions.push(function);
                 }
             }
@@ -94,7 +100,7 @@ pub fn type_fact(ty: &ast::Type, imports: &Imports) -> TypeFact {
     }
 }
 
-fn function_facts(function: &ast::Fn) -> Option<FunctionFacts> {
+fn function_facts(function: &ast::Fn, lines: &LineIndex<'_>) -> Option<FunctionFacts> {
     let name = function.name()?.text().to_string();
     let self_type = function
         .syntax()
@@ -106,6 +112,7 @@ fn function_facts(function: &ast::Fn) -> Option<FunctionFacts> {
         .and_then(|ty| type_name(&ty));
     Some(FunctionFacts {
         name,
+        file: String::new(),
         self_type,
         is_async: function.async_token().is_some(),
         returns: function
@@ -113,5 +120,26 @@ fn function_facts(function: &ast::Fn) -> Option<FunctionFacts> {
             .and_then(|r| r.ty())
             .and_then(|ty| type_name(&ty)),
         is_test: is_test_code(function.syntax()),
+        cancel_unsafe: function
+            .async_token()
+            .and_then(|_| awaited_cancel_unsafe(function, lines)),
     })
+}
+
+/// The first cancel-unsafe I/O call an async fn's own body awaits.
+fn awaited_cancel_unsafe(function: &ast::Fn, lines: &LineIndex<'_>) -> Option<InnerCall> {
+    let body = function.body()?;
+    same_body_nodes(body.syntax())
+        .filter_map(ast::AwaitExpr::cast)
+        .find_map(|awaited| {
+            let ast::Expr::MethodCallExpr(call) = unparen(awaited.expr()?) else {
+                return None;
+            };
+            let what = cancel_unsafe_call(&call)?;
+            let offset = usize::from(call.syntax().text_range().start());
+            Some(InnerCall {
+                what,
+                line: lines.line_of(offset) + 1,
+            })
+        })
 }

@@ -3,13 +3,15 @@ use crate::rule::{
     Context, FixAvailability, Group, OptionKind, OptionMeta, Pattern, Rule, RuleMeta,
 };
 use crate::syntax::{
-    ast::{self, HasGenericArgs},
+    ast::{self, HasGenericArgs, HasName},
     callee_path, chain_origin, configured_path, enclosing_body, find_binding, is_block_on_future,
     is_startup_body, local_name, method_name, rooted_in_field, unparen, AstNode, Binding,
     FieldTypes, SyntaxKind, SyntaxNode,
 };
 
-use super::{span, span_of};
+use crate::index::{Manifest, Runtime};
+
+use super::{removal_span, span, span_of};
 
 pub struct BlockingInAsync;
 
@@ -454,7 +456,7 @@ impl Rule for BlockingInAsync {
             Finding::new(span(node.text_range()), blocking.message).help(blocking.help);
         if let Some(fix) = blocking
             .tokio_equivalent
-            .and_then(|path| async_fix(node, path))
+            .and_then(|path| async_fix(node, path, cx))
         {
             finding = finding.fix(fix);
         }
@@ -648,8 +650,15 @@ fn is_offloaded(node: &SyntaxNode, cx: &Context<'_>) -> bool {
         .any(|path| configured_path(&path, cx.imports, offload).is_some())
 }
 
-/// `old::path(args)` becomes `tokio_path(args).await`.
-fn async_fix(node: &SyntaxNode, tokio_path: &str) -> Option<Fix> {
+/// `old::path(args)` becomes `twin(args).await`, where `twin` is the async
+/// function with the same signature of the runtime the crate runs on
+/// (rules.md "the runtime"): tokio's when it depends on tokio with the
+/// feature the function needs and on no other runtime; async-std's or
+/// smol's when that is its only runtime. The fix is safe there; with no
+/// manifest to say, tokio's twin is offered as unsafe; with a runtime that
+/// has no twin (tokio without the feature, a bare `futures` executor) none.
+/// The `use` that brought the old path in goes with its last use.
+fn async_fix(node: &SyntaxNode, tokio_path: &str, cx: &Context<'_>) -> Option<Fix> {
     let call = ast::CallExpr::cast(node.clone())?;
     let callee = call.expr()?;
     let ast::Expr::PathExpr(path) = &callee else {
@@ -658,18 +667,187 @@ fn async_fix(node: &SyntaxNode, tokio_path: &str) -> Option<Fix> {
     if path.path()?.segment()?.generic_arg_list().is_some() {
         return None;
     }
+    let is_statement = call
+        .syntax()
+        .parent()
+        .is_some_and(|p| p.kind() == SyntaxKind::EXPR_STMT);
+    let (twin, mut applicability) =
+        twin(tokio_path, &cx.imports.crate_index().manifest, is_statement)?;
     let end = span_of(&call).end;
+    let mut edits = vec![
+        Edit {
+            span: span_of(&callee),
+            replacement: twin,
+        },
+        Edit {
+            span: end..end,
+            replacement: ".await".to_owned(),
+        },
+    ];
+    match import_left_unused(&path.path()?, node, cx) {
+        ImportAfterFix::StillUsed => {}
+        ImportAfterFix::Remove(item) => edits.push(Edit {
+            span: removal_span(&item),
+            replacement: String::new(),
+        }),
+        ImportAfterFix::LeftUnused => applicability = Applicability::Unsafe,
+    }
     Some(Fix {
-        applicability: Applicability::Safe,
-        edits: vec![
-            Edit {
-                span: span_of(&callee),
-                replacement: tokio_path.to_owned(),
-            },
-            Edit {
-                span: end..end,
-                replacement: ".await".to_owned(),
-            },
-        ],
+        applicability,
+        edits,
     })
+}
+
+/// The async twin of a tokio function on the crate's runtime, and how safe
+/// the rewrite is.
+fn twin(
+    tokio_path: &str,
+    manifest: &Manifest,
+    is_statement: bool,
+) -> Option<(String, Applicability)> {
+    if !manifest.known {
+        return Some((tokio_path.to_owned(), Applicability::Unsafe));
+    }
+    let (module, name) = tokio_path.rsplit_once("::")?;
+    let sleep = module == "tokio::time";
+    match manifest.sole_runtime()? {
+        Runtime::Tokio => manifest
+            .tokio_has(if sleep { "time" } else { "fs" })
+            .then(|| (tokio_path.to_owned(), Applicability::Safe)),
+        Runtime::AsyncStd if sleep => {
+            Some(("async_std::task::sleep".to_owned(), Applicability::Safe))
+        }
+        // async-std's path functions give its own `PathBuf`, not std's.
+        Runtime::AsyncStd => (!matches!(name, "canonicalize" | "read_link"))
+            .then(|| (format!("async_std::fs::{name}"), Applicability::Safe)),
+        // `Timer::after` yields an `Instant`, not `()`: fine where the value
+        // is dropped.
+        Runtime::Smol if sleep => {
+            is_statement.then(|| ("smol::Timer::after".to_owned(), Applicability::Safe))
+        }
+        Runtime::Smol => Some((format!("smol::fs::{name}"), Applicability::Safe)),
+        Runtime::Futures => None,
+    }
+}
+
+/// What becomes of the `use` that brought in a rewritten path's first name.
+enum ImportAfterFix {
+    /// No `use` brought it, or the name is still used elsewhere.
+    StillUsed,
+    /// This fix rewrites its last use: it removes the `use` item too.
+    Remove(SyntaxNode),
+    /// Unused once every fix is applied, but a group or glob `use` that this
+    /// fix cannot take apart.
+    LeftUnused,
+}
+
+/// Whether the rewrite of `path` (at `call`) leaves the `use` of its first
+/// name unused: every other mention of that name in the file is the callee
+/// of a call this rule rewrites too. The fix of the last such call removes
+/// the `use`.
+fn import_left_unused(path: &ast::Path, call: &SyntaxNode, cx: &Context<'_>) -> ImportAfterFix {
+    let Some(first) = first_segment(path) else {
+        return ImportAfterFix::StillUsed;
+    };
+    let name = first.text().to_string();
+    let root = cx.root;
+    let Some(tree) = root
+        .descendants()
+        .filter_map(ast::UseTree::cast)
+        .find(|tree| imported_name(tree).as_deref() == Some(name.as_str()))
+    else {
+        return ImportAfterFix::StillUsed;
+    };
+    let mut last_rewritten = call.clone();
+    for mention in root
+        .descendants()
+        .filter_map(ast::NameRef::cast)
+        .filter(|n| n.text() == name && starts_a_path(n))
+        .filter(|n| !n.syntax().ancestors().any(|a| a.kind() == SyntaxKind::USE))
+    {
+        let Some(rewritten) = rewritten_call(&mention, cx) else {
+            return ImportAfterFix::StillUsed;
+        };
+        if rewritten.text_range().start() > last_rewritten.text_range().start() {
+            last_rewritten = rewritten;
+        }
+    }
+    if &last_rewritten != call {
+        return ImportAfterFix::StillUsed;
+    }
+    let item = tree.syntax().ancestors().find_map(ast::Use::cast);
+    match item {
+        Some(item) if item.use_tree().as_ref() == Some(&tree) => {
+            ImportAfterFix::Remove(item.syntax().clone())
+        }
+        _ => ImportAfterFix::LeftUnused,
+    }
+}
+
+/// Whether a name is the first segment of a path (`fs` in `fs::read`), so
+/// that it may stand for what a `use` brought in; not `fs` in `std::fs::read`
+/// nor a field or method name.
+fn starts_a_path(name: &ast::NameRef) -> bool {
+    let Some(path) = name.syntax().ancestors().find_map(ast::Path::cast) else {
+        return false;
+    };
+    let outer = path
+        .syntax()
+        .ancestors()
+        .map_while(ast::Path::cast)
+        .last()
+        .unwrap_or(path);
+    first_segment(&outer).is_some_and(|first| first.syntax() == name.syntax())
+}
+
+/// The call whose callee `mention` starts, when this rule rewrites it.
+fn rewritten_call(mention: &ast::NameRef, cx: &Context<'_>) -> Option<SyntaxNode> {
+    let path = mention.syntax().ancestors().find_map(ast::Path::cast)?;
+    let outer = path
+        .syntax()
+        .ancestors()
+        .map_while(ast::Path::cast)
+        .last()?;
+    if first_segment(&outer)?.syntax() != mention.syntax() {
+        return None;
+    }
+    let call = outer.syntax().parent()?.parent()?;
+    let callee = ast::CallExpr::cast(call.clone())?.expr()?;
+    if *callee.syntax() != outer.syntax().parent()? || is_awaited(&call) {
+        return None;
+    }
+    let blocking = blocking_call(&call, cx)?;
+    if !runs_on_runtime(&call, cx) {
+        return None;
+    }
+    let is_statement = call
+        .parent()
+        .is_some_and(|p| p.kind() == SyntaxKind::EXPR_STMT);
+    twin(
+        blocking.tokio_equivalent?,
+        &cx.imports.crate_index().manifest,
+        is_statement,
+    )?;
+    Some(call)
+}
+
+fn first_segment(path: &ast::Path) -> Option<ast::NameRef> {
+    let mut path = path.clone();
+    while let Some(qualifier) = path.qualifier() {
+        path = qualifier;
+    }
+    path.segment()?.name_ref()
+}
+
+/// The name a `use` tree brings into scope: its rename, else its last
+/// segment (`None` for groups, globs and `self`).
+fn imported_name(tree: &ast::UseTree) -> Option<String> {
+    if tree.use_tree_list().is_some() || tree.star_token().is_some() {
+        return None;
+    }
+    if let Some(rename) = tree.rename() {
+        return Some(rename.name()?.text().to_string());
+    }
+    let segment = tree.path()?.segment()?;
+    Some(segment.name_ref()?.text().to_string())
 }

@@ -1,9 +1,9 @@
 use crate::diagnostic::Finding;
+use crate::index::FunctionFacts;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
-    ast::{self, HasArgList},
-    enclosing_loop, find_binding, is_select_macro, local_name, method_name, strip_future_wrappers,
-    AstNode, Binding, Imports, SelectBranch, SyntaxKind, SyntaxNode,
+    always_leaves, ast, cancel_unsafe_call, crate_function_called, created_future, enclosing_loop,
+    is_select_macro, AstNode, Imports, SelectBranch, SyntaxKind, SyntaxNode,
 };
 
 use super::span_of;
@@ -80,17 +80,6 @@ async fn serve(mut socket: TcpStream, mut commands: mpsc::Receiver<String>) {
     see_also: &["uncancellable-loop", "missing-timeout"],
 };
 
-const NOT_CANCEL_SAFE: &[&str] = &[
-    "read_exact",
-    "read_to_end",
-    "read_to_string",
-    "read_line",
-    "write_all",
-];
-
-/// Bindings are followed at most this many times (`let a = ..; let b = a;`).
-const MAX_BINDING_HOPS: usize = 4;
-
 impl Rule for CancelUnsafeSelect {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -115,19 +104,29 @@ impl Rule for CancelUnsafeSelect {
             let Some(future) = branch.future() else {
                 continue;
             };
-            let Some(method) = unsafe_method(future.clone(), &looped, cx.imports) else {
+            let Some((method, wrapper)) = unsafe_method(future.clone(), &looped, cx.imports) else {
                 continue;
             };
             if others_leave_the_loop(&branches, index) {
                 continue;
             }
-            cx.report(
-                Finding::new(
+            let subject = match &wrapper {
+                Some(function) => format!("`{}` awaits `{method}`, which", function.name),
+                None => format!("`{method}`"),
+            };
+            let mut finding = Finding::new(
+                span_of(&future),
+                format!("{subject} is not cancel safe: when another branch of this `select!` wins, the data it has already transferred is lost, and the next iteration starts over in the middle of the stream"),
+            )
+            .help(help(&method));
+            if let Some(function) = wrapper {
+                let inner = function.cancel_unsafe.as_ref().map_or(0, |c| c.line);
+                finding = finding.label(
                     span_of(&future),
-                    format!("`{method}` is not cancel safe: when another branch of this `select!` wins, the data it has already transferred is lost, and the next iteration starts over in the middle of the stream"),
-                )
-                .help(help(&method)),
-            );
+                    format!("`{method}` is awaited at {}:{inner}", function.file),
+                );
+            }
+            cx.report(finding);
         }
     }
 }
@@ -135,87 +134,23 @@ impl Rule for CancelUnsafeSelect {
 /// The cancel-unsafe method a branch future calls, looking through
 /// pinning and fusing, and through locals bound inside the loop (a future
 /// bound before the loop lives across iterations and resumes).
-fn unsafe_method(future: ast::Expr, looped: &SyntaxNode, imports: &Imports) -> Option<String> {
-    let mut future = strip_future_wrappers(future, imports);
-    for _ in 0..MAX_BINDING_HOPS {
-        let polled = match &future {
-            ast::Expr::RefExpr(by_ref) => by_ref.expr()?,
-            _ => future.clone(),
-        };
-        let Some(name) = local_name(&polled) else {
-            break;
-        };
-        let Binding::Let(binding) = find_binding(polled.syntax(), &name)? else {
-            return None;
-        };
-        let inside = looped
-            .text_range()
-            .contains_range(binding.syntax().text_range());
-        if !inside {
-            return None;
+fn unsafe_method(
+    future: ast::Expr,
+    looped: &SyntaxNode,
+    imports: &Imports,
+) -> Option<(String, Option<FunctionFacts>)> {
+    let created = created_future(future, Some(looped), imports)?;
+    if let ast::Expr::MethodCallExpr(call) = &created {
+        if let Some(method) = cancel_unsafe_call(call) {
+            return Some((method, None));
         }
-        future = strip_future_wrappers(binding.initializer()?, imports);
     }
-    let ast::Expr::MethodCallExpr(call) = future else {
-        return None;
-    };
-    let name = method_name(&call)?;
-    if (name == "read_exact" && reads_one_byte(&call)) || !has_tokio_arity(&call, &name) {
+    let function = crate_function_called(&created, imports)?;
+    if !function.is_async {
         return None;
     }
-    is_not_cancel_safe(&name).then(|| name.to_string())
-}
-
-/// `read_exact(&mut buf)` into a one-byte array: like `read_u8`, it
-/// completes in the poll that reads its byte, so nothing is half-read when
-/// it is dropped.
-fn reads_one_byte(call: &ast::MethodCallExpr) -> bool {
-    let Some(ast::Expr::RefExpr(buffer)) = call.arg_list().and_then(|args| args.args().next())
-    else {
-        return false;
-    };
-    let Some(name) = buffer.expr().and_then(|b| local_name(&b)) else {
-        return false;
-    };
-    let Some(Binding::Let(binding)) = find_binding(buffer.syntax(), &name) else {
-        return false;
-    };
-    if let Some(ast::Type::ArrayType(array)) = binding.ty() {
-        return array
-            .const_arg()
-            .is_some_and(|len| len.syntax().text() == "1");
-    }
-    let Some(ast::Expr::ArrayExpr(array)) = binding.initializer() else {
-        return false;
-    };
-    match array.kind() {
-        ast::ArrayExprKind::Repeat { repeat, .. } => {
-            repeat.is_some_and(|len| len.syntax().text() == "1")
-        }
-        ast::ArrayExprKind::ElementList(mut elements) => {
-            elements.next().is_some() && elements.next().is_none()
-        }
-    }
-}
-
-/// `read_exact` and friends, and the multi-byte number reads and writes
-/// (`read_u16`, `write_i64_le`, `read_f32`, ...): a number read partly is
-/// lost when the future is dropped. Single bytes (`read_u8`) are safe.
-fn is_not_cancel_safe(method: &str) -> bool {
-    if NOT_CANCEL_SAFE.contains(&method) {
-        return true;
-    }
-    let Some(number) = method
-        .strip_prefix("read_")
-        .or_else(|| method.strip_prefix("write_"))
-    else {
-        return false;
-    };
-    let number = number.strip_suffix("_le").unwrap_or(number);
-    matches!(
-        number,
-        "u16" | "i16" | "u32" | "i32" | "u64" | "i64" | "u128" | "i128" | "f32" | "f64"
-    )
+    let method = function.cancel_unsafe.as_ref()?.what.clone();
+    Some((method, Some(function.clone())))
 }
 
 /// Whether every branch that can win instead of `branches[index]` leaves
@@ -227,52 +162,7 @@ fn others_leave_the_loop(branches: &[SelectBranch], index: usize) -> bool {
         .iter()
         .enumerate()
         .filter(|(i, branch)| *i != index && (!branch.is_fallback() || branch.is_default()))
-        .all(|(_, branch)| branch.handler().is_some_and(|h| leaves(&h)))
-}
-
-/// A handler that is or ends in `break` or `return`, or diverges with a
-/// panic.
-fn leaves(handler: &ast::Expr) -> bool {
-    let mut expr = handler.clone();
-    // Blocks nest a bounded number of times in practice; stop at a depth.
-    for _ in 0..8 {
-        match expr {
-            ast::Expr::BreakExpr(_) | ast::Expr::ReturnExpr(_) => return true,
-            ast::Expr::MacroExpr(mac) => return is_panic(&mac),
-            ast::Expr::BlockExpr(block) => {
-                let Some(last) = block.stmt_list().and_then(|list| last_expr(&list)) else {
-                    return false;
-                };
-                expr = last;
-            }
-            _ => return false,
-        }
-    }
-    false
-}
-
-/// The block's tail expression, or its last statement's expression.
-fn last_expr(list: &ast::StmtList) -> Option<ast::Expr> {
-    if let Some(tail) = list.tail_expr() {
-        return Some(tail);
-    }
-    match list.statements().last()? {
-        ast::Stmt::ExprStmt(statement) => statement.expr(),
-        _ => None,
-    }
-}
-
-fn is_panic(mac: &ast::MacroExpr) -> bool {
-    let name = mac
-        .macro_call()
-        .and_then(|call| call.path())
-        .and_then(|path| path.segment())
-        .and_then(|segment| segment.name_ref())
-        .map(|name| name.text().to_string());
-    matches!(
-        name.as_deref(),
-        Some("panic" | "unreachable" | "todo" | "unimplemented")
-    )
+        .all(|(_, branch)| branch.handler().is_some_and(|h| always_leaves(&h)))
 }
 
 fn help(method: &str) -> &'static str {
@@ -281,18 +171,4 @@ fn help(method: &str) -> &'static str {
     } else {
         "read into a buffer that outlives the future with a cancel-safe method (`read_buf`, a `FramedRead` codec, `read_until`) and parse complete messages from it, or create the future once before the loop and poll it with `&mut fut`"
     }
-}
-
-/// Whether the call passes as many arguments as tokio's method of that
-/// name takes: one buffer for `read_exact`, `read_line`, `write_all`, ...
-/// and the number writes, none for the number reads. A type's own
-/// `read_line()` that returns the line is another method.
-fn has_tokio_arity(call: &ast::MethodCallExpr, name: &str) -> bool {
-    let args = call.arg_list().map_or(0, |list| list.args().count());
-    let expected = if NOT_CANCEL_SAFE.contains(&name) || name.starts_with("write_") {
-        1
-    } else {
-        0
-    };
-    args == expected
 }

@@ -6,7 +6,7 @@ use crate::syntax::{
     Mention, Names, SyntaxKind, SyntaxNode, SyntaxToken,
 };
 
-use super::{span, span_of};
+use super::{removal_span, span, span_of};
 
 pub struct PreferTryJoin;
 
@@ -147,7 +147,7 @@ fn tuple_join(stmt: &ast::LetStmt, cx: &Context<'_>) -> Option<Finding> {
             uses.iter()
                 .map(|q| match statement_of(q).filter(|_| only_checked) {
                     Some(statement) => Edit {
-                        span: line_span(&statement),
+                        span: removal_span(&statement),
                         replacement: String::new(),
                     },
                     None => Edit {
@@ -237,17 +237,6 @@ fn statement_of(question: &SyntaxToken) -> Option<SyntaxNode> {
     let try_expr = question.parent()?;
     let statement = try_expr.parent()?;
     (statement.kind() == SyntaxKind::EXPR_STMT).then_some(statement)
-}
-
-/// A statement's range with the white space before it, so that a statement
-/// alone on its line takes the line with it.
-fn line_span(statement: &SyntaxNode) -> Span {
-    let range = span(statement.text_range());
-    let start = statement
-        .prev_sibling_or_token()
-        .filter(|t| t.kind() == SyntaxKind::WHITESPACE)
-        .map_or(range.start, |t| span(t.text_range()).start);
-    start..range.end
 }
 
 /// `join_all(..).await.into_iter().collect::<Result<Vec<_>, _>>()?`, or the

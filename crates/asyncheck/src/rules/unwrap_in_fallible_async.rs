@@ -4,8 +4,8 @@ use crate::rule::{
 };
 use crate::syntax::{
     ast::{self, HasArgList},
-    enclosing_body, fallible_return, is_task_outcome, method_name, unparen, AstNode, BodyKind,
-    Fallible, SyntaxKind, SyntaxNode,
+    closed_channel_unwrap, enclosing_body, fallible_return, is_task_outcome, method_name, unparen,
+    AstNode, BodyKind, ChannelFacts, Fallible, FieldTypes, Names, SyntaxKind, SyntaxNode,
 };
 
 use super::span;
@@ -27,7 +27,9 @@ with no arguments, then `.unwrap()`/`.expect(..)`); `.await.unwrap()` on a spawn
 variable of a `for` over handles), which re-raises the task's panic, and the same result \
 reached through `join!`/`try_join!` (`let (a, b) = tokio::join!(h1, h2)`), `join_all` or \
 `try_join_all` over handles, or a `JoinSet`'s `join_next()`; `.expect(\"..\")` with a string \
-literal, which states an invariant the author chose (unless `check-expect`); calls inside closures, \
+literal, which states an invariant the author chose (unless `check-expect`); what \
+`panic-on-closed-channel` flags (an unwrapped send, receive or oneshot receiver on a known \
+channel end); calls inside closures, \
 `async` blocks and nested functions, which are other bodies: an `async` block is a separate \
 future whose output is not the function's `Result`, so `?` there would not reach the caller; \
 functions that return anything but a `Result`.",
@@ -60,7 +62,7 @@ async fn load_config(path: &str) -> anyhow::Result<Config> {
         doc: "Also flag `.expect(\"..\")` whose message is a string literal.",
     }],
     fix_safety: None,
-    see_also: &["manual-question-mark"],
+    see_also: &["manual-question-mark", "panic-on-closed-channel"],
 };
 
 impl Rule for UnwrapInFallibleAsync {
@@ -92,6 +94,14 @@ impl Rule for UnwrapInFallibleAsync {
             return;
         }
         if name == "expect" && states_invariant(&call) && !cx.options.flag("check-expect") {
+            return;
+        }
+        // `panic-on-closed-channel` owns these: one finding per unwrap.
+        let facts = ChannelFacts {
+            fields: &|| cx.file_fact(|root, _| FieldTypes::of(root)),
+            names: &|| cx.file_fact(|root, _| Names::of(root)),
+        };
+        if closed_channel_unwrap(&call, cx.imports, &facts).is_some() {
             return;
         }
         let Some(name_ref) = call.name_ref() else {

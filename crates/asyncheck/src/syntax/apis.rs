@@ -1,13 +1,15 @@
 //! Recognising calls to known APIs: paths through imports, receivers through
 //! the bindings, parameters and fields that give them their type.
 
+use std::collections::HashMap;
+
 use ra_ap_syntax::{
     ast::{self, HasArgList, HasGenericArgs, HasLoopBody, HasName},
     AstNode, SmolStr, SyntaxKind, SyntaxNode,
 };
 
 use super::{segments, Imports};
-use crate::index::TypeFact;
+use crate::index::{FunctionFacts, TypeFact};
 
 /// The path a call expression calls, when its callee is a plain path.
 pub fn callee_path(call: &ast::CallExpr) -> Option<ast::Path> {
@@ -43,6 +45,16 @@ pub fn unparen(mut expr: ast::Expr) -> ast::Expr {
     expr
 }
 
+/// A place or expression as written, without whitespace (`self.tasks`), for
+/// telling whether two mentions name the same place.
+pub fn written_text(node: &SyntaxNode) -> String {
+    node.text()
+        .to_string()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
 /// Types whose methods we recognise on a receiver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KnownType {
@@ -62,8 +74,20 @@ pub enum KnownType {
     AsyncMutex,
     /// A read-write lock taken by awaiting: tokio, async-std, async-lock.
     AsyncRwLock,
-    /// `dashmap::DashMap` or `DashSet`: `get`, `entry`, `iter` return guards
-    /// that hold a shard's lock.
+    /// A set of futures or streams polled as one stream, whose `next()`
+    /// yields `None` whenever it is empty: `FuturesUnordered`,
+    /// `FuturesOrdered`, `SelectAll`, tokio-stream's `StreamMap`.
+    FutureSet,
+    /// `tokio::time::Interval`, whose `tick()` completes periodically.
+    Interval,
+    /// A broadcast receiver (tokio's, `async_broadcast`'s): its `recv()`
+    /// fails when it lagged behind, not only when the channel closed.
+    BroadcastReceiver,
+    /// `futures::future::OptionFuture`: `None` when it holds no future.
+    OptionFuture,
+    /// parking_lot's `ReentrantMutex`: a blocking mutex its holder may lock again.
+    ReentrantMutex,
+    /// `dashmap::DashMap` or `DashSet`: a map of locked shards.
     DashMap,
 }
 
@@ -85,7 +109,7 @@ const KNOWN_TYPES: &[(&str, KnownType)] = &[
     ("std::sync::RwLock", KnownType::SyncRwLock),
     ("parking_lot::Mutex", KnownType::SyncMutex),
     ("parking_lot::FairMutex", KnownType::SyncMutex),
-    ("parking_lot::ReentrantMutex", KnownType::SyncMutex),
+    ("parking_lot::ReentrantMutex", KnownType::ReentrantMutex),
     ("parking_lot::RwLock", KnownType::SyncRwLock),
     ("spin::Mutex", KnownType::SyncMutex),
     ("spin::RwLock", KnownType::SyncRwLock),
@@ -99,9 +123,48 @@ const KNOWN_TYPES: &[(&str, KnownType)] = &[
     ("async_lock::RwLock", KnownType::AsyncRwLock),
     ("smol::lock::Mutex", KnownType::AsyncMutex),
     ("smol::lock::RwLock", KnownType::AsyncRwLock),
+    ("futures::stream::FuturesUnordered", KnownType::FutureSet),
+    ("futures::stream::FuturesOrdered", KnownType::FutureSet),
+    ("futures::stream::SelectAll", KnownType::FutureSet),
+    (
+        "futures_util::stream::FuturesUnordered",
+        KnownType::FutureSet,
+    ),
+    ("futures_util::stream::FuturesOrdered", KnownType::FutureSet),
+    ("futures_util::stream::SelectAll", KnownType::FutureSet),
+    ("tokio_stream::StreamMap", KnownType::FutureSet),
+    ("tokio::time::Interval", KnownType::Interval),
+    (
+        "tokio::sync::broadcast::Receiver",
+        KnownType::BroadcastReceiver,
+    ),
+    ("async_broadcast::Receiver", KnownType::BroadcastReceiver),
+    ("futures::future::OptionFuture", KnownType::OptionFuture),
+    (
+        "futures_util::future::OptionFuture",
+        KnownType::OptionFuture,
+    ),
     ("dashmap::DashMap", KnownType::DashMap),
     ("dashmap::DashSet", KnownType::DashMap),
 ];
+
+/// Functions that build a value of a known type (besides `Type::new(..)`
+/// and the other associated functions of the type itself).
+const KNOWN_CONSTRUCTORS: &[(&str, KnownType)] = &[
+    ("futures::stream::select_all", KnownType::FutureSet),
+    ("futures_util::stream::select_all", KnownType::FutureSet),
+    ("tokio::time::interval", KnownType::Interval),
+    ("tokio::time::interval_at", KnownType::Interval),
+];
+
+fn known_constructor(path: &ast::Path, imports: &Imports) -> Option<KnownType> {
+    let names: Vec<&str> = KNOWN_CONSTRUCTORS.iter().map(|(p, _)| *p).collect();
+    let found = imports.resolve(path, &names)?;
+    KNOWN_CONSTRUCTORS
+        .iter()
+        .find(|(p, _)| *p == found)
+        .map(|(_, t)| *t)
+}
 
 /// The known type a written path names (`JoinSet`, `tokio::sync::Semaphore`).
 pub fn known_type_of_path(path: &ast::Path, imports: &Imports) -> Option<KnownType> {
@@ -122,26 +185,71 @@ const MAX_BINDING_HOPS: usize = 4;
 /// bindings with a type or an initialiser, parameters, and struct fields and
 /// `static`/`const` items of the same file.
 pub fn known_type(expr: &ast::Expr, imports: &Imports) -> Option<KnownType> {
-    known_type_within(expr, imports, MAX_BINDING_HOPS)
+    known_type_within(expr, imports, None, MAX_BINDING_HOPS)
 }
 
-fn known_type_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option<KnownType> {
+/// [`known_type`] with the file's fields and statics looked up in `items`
+/// rather than found by walking the file: for callers that ask often.
+pub fn known_type_in(expr: &ast::Expr, imports: &Imports, items: &ItemTypes) -> Option<KnownType> {
+    known_type_within(expr, imports, Some(items), MAX_BINDING_HOPS)
+}
+
+/// The known types of a file's struct fields (by field name: the first
+/// field of that name with one) and of its `static`/`const` items.
+#[derive(Debug, Default)]
+pub struct ItemTypes {
+    fields: HashMap<String, KnownType>,
+    statics: HashMap<String, KnownType>,
+}
+
+impl ItemTypes {
+    /// Records `node` when it is a field, `static` or `const`: call it on
+    /// every node of the file, in order.
+    pub fn record(&mut self, node: &SyntaxNode, imports: &Imports) {
+        let (map, name, ty) = if let Some(field) = ast::RecordField::cast(node.clone()) {
+            (&mut self.fields, field.name(), field.ty())
+        } else if let Some(item) = ast::Static::cast(node.clone()) {
+            (&mut self.statics, item.name(), item.ty())
+        } else if let Some(item) = ast::Const::cast(node.clone()) {
+            (&mut self.statics, item.name(), item.ty())
+        } else {
+            return;
+        };
+        let (Some(name), Some(ty)) = (name, ty) else {
+            return;
+        };
+        if let Some(known) = type_known(&ty, imports) {
+            map.entry(name.text().to_string()).or_insert(known);
+        }
+    }
+}
+
+fn known_type_within(
+    expr: &ast::Expr,
+    imports: &Imports,
+    items: Option<&ItemTypes>,
+    hops: usize,
+) -> Option<KnownType> {
     match unparen(expr.clone()) {
-        ast::Expr::RefExpr(r) => known_type_within(&r.expr()?, imports, hops),
-        ast::Expr::TryExpr(t) => known_type_within(&t.expr()?, imports, hops),
+        ast::Expr::RefExpr(r) => known_type_within(&r.expr()?, imports, items, hops),
+        ast::Expr::TryExpr(t) => known_type_within(&t.expr()?, imports, items, hops),
         ast::Expr::CallExpr(call) => {
             let path = callee_path(&call)?;
+            if let Some(known) = known_constructor(&path, imports) {
+                return Some(known);
+            }
             let qualifier = path.qualifier()?;
             if is_wrapper_new(&path) {
                 let inner = call.arg_list()?.args().next()?;
-                return known_type_within(&inner, imports, hops);
+                return known_type_within(&inner, imports, items, hops);
             }
             known_type_of_path(&qualifier, imports)
         }
         ast::Expr::MethodCallExpr(call) => {
-            let receiver = known_type_within(&call.receiver()?, imports, hops);
+            let receiver = known_type_within(&call.receiver()?, imports, items, hops);
             match (method_name(&call)?.as_str(), receiver) {
                 ("unwrap" | "expect" | "clone", receiver) => receiver,
+                ("collect", _) => collected_type(&call, imports),
                 ("build", Some(KnownType::RuntimeBuilder)) => Some(KnownType::Runtime),
                 ("handle", Some(KnownType::Runtime)) => Some(KnownType::Runtime),
                 (_, Some(KnownType::RuntimeBuilder)) => Some(KnownType::RuntimeBuilder),
@@ -158,11 +266,24 @@ fn known_type_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option
                 return None;
             }
             // A `let` or parameter cannot shadow a `static`: fall back to one.
-            binding_type(expr.syntax(), &name, imports, hops - 1)
-                .or_else(|| static_type(expr.syntax(), &name, imports))
+            binding_type(expr.syntax(), &name, imports, items, hops - 1).or_else(|| match items {
+                Some(items) => items
+                    .statics
+                    .get(&name)
+                    .copied()
+                    .or_else(|| imports.crate_index().static_type(&name)?.known),
+                None => static_type(expr.syntax(), &name, imports),
+            })
         }
         ast::Expr::FieldExpr(field) => {
             let name = field.name_ref()?.text().to_string();
+            if let Some(items) = items {
+                return items
+                    .fields
+                    .get(&name)
+                    .copied()
+                    .or_else(|| crate_field(&field, imports)?.known);
+            }
             let root = expr.syntax().ancestors().last()?;
             let in_file = root
                 .descendants()
@@ -171,6 +292,15 @@ fn known_type_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option
                 .find_map(|f| type_known(&f.ty()?, imports));
             in_file.or_else(|| crate_field(&field, imports)?.known)
         }
+        _ => None,
+    }
+}
+
+/// The type a turbofish `collect::<T>()` names.
+fn collected_type(call: &ast::MethodCallExpr, imports: &Imports) -> Option<KnownType> {
+    let arg = call.generic_arg_list()?.generic_args().next()?;
+    match arg {
+        ast::GenericArg::TypeArg(t) => type_known(&t.ty()?, imports),
         _ => None,
     }
 }
@@ -197,6 +327,41 @@ pub fn crate_field(field: &ast::FieldExpr, imports: &Imports) -> Option<TypeFact
         .expr()
         .and_then(|receiver| type_name_of(&receiver, imports, MAX_BINDING_HOPS));
     imports.crate_index().field(owner.as_deref(), &name)
+}
+
+/// The crate function a call expression calls, when the crate has exactly
+/// one of that name and kind: `read_frame(..)`, `module::read_frame(..)`,
+/// `self.read_frame(..)`, `conn.read_frame(..)`, `Self::read_frame(..)`.
+pub fn crate_function_called<'i>(
+    call: &ast::Expr,
+    imports: &'i Imports,
+) -> Option<&'i FunctionFacts> {
+    let (name, is_method) = match unparen(call.clone()) {
+        ast::Expr::MethodCallExpr(call) => (method_name(&call)?.to_string(), true),
+        ast::Expr::CallExpr(call) => {
+            let path = callee_path(&call)?;
+            let names = segments(&path);
+            let (name, qualifier) = names.split_last()?;
+            let is_type = |s: &String| s.starts_with(|c: char| c.is_ascii_uppercase());
+            let first = names.first()?;
+            // The crate's own: through `crate`/`self`/`super`, a name or
+            // module the file defines, a type, or an import from the crate.
+            let own = matches!(first.as_str(), "crate" | "self" | "super" | "Self")
+                || imports.defines(first)
+                || is_type(first)
+                || imports.candidates(&path).iter().all(|c| {
+                    ["crate::", "self::", "super::"]
+                        .iter()
+                        .any(|p| c.starts_with(p))
+                });
+            if !own {
+                return None;
+            }
+            (name.clone(), qualifier.last().is_some_and(is_type))
+        }
+        _ => return None,
+    };
+    imports.crate_index().function(&name, is_method)
 }
 
 /// The name of the type of `expr`, as far as the crate says: `self` in an
@@ -283,11 +448,17 @@ pub fn type_known(ty: &ast::Type, imports: &Imports) -> Option<KnownType> {
 
 /// The type of the binding `name` visible at `at`, from its declared type or
 /// its initialiser.
-fn binding_type(at: &SyntaxNode, name: &str, imports: &Imports, hops: usize) -> Option<KnownType> {
+fn binding_type(
+    at: &SyntaxNode,
+    name: &str,
+    imports: &Imports,
+    items: Option<&ItemTypes>,
+    hops: usize,
+) -> Option<KnownType> {
     match find_binding(at, name)? {
         Binding::Let(found) => match found.ty() {
             Some(ty) => type_known(&ty, imports),
-            None => known_type_within(&found.initializer()?, imports, hops),
+            None => known_type_within(&found.initializer()?, imports, items, hops),
         },
         Binding::Param(param) => type_known(&param.ty()?, imports),
         Binding::For(_) | Binding::Element(..) => None,
@@ -485,6 +656,49 @@ pub fn spawn_call(node: &SyntaxNode, imports: &Imports) -> Option<Spawn> {
         }
         _ => None,
     }
+}
+
+const BROADCAST_CHANNELS: &[&str] = &[
+    "tokio::sync::broadcast::channel",
+    "async_broadcast::broadcast",
+];
+
+/// Whether `expr` is a broadcast receiver: of a known type, the receiving
+/// half of `let (tx, rx) = broadcast::channel(..)`, or a local bound to a
+/// `subscribe()`/`resubscribe()` call (how broadcast receivers are made).
+pub fn is_broadcast_receiver(expr: &ast::Expr, imports: &Imports) -> bool {
+    if known_type(expr, imports) == Some(KnownType::BroadcastReceiver) {
+        return true;
+    }
+    let ast::Expr::PathExpr(path) = unparen(expr.clone()) else {
+        return false;
+    };
+    let Some(binding) = path
+        .path()
+        .and_then(|p| p.segment())
+        .and_then(|s| s.name_ref())
+        .and_then(|name| super::binding_of(&name))
+    else {
+        return false;
+    };
+    let Some(parent) = binding.syntax().parent() else {
+        return false;
+    };
+    if let Some(tuple) = ast::TuplePat::cast(parent.clone()) {
+        let second = tuple.fields().nth(1);
+        let Some(statement) = tuple.syntax().parent().and_then(ast::LetStmt::cast) else {
+            return false;
+        };
+        return second.is_some_and(|p| p.syntax() == binding.syntax())
+            && matches!(statement.initializer(), Some(ast::Expr::CallExpr(call))
+                if resolve_call(&call, imports, BROADCAST_CHANNELS).is_some());
+    }
+    let Some(ast::Expr::MethodCallExpr(call)) =
+        ast::LetStmt::cast(parent).and_then(|statement| statement.initializer())
+    else {
+        return false;
+    };
+    method_name(&call).is_some_and(|name| matches!(name.as_str(), "subscribe" | "resubscribe"))
 }
 
 /// Types that only hold or share the value they wrap.

@@ -179,7 +179,7 @@ fn as_variable(name_ref: &ast::NameRef) -> Option<Mention> {
 }
 
 /// The names a format string captures (`{name}`, `{name:?}`).
-fn captures(literal: &str) -> impl Iterator<Item = &str> {
+pub fn captures(literal: &str) -> impl Iterator<Item = &str> {
     literal.split('{').skip(1).filter_map(|piece| {
         let end = piece.find(['}', ':'])?;
         let name = &piece[..end];
@@ -310,6 +310,62 @@ pub fn let_bound(expr: &SyntaxNode) -> Option<ast::IdentPat> {
             Some(ident)
         }
         _ => None,
+    }
+}
+
+/// How a mention of a local uses its value, seen from the body that owns
+/// the local.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueUse {
+    /// Borrowed: the receiver of a method call (methods that consume their
+    /// receiver are for the caller to single out by name), `&x`, a format
+    /// capture. The owner still has it afterwards.
+    Borrowed,
+    /// Handed on: an argument, returned, stored, assigned, or captured by a
+    /// `move` closure or `async move` block. The owner may not have it any
+    /// more.
+    Moved,
+    /// Named in a macro whose body is not parsed.
+    Unknown,
+}
+
+/// How `mention` uses its local, whose binding is in `owner` (the body of
+/// the function, closure or async block that declares it).
+pub fn value_use(mention: &Mention, owner: &SyntaxNode) -> ValueUse {
+    let path = match mention {
+        Mention::Path(path) => path.syntax(),
+        Mention::FormatCapture(_) => return ValueUse::Borrowed,
+        Mention::Unparsed(_) => return ValueUse::Unknown,
+    };
+    let captured_by_move = path
+        .ancestors()
+        .take_while(|a| a != owner)
+        .any(|a| match a.kind() {
+            SyntaxKind::CLOSURE_EXPR => {
+                ast::ClosureExpr::cast(a).is_some_and(|c| c.move_token().is_some())
+            }
+            SyntaxKind::BLOCK_EXPR => {
+                ast::BlockExpr::cast(a).is_some_and(|b| b.move_token().is_some())
+            }
+            _ => false,
+        });
+    if captured_by_move {
+        return ValueUse::Moved;
+    }
+    let Some(parent) = path.parent() else {
+        return ValueUse::Moved;
+    };
+    let borrowed = match parent.kind() {
+        SyntaxKind::REF_EXPR => true,
+        SyntaxKind::METHOD_CALL_EXPR => ast::MethodCallExpr::cast(parent)
+            .and_then(|call| call.receiver())
+            .is_some_and(|receiver| receiver.syntax() == path),
+        _ => false,
+    };
+    if borrowed {
+        ValueUse::Borrowed
+    } else {
+        ValueUse::Moved
     }
 }
 

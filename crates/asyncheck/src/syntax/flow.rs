@@ -62,6 +62,51 @@ pub fn label_of(node: &SyntaxNode) -> Option<String> {
     Some(label.lifetime()?.syntax().text().to_string())
 }
 
+/// An expression that is or ends in `break` or `return`, or diverges with a
+/// panic: a `select!` handler that ends so leaves the loop around it.
+pub fn always_leaves(handler: &ast::Expr) -> bool {
+    let mut expr = handler.clone();
+    // Blocks nest a bounded number of times in practice; stop at a depth.
+    for _ in 0..8 {
+        match expr {
+            ast::Expr::BreakExpr(_) | ast::Expr::ReturnExpr(_) => return true,
+            ast::Expr::MacroExpr(mac) => return is_panic(&mac),
+            ast::Expr::BlockExpr(block) => {
+                let Some(last) = block.stmt_list().and_then(|list| last_expr(&list)) else {
+                    return false;
+                };
+                expr = last;
+            }
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// The block's tail expression, or its last statement's expression.
+fn last_expr(list: &ast::StmtList) -> Option<ast::Expr> {
+    if let Some(tail) = list.tail_expr() {
+        return Some(tail);
+    }
+    match list.statements().last()? {
+        ast::Stmt::ExprStmt(statement) => statement.expr(),
+        _ => None,
+    }
+}
+
+fn is_panic(mac: &ast::MacroExpr) -> bool {
+    let name = mac
+        .macro_call()
+        .and_then(|call| call.path())
+        .and_then(|path| path.segment())
+        .and_then(|segment| segment.name_ref())
+        .map(|name| name.text().to_string());
+    matches!(
+        name.as_deref(),
+        Some("panic" | "unreachable" | "todo" | "unimplemented")
+    )
+}
+
 /// Whether a `break` in the loop `node` leaves it: an unlabelled `break`
 /// of no inner loop, or one labelled with the label of `node` or of a loop
 /// around it. `return` and `?` leave the function, not just the loop.

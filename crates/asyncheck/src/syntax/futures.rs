@@ -7,7 +7,9 @@ use ra_ap_syntax::{
     AstNode, SyntaxKind, SyntaxNode,
 };
 
-use super::{body_kind, callee_path, macro_args, method_name, unparen, Imports};
+use super::{
+    body_kind, callee_path, find_binding, macro_args, method_name, unparen, Binding, Imports,
+};
 
 const SELECT_MACROS: &[&str] = &[
     "tokio::select",
@@ -34,6 +36,12 @@ const BOX_PIN: &[&str] = &["Box::pin", "std::boxed::Box::pin", "alloc::boxed::Bo
 fn macro_is(call: &ast::MacroCall, imports: &Imports, known: &[&str]) -> bool {
     call.path()
         .is_some_and(|path| imports.resolve(&path, known).is_some())
+}
+
+/// `tokio::select!`, through the file's imports: its patterns may be
+/// refutable (a branch whose pattern fails is disabled).
+pub fn is_tokio_select(call: &ast::MacroCall, imports: &Imports) -> bool {
+    macro_is(call, imports, &["tokio::select"])
 }
 
 /// `tokio::select!` or `futures::select!` (or `select_biased!`), through
@@ -84,6 +92,50 @@ pub fn wrapped_future(expr: &ast::Expr, imports: &Imports) -> Option<ast::Expr> 
             single(macro_args(&call).into_iter())
         }
         _ => None,
+    }
+}
+
+/// Bindings are followed at most this many times (`let a = ..; let b = a;`).
+const MAX_BINDING_HOPS: usize = 4;
+
+/// What a `select!` branch (or any awaited place) polls: the expression that
+/// created its future, looking through the wrappers of
+/// [`strip_future_wrappers`], `&mut`, and locals bound by `let` to a future.
+/// A binding outside `within` (a future created before the loop, polled
+/// again and again) gives `None`; a name bound some other way (a parameter,
+/// a tuple pattern) or a field gives that place itself.
+pub fn created_future(
+    future: ast::Expr,
+    within: Option<&SyntaxNode>,
+    imports: &Imports,
+) -> Option<ast::Expr> {
+    let mut future = unref(strip_future_wrappers(future, imports));
+    for _ in 0..MAX_BINDING_HOPS {
+        let Some(name) = local_name(&future) else {
+            break;
+        };
+        let Some(Binding::Let(binding)) = find_binding(future.syntax(), &name) else {
+            break;
+        };
+        let inside = within.is_none_or(|scope| {
+            scope
+                .text_range()
+                .contains_range(binding.syntax().text_range())
+        });
+        if !inside {
+            return None;
+        }
+        future = unref(strip_future_wrappers(binding.initializer()?, imports));
+    }
+    Some(future)
+}
+
+/// The future a `&mut fut` polls (a future is polled by reference to keep it
+/// across iterations).
+pub fn unref(expr: ast::Expr) -> ast::Expr {
+    match &expr {
+        ast::Expr::RefExpr(by_ref) => by_ref.expr().map_or(expr, unparen),
+        _ => expr,
     }
 }
 
@@ -142,4 +194,88 @@ pub fn uses_after(binding: &ast::LetStmt, name: &str) -> Vec<ast::PathExpr> {
         .filter_map(ast::PathExpr::cast)
         .filter(|p| local_name(&ast::Expr::PathExpr(p.clone())).as_deref() == Some(name))
         .collect()
+}
+
+const NOT_CANCEL_SAFE: &[&str] = &[
+    "read_exact",
+    "read_to_end",
+    "read_to_string",
+    "read_line",
+    "write_all",
+];
+
+/// The tokio I/O method a call is when that method is not cancel safe
+/// (tokio's documentation): dropped half-way, it loses what it transferred.
+pub fn cancel_unsafe_call(call: &ast::MethodCallExpr) -> Option<String> {
+    let name = method_name(call)?;
+    if (name == "read_exact" && reads_one_byte(call)) || !has_tokio_arity(call, &name) {
+        return None;
+    }
+    is_not_cancel_safe(&name).then(|| name.to_string())
+}
+
+/// `read_exact(&mut buf)` into a one-byte array: like `read_u8`, it
+/// completes in the poll that reads its byte, so nothing is half-read when
+/// it is dropped.
+fn reads_one_byte(call: &ast::MethodCallExpr) -> bool {
+    let Some(ast::Expr::RefExpr(buffer)) = call.arg_list().and_then(|args| args.args().next())
+    else {
+        return false;
+    };
+    let Some(name) = buffer.expr().and_then(|b| local_name(&b)) else {
+        return false;
+    };
+    let Some(Binding::Let(binding)) = find_binding(buffer.syntax(), &name) else {
+        return false;
+    };
+    if let Some(ast::Type::ArrayType(array)) = binding.ty() {
+        return array
+            .const_arg()
+            .is_some_and(|len| len.syntax().text() == "1");
+    }
+    let Some(ast::Expr::ArrayExpr(array)) = binding.initializer() else {
+        return false;
+    };
+    match array.kind() {
+        ast::ArrayExprKind::Repeat { repeat, .. } => {
+            repeat.is_some_and(|len| len.syntax().text() == "1")
+        }
+        ast::ArrayExprKind::ElementList(mut elements) => {
+            elements.next().is_some() && elements.next().is_none()
+        }
+    }
+}
+
+/// `read_exact` and friends, and the multi-byte number reads and writes
+/// (`read_u16`, `write_i64_le`, `read_f32`, ...): a number read partly is
+/// lost when the future is dropped. Single bytes (`read_u8`) are safe.
+fn is_not_cancel_safe(method: &str) -> bool {
+    if NOT_CANCEL_SAFE.contains(&method) {
+        return true;
+    }
+    let Some(number) = method
+        .strip_prefix("read_")
+        .or_else(|| method.strip_prefix("write_"))
+    else {
+        return false;
+    };
+    let number = number.strip_suffix("_le").unwrap_or(number);
+    matches!(
+        number,
+        "u16" | "i16" | "u32" | "i32" | "u64" | "i64" | "u128" | "i128" | "f32" | "f64"
+    )
+}
+
+/// Whether the call passes as many arguments as tokio's method of that
+/// name takes: one buffer for `read_exact`, `read_line`, `write_all`, ...
+/// and the number writes, none for the number reads. A type's own
+/// `read_line()` that returns the line is another method.
+fn has_tokio_arity(call: &ast::MethodCallExpr, name: &str) -> bool {
+    let args = call.arg_list().map_or(0, |list| list.args().count());
+    let expected = if NOT_CANCEL_SAFE.contains(&name) || name.starts_with("write_") {
+        1
+    } else {
+        0
+    };
+    args == expected
 }

@@ -11,7 +11,7 @@
 //!   fields and parentheses) extends the temporary to the end of the block;
 //! - a temporary guard lives to the end of its statement, or through the
 //!   whole `match` whose scrutinee holds it, the `then` block of an `if let`
-//!   and the body of a `while let`;
+//!   (and its `else` before edition 2024) and the body of a `while let`;
 //! - a guard passed by value to a call lives until that call.
 //!
 //! A move inside an `if`/`match` branch that then leaves (`return`, `break`
@@ -27,6 +27,22 @@ use super::{
     body_kind, is_join_macro, is_pin_macro, is_select_macro, known_type, local_name, method_name,
     unparen, Imports, KnownType,
 };
+
+/// The Rust edition of the crate: it decides how long an `if let`
+/// scrutinee's temporaries live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Edition {
+    /// 2015 to 2021: an `if let` scrutinee's temporaries live through `else`.
+    E2021,
+    /// 2024: they are dropped before `else`.
+    E2024,
+}
+
+impl Edition {
+    /// Until the crate index reads `Cargo.toml`, crates are taken for
+    /// edition 2021, the edition under which guards live longest.
+    pub const ASSUMED: Edition = Edition::E2021;
+}
 
 /// Whether a lock's guard is taken by blocking the thread or by awaiting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +65,9 @@ pub struct LockCall {
     rw: bool,
     /// A DashMap's `get`, `entry`, `iter`, ...: a guard into one shard.
     shard: bool,
+    /// The guard comes in an `Option` (DashMap's `get`): where a pattern
+    /// on it fails, there is no guard.
+    optional: bool,
     /// A sync call followed by `.unwrap()`, `?`, ...; an awaited one
     /// directly followed by one of these.
     adapted: bool,
@@ -95,7 +114,16 @@ const PIN_IN_PLACE: &[&str] = &[
 /// followed by `?` or `.unwrap()` is taken for an I/O read, since async lock
 /// guards come bare.
 pub fn lock_call(node: &SyntaxNode, imports: &Imports) -> Option<LockCall> {
-    lock_shape(node).filter(|lock| lock.receiver_fits(imports))
+    lock_call_typed(node, &|receiver| known_type(receiver, imports))
+}
+
+/// [`lock_call`] with the receiver's type told by `type_of` (a caller that
+/// knows the file's field types already).
+pub fn lock_call_typed(
+    node: &SyntaxNode,
+    type_of: &dyn Fn(&ast::Expr) -> Option<KnownType>,
+) -> Option<LockCall> {
+    lock_shape(node).filter(|lock| lock.receiver_fits(type_of))
 }
 
 /// The syntactic half of [`lock_call`]: everything but the receiver's type,
@@ -127,6 +155,7 @@ fn lock_shape(node: &SyntaxNode) -> Option<LockCall> {
             guard,
             rw,
             shard: false,
+            optional: false,
             adapted,
         });
     }
@@ -134,18 +163,16 @@ fn lock_shape(node: &SyntaxNode) -> Option<LockCall> {
     if takes_lock(&parent) {
         return None;
     }
-    let mut guard = ast::Expr::MethodCallExpr(call.clone());
-    let mut adapted = false;
-    while let Some(outer) = adapter_after(&guard) {
-        guard = outer;
-        adapted = true;
-    }
+    let bare = ast::Expr::MethodCallExpr(call.clone());
+    let guard = with_adapters(bare.clone());
+    let adapted = guard.syntax() != bare.syntax();
     Some(LockCall {
         call,
         flavor: LockFlavor::Sync,
         guard,
         rw,
         shard: false,
+        optional: false,
         adapted,
     })
 }
@@ -155,17 +182,17 @@ impl LockCall {
     /// shape, makes this a lock of its flavor. An awaited call needs no
     /// type: no type we know has an awaitable `lock()`, `read()` or
     /// `write()` but the async locks.
-    fn receiver_fits(&self, imports: &Imports) -> bool {
+    fn receiver_fits(&self, type_of: &dyn Fn(&ast::Expr) -> Option<KnownType>) -> bool {
         if self.shard {
-            let receiver = self.call.receiver().and_then(|r| known_type(&r, imports));
+            let receiver = self.call.receiver().and_then(|r| type_of(&r));
             return receiver == Some(KnownType::DashMap);
         }
         if self.flavor == LockFlavor::Async {
             return !self.rw || !self.adapted;
         }
-        let receiver = self.call.receiver().and_then(|r| known_type(&r, imports));
+        let receiver = self.call.receiver().and_then(|r| type_of(&r));
         match receiver {
-            Some(KnownType::SyncMutex) => !self.rw,
+            Some(KnownType::SyncMutex | KnownType::ReentrantMutex) => !self.rw,
             Some(KnownType::SyncRwLock) => self.rw,
             Some(_) => false,
             None => !self.rw || self.adapted,
@@ -306,6 +333,7 @@ fn shard_shape(node: &SyntaxNode) -> Option<LockCall> {
         guard,
         rw: false,
         shard: true,
+        optional: value == ShardValue::Maybe,
         adapted: false,
     })
 }
@@ -319,6 +347,15 @@ fn takes_lock(node: &SyntaxNode) -> bool {
         .arg_list()
         .is_some_and(|args| args.args().next().is_none());
     no_args && method_name(&call).is_some_and(|n| matches!(n.as_str(), "lock" | "read" | "write"))
+}
+
+/// `expr` with the calls that unwrap it around it: what a `Result` or
+/// `Option` of a guard becomes the guard through.
+pub fn with_adapters(mut expr: ast::Expr) -> ast::Expr {
+    while let Some(outer) = adapter_after(&expr) {
+        expr = outer;
+    }
+    expr
 }
 
 /// `expr?`, `expr.unwrap()`, `expr.expect(..)`, `expr.unwrap_or_else(..)`,
@@ -377,22 +414,151 @@ fn held(lock: LockCall, node: &SyntaxNode, imports: &Imports) -> Option<HeldGuar
     if !body.is_async() {
         return None;
     }
-    let hold = hold(&lock.guard)?;
-    let events = scan(&hold, imports)?;
-    let await_point = events
-        .awaits
-        .iter()
-        .find(|point| !events.released_before(point))?;
-    if !lock.receiver_fits(imports) {
+    let life = match lock.optional {
+        true => GuardLife::of_option(&lock.guard, imports, Edition::ASSUMED)?,
+        false => GuardLife::of(&lock.guard, imports, Edition::ASSUMED)?,
+    };
+    let await_point = life.first_await()?;
+    if !lock.receiver_fits(&|receiver| known_type(receiver, imports)) {
         return None;
     }
-    Some(HeldGuard {
-        await_point: AwaitPoint {
-            range: await_point.range,
-            is_macro: await_point.is_macro,
-        },
-        lock,
-    })
+    Some(HeldGuard { await_point, lock })
+}
+
+/// Where a guard is alive once taken, and what becomes of it.
+pub struct GuardLife {
+    /// `None` when the guard ends where it is taken (the place of an
+    /// assignment, locked after the right side ran).
+    hold: Option<Hold>,
+    events: Events,
+}
+
+impl GuardLife {
+    /// The life of the guard computed by `guard` (a lock call with its
+    /// `.unwrap()`/`?`/`.await`). `None` when a name bound to it is awaited
+    /// or pinned: it was a future, not a guard.
+    pub fn of(guard: &ast::Expr, imports: &Imports, edition: Edition) -> Option<GuardLife> {
+        GuardLife::with(guard, imports, edition, false)
+    }
+
+    /// The life of a guard that comes in an `Option` (DashMap's `get`):
+    /// where a scrutinee's pattern fails (`else`, a `None` arm) there is
+    /// no guard to hold.
+    pub fn of_option(guard: &ast::Expr, imports: &Imports, edition: Edition) -> Option<GuardLife> {
+        GuardLife::with(guard, imports, edition, true)
+    }
+
+    fn with(
+        guard: &ast::Expr,
+        imports: &Imports,
+        edition: Edition,
+        optional: bool,
+    ) -> Option<GuardLife> {
+        let hold = hold(guard, edition, optional);
+        let events = match &hold {
+            Some(hold) => scan(hold, imports)?,
+            None => Events::default(),
+        };
+        Some(GuardLife { hold, events })
+    }
+
+    /// The first await point of the body at which the guard is alive.
+    pub fn first_await(&self) -> Option<AwaitPoint> {
+        let point = self
+            .events
+            .awaits
+            .iter()
+            .find(|point| !self.events.released_before(point))?;
+        Some(AwaitPoint {
+            range: point.range,
+            is_macro: point.is_macro,
+        })
+    }
+
+    /// Every await point of the body at which the guard is alive, in order.
+    pub fn awaits(&self) -> Vec<GuardAwait> {
+        self.events
+            .awaits
+            .iter()
+            .filter(|point| !self.events.released_before(point))
+            .map(|found| GuardAwait {
+                node: found.node.clone(),
+                point: AwaitPoint {
+                    range: found.range,
+                    is_macro: found.is_macro,
+                },
+            })
+            .collect()
+    }
+
+    /// The local names the guard is bound to (none for a temporary).
+    pub fn names(&self) -> Vec<String> {
+        self.hold
+            .as_ref()
+            .map(|hold| hold.names.clone())
+            .unwrap_or_default()
+    }
+
+    /// Whether the guard is alive when `node` (an expression after the
+    /// guard, in the same body) runs.
+    pub fn alive_at(&self, node: &SyntaxNode) -> bool {
+        let Some(hold) = &self.hold else {
+            return false;
+        };
+        let range = node.text_range();
+        if range.start() < hold.from {
+            return false;
+        }
+        let inside = hold.regions.iter().any(|region| {
+            region.text_range().contains_range(range)
+                && node
+                    .ancestors()
+                    .skip(1)
+                    .take_while(|a| a != region)
+                    .all(|a| body_kind(&a).is_none())
+        });
+        inside && !self.events.released_at(range.start(), node)
+    }
+
+    /// Whether the guard is moved into `call` (`f(guard)`, `f(Some(guard))`):
+    /// the callee then works with it rather than locking again.
+    pub fn passed_to(&self, call: &SyntaxNode) -> bool {
+        let Some(args) = call.children().find(|c| c.kind() == SyntaxKind::ARG_LIST) else {
+            return false;
+        };
+        let args = args.text_range();
+        self.events
+            .moves
+            .iter()
+            .any(|moved| args.contains_range(moved.text_range()))
+    }
+
+    /// Whether the guard may outlive what this body shows: returned, the
+    /// value of a block or arm, stored, passed by value to a call other than
+    /// `drop`, captured by a `move` closure or async block.
+    pub fn escapes(&self, imports: &Imports) -> bool {
+        let Some(hold) = &self.hold else {
+            return false;
+        };
+        hold.escapes || self.events.moves.iter().any(|m| !is_dropped(m, imports))
+    }
+}
+
+/// `drop(name)`, `std::mem::drop(name)`.
+fn is_dropped(moved: &SyntaxNode, imports: &Imports) -> bool {
+    let Some(path) = moved
+        .parent()
+        .filter(|p| p.kind() == SyntaxKind::ARG_LIST)
+        .and_then(|list| list.parent())
+        .and_then(ast::CallExpr::cast)
+        .and_then(|call| super::callee_path(&call))
+    else {
+        return false;
+    };
+    imports.is_prelude(&path, "drop")
+        || imports
+            .resolve(&path, &["std::mem::drop", "core::mem::drop"])
+            .is_some()
 }
 
 /// Every await point at which the guard of the lock of `flavor` taken at
@@ -422,26 +588,14 @@ pub fn guard_awaits(
     if !body.is_async() {
         return None;
     }
-    let hold = hold(&lock.guard)?;
-    let events = scan(&hold, imports)?;
-    let awaits: Vec<GuardAwait> = events
-        .awaits
-        .iter()
-        .filter(|point| !events.released_before(point))
-        .map(|found| GuardAwait {
-            node: found.node.clone(),
-            point: AwaitPoint {
-                range: found.range,
-                is_macro: found.is_macro,
-            },
-        })
-        .collect();
-    if awaits.is_empty() || !lock.receiver_fits(imports) {
+    let life = GuardLife::of(&lock.guard, imports, Edition::ASSUMED)?;
+    let awaits = life.awaits();
+    if awaits.is_empty() || !lock.receiver_fits(&|receiver| known_type(receiver, imports)) {
         return None;
     }
     Some(GuardAwaits {
+        names: life.names(),
         lock,
-        names: hold.names,
         awaits,
     })
 }
@@ -455,6 +609,8 @@ struct Hold {
     names: Vec<String>,
     /// The patterns that bind `names` (not a shadowing of them).
     binders: Vec<SyntaxNode>,
+    /// The guard leaves for a place this body does not follow.
+    escapes: bool,
 }
 
 impl Hold {
@@ -464,6 +620,18 @@ impl Hold {
             from,
             names: Vec::new(),
             binders: Vec::new(),
+            escapes: false,
+        })
+    }
+
+    /// A guard that is moved out, alive in `regions` until then.
+    fn escaping(regions: Vec<SyntaxNode>, from: TextSize) -> Option<Hold> {
+        Some(Hold {
+            regions,
+            from,
+            names: Vec::new(),
+            binders: Vec::new(),
+            escapes: true,
         })
     }
 
@@ -475,13 +643,14 @@ impl Hold {
             from,
             names,
             binders,
+            escapes: false,
         })
     }
 }
 
 /// How long the guard computed by `guard` lives, climbing from it to the
 /// construct that ends it.
-fn hold(guard: &ast::Expr) -> Option<Hold> {
+fn hold(guard: &ast::Expr, edition: Edition, optional: bool) -> Option<Hold> {
     let from = guard.syntax().text_range().end();
     let mut node = guard.syntax().clone();
     // `node` is the guard itself (maybe parenthesised), not a value made from it.
@@ -494,6 +663,16 @@ fn hold(guard: &ast::Expr) -> Option<Hold> {
         match parent.kind() {
             SyntaxKind::LET_STMT => return let_hold(&parent, &node, is_guard, place, from),
             SyntaxKind::EXPR_STMT => return Hold::temporary(parent, from),
+            SyntaxKind::MATCH_EXPR if optional && is_guard => {
+                let arms = some_arms(&parent);
+                let binders = arms
+                    .iter()
+                    .filter_map(|arm| arm.pat())
+                    .map(|p| p.syntax().clone());
+                let binders = binders.collect();
+                let regions = arms.into_iter().map(|arm| arm.syntax().clone()).collect();
+                return Hold::bound(regions, from, binders);
+            }
             SyntaxKind::MATCH_EXPR => {
                 let binders = match is_guard {
                     true => arm_patterns(&parent),
@@ -501,14 +680,27 @@ fn hold(guard: &ast::Expr) -> Option<Hold> {
                 };
                 return Hold::bound(vec![parent], from, binders);
             }
-            SyntaxKind::LET_EXPR => return let_expr_hold(&parent, is_guard, from),
-            SyntaxKind::ARG_LIST if is_guard => return Hold::temporary(parent, from),
+            SyntaxKind::LET_EXPR => {
+                // `if let Some(r) = map.get(..) {} else {}`: no guard in `else`.
+                let edition = match optional && is_guard {
+                    true => Edition::E2024,
+                    false => edition,
+                };
+                return let_expr_hold(&parent, is_guard, from, edition);
+            }
+            SyntaxKind::ARG_LIST if is_guard => return Hold::escaping(vec![parent], from),
             // The right side of an assignment runs before its place.
             SyntaxKind::BIN_EXPR if is_assignment_lhs(&parent, &node) => return None,
             SyntaxKind::BIN_EXPR if is_guard && is_assignment(&parent) => {
                 return assignment_hold(&parent, from)
             }
             SyntaxKind::BIN_EXPR if is_lazy(&parent) => return Hold::temporary(node, from),
+            // The value of a block, an arm or a closure.
+            SyntaxKind::STMT_LIST | SyntaxKind::MATCH_ARM | SyntaxKind::CLOSURE_EXPR
+                if is_guard =>
+            {
+                return Hold::escaping(vec![node], from)
+            }
             // A tail expression, a condition, an arm, a closure body: each
             // ends the temporaries made in it.
             SyntaxKind::STMT_LIST
@@ -524,9 +716,11 @@ fn hold(guard: &ast::Expr) -> Option<Hold> {
             | SyntaxKind::ARRAY_EXPR
                 if is_guard =>
             {
-                return None
+                return Hold::escaping(Vec::new(), from)
             }
-            SyntaxKind::TUPLE_EXPR if is_guard && !is_macro_body(&parent) => return None,
+            SyntaxKind::TUPLE_EXPR if is_guard && !is_macro_body(&parent) => {
+                return Hold::escaping(Vec::new(), from)
+            }
             _ => {}
         }
         is_guard &= parent.kind() == SyntaxKind::PAREN_EXPR;
@@ -567,8 +761,14 @@ fn let_hold(
 }
 
 /// The scrutinee of an `if let` or `while let` (maybe in a `&&` chain): its
-/// temporaries live through the `then` block or the loop body.
-fn let_expr_hold(let_expr: &SyntaxNode, is_guard: bool, from: TextSize) -> Option<Hold> {
+/// temporaries live through the `then` block (and before edition 2024 the
+/// `else` branch) or the loop body.
+fn let_expr_hold(
+    let_expr: &SyntaxNode,
+    is_guard: bool,
+    from: TextSize,
+    edition: Edition,
+) -> Option<Hold> {
     let owner = let_expr
         .ancestors()
         .skip(1)
@@ -576,10 +776,17 @@ fn let_expr_hold(let_expr: &SyntaxNode, is_guard: bool, from: TextSize) -> Optio
     let regions = match owner.kind() {
         SyntaxKind::IF_EXPR => {
             let if_expr = ast::IfExpr::cast(owner)?;
-            vec![
+            let mut regions = vec![
                 if_expr.condition()?.syntax().clone(),
                 if_expr.then_branch()?.syntax().clone(),
-            ]
+            ];
+            if edition < Edition::E2024 {
+                regions.extend(if_expr.else_branch().map(|e| match e {
+                    ast::ElseBranch::Block(b) => b.syntax().clone(),
+                    ast::ElseBranch::IfExpr(i) => i.syntax().clone(),
+                }));
+            }
+            regions
         }
         SyntaxKind::WHILE_EXPR => {
             let while_expr = ast::WhileExpr::cast(owner)?;
@@ -613,6 +820,7 @@ fn assignment_hold(assign: &SyntaxNode, from: TextSize) -> Option<Hold> {
         from: stmt.text_range().end().max(from),
         names: vec![name],
         binders: Vec::new(),
+        escapes: false,
     })
 }
 
@@ -648,6 +856,21 @@ fn bindings(pat: &SyntaxNode) -> Vec<String> {
         .filter_map(ast::IdentPat::cast)
         .filter_map(|p| ast::HasName::name(&p))
         .map(|n| n.text().to_string())
+        .collect()
+}
+
+/// The arms of a `match` on an `Option` that may hold its value: all but
+/// `None => ..`.
+fn some_arms(match_expr: &SyntaxNode) -> Vec<ast::MatchArm> {
+    let Some(list) = ast::MatchExpr::cast(match_expr.clone()).and_then(|m| m.match_arm_list())
+    else {
+        return Vec::new();
+    };
+    list.arms()
+        .filter(|arm| {
+            !matches!(arm.pat(), Some(ast::Pat::IdentPat(p)) if p.syntax().text() == "None")
+                && !matches!(arm.pat(), Some(ast::Pat::PathPat(p)) if p.syntax().text() == "None")
+        })
         .collect()
 }
 
@@ -866,14 +1089,19 @@ impl Events {
     /// Whether a move of the guard happens on every path from the guard to
     /// `point`.
     fn released_before(&self, point: &FoundAwait) -> bool {
+        // The futures a `join!`/`select!` polls are made before it awaits.
+        let made_for_the_macro =
+            |moved: &SyntaxNode| point.is_macro && point.range.contains_range(moved.text_range());
+        self.moves.iter().any(made_for_the_macro) || self.released_at(point.at, &point.node)
+    }
+
+    /// Whether a move of the guard happens on every path from the guard to
+    /// `node`, which runs at `at`.
+    fn released_at(&self, at: TextSize, node: &SyntaxNode) -> bool {
         self.moves.iter().any(|moved| {
-            // The futures a `join!`/`select!` polls are made before it awaits.
-            let made_for_the_macro =
-                point.is_macro && point.range.contains_range(moved.text_range());
-            made_for_the_macro
-                || moved.text_range().end() <= point.at
-                    && !self.is_shadowed(moved)
-                    && moved_on_the_way(moved, &point.node)
+            moved.text_range().end() <= at
+                && !self.is_shadowed(moved)
+                && moved_on_the_way(moved, node)
         })
     }
 

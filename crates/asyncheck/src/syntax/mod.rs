@@ -3,6 +3,8 @@
 
 mod apis;
 mod bindings;
+mod builders;
+mod channels;
 mod configured;
 mod facts;
 mod flow;
@@ -11,18 +13,24 @@ mod guards;
 mod imports;
 mod iteration;
 mod joinsets;
+mod locks;
 mod macros;
 mod network;
 mod origin;
 mod parse;
+mod patterns;
+mod primitives;
 mod returns;
 mod runtime;
 mod spawned;
 mod tasks;
+mod timers;
 mod waits;
 
 pub use apis::*;
 pub use bindings::*;
+pub use builders::*;
+pub use channels::*;
 pub use configured::configured_path;
 pub use facts::*;
 pub use flow::*;
@@ -31,9 +39,12 @@ pub use guards::*;
 pub use imports::{segments, Imports};
 pub use iteration::{iteration_chain, IterationChain};
 pub use joinsets::*;
+pub use locks::*;
 pub use network::{network_io, network_operation, Fields, NetworkMentions, NetworkOperation};
-pub use origin::{chain_origin, rooted_in_field, FieldTypes, Origin};
+pub use origin::{chain_origin, rooted_in_field, type_path, FieldTypes, Origin};
 pub use parse::{ParseError, MAX_NESTING};
+pub use patterns::*;
+pub use primitives::*;
 pub use ra_ap_syntax::{
     ast, match_ast, AstNode, NodeOrToken, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken,
     TextRange, TextSize, WalkEvent, T,
@@ -42,6 +53,7 @@ pub use returns::*;
 pub use runtime::{block_on_call, is_block_on_future, is_startup_body};
 pub use spawned::SpawnedTasks;
 pub use tasks::*;
+pub use timers::*;
 pub use waits::{outside_wait, WaitFacts};
 
 use ra_ap_parser::TopEntryPoint;
@@ -111,6 +123,21 @@ impl SelectBranch {
     pub fn future(&self) -> Option<ast::Expr> {
         self.0.children().find_map(ast::Pat::cast)?;
         self.0.children().find_map(ast::Expr::cast)
+    }
+
+    /// The pattern the future's output must match; `None` for a fallback.
+    pub fn pattern(&self) -> Option<ast::Pat> {
+        self.0.children().find_map(ast::Pat::cast)
+    }
+
+    /// tokio's `, if condition` precondition.
+    pub fn guard(&self) -> Option<ast::Expr> {
+        ast::MatchGuard::cast(
+            self.0
+                .children()
+                .find(|c| c.kind() == SyntaxKind::MATCH_GUARD)?,
+        )?
+        .condition()
     }
 
     pub fn handler(&self) -> Option<ast::Expr> {

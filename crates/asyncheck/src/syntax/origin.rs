@@ -165,7 +165,11 @@ fn accepted(candidates: Vec<String>, accept: &dyn Fn(&str) -> bool) -> Option<St
 
 /// The accepted path of a written type, through references and the
 /// [`WRAPPERS`].
-fn type_path(ty: &ast::Type, imports: &Imports, accept: &dyn Fn(&str) -> bool) -> Option<String> {
+pub fn type_path(
+    ty: &ast::Type,
+    imports: &Imports,
+    accept: &dyn Fn(&str) -> bool,
+) -> Option<String> {
     let mut ty = ty.clone();
     loop {
         ty = match ty {
@@ -219,7 +223,7 @@ impl FieldTypes {
     /// The accepted type of a field, when every struct field of the file
     /// with that name has it: a field name shared by structs of different
     /// types tells nothing.
-    fn accepted(
+    pub fn accepted(
         &self,
         field: &ast::FieldExpr,
         imports: &Imports,

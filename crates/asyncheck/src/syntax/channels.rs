@@ -1,0 +1,570 @@
+//! Channel ends and the operations on them that fail once the other end is
+//! gone: which `.unwrap()`/`.expect(..)` panics on a closed channel.
+
+use std::rc::Rc;
+
+use ra_ap_syntax::{
+    ast::{self, HasArgList, HasGenericArgs, HasName},
+    AstNode, SyntaxKind, SyntaxNode,
+};
+
+use super::{
+    binding_of, callee_path, enclosing_body, is_loop, method_name, type_path, unparen, value_use,
+    FieldTypes, Imports, Mention, Names, ValueUse,
+};
+
+/// Bindings are followed at most this many times (`let tx2 = tx.clone();`).
+const MAX_HOPS: usize = 4;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelKind {
+    TokioMpsc,
+    TokioOneshot,
+    TokioBroadcast,
+    TokioWatch,
+    FuturesMpsc,
+    FuturesOneshot,
+    AsyncChannel,
+    Flume,
+    Crossbeam,
+    Std,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Sender,
+    Receiver,
+}
+
+/// Constructors returning `(sender, receiver)`.
+const CONSTRUCTORS: &[(&str, ChannelKind)] = &[
+    ("tokio::sync::mpsc::channel", ChannelKind::TokioMpsc),
+    (
+        "tokio::sync::mpsc::unbounded_channel",
+        ChannelKind::TokioMpsc,
+    ),
+    ("tokio::sync::oneshot::channel", ChannelKind::TokioOneshot),
+    (
+        "tokio::sync::broadcast::channel",
+        ChannelKind::TokioBroadcast,
+    ),
+    ("tokio::sync::watch::channel", ChannelKind::TokioWatch),
+    ("futures::channel::mpsc::channel", ChannelKind::FuturesMpsc),
+    (
+        "futures::channel::mpsc::unbounded",
+        ChannelKind::FuturesMpsc,
+    ),
+    ("futures_channel::mpsc::channel", ChannelKind::FuturesMpsc),
+    ("futures_channel::mpsc::unbounded", ChannelKind::FuturesMpsc),
+    (
+        "futures::channel::oneshot::channel",
+        ChannelKind::FuturesOneshot,
+    ),
+    (
+        "futures_channel::oneshot::channel",
+        ChannelKind::FuturesOneshot,
+    ),
+    ("async_channel::bounded", ChannelKind::AsyncChannel),
+    ("async_channel::unbounded", ChannelKind::AsyncChannel),
+    ("flume::bounded", ChannelKind::Flume),
+    ("flume::unbounded", ChannelKind::Flume),
+    ("crossbeam_channel::bounded", ChannelKind::Crossbeam),
+    ("crossbeam_channel::unbounded", ChannelKind::Crossbeam),
+    ("crossbeam::channel::bounded", ChannelKind::Crossbeam),
+    ("crossbeam::channel::unbounded", ChannelKind::Crossbeam),
+    ("std::sync::mpsc::channel", ChannelKind::Std),
+    ("std::sync::mpsc::sync_channel", ChannelKind::Std),
+];
+
+/// The types of channel ends, as fields and parameters declare them.
+const TYPES: &[(&str, ChannelKind, Side)] = &[
+    (
+        "tokio::sync::mpsc::Sender",
+        ChannelKind::TokioMpsc,
+        Side::Sender,
+    ),
+    (
+        "tokio::sync::mpsc::UnboundedSender",
+        ChannelKind::TokioMpsc,
+        Side::Sender,
+    ),
+    (
+        "tokio::sync::mpsc::Receiver",
+        ChannelKind::TokioMpsc,
+        Side::Receiver,
+    ),
+    (
+        "tokio::sync::mpsc::UnboundedReceiver",
+        ChannelKind::TokioMpsc,
+        Side::Receiver,
+    ),
+    (
+        "tokio::sync::oneshot::Sender",
+        ChannelKind::TokioOneshot,
+        Side::Sender,
+    ),
+    (
+        "tokio::sync::oneshot::Receiver",
+        ChannelKind::TokioOneshot,
+        Side::Receiver,
+    ),
+    (
+        "tokio::sync::broadcast::Sender",
+        ChannelKind::TokioBroadcast,
+        Side::Sender,
+    ),
+    (
+        "tokio::sync::broadcast::Receiver",
+        ChannelKind::TokioBroadcast,
+        Side::Receiver,
+    ),
+    (
+        "tokio::sync::watch::Sender",
+        ChannelKind::TokioWatch,
+        Side::Sender,
+    ),
+    (
+        "tokio::sync::watch::Receiver",
+        ChannelKind::TokioWatch,
+        Side::Receiver,
+    ),
+    (
+        "futures::channel::mpsc::Sender",
+        ChannelKind::FuturesMpsc,
+        Side::Sender,
+    ),
+    (
+        "futures::channel::mpsc::UnboundedSender",
+        ChannelKind::FuturesMpsc,
+        Side::Sender,
+    ),
+    (
+        "futures::channel::mpsc::Receiver",
+        ChannelKind::FuturesMpsc,
+        Side::Receiver,
+    ),
+    (
+        "futures::channel::mpsc::UnboundedReceiver",
+        ChannelKind::FuturesMpsc,
+        Side::Receiver,
+    ),
+    (
+        "futures_channel::mpsc::Sender",
+        ChannelKind::FuturesMpsc,
+        Side::Sender,
+    ),
+    (
+        "futures_channel::mpsc::UnboundedSender",
+        ChannelKind::FuturesMpsc,
+        Side::Sender,
+    ),
+    (
+        "futures_channel::mpsc::Receiver",
+        ChannelKind::FuturesMpsc,
+        Side::Receiver,
+    ),
+    (
+        "futures_channel::mpsc::UnboundedReceiver",
+        ChannelKind::FuturesMpsc,
+        Side::Receiver,
+    ),
+    (
+        "futures::channel::oneshot::Sender",
+        ChannelKind::FuturesOneshot,
+        Side::Sender,
+    ),
+    (
+        "futures_channel::oneshot::Sender",
+        ChannelKind::FuturesOneshot,
+        Side::Sender,
+    ),
+    (
+        "async_channel::Sender",
+        ChannelKind::AsyncChannel,
+        Side::Sender,
+    ),
+    (
+        "async_channel::Receiver",
+        ChannelKind::AsyncChannel,
+        Side::Receiver,
+    ),
+    ("flume::Sender", ChannelKind::Flume, Side::Sender),
+    ("flume::Receiver", ChannelKind::Flume, Side::Receiver),
+    (
+        "crossbeam_channel::Sender",
+        ChannelKind::Crossbeam,
+        Side::Sender,
+    ),
+    (
+        "crossbeam_channel::Receiver",
+        ChannelKind::Crossbeam,
+        Side::Receiver,
+    ),
+    (
+        "crossbeam::channel::Sender",
+        ChannelKind::Crossbeam,
+        Side::Sender,
+    ),
+    (
+        "crossbeam::channel::Receiver",
+        ChannelKind::Crossbeam,
+        Side::Receiver,
+    ),
+    ("std::sync::mpsc::Sender", ChannelKind::Std, Side::Sender),
+    (
+        "std::sync::mpsc::SyncSender",
+        ChannelKind::Std,
+        Side::Sender,
+    ),
+    (
+        "std::sync::mpsc::Receiver",
+        ChannelKind::Std,
+        Side::Receiver,
+    ),
+];
+
+/// A known channel end.
+#[derive(Debug, Clone)]
+pub struct ChannelEnd {
+    pub kind: ChannelKind,
+    pub side: Side,
+    /// Who holds the opposite end, when we know.
+    pub other_end: Option<OtherEnd>,
+}
+
+#[derive(Debug, Clone)]
+pub enum OtherEnd {
+    /// The pattern binding it, when this end comes from the same
+    /// `let (tx, rx) = channel(..)` (directly, or through `clone()` and
+    /// `subscribe()`).
+    Local(ast::Pat),
+    /// This end is a struct field, and the same struct has a field holding
+    /// the opposite end of the same kind of channel (not in an `Option`,
+    /// from which it could be taken): while the struct lives, so does it.
+    SameStruct,
+}
+
+/// A channel operation whose result is unwrapped.
+#[derive(Debug, Clone)]
+pub struct ChannelUnwrap {
+    /// `send`, `recv`, `changed`, ..., or `await` for an awaited receiver.
+    pub operation: String,
+    pub end: ChannelEnd,
+}
+
+/// The file facts a channel end is recognised through, computed only when
+/// needed (see `Context::file_fact`).
+pub struct ChannelFacts<'a> {
+    pub fields: &'a dyn Fn() -> Rc<FieldTypes>,
+    pub names: &'a dyn Fn() -> Rc<Names>,
+}
+
+/// Whether `call` is an `.unwrap()` or `.expect(..)` that panics when a
+/// channel closes: its receiver is a channel operation that fails once the
+/// other end is gone (a send, a receive, a oneshot receiver awaited,
+/// `changed()`), on a known channel end, and that end does not come from a
+/// `channel()` call of the same body that still owns the other end, nor
+/// from a struct that holds the other end too (which then cannot be gone;
+/// a broadcast receive still fails when it lags). `try_send`/`try_recv` are not counted: a full or
+/// empty channel is not a closed one.
+pub fn closed_channel_unwrap(
+    call: &ast::MethodCallExpr,
+    imports: &Imports,
+    facts: &ChannelFacts<'_>,
+) -> Option<ChannelUnwrap> {
+    let args = call.arg_list()?.args().count();
+    match (method_name(call)?.as_str(), args) {
+        ("unwrap", 0) | ("expect", 1) => {}
+        _ => return None,
+    }
+    let (operation, end_expr) = operation(&call.receiver()?)?;
+    let end = channel_end(&end_expr, imports, facts, MAX_HOPS)?;
+    if !performs(end.kind, end.side, &operation) {
+        return None;
+    }
+    // A broadcast receive also fails when it lags, whoever owns the sender.
+    let lags = end.kind == ChannelKind::TokioBroadcast && end.side == Side::Receiver;
+    let owned = !lags
+        && match &end.other_end {
+            Some(OtherEnd::Local(other)) => owned_here(other, call.syntax(), &(facts.names)()),
+            Some(OtherEnd::SameStruct) => true,
+            None => false,
+        };
+    (!owned).then_some(ChannelUnwrap { operation, end })
+}
+
+/// The operation an unwrapped expression is, and the channel end it is
+/// performed on: `end.op(..)`, `end.op(..).await`, or `end.await`.
+fn operation(result: &ast::Expr) -> Option<(String, ast::Expr)> {
+    match unparen(result.clone()) {
+        ast::Expr::AwaitExpr(awaited) => match unparen(awaited.expr()?) {
+            ast::Expr::MethodCallExpr(op) => Some((method_name(&op)?.to_string(), op.receiver()?)),
+            end @ (ast::Expr::PathExpr(_) | ast::Expr::FieldExpr(_) | ast::Expr::RefExpr(_)) => {
+                Some(("await".to_owned(), end))
+            }
+            _ => None,
+        },
+        ast::Expr::MethodCallExpr(op) => {
+            let name = method_name(&op)?;
+            // Only these fail without being awaited; the async ones are
+            // futures until awaited.
+            if !matches!(name.as_str(), "send" | "recv" | "blocking_send") {
+                return None;
+            }
+            Some((name.to_string(), op.receiver()?))
+        }
+        _ => None,
+    }
+}
+
+/// Whether the operation exists on that end and fails when the channel is
+/// closed.
+fn performs(kind: ChannelKind, side: Side, operation: &str) -> bool {
+    use ChannelKind::*;
+    match (side, operation) {
+        (Side::Sender, "send") => true,
+        (Side::Sender, "send_async") | (Side::Receiver, "recv_async") => kind == Flume,
+        (Side::Sender, "blocking_send") => kind == TokioMpsc,
+        (Side::Receiver, "recv") => !matches!(kind, TokioOneshot | TokioWatch | FuturesOneshot),
+        (Side::Receiver, "changed") => kind == TokioWatch,
+        (Side::Receiver, "await") => kind == TokioOneshot,
+        _ => false,
+    }
+}
+
+/// What channel end `expr` is: a local bound from a constructor (or a
+/// clone, or a broadcast `subscribe()`), a typed local or parameter, or a
+/// field of a struct of the file.
+fn channel_end(
+    expr: &ast::Expr,
+    imports: &Imports,
+    facts: &ChannelFacts<'_>,
+    hops: usize,
+) -> Option<ChannelEnd> {
+    match unparen(expr.clone()) {
+        ast::Expr::RefExpr(r) => channel_end(&r.expr()?, imports, facts, hops),
+        ast::Expr::MethodCallExpr(call) => {
+            let of = channel_end(&call.receiver()?, imports, facts, hops)?;
+            match method_name(&call)?.as_str() {
+                "clone" => Some(of),
+                "subscribe"
+                    if of.kind == ChannelKind::TokioBroadcast && of.side == Side::Sender =>
+                {
+                    // The sender it was called on is the other end, when
+                    // it comes from a `channel()` call itself.
+                    let other_end = match of.other_end {
+                        Some(OtherEnd::Local(_)) => {
+                            local_pattern(&call.receiver()?).map(OtherEnd::Local)
+                        }
+                        held => held,
+                    };
+                    Some(ChannelEnd {
+                        side: Side::Receiver,
+                        other_end,
+                        ..of
+                    })
+                }
+                "resubscribe" if of.side == Side::Receiver => Some(of),
+                _ => None,
+            }
+        }
+        ast::Expr::FieldExpr(field) => {
+            let path = (facts.fields)().accepted(&field, imports, &is_channel_type)?;
+            let mut end = typed_end(&path)?;
+            if struct_holds_other_end(&field, &end, imports) {
+                end.other_end = Some(OtherEnd::SameStruct);
+            }
+            Some(end)
+        }
+        ast::Expr::PathExpr(path) => {
+            let name_ref = path.path()?.segment()?.name_ref()?;
+            if path.path()?.qualifier().is_some() || hops == 0 {
+                return None;
+            }
+            let pattern = binding_of(&name_ref)?;
+            bound_end(&pattern, imports, facts, hops - 1)
+        }
+        _ => None,
+    }
+}
+
+/// The channel end a local's pattern binds.
+fn bound_end(
+    pattern: &ast::IdentPat,
+    imports: &Imports,
+    facts: &ChannelFacts<'_>,
+    hops: usize,
+) -> Option<ChannelEnd> {
+    let parent = pattern.syntax().parent()?;
+    match parent.kind() {
+        SyntaxKind::TUPLE_PAT => {
+            let tuple = ast::TuplePat::cast(parent.clone())?;
+            let statement = ast::LetStmt::cast(parent.parent()?)?;
+            let fields: Vec<ast::Pat> = tuple.fields().collect();
+            let [sender, receiver] = fields.as_slice() else {
+                return None;
+            };
+            let ast::Expr::CallExpr(call) = unparen(statement.initializer()?) else {
+                return None;
+            };
+            let kind = constructor_kind(&call, imports)?;
+            let (side, other_end) = if sender.syntax() == pattern.syntax() {
+                (Side::Sender, receiver.clone())
+            } else {
+                (Side::Receiver, sender.clone())
+            };
+            Some(ChannelEnd {
+                kind,
+                side,
+                other_end: Some(OtherEnd::Local(other_end)),
+            })
+        }
+        SyntaxKind::LET_STMT => {
+            let statement = ast::LetStmt::cast(parent)?;
+            if let Some(ty) = statement.ty() {
+                return typed_end(&type_path(&ty, imports, &is_channel_type)?);
+            }
+            channel_end(&statement.initializer()?, imports, facts, hops)
+        }
+        SyntaxKind::PARAM => {
+            let ty = ast::Param::cast(parent)?.ty()?;
+            typed_end(&type_path(&ty, imports, &is_channel_type)?)
+        }
+        _ => None,
+    }
+}
+
+fn constructor_kind(call: &ast::CallExpr, imports: &Imports) -> Option<ChannelKind> {
+    let names: Vec<&str> = CONSTRUCTORS.iter().map(|(p, _)| *p).collect();
+    let found = imports.resolve(&callee_path(call)?, &names)?;
+    CONSTRUCTORS
+        .iter()
+        .find(|(p, _)| *p == found)
+        .map(|(_, kind)| *kind)
+}
+
+fn is_channel_type(path: &str) -> bool {
+    TYPES.iter().any(|(p, _, _)| *p == path)
+}
+
+fn typed_end(path: &str) -> Option<ChannelEnd> {
+    let (_, kind, side) = TYPES.iter().find(|(p, _, _)| *p == path)?;
+    Some(ChannelEnd {
+        kind: *kind,
+        side: *side,
+        other_end: None,
+    })
+}
+
+/// Whether every struct of the file declaring the field `field` names also
+/// declares a field holding the opposite end of `end`'s kind of channel.
+fn struct_holds_other_end(field: &ast::FieldExpr, end: &ChannelEnd, imports: &Imports) -> bool {
+    let (Some(name), Some(root)) = (field.name_ref(), field.syntax().ancestors().last()) else {
+        return false;
+    };
+    let this_items = root
+        .descendants()
+        .filter_map(ast::RecordField::cast)
+        .find(|f| f.name().is_some_and(|n| n.text() == name.text()))
+        .and_then(|f| f.ty())
+        .and_then(|ty| message_type(&ty, imports));
+    // The same kind of channel carrying the same messages: a struct may
+    // hold ends of two different channels (commands in, events out).
+    let opposite = |ty: Option<ast::Type>| {
+        ty.is_some_and(|ty| {
+            let other = type_path(&ty, imports, &is_channel_type).and_then(|p| typed_end(&p));
+            other.is_some_and(|other| other.kind == end.kind && other.side != end.side)
+                && this_items.is_some()
+                && message_type(&ty, imports) == this_items
+        })
+    };
+    let mut structs = root
+        .descendants()
+        .filter_map(ast::RecordField::cast)
+        .filter(|f| f.name().is_some_and(|n| n.text() == name.text()))
+        .map(|f| {
+            f.syntax()
+                .parent()
+                .and_then(|list| list.parent())
+                .and_then(ast::Struct::cast)
+        })
+        .peekable();
+    structs.peek().is_some()
+        && structs.all(|owner| {
+            owner
+                .and_then(|owner| owner.field_list())
+                .is_some_and(|list| match list {
+                    ast::FieldList::RecordFieldList(fields) => {
+                        fields.fields().any(|f| opposite(f.ty()))
+                    }
+                    ast::FieldList::TupleFieldList(fields) => {
+                        fields.fields().any(|f| opposite(f.ty()))
+                    }
+                })
+        })
+}
+
+/// The generic arguments of a channel end's type as written, without
+/// spaces (`<Event>` of `Arc<mpsc::Sender<Event>>`).
+fn message_type(ty: &ast::Type, imports: &Imports) -> Option<String> {
+    let end = ty
+        .syntax()
+        .descendants()
+        .filter_map(ast::PathType::cast)
+        .find(|p| {
+            type_path(&ast::Type::PathType(p.clone()), imports, &is_channel_type).is_some()
+        })?;
+    let args = end.path()?.segment()?.generic_arg_list()?;
+    Some(
+        args.syntax()
+            .text()
+            .to_string()
+            .split_whitespace()
+            .collect(),
+    )
+}
+
+/// The pattern that binds a plain local.
+fn local_pattern(expr: &ast::Expr) -> Option<ast::Pat> {
+    let ast::Expr::PathExpr(path) = unparen(expr.clone()) else {
+        return None;
+    };
+    let pattern = binding_of(&path.path()?.segment()?.name_ref()?)?;
+    Some(ast::Pat::IdentPat(pattern))
+}
+
+/// Whether the channel end bound by `other` is still owned, at `at`, by the
+/// body that bound it: `at` is in that body (not in a task or closure made
+/// there), and up to `at` the end is only ever borrowed (method calls such
+/// as `send`, `recv`, `clone`, or `&end`), never moved into a closure, an
+/// `async move` block, a call or a struct. A `_` pattern drops it at once.
+fn owned_here(other: &ast::Pat, at: &SyntaxNode, names: &Names) -> bool {
+    let ast::Pat::IdentPat(binding) = other else {
+        return false;
+    };
+    let Some((body, _)) = enclosing_body(binding.syntax()) else {
+        return false;
+    };
+    if enclosing_body(at).is_none_or(|(b, _)| b != body) {
+        return false;
+    }
+    names
+        .mentions(binding)
+        .iter()
+        .filter(|mention| may_run_before(mention, at, &body))
+        .all(|mention| value_use(mention, &body) == ValueUse::Borrowed)
+}
+
+/// Whether `mention` may run before `at` in `body`: it comes earlier, or
+/// both are in a loop that runs them again.
+fn may_run_before(mention: &Mention, at: &SyntaxNode, body: &SyntaxNode) -> bool {
+    let range = match mention {
+        Mention::Path(path) => path.syntax().text_range(),
+        Mention::FormatCapture(token) | Mention::Unparsed(token) => token.text_range(),
+    };
+    range.start() < at.text_range().start()
+        || at
+            .ancestors()
+            .take_while(|a| a != body)
+            .any(|a| is_loop(&a) && a.text_range().contains_range(range))
+}

@@ -1,0 +1,836 @@
+//! The locks a function takes: each acquisition with its lock kind and
+//! mode, identified by the place the lock lives in (a path from `self`, a
+//! parameter, a `static` or a local), and what the function does while each
+//! guard is alive (another acquisition, a call to a function of the crate).
+//!
+//! A [`LockSummary`] is plain data, so that the crate index can keep one per
+//! function and resolve callees in other files; [`FileLocks`] holds the
+//! summaries of one file and resolves callees by name within it:
+//! `self.method()` (or `self.field.method()`, `param.method()` when the
+//! receiver's type is written in the file) to a method of that type's impl
+//! blocks, `helper(..)` to a free function, `Type::f(..)` to an associated
+//! function. The lock rules read acquisitions through callees with
+//! [`FileLocks::reached`], up to [`CALL_DEPTH`] levels of calls.
+
+use std::collections::{HashMap, HashSet};
+
+use ra_ap_syntax::{
+    ast::{self, HasArgList, HasName},
+    AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, WalkEvent,
+};
+
+use super::{
+    body_kind, callee_path, find_binding, known_type_in, lock_call_typed, method_name, segments,
+    type_name, unparen, with_adapters, Binding, BodyKind, Edition, GuardLife, Imports, ItemTypes,
+    KnownType,
+};
+
+/// How many levels of calls an acquisition is looked for through.
+pub const CALL_DEPTH: usize = 3;
+
+/// At most this many acquisitions of one body are paired with what follows
+/// them: bounded work on generated code.
+const MAX_ACQUISITIONS: usize = 128;
+
+/// At most this many acquisitions are collected through one call.
+const MAX_REACHED: usize = 256;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockKind {
+    Mutex,
+    RwLock,
+    Semaphore,
+    /// A `dashmap::DashMap` or `DashSet`: its shards are read-write locks.
+    DashMap,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// `read()`, a DashMap `get`/`iter`.
+    Read,
+    /// `lock()`, `write()`, a permit, a DashMap write.
+    Write,
+}
+
+/// Where a lock lives, as a path from the function's point of view.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Place {
+    pub root: Root,
+    /// Field names from the root: `self.inner.users` is `[inner, users]`.
+    pub fields: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Root {
+    SelfValue,
+    /// The function's parameter at this index, `self` not counted.
+    Param(usize),
+    /// A `static` of the crate, by name.
+    Static(String),
+    /// A local binding, by the offset of the pattern that binds it.
+    Local(TextSize),
+}
+
+impl Place {
+    /// `self` read as `base`: `self.a` through `base = x.inner` is `x.inner.a`.
+    fn rebased(&self, base: &Place) -> Place {
+        let mut fields = base.fields.clone();
+        fields.extend(self.fields.iter().cloned());
+        Place {
+            root: base.root.clone(),
+            fields,
+        }
+    }
+}
+
+/// One lock taken in a body.
+#[derive(Debug, Clone)]
+pub struct Acquired {
+    /// `None` when the receiver is not a place (a call's result, an index).
+    pub place: Option<Place>,
+    pub kind: LockKind,
+    pub access: Access,
+    /// parking_lot's `ReentrantMutex`: its holder may lock it again.
+    pub reentrant: bool,
+    /// Taken by awaiting rather than by blocking.
+    pub awaited: bool,
+    /// The lock call.
+    pub range: TextRange,
+    /// Its receiver, the lock as written.
+    pub receiver: TextRange,
+}
+
+/// A call to a function of the crate.
+#[derive(Debug, Clone)]
+pub struct CrateCall {
+    pub callee: Callee,
+    /// The receiver of a method call.
+    pub receiver: Option<Place>,
+    /// The arguments, as places where they are one.
+    pub args: Vec<Option<Place>>,
+    /// The call runs in this task: it is not async, or it is awaited here.
+    pub awaited: bool,
+    pub range: TextRange,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Callee {
+    /// A method or associated function of the type named `ty`.
+    Method { ty: String, name: String },
+    /// A free function.
+    Free(String),
+}
+
+/// What happens while a guard is alive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Then {
+    /// The body's acquisition at this index.
+    Acquisition(usize),
+    /// The body's call at this index.
+    Call(usize),
+}
+
+/// The locks of one body and what runs while each guard is alive.
+#[derive(Debug, Clone, Default)]
+pub struct LockSummary {
+    /// The function's name; `None` for closures and async blocks.
+    pub name: Option<String>,
+    /// The type of `self`, for a function of an `impl` block (closures and
+    /// async blocks inherit their function's).
+    pub self_ty: Option<String>,
+    /// The type names of the parameters, `self` not counted.
+    pub param_types: Vec<Option<String>>,
+    /// Whether `self` is a parameter.
+    pub has_self: bool,
+    pub is_async: bool,
+    /// In source order.
+    pub acquisitions: Vec<Acquired>,
+    pub calls: Vec<CrateCall>,
+    /// `(held, then)`: `then` runs while the guard of acquisition `held` is alive.
+    pub nested: Vec<(usize, Then)>,
+    /// `(held, call)`: the guard of acquisition `held` is moved into the
+    /// call, which then has it (held all the same).
+    pub guard_passed: Vec<(usize, usize)>,
+}
+
+/// An acquisition reached through calls, with its place in the caller's terms.
+#[derive(Debug, Clone)]
+pub struct Reached {
+    pub place: Option<Place>,
+    pub kind: LockKind,
+    pub access: Access,
+    pub reentrant: bool,
+    /// The acquisition, in the innermost callee.
+    pub range: TextRange,
+    /// The name of the function that takes it.
+    pub function: String,
+}
+
+/// The written types of the file's struct fields, and its statics.
+#[derive(Debug, Default)]
+pub struct TypeFacts {
+    /// `(struct, field)` to the field's type name, through references and
+    /// `Arc`/`Rc`/`Box`.
+    fields: HashMap<(String, String), String>,
+    statics: HashSet<String>,
+    /// The names of the file's functions: calls to other names are not
+    /// looked at.
+    functions: HashSet<String>,
+    /// The known types of fields and statics, for receivers.
+    items: ItemTypes,
+}
+
+impl TypeFacts {
+    /// Records what `node` declares: call it on every node of the file.
+    fn record(&mut self, node: &SyntaxNode, imports: &Imports) {
+        self.items.record(node, imports);
+        match node.kind() {
+            SyntaxKind::STRUCT => {
+                let Some(item) = ast::Struct::cast(node.clone()) else {
+                    return;
+                };
+                let Some(name) = item.name() else { return };
+                let Some(ast::FieldList::RecordFieldList(list)) = item.field_list() else {
+                    return;
+                };
+                for field in list.fields() {
+                    let (Some(field_name), Some(ty)) = (field.name(), field.ty()) else {
+                        continue;
+                    };
+                    if let Some(ty) = type_name(&ty) {
+                        let key = (name.text().to_string(), field_name.text().to_string());
+                        self.fields.insert(key, ty);
+                    }
+                }
+            }
+            SyntaxKind::STATIC => {
+                if let Some(name) = ast::Static::cast(node.clone()).and_then(|s| s.name()) {
+                    self.statics.insert(name.text().to_string());
+                }
+            }
+            SyntaxKind::MACRO_CALL => self.statics.extend(lazy_statics(node)),
+            SyntaxKind::FN => {
+                if let Some(name) = ast::Fn::cast(node.clone()).and_then(|f| f.name()) {
+                    self.functions.insert(name.text().to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The type name of `ty.field`.
+    pub fn field(&self, ty: &str, field: &str) -> Option<&str> {
+        self.fields
+            .get(&(ty.to_owned(), field.to_owned()))
+            .map(String::as_str)
+    }
+
+    fn is_static(&self, name: &str) -> bool {
+        self.statics.contains(name)
+    }
+}
+
+/// `static ref NAME` in a `lazy_static!` body.
+fn lazy_statics(call: &SyntaxNode) -> Vec<String> {
+    let is_lazy = ast::MacroCall::cast(call.clone())
+        .and_then(|c| c.path()?.segment()?.name_ref())
+        .is_some_and(|n| n.text() == "lazy_static");
+    if !is_lazy {
+        return Vec::new();
+    }
+    let tokens: Vec<_> = call
+        .descendants_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| !t.kind().is_trivia())
+        .collect();
+    tokens
+        .windows(3)
+        .filter(|w| w[0].text() == "static" && w[1].text() == "ref")
+        .map(|w| w[2].text().to_owned())
+        .collect()
+}
+
+/// The lock summaries of a file's bodies, with its functions by name.
+#[derive(Debug, Default)]
+pub struct FileLocks {
+    pub types: TypeFacts,
+    /// Every function, closure and async block that takes a lock or calls
+    /// a function of the file.
+    pub bodies: Vec<LockSummary>,
+    functions: HashMap<Callee, usize>,
+}
+
+impl FileLocks {
+    /// Compute it once per file (`Context::file_fact`).
+    pub fn of(root: &SyntaxNode, text: &str, imports: &Imports) -> FileLocks {
+        let semaphores = text.contains("Semaphore") && text.contains("acquire");
+        let dashmaps = text.contains("Dash");
+        let locks = ["lock()", "read()", "write()"];
+        if !semaphores && !dashmaps && !locks.iter().any(|l| text.contains(l)) {
+            return FileLocks::default();
+        }
+        let mut types = TypeFacts::default();
+        let mut found = Vec::new();
+        for node in root.descendants() {
+            types.record(&node, imports);
+            match body_kind(&node) {
+                Some(BodyKind::Item) | None => {}
+                Some(kind) => found.push((node, kind)),
+            }
+        }
+        let recognise = Recognise {
+            imports,
+            types: &types,
+            semaphores,
+            dashmaps,
+        };
+        let mut bodies = Vec::new();
+        let mut functions = HashMap::new();
+        let mut ambiguous = HashSet::new();
+        for (node, kind) in found {
+            let Some(summary) = recognise.summary(&node, kind) else {
+                continue;
+            };
+            if is_fn(kind) {
+                if let Some(key) = callee_key(&node, &summary) {
+                    if functions.insert(key.clone(), bodies.len()).is_some() {
+                        ambiguous.insert(key);
+                    }
+                }
+            }
+            bodies.push(summary);
+        }
+        for key in ambiguous {
+            functions.remove(&key);
+        }
+        FileLocks {
+            types,
+            bodies,
+            functions,
+        }
+    }
+
+    /// The body of the function `call` calls, when the file has exactly one.
+    pub fn target(&self, call: &CrateCall) -> Option<&LockSummary> {
+        let target = &self.bodies[*self.functions.get(&call.callee)?];
+        (call.awaited || !target.is_async).then_some(target)
+    }
+
+    /// The acquisitions `call` (made by `caller`) leads to, directly or
+    /// through up to [`CALL_DEPTH`] levels of calls, with their places in
+    /// the caller's terms.
+    pub fn reached(&self, call: &CrateCall) -> Vec<Reached> {
+        let mut out = Vec::new();
+        let mut visiting = Vec::new();
+        self.reach(call, call, CALL_DEPTH, &mut visiting, &mut out);
+        out
+    }
+
+    /// `frame` is `call` with its receiver and arguments in the outermost
+    /// caller's terms.
+    fn reach(
+        &self,
+        call: &CrateCall,
+        frame: &CrateCall,
+        depth: usize,
+        visiting: &mut Vec<Callee>,
+        out: &mut Vec<Reached>,
+    ) {
+        let Some(target) = self.target(call) else {
+            return;
+        };
+        if depth == 0 || visiting.contains(&call.callee) {
+            return;
+        }
+        let (receiver, args) = bind_arguments(target, frame);
+        let outer = |place: &Option<Place>| substitute(place.as_ref()?, receiver, args);
+        for acquired in &target.acquisitions {
+            if out.len() >= MAX_REACHED {
+                return;
+            }
+            out.push(Reached {
+                place: outer(&acquired.place),
+                kind: acquired.kind,
+                access: acquired.access,
+                reentrant: acquired.reentrant,
+                range: acquired.range,
+                function: target.name.clone().unwrap_or_default(),
+            });
+        }
+        visiting.push(call.callee.clone());
+        for inner in &target.calls {
+            let inner_frame = CrateCall {
+                receiver: outer(&inner.receiver),
+                args: inner.args.iter().map(outer).collect(),
+                ..inner.clone()
+            };
+            self.reach(inner, &inner_frame, depth - 1, visiting, out);
+        }
+        visiting.pop();
+    }
+}
+
+/// The receiver and the arguments of `call` for `target`'s `self` and
+/// parameters: `Type::f(x, y)` passes `x` as `self` when `f` has one.
+fn bind_arguments<'c>(
+    target: &LockSummary,
+    call: &'c CrateCall,
+) -> (Option<&'c Place>, &'c [Option<Place>]) {
+    if call.receiver.is_some() || !target.has_self {
+        return (call.receiver.as_ref(), &call.args);
+    }
+    match call.args.split_first() {
+        Some((first, rest)) => (first.as_ref(), rest),
+        None => (None, &[]),
+    }
+}
+
+/// A callee's place in its caller's terms; `None` for its locals.
+fn substitute(place: &Place, receiver: Option<&Place>, args: &[Option<Place>]) -> Option<Place> {
+    match &place.root {
+        Root::SelfValue => Some(place.rebased(receiver?)),
+        Root::Param(i) => Some(place.rebased(args.get(*i)?.as_ref()?)),
+        Root::Static(_) => Some(place.clone()),
+        Root::Local(_) => None,
+    }
+}
+
+/// How a function is called: `Type::name` for an `impl` member, its name
+/// for a free function. Trait declarations are not targets.
+fn callee_key(node: &SyntaxNode, summary: &LockSummary) -> Option<Callee> {
+    let name = summary.name.clone()?;
+    let parent = node.parent()?;
+    if parent.kind() != SyntaxKind::ASSOC_ITEM_LIST {
+        return Some(Callee::Free(name));
+    }
+    let owner = parent.parent()?;
+    if owner.kind() != SyntaxKind::IMPL {
+        return None;
+    }
+    Some(Callee::Method {
+        ty: summary.self_ty.clone()?,
+        name,
+    })
+}
+
+fn is_fn(kind: BodyKind) -> bool {
+    matches!(kind, BodyKind::Fn | BodyKind::AsyncFn)
+}
+
+/// What the summaries are built with.
+struct Recognise<'a> {
+    imports: &'a Imports,
+    types: &'a TypeFacts,
+    /// The file mentions these types at all: only then are the common
+    /// method names they use (`acquire`, `get`, `insert`) looked at.
+    semaphores: bool,
+    dashmaps: bool,
+}
+
+/// The expression whose value is a guard.
+enum Guard {
+    Plain(ast::Expr),
+    /// An `Option` of a guard.
+    Optional(ast::Expr),
+}
+
+/// An acquisition while the body is walked.
+struct Found {
+    acquired: Acquired,
+    node: SyntaxNode,
+    life: Option<GuardLife>,
+}
+
+impl Recognise<'_> {
+    fn summary(&self, body: &SyntaxNode, kind: BodyKind) -> Option<LockSummary> {
+        let function = match is_fn(kind) {
+            true => ast::Fn::cast(body.clone()),
+            false => body.ancestors().find_map(ast::Fn::cast),
+        };
+        let (self_ty, param_types, has_self) = match &function {
+            Some(f) => signature(f),
+            None => (None, Vec::new(), false),
+        };
+        let mut summary = LockSummary {
+            name: is_fn(kind)
+                .then(|| function.as_ref()?.name().map(|n| n.text().to_string()))
+                .flatten(),
+            self_ty,
+            param_types,
+            has_self,
+            is_async: kind.is_async(),
+            ..LockSummary::default()
+        };
+        let mut found: Vec<Found> = Vec::new();
+        let mut call_nodes: Vec<SyntaxNode> = Vec::new();
+        let mut walk = body.preorder();
+        while let Some(event) = walk.next() {
+            let WalkEvent::Enter(node) = event else {
+                continue;
+            };
+            if node != *body && body_kind(&node).is_some() {
+                walk.skip_subtree();
+                continue;
+            }
+            if let Some(acquisition) = self.acquisition(&node) {
+                found.push(acquisition);
+            } else if let Some(call) = self.crate_call(&node, &summary) {
+                summary.calls.push(call);
+                call_nodes.push(node);
+            }
+        }
+        if found.is_empty() && summary.calls.is_empty() {
+            return None;
+        }
+        for (held, first) in found.iter().enumerate().take(MAX_ACQUISITIONS) {
+            let Some(life) = &first.life else { continue };
+            for (then, later) in found.iter().enumerate().skip(held + 1) {
+                if life.alive_at(&later.node) {
+                    summary.nested.push((held, Then::Acquisition(then)));
+                }
+            }
+            for (then, call) in call_nodes.iter().enumerate() {
+                if life.alive_at(call) {
+                    summary.nested.push((held, Then::Call(then)));
+                    if life.passed_to(call) {
+                        summary.guard_passed.push((held, then));
+                    }
+                }
+            }
+        }
+        summary.acquisitions = found.into_iter().map(|f| f.acquired).collect();
+        Some(summary)
+    }
+
+    fn acquisition(&self, node: &SyntaxNode) -> Option<Found> {
+        if node.kind() != SyntaxKind::METHOD_CALL_EXPR {
+            return None;
+        }
+        let call = ast::MethodCallExpr::cast(node.clone())?;
+        let name = method_name(&call)?;
+        let type_of = |receiver: &ast::Expr| self.type_of(receiver);
+        let (kind, access, reentrant, guard) = if let Some(lock) = lock_call_typed(node, &type_of) {
+            let (kind, access) = match name.as_str() {
+                "lock" => (LockKind::Mutex, Access::Write),
+                "read" => (LockKind::RwLock, Access::Read),
+                _ => (LockKind::RwLock, Access::Write),
+            };
+            let reentrant = kind == LockKind::Mutex
+                && lock.flavor == super::LockFlavor::Sync
+                && self.receiver_type(&call) == Some(KnownType::ReentrantMutex);
+            (kind, access, reentrant, Some(Guard::Plain(lock.guard)))
+        } else {
+            self.semaphore_or_map(&call, &name)?
+        };
+        let awaited = node
+            .parent()
+            .is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR);
+        let life = match guard {
+            Some(Guard::Plain(guard)) => {
+                Some(GuardLife::of(&guard, self.imports, Edition::ASSUMED)?)
+            }
+            Some(Guard::Optional(guard)) => Some(GuardLife::of_option(
+                &guard,
+                self.imports,
+                Edition::ASSUMED,
+            )?),
+            None => None,
+        };
+        let receiver = call.receiver()?;
+        Some(Found {
+            acquired: Acquired {
+                place: place_of(&receiver, self.types),
+                kind,
+                access,
+                reentrant,
+                awaited,
+                range: node.text_range(),
+                receiver: receiver.syntax().text_range(),
+            },
+            node: node.clone(),
+            life,
+        })
+    }
+
+    /// A semaphore's `acquire*().await` or a DashMap operation, with the
+    /// expression whose value is the guard (none for a write that releases
+    /// its shard before returning).
+    fn semaphore_or_map(
+        &self,
+        call: &ast::MethodCallExpr,
+        name: &str,
+    ) -> Option<(LockKind, Access, bool, Option<Guard>)> {
+        let semaphore = matches!(
+            name,
+            "acquire" | "acquire_many" | "acquire_owned" | "acquire_many_owned"
+        );
+        let map_guard = match name {
+            "get" | "iter" => Some(Access::Read),
+            "get_mut" | "entry" | "iter_mut" => Some(Access::Write),
+            _ => None,
+        };
+        let map_write = matches!(name, "insert" | "remove" | "alter" | "retain" | "clear");
+        if semaphore && self.semaphores {
+            let awaited = ast::AwaitExpr::cast(call.syntax().parent()?)?;
+            if self.receiver_type(call) != Some(KnownType::Semaphore) {
+                return None;
+            }
+            let guard = with_adapters(ast::Expr::AwaitExpr(awaited));
+            return Some((
+                LockKind::Semaphore,
+                Access::Write,
+                false,
+                Some(Guard::Plain(guard)),
+            ));
+        }
+        if !self.dashmaps || map_guard.is_none() && !map_write {
+            return None;
+        }
+        if self.receiver_type(call) != Some(KnownType::DashMap) {
+            return None;
+        }
+        match map_guard {
+            Some(access) => {
+                let bare = ast::Expr::MethodCallExpr(call.clone());
+                let guard = with_adapters(bare.clone());
+                // `get`/`get_mut` give an `Option`, the rest the guard itself.
+                let optional = matches!(name, "get" | "get_mut") && guard.syntax() == bare.syntax();
+                let guard = match optional {
+                    true => Guard::Optional(guard),
+                    false => Guard::Plain(guard),
+                };
+                Some((LockKind::DashMap, access, false, Some(guard)))
+            }
+            None => Some((LockKind::DashMap, Access::Write, false, None)),
+        }
+    }
+
+    fn receiver_type(&self, call: &ast::MethodCallExpr) -> Option<KnownType> {
+        self.type_of(&call.receiver()?)
+    }
+
+    fn type_of(&self, expr: &ast::Expr) -> Option<KnownType> {
+        known_type_in(expr, self.imports, &self.types.items)
+    }
+
+    fn crate_call(&self, node: &SyntaxNode, summary: &LockSummary) -> Option<CrateCall> {
+        let awaited = node
+            .parent()
+            .is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR);
+        match node.kind() {
+            SyntaxKind::METHOD_CALL_EXPR => {
+                let call = ast::MethodCallExpr::cast(node.clone())?;
+                let name = call.name_ref()?;
+                if !self.types.functions.contains(name.text()) {
+                    return None;
+                }
+                let receiver = place_of(&call.receiver()?, self.types)?;
+                let ty = place_type(&receiver, self.types, summary)?;
+                Some(CrateCall {
+                    callee: Callee::Method {
+                        ty: ty.to_owned(),
+                        name: method_name(&call)?.to_string(),
+                    },
+                    receiver: Some(receiver),
+                    args: self.arg_places(call.arg_list()?),
+                    awaited,
+                    range: node.text_range(),
+                })
+            }
+            SyntaxKind::CALL_EXPR => {
+                let call = ast::CallExpr::cast(node.clone())?;
+                let path = callee_path(&call)?;
+                let name = path.segment()?.name_ref()?;
+                if !self.types.functions.contains(name.text()) {
+                    return None;
+                }
+                let callee = match segments(&path).as_slice() {
+                    [name] if self.imports.defines(name) => Callee::Free(name.clone()),
+                    [ty, name] if ty == "Self" => Callee::Method {
+                        ty: summary.self_ty.clone()?,
+                        name: name.clone(),
+                    },
+                    [ty, name] if self.imports.defines(ty) => Callee::Method {
+                        ty: ty.clone(),
+                        name: name.clone(),
+                    },
+                    _ => return None,
+                };
+                Some(CrateCall {
+                    callee,
+                    receiver: None,
+                    args: self.arg_places(call.arg_list()?),
+                    awaited,
+                    range: node.text_range(),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    fn arg_places(&self, args: ast::ArgList) -> Vec<Option<Place>> {
+        args.args().map(|arg| place_of(&arg, self.types)).collect()
+    }
+}
+
+/// The type of `self`, the parameters' type names, and whether `self` is one.
+fn signature(function: &ast::Fn) -> (Option<String>, Vec<Option<String>>, bool) {
+    let self_ty = function
+        .syntax()
+        .parent()
+        .filter(|p| p.kind() == SyntaxKind::ASSOC_ITEM_LIST)
+        .and_then(|list| list.parent())
+        .and_then(ast::Impl::cast)
+        .and_then(|item| type_name(&item.self_ty()?));
+    let Some(params) = function.param_list() else {
+        return (self_ty, Vec::new(), false);
+    };
+    let types = params.params().map(|p| type_name(&p.ty()?)).collect();
+    (self_ty, types, params.self_param().is_some())
+}
+
+/// Bindings are followed at most this many times (`let a = &self.a;`).
+const MAX_BINDING_HOPS: usize = 4;
+
+/// The place `expr` reads, looking through `&`, `*`, parentheses,
+/// `.clone()` and `Arc::clone(..)`, and through a `let` whose initialiser
+/// is itself a place.
+fn place_of(expr: &ast::Expr, types: &TypeFacts) -> Option<Place> {
+    let mut fields = Vec::new();
+    let mut expr = expr.clone();
+    let mut hops = MAX_BINDING_HOPS;
+    let root = loop {
+        expr = match unparen(expr) {
+            ast::Expr::RefExpr(r) => r.expr()?,
+            ast::Expr::PrefixExpr(p) if p.op_kind() == Some(ast::UnaryOp::Deref) => p.expr()?,
+            ast::Expr::MethodCallExpr(call)
+                if method_name(&call)? == "clone" && call.arg_list()?.args().next().is_none() =>
+            {
+                call.receiver()?
+            }
+            ast::Expr::CallExpr(call) if is_shared_clone(&call) => {
+                call.arg_list()?.args().next()?
+            }
+            ast::Expr::FieldExpr(field) => {
+                let name = match field.name_ref() {
+                    Some(name) => name.text().to_string(),
+                    None => field.syntax().last_token()?.text().to_owned(),
+                };
+                fields.push(name);
+                field.expr()?
+            }
+            ast::Expr::PathExpr(path) => {
+                let path = path.path()?;
+                if path.qualifier().is_some() {
+                    return None;
+                }
+                let segment = path.segment()?;
+                if segment.self_token().is_some() {
+                    break Root::SelfValue;
+                }
+                let name = segment.name_ref()?.text().to_string();
+                match find_binding(path.syntax(), &name) {
+                    Some(Binding::Let(binding)) => {
+                        let initializer = binding.initializer().filter(|_| hops > 0);
+                        match initializer.filter(is_place_shaped) {
+                            Some(init) => {
+                                hops -= 1;
+                                init
+                            }
+                            None => {
+                                break Root::Local(binding.pat()?.syntax().text_range().start())
+                            }
+                        }
+                    }
+                    Some(Binding::Param(param)) => break param_root(&param)?,
+                    Some(Binding::For(for_expr)) => {
+                        break Root::Local(for_expr.pat()?.syntax().text_range().start())
+                    }
+                    // `let (a, b) = ..`: not followed, as before tuple
+                    // elements were bindings of their own.
+                    Some(Binding::Element(..)) => return None,
+                    // A `match` arm or `if let` binding the name would hide
+                    // a static; statics are SCREAMING_CASE and bindings not.
+                    None if types.is_static(&name) => break Root::Static(name),
+                    None => return None,
+                }
+            }
+            _ => return None,
+        }
+    };
+    fields.reverse();
+    Some(Place { root, fields })
+}
+
+/// An expression [`place_of`] can read through: a path, a field, a
+/// reference or clone of one.
+fn is_place_shaped(expr: &ast::Expr) -> bool {
+    match unparen(expr.clone()) {
+        ast::Expr::PathExpr(_) | ast::Expr::FieldExpr(_) => true,
+        ast::Expr::RefExpr(r) => r.expr().is_some_and(|e| is_place_shaped(&e)),
+        ast::Expr::MethodCallExpr(call) => {
+            method_name(&call).is_some_and(|n| n == "clone")
+                && call.receiver().is_some_and(|r| is_place_shaped(&r))
+        }
+        ast::Expr::CallExpr(call) => is_shared_clone(&call),
+        _ => false,
+    }
+}
+
+/// `Arc::clone(x)`, `Rc::clone(x)`: the same value.
+fn is_shared_clone(call: &ast::CallExpr) -> bool {
+    callee_path(call).is_some_and(|path| {
+        matches!(
+            segments(&path).as_slice(),
+            [.., wrapper, clone] if matches!(wrapper.as_str(), "Arc" | "Rc") && clone == "clone"
+        )
+    })
+}
+
+/// A parameter of the enclosing function (a closure's parameter is a local).
+fn param_root(param: &ast::Param) -> Option<Root> {
+    let list = ast::ParamList::cast(param.syntax().parent()?)?;
+    let owner = list.syntax().parent()?;
+    if owner.kind() != SyntaxKind::FN {
+        return Some(Root::Local(param.syntax().text_range().start()));
+    }
+    let index = list.params().position(|p| p.syntax() == param.syntax())?;
+    Some(Root::Param(index))
+}
+
+/// The type name of a place: its root's type, then each field's declared
+/// type in the file.
+pub fn place_type<'t>(
+    place: &Place,
+    types: &'t TypeFacts,
+    summary: &'t LockSummary,
+) -> Option<&'t str> {
+    let mut ty: &str = match &place.root {
+        Root::SelfValue => summary.self_ty.as_deref()?,
+        Root::Param(i) => summary.param_types.get(*i)?.as_deref()?,
+        Root::Static(_) | Root::Local(_) => return None,
+    };
+    for field in &place.fields {
+        ty = types.field(ty, field)?;
+    }
+    Some(ty)
+}
+
+/// A lock identified across functions: `Type.field`, or a `static` (with
+/// the fields reached from it).
+pub fn lock_id(place: &Place, types: &TypeFacts, summary: &LockSummary) -> Option<String> {
+    if let Root::Static(name) = &place.root {
+        let mut id = name.clone();
+        for field in &place.fields {
+            id.push('.');
+            id.push_str(field);
+        }
+        return Some(id);
+    }
+    let (last, through) = place.fields.split_last()?;
+    let owner = Place {
+        root: place.root.clone(),
+        fields: through.to_vec(),
+    };
+    Some(format!("{}.{last}", place_type(&owner, types, summary)?))
+}

@@ -1,5 +1,16 @@
+use std::collections::HashMap;
+
+use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
-use crate::syntax::{held_guard, LockFlavor, SyntaxKind, SyntaxNode};
+use crate::syntax::{
+    ast::{self, HasArgList, HasName},
+    awaits_implicitly, callee_path, enclosing_body, guard_awaits, local_name, macro_args,
+    method_name, outside_wait, same_body_nodes, strip_future_wrappers, unparen, AstNode,
+    FieldTypes, GuardAwaits, Imports, LockFlavor, NetworkMentions, SelectBranch, SyntaxKind,
+    SyntaxNode, TextRange, WaitFacts,
+};
+
+use super::{span, span_of};
 
 pub struct AsyncLockAcrossAwait;
 
@@ -9,46 +20,51 @@ static META: RuleMeta = RuleMeta {
     group: Group::Suspicious,
     fix: FixAvailability::None,
     skips_tests: false,
-    summary: "Flags an async lock guard that is still alive at another `.await`.",
+    summary: "Flags an async lock's guard held while the task waits on something outside it (a channel, a task, a timer, the network).",
     flags: "A guard of an async lock, `.lock().await`, `.read().await` or `.write().await` (no \
-argument), that is alive at a later await point of the same async body (an `.await`, or a \
-`select!`/`join!`/`try_join!` of tokio or futures), with the same liveness rules as \
-`lock-across-await`: bound with `let` and neither moved (`drop(guard)`) nor out of scope before \
-the await, a temporary of the statement that awaits, or a temporary in the scrutinee of a \
-`match`, `if let` or `while let` whose body awaits. Any receiver of an awaited `.lock()` is \
-taken for an async mutex; an awaited `.read()`/`.write()` directly followed by `?`, \
-`.unwrap()`, `.expect(..)`, `.unwrap_or_else(..)` or `.map_err(..)` is taken for I/O, not a lock \
-(async lock guards come bare). Off by default: holding an async lock across an await is \
-sometimes the point. Primary span: the lock call; a label marks the await.",
-    why: "An async lock held across an await does not block a thread, but it serialises every \
-task that wants the lock behind whatever the holder awaits: a slow network call under the lock \
-becomes a queue of waiting tasks, and two tasks that each hold one lock while awaiting the \
-other's deadlock. Shorten the critical section: copy what you need out of the guard, drop it, \
-then await.",
+argument) or tokio's `lock_owned()`/`read_owned()`/`write_owned()`, that is alive at a later await point of the same async body (an `.await`, or a \
+`select!`/`join!`/`try_join!` of tokio or futures) that waits on something outside the task: \
+a channel operation (`send`, `recv`, `recv_many`, `changed`, `send_async`/`recv_async`), a \
+oneshot receiver, a spawned task's `JoinHandle`, a sleep (`tokio::time::sleep`/`sleep_until`, \
+async-std's, `futures_timer::Delay`), an operation of `missing-timeout`'s list (connect, DNS, \
+TLS and QUIC handshakes, HTTP requests) or a read or write on a known network stream \
+(`tokio::net::TcpStream`, its halves, `UdpSocket`, `UnixStream`, TLS streams), or a call to an \
+`async fn` of this file that does one of these (itself or through up to 3 levels of such \
+functions; a call that the file's own `async fn`s may answer, such as a local `send`, is judged \
+by their bodies, not by its name). The guard lives as in `lock-across-await`: bound with `let` and neither moved \
+(`drop(guard)`) nor out of scope before the await, a temporary of the statement that awaits, or \
+a temporary in the scrutinee of a `match`, `if let` or `while let` whose body awaits. Not \
+flagged: an await whose receiver is the guard or a value borrowed from it (`guard.write_all(..)`, \
+`guard.recv()`, `tx` in `if let Some(tx) = guard.get(&id)`, unless copied out with `.clone()`) \
+or made by a call lent one (`std::mem::take(&mut *guard)`), a \
+call of the file's function that is handed the guard (`write_frame(&mut guard)`): serialising \
+that resource is what the lock is for; other lock acquisitions (`double-lock` and \
+`lock-order-inversion` own those); awaits of computation, of unknown methods and of functions \
+that wait on none of the above. Any receiver of an awaited `.lock()` is taken for an async \
+mutex; an awaited `.read()`/`.write()` directly followed by `?`, `.unwrap()`, `.expect(..)`, \
+`.unwrap_or_else(..)` or `.map_err(..)` is taken for I/O, not a lock (async lock guards come \
+bare). Primary span: the lock call; a label marks the await, and through a callee a second \
+label marks the wait inside it.",
+    why: "An async lock held across an await does not block a thread, but every task that \
+wants the lock queues behind whatever the holder waits for. When that is another task, a \
+channel's peer, a timer or the network, the lock's critical section lasts as long as the \
+slowest peer: a full channel or a stalled connection stops every user of the lock, and a peer \
+that itself needs the lock to make progress deadlocks with the holder. Copy what you need out \
+of the guard, drop it, then wait.",
     example: r#"use std::sync::Arc;
-use tokio::sync::Mutex;
+use tokio::sync::{mpsc, Mutex};
 
-async fn refresh(cache: Arc<Mutex<Vec<u8>>>) {
-    let mut data = cache.lock().await; //~ async-lock-across-await
-    let fresh = download().await;
-    *data = fresh;
-}
-
-async fn download() -> Vec<u8> {
-    Vec::new()
+async fn publish(state: Arc<Mutex<Vec<u8>>>, tx: mpsc::Sender<Vec<u8>>) {
+    let data = state.lock().await; //~ async-lock-across-await
+    tx.send(data.clone()).await.ok();
 }
 "#,
     use_instead: r#"use std::sync::Arc;
-use tokio::sync::Mutex;
+use tokio::sync::{mpsc, Mutex};
 
-async fn refresh(cache: Arc<Mutex<Vec<u8>>>) {
-    let fresh = download().await;
-    let mut data = cache.lock().await;
-    *data = fresh;
-}
-
-async fn download() -> Vec<u8> {
-    Vec::new()
+async fn publish(state: Arc<Mutex<Vec<u8>>>, tx: mpsc::Sender<Vec<u8>>) {
+    let data = state.lock().await.clone();
+    tx.send(data).await.ok();
 }
 "#,
     options: &[],
@@ -66,14 +82,458 @@ impl Rule for AsyncLockAcrossAwait {
     }
 
     fn check(&self, node: &SyntaxNode, cx: &mut Context<'_>) {
-        let Some(held) = held_guard(node, cx.imports, LockFlavor::Async) else {
+        let Some(held) = guard_awaits(node, cx.imports, LockFlavor::Async) else {
             return;
         };
-        cx.report(
-            super::held_guard_finding(
-                &held,
-                "an async lock's guard is held across another await point",
-                "shorten the critical section: take what you need from the guard and drop it before awaiting, or re-acquire the lock afterwards"),
-        );
+        let facts = cx.file_fact(|_, _| WaitFacts {
+            network: NetworkMentions::of(cx.text),
+            fields: cx.file_fact(|root, _| FieldTypes::of(root)),
+        });
+        let guard = GuardValues::of(&held, node);
+        let lookup = Lookup {
+            cx,
+            imports: cx.imports,
+            facts: &facts,
+        };
+        let Some((point, wait)) = held
+            .awaits
+            .iter()
+            .find_map(|at| Some((at, wait_at(&at.node, &guard, &lookup)?)))
+        else {
+            return;
+        };
+        let finding = Finding::new(
+            span_of(&held.lock.call),
+            "an async lock's guard is held while the task waits on something outside it",
+        )
+        .help("shorten the critical section: take what you need from the guard and drop it before awaiting, or re-acquire the lock afterwards");
+        let finding = match wait {
+            Wait::Direct(what) => finding.label(
+                span(point.point.range),
+                format!("the guard is still alive here, waiting on {what}"),
+            ),
+            Wait::Through { callee, inner } => {
+                let at = if inner.function == callee {
+                    format!("`{callee}` waits here on {}", inner.what)
+                } else {
+                    format!(
+                        "`{}` (called from `{callee}`) waits here on {}",
+                        inner.function, inner.what
+                    )
+                };
+                finding
+                    .label(
+                        span(point.point.range),
+                        format!(
+                            "the guard is still alive here, while `{callee}` waits on {}",
+                            inner.what
+                        ),
+                    )
+                    .label(span(inner.range), at)
+            }
+        };
+        cx.report(finding);
     }
+}
+
+/// What the rule looks things up in.
+struct Lookup<'a, 'c> {
+    cx: &'a Context<'c>,
+    imports: &'a Imports,
+    facts: &'a WaitFacts,
+}
+
+/// What an await point holding the guard waits on.
+enum Wait {
+    Direct(String),
+    /// A call to an `async fn` of the file that waits inside.
+    Through {
+        callee: String,
+        inner: InnerWait,
+    },
+}
+
+/// A wait inside a function of the file.
+struct InnerWait {
+    range: TextRange,
+    what: String,
+    /// The function whose body waits: the callee, or one it calls.
+    function: String,
+}
+
+/// The guard and the values borrowed from it: an await on one of them
+/// serialises the very resource the lock guards.
+struct GuardValues {
+    /// The guard expression itself (a temporary guard has no name).
+    guard: TextRange,
+    names: Vec<String>,
+}
+
+/// Methods whose result owns its value: a binding made through them is not
+/// borrowed from the guard.
+const OWNING: &[&str] = &[
+    "clone",
+    "cloned",
+    "copied",
+    "to_owned",
+    "to_vec",
+    "to_string",
+    "take",
+    "replace",
+];
+
+impl GuardValues {
+    /// The names bound to the guard, and those bound later in the same body
+    /// from a chain that starts at it (`let conn = guard.conn.as_mut();`,
+    /// `if let Some(tx) = guard.get(&id)`, `for peer in guard.iter()`),
+    /// unless the chain ends in a copy (`.clone()`, `.take()`).
+    fn of(held: &GuardAwaits, lock: &SyntaxNode) -> GuardValues {
+        let mut values = GuardValues {
+            guard: held.lock.guard.syntax().text_range(),
+            names: held.names.clone(),
+        };
+        let Some((body, _)) = enclosing_body(lock) else {
+            return values;
+        };
+        let from = lock.text_range().start();
+        for node in same_body_nodes(&body) {
+            if node.text_range().end() <= from {
+                continue;
+            }
+            let (source, patterns): (Option<ast::Expr>, Vec<SyntaxNode>) = match node.kind() {
+                SyntaxKind::LET_STMT => match ast::LetStmt::cast(node.clone()) {
+                    Some(stmt) => (
+                        stmt.initializer(),
+                        stmt.pat().map(|p| p.syntax().clone()).into_iter().collect(),
+                    ),
+                    None => continue,
+                },
+                SyntaxKind::LET_EXPR => match ast::LetExpr::cast(node.clone()) {
+                    Some(expr) => (
+                        expr.expr(),
+                        expr.pat().map(|p| p.syntax().clone()).into_iter().collect(),
+                    ),
+                    None => continue,
+                },
+                SyntaxKind::FOR_EXPR => match ast::ForExpr::cast(node.clone()) {
+                    Some(expr) => (
+                        expr.iterable(),
+                        expr.pat().map(|p| p.syntax().clone()).into_iter().collect(),
+                    ),
+                    None => continue,
+                },
+                SyntaxKind::MATCH_EXPR => match ast::MatchExpr::cast(node.clone()) {
+                    Some(expr) => (
+                        expr.expr(),
+                        expr.match_arm_list()
+                            .map(|list| {
+                                list.arms()
+                                    .filter_map(|arm| arm.pat())
+                                    .map(|p| p.syntax().clone())
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                    ),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            let Some(source) = source else {
+                continue;
+            };
+            if values.holds(&source) && !owns(&source) {
+                let bound = patterns
+                    .iter()
+                    .flat_map(|p| p.descendants())
+                    .filter_map(ast::IdentPat::cast)
+                    .filter_map(|p| Some(p.name()?.text().to_string()));
+                values.names.extend(bound);
+            }
+        }
+        values
+    }
+
+    /// Whether the argument `arg` hands the guard, or a place inside it, to
+    /// the callee: `guard`, `&mut guard`, `&mut *guard`, `&guard.stream`
+    /// (not a copy such as `*guard` or a method's result).
+    fn lends(&self, arg: &ast::Expr) -> bool {
+        let mut expr = unparen(arg.clone());
+        let borrowed = match &expr {
+            ast::Expr::RefExpr(r) => match r.expr() {
+                Some(inner) => {
+                    expr = unparen(inner);
+                    true
+                }
+                None => return false,
+            },
+            _ => false,
+        };
+        loop {
+            if expr.syntax().text_range() == self.guard {
+                return true;
+            }
+            let inner = match &expr {
+                ast::Expr::FieldExpr(field) if borrowed => field.expr(),
+                ast::Expr::IndexExpr(index) if borrowed => index.base(),
+                ast::Expr::PrefixExpr(p)
+                    if borrowed && p.op_kind() == Some(ast::UnaryOp::Deref) =>
+                {
+                    p.expr()
+                }
+                ast::Expr::PathExpr(_) => {
+                    return local_name(&expr).is_some_and(|name| self.names.contains(&name))
+                }
+                _ => None,
+            };
+            match inner {
+                Some(inner) => expr = unparen(inner),
+                None => return false,
+            }
+        }
+    }
+
+    /// Whether `expr` is the guard or is reached from it through a chain of
+    /// fields, methods, `?`, `&` and `*`, or is made by a call that is lent
+    /// the guard or a value from it.
+    fn holds(&self, expr: &ast::Expr) -> bool {
+        let mut expr = unparen(expr.clone());
+        loop {
+            if expr.syntax().text_range() == self.guard {
+                return true;
+            }
+            let inner = match &expr {
+                ast::Expr::MethodCallExpr(call) => call.receiver(),
+                ast::Expr::FieldExpr(field) => field.expr(),
+                ast::Expr::IndexExpr(index) => index.base(),
+                ast::Expr::TryExpr(t) => t.expr(),
+                ast::Expr::AwaitExpr(a) => a.expr(),
+                ast::Expr::RefExpr(r) => r.expr(),
+                ast::Expr::PrefixExpr(p) if p.op_kind() == Some(ast::UnaryOp::Deref) => p.expr(),
+                ast::Expr::PathExpr(_) => {
+                    return local_name(&expr).is_some_and(|name| self.names.contains(&name))
+                }
+                // Made from the guard's contents: `std::mem::take(&mut *guard)`,
+                // `SslStream::new(ssl, stream_taken_from_the_guard)`.
+                ast::Expr::CallExpr(call) => {
+                    return call
+                        .arg_list()
+                        .is_some_and(|args| args.args().any(|arg| self.lends(&arg)))
+                }
+                _ => None,
+            };
+            match inner {
+                Some(inner) => expr = unparen(inner),
+                None => return false,
+            }
+        }
+    }
+}
+
+/// A chain ending in a method that gives an owned value.
+fn owns(expr: &ast::Expr) -> bool {
+    let mut expr = unparen(expr.clone());
+    while let ast::Expr::TryExpr(t) = &expr {
+        match t.expr() {
+            Some(inner) => expr = unparen(inner),
+            None => return false,
+        }
+    }
+    match &expr {
+        ast::Expr::MethodCallExpr(call) => {
+            method_name(call).is_some_and(|name| OWNING.contains(&name.as_str()))
+        }
+        _ => false,
+    }
+}
+
+/// The wait at an await point (an `.await`, or each future of a
+/// `select!`/`join!`), unless it waits on the guard itself.
+fn wait_at(point: &SyntaxNode, guard: &GuardValues, lookup: &Lookup<'_, '_>) -> Option<Wait> {
+    let futures = match point.kind() {
+        SyntaxKind::AWAIT_EXPR => vec![ast::AwaitExpr::cast(point.clone())?.expr()?],
+        SyntaxKind::MACRO_CALL => {
+            let call = ast::MacroCall::cast(point.clone())?;
+            let branches = SelectBranch::of(&call);
+            if branches.is_empty() {
+                macro_args(&call)
+            } else {
+                branches.iter().filter_map(SelectBranch::future).collect()
+            }
+        }
+        _ => return None,
+    };
+    futures
+        .iter()
+        .find_map(|future| future_wait(future, guard, lookup))
+}
+
+fn future_wait(future: &ast::Expr, guard: &GuardValues, lookup: &Lookup<'_, '_>) -> Option<Wait> {
+    let future = strip_future_wrappers(future.clone(), lookup.imports);
+    let receiver = match &future {
+        ast::Expr::MethodCallExpr(call) => call.receiver(),
+        _ => Some(future.clone()),
+    };
+    if receiver.is_some_and(|r| guard.holds(&r)) {
+        return None;
+    }
+    if let Some(what) = foreign_wait(&future, lookup) {
+        return Some(Wait::Direct(what));
+    }
+    let (callee, args) = local_call(&future)?;
+    if args.iter().any(|arg| guard.lends(arg)) {
+        return None;
+    }
+    let mut budget = MAX_FUNCTIONS;
+    let inner = function_wait(&callee, lookup, CALL_DEPTH, &mut budget)?;
+    Some(Wait::Through { callee, inner })
+}
+
+/// What `future` waits on outside the task, unless it calls an `async fn`
+/// of the file: a local `async fn send(..)` is judged by its body, not by
+/// its name.
+fn foreign_wait(future: &ast::Expr, lookup: &Lookup<'_, '_>) -> Option<String> {
+    let local = local_call(future).is_some_and(|(name, _)| {
+        lookup
+            .cx
+            .file_fact(|root, _| AsyncFns::of(root))
+            .0
+            .contains_key(&name)
+    });
+    if local {
+        return None;
+    }
+    outside_wait(future, lookup.imports, lookup.facts)
+}
+
+/// How deep calls to the file's `async fn`s are followed.
+const CALL_DEPTH: usize = 3;
+
+/// How many function bodies one question may read.
+const MAX_FUNCTIONS: usize = 16;
+
+/// The name a call calls, when it may be a function of this file (`f(..)`,
+/// `Self::f(..)`, `x.f(..)`), and its arguments.
+fn local_call(future: &ast::Expr) -> Option<(String, Vec<ast::Expr>)> {
+    match future {
+        ast::Expr::CallExpr(call) => {
+            let path = callee_path(call)?;
+            let local = match path.qualifier() {
+                None => true,
+                Some(qualifier) => matches!(
+                    qualifier.syntax().text().to_string().as_str(),
+                    "Self" | "self" | "super"
+                ),
+            };
+            if !local {
+                return None;
+            }
+            let name = path.segment()?.name_ref()?.text().to_string();
+            Some((name, call.arg_list()?.args().collect()))
+        }
+        ast::Expr::MethodCallExpr(call) => {
+            let name = method_name(call)?.to_string();
+            Some((name, call.arg_list()?.args().collect()))
+        }
+        _ => None,
+    }
+}
+
+/// The `async fn`s of the file, by name: compute once per file.
+struct AsyncFns(HashMap<String, Vec<ast::Fn>>);
+
+impl AsyncFns {
+    fn of(root: &SyntaxNode) -> AsyncFns {
+        let mut fns: HashMap<String, Vec<ast::Fn>> = HashMap::new();
+        for function in root.descendants().filter_map(ast::Fn::cast) {
+            if function.async_token().is_none() {
+                continue;
+            }
+            if let Some(name) = function.name() {
+                fns.entry(name.text().to_string())
+                    .or_default()
+                    .push(function);
+            }
+        }
+        AsyncFns(fns)
+    }
+}
+
+/// Where the `async fn`s of the file named `name` wait outside their task
+/// (directly, or through calls to such functions up to `depth` levels), and
+/// on what: the first wait of the first of them, when every one of them
+/// waits. This is a function's "waits" effect: the crate index plugs in
+/// here, giving the bodies of functions of other files.
+fn function_wait(
+    name: &str,
+    lookup: &Lookup<'_, '_>,
+    depth: usize,
+    budget: &mut usize,
+) -> Option<InnerWait> {
+    if depth == 0 {
+        return None;
+    }
+    let fns = lookup.cx.file_fact(|root, _| AsyncFns::of(root));
+    let candidates = fns.0.get(name)?;
+    let mut found = None;
+    for function in candidates {
+        let wait = body_wait(function, lookup, depth, budget)?;
+        found.get_or_insert(wait);
+    }
+    found
+}
+
+/// The first wait outside the task in the body of `function`.
+fn body_wait(
+    function: &ast::Fn,
+    lookup: &Lookup<'_, '_>,
+    depth: usize,
+    budget: &mut usize,
+) -> Option<InnerWait> {
+    *budget = budget.checked_sub(1)?;
+    let body = function.body()?;
+    for node in same_body_nodes(body.syntax()) {
+        let (range, futures) = match node.kind() {
+            SyntaxKind::AWAIT_EXPR => {
+                let awaited = ast::AwaitExpr::cast(node.clone())?;
+                let Some(future) = awaited.expr() else {
+                    continue;
+                };
+                (node.text_range(), vec![future])
+            }
+            SyntaxKind::MACRO_CALL => {
+                let Some(call) = ast::MacroCall::cast(node.clone()) else {
+                    continue;
+                };
+                if !awaits_implicitly(&call, lookup.imports) {
+                    continue;
+                }
+                let branches = SelectBranch::of(&call);
+                let futures = if branches.is_empty() {
+                    macro_args(&call)
+                } else {
+                    branches.iter().filter_map(SelectBranch::future).collect()
+                };
+                (node.text_range(), futures)
+            }
+            _ => continue,
+        };
+        for future in futures {
+            let future = strip_future_wrappers(future, lookup.imports);
+            if let Some(what) = foreign_wait(&future, lookup) {
+                let function = function.name().map(|n| n.text().to_string());
+                return Some(InnerWait {
+                    range,
+                    what,
+                    function: function.unwrap_or_default(),
+                });
+            }
+            let Some((callee, _)) = local_call(&future) else {
+                continue;
+            };
+            if let Some(found) = function_wait(&callee, lookup, depth - 1, budget) {
+                return Some(found);
+            }
+        }
+    }
+    None
 }

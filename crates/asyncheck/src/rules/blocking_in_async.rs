@@ -4,8 +4,9 @@ use crate::rule::{
 };
 use crate::syntax::{
     ast::{self, HasGenericArgs, HasName},
-    callee_path, chain_origin, configured_path, enclosing_body, is_block_on_future,
-    is_startup_body, method_name, AstNode, FieldTypes, SyntaxKind, SyntaxNode,
+    callee_path, chain_origin, configured_path, enclosing_body, find_binding, is_block_on_future,
+    is_startup_body, local_name, method_name, rooted_in_field, unparen, AstNode, Binding,
+    FieldTypes, SyntaxKind, SyntaxNode,
 };
 
 use crate::index::{Manifest, Runtime};
@@ -20,7 +21,8 @@ static META: RuleMeta = RuleMeta {
     group: Group::Suspicious,
     fix: FixAvailability::Safe,
     skips_tests: true,
-    summary: "Flags blocking calls (sleep, file system, network, processes) in async code.",
+    summary:
+        "Flags blocking calls (sleep, file system, network, processes, thread waits) in async code.",
     flags: "A call in async context (an `async fn`, block or closure, not counting nested \
 non-async closures and `fn` items) to `std::thread::sleep`; a `std::fs` function (`read`, \
 `read_to_string`, `write`, `read_dir`, `create_dir_all`, `remove_file`, `rename`, `copy`, \
@@ -28,8 +30,16 @@ non-async closures and `fn` items) to `std::thread::sleep`; a `std::fs` function
 `std::fs::File::open`/`create`/`create_new` or `OpenOptions::open`; `read_line`/`read_to_string` \
 on `std::io::stdin()`; \
 `std::net::TcpStream::connect`, `std::net::TcpListener::bind`; `.output()`/`.status()` of a \
-`std::process::Command`; anything under `reqwest::blocking`; a `ureq` request; and the paths \
-of the `functions` option. Paths are resolved through the file's imports (`tokio::fs::read` \
+`std::process::Command`; anything under `reqwest::blocking`; a `ureq` request; waits on other \
+threads: `.join()` of a `std::thread::JoinHandle` (from `std::thread::spawn`, \
+`std::thread::Builder::spawn`, or typed), `.recv()` of a `std::sync::mpsc::Receiver` (from \
+`channel()`/`sync_channel()`, or typed), `std::sync::Condvar` `wait*`, `std::sync::Barrier::wait`; \
+write transactions of embedded stores: `heed::Env::write_txn`, `redb::Database::begin_write` \
+and the `.commit()` of what they return (or of a value typed `heed::RwTxn` / \
+`redb::WriteTransaction`), `rusqlite::Connection::execute`/`execute_batch`; and the paths \
+of the `functions` option. A method counts only when its receiver is known: a binding made by \
+one of those constructors, or a parameter, `let` or struct field of this file with that type \
+(through `Arc`, `Rc`, `Box`). Paths are resolved through the file's imports (`tokio::fs::read` \
 and `tokio::time::sleep` are not flagged) and an awaited call is never a blocking one. Not \
 flagged: code in `spawn_blocking`, `block_in_place` or `std::thread::spawn` closures and any \
 other non-async closure, the future that non-async code hands to `block_on` (it runs on the \
@@ -169,6 +179,10 @@ struct BlockingMethod {
     /// Only a receiver reached through a binding counts: one built in the
     /// same expression was already flagged at its constructor.
     only_indirect: bool,
+    /// When not empty, the receiver must have been made by one of these
+    /// methods called on a known receiver (`env.write_txn()?.commit()`):
+    /// a read transaction's `commit()` is not a write.
+    makers: &'static [&'static str],
     /// A word the file must contain for the receiver to be written in it.
     needle: &'static str,
     what: &'static str,
@@ -181,6 +195,7 @@ const BLOCKING_METHODS: &[BlockingMethod] = &[
         receivers: &["std::process::Command::new", "std::process::Command"],
         receiver_module: None,
         only_indirect: false,
+        makers: &[],
         needle: "Command",
         what: "`std::process::Command` waits for the child process",
         help: "use `tokio::process::Command` and `.await` it, or run it in `tokio::task::spawn_blocking`",
@@ -197,6 +212,7 @@ const BLOCKING_METHODS: &[BlockingMethod] = &[
         ],
         receiver_module: None,
         only_indirect: false,
+        makers: &[],
         needle: "ptions",
         what: "`std::fs::OpenOptions::open` blocks on the file system",
         help: "use `tokio::fs::OpenOptions` and `.await` it, or run the file work in `tokio::task::spawn_blocking`",
@@ -206,6 +222,7 @@ const BLOCKING_METHODS: &[BlockingMethod] = &[
         receivers: &["std::io::stdin", "std::io::Stdin", "std::io::StdinLock"],
         receiver_module: None,
         only_indirect: false,
+        makers: &[],
         needle: "tdin",
         what: "reading `std::io::stdin()` blocks until input arrives",
         help: "read `tokio::io::stdin()` through `tokio::io::BufReader` and `.await` it",
@@ -215,6 +232,7 @@ const BLOCKING_METHODS: &[BlockingMethod] = &[
         receivers: &[],
         receiver_module: Some("reqwest::blocking"),
         only_indirect: true,
+        makers: &[],
         needle: "blocking::",
         what: "a `reqwest::blocking` request blocks until the response arrives",
         help: "use reqwest's async `Client` and `.await` the request",
@@ -240,11 +258,157 @@ const BLOCKING_METHODS: &[BlockingMethod] = &[
         ],
         receiver_module: None,
         only_indirect: false,
+        makers: &[],
         needle: "ureq",
         what: "a `ureq` request blocks until the response arrives",
         help: UREQ_HELP,
     },
+    BlockingMethod {
+        methods: &["join"],
+        receivers: &[
+            "std::thread::spawn",
+            "std::thread::Builder::new",
+            "std::thread::JoinHandle",
+        ],
+        receiver_module: None,
+        only_indirect: false,
+        makers: &[],
+        needle: "thread",
+        what: "joining a thread waits until it finishes",
+        help: "run the work in `tokio::task::spawn_blocking` and `.await` its `JoinHandle`, or join the thread inside `spawn_blocking`",
+    },
+    BlockingMethod {
+        methods: &["recv"],
+        receivers: &[
+            "std::sync::mpsc::channel.1",
+            "std::sync::mpsc::sync_channel.1",
+            "std::sync::mpsc::Receiver",
+        ],
+        receiver_module: None,
+        only_indirect: false,
+        makers: &[],
+        needle: "mpsc",
+        what: "`std::sync::mpsc::Receiver::recv` waits for a message",
+        help: "use a `tokio::sync::mpsc` channel and `.await` its `recv()`, or receive inside `tokio::task::spawn_blocking`",
+    },
+    BlockingMethod {
+        methods: &[
+            "wait",
+            "wait_while",
+            "wait_timeout",
+            "wait_timeout_ms",
+            "wait_timeout_while",
+        ],
+        receivers: &["std::sync::Condvar::new", "std::sync::Condvar"],
+        receiver_module: None,
+        only_indirect: false,
+        makers: &[],
+        needle: "Condvar",
+        what: "`std::sync::Condvar` waits for another thread's notification",
+        help: "use `tokio::sync::Notify` and `.await` it",
+    },
+    BlockingMethod {
+        methods: &["wait"],
+        receivers: &["std::sync::Barrier::new", "std::sync::Barrier"],
+        receiver_module: None,
+        only_indirect: false,
+        makers: &[],
+        needle: "Barrier",
+        what: "`std::sync::Barrier::wait` waits for the other threads",
+        help: "use `tokio::sync::Barrier` and `.await` its `wait()`",
+    },
+    BlockingMethod {
+        methods: &["write_txn"],
+        receivers: &["heed::Env"],
+        receiver_module: None,
+        only_indirect: false,
+        makers: &[],
+        needle: "heed",
+        what: "a heed write transaction waits for every other writer, and its `commit` for the disk",
+        help: EMBEDDED_STORE_HELP,
+    },
+    BlockingMethod {
+        methods: &["commit"],
+        receivers: &["heed::Env"],
+        receiver_module: None,
+        only_indirect: false,
+        makers: &["write_txn"],
+        needle: "heed",
+        what: "committing a heed write transaction waits for the disk",
+        help: EMBEDDED_STORE_HELP,
+    },
+    BlockingMethod {
+        methods: &["begin_write"],
+        receivers: &[
+            "redb::Database",
+            "redb::Database::create",
+            "redb::Database::open",
+            "redb::Database::builder",
+            "redb::Builder::new",
+        ],
+        receiver_module: None,
+        only_indirect: false,
+        makers: &[],
+        needle: "redb",
+        what: "a redb write transaction waits for every other writer, and its `commit` for the disk",
+        help: EMBEDDED_STORE_HELP,
+    },
+    BlockingMethod {
+        methods: &["commit"],
+        receivers: &[
+            "redb::Database",
+            "redb::Database::create",
+            "redb::Database::open",
+            "redb::Database::builder",
+            "redb::Builder::new",
+        ],
+        receiver_module: None,
+        only_indirect: false,
+        makers: &["begin_write"],
+        needle: "redb",
+        what: "committing a redb write transaction waits for the disk",
+        help: EMBEDDED_STORE_HELP,
+    },
+    BlockingMethod {
+        methods: &["commit"],
+        receivers: &["heed::RwTxn"],
+        receiver_module: None,
+        only_indirect: false,
+        makers: &[],
+        needle: "RwTxn",
+        what: "committing a heed write transaction waits for the disk",
+        help: EMBEDDED_STORE_HELP,
+    },
+    BlockingMethod {
+        methods: &["commit"],
+        receivers: &["redb::WriteTransaction"],
+        receiver_module: None,
+        only_indirect: false,
+        makers: &[],
+        needle: "WriteTransaction",
+        what: "committing a redb write transaction waits for the disk",
+        help: EMBEDDED_STORE_HELP,
+    },
+    BlockingMethod {
+        methods: &["execute", "execute_batch"],
+        receivers: &[
+            "rusqlite::Connection",
+            "rusqlite::Connection::open",
+            "rusqlite::Connection::open_in_memory",
+            "rusqlite::Connection::open_with_flags",
+            "rusqlite::Transaction",
+        ],
+        receiver_module: None,
+        only_indirect: false,
+        makers: &[],
+        needle: "rusqlite",
+        what: "a rusqlite statement runs on this thread and waits for SQLite's write lock and the disk",
+        help: EMBEDDED_STORE_HELP,
+    },
 ];
+
+const EMBEDDED_STORE_HELP: &str =
+    "run the write in `tokio::task::spawn_blocking` (or on a thread that owns the store)";
 
 impl BlockingMethod {
     fn accepts(&self, path: &str) -> bool {
@@ -374,6 +538,7 @@ fn function_help(function: &str) -> &'static str {
 fn blocking_method(call: &ast::MethodCallExpr, cx: &Context<'_>) -> Option<Blocking> {
     let name = method_name(call)?;
     let receiver = call.receiver()?;
+    let field = rooted_in_field(&receiver);
     let mentions = cx.file_fact(|_, _| {
         Mentions(
             BLOCKING_METHODS
@@ -385,12 +550,21 @@ fn blocking_method(call: &ast::MethodCallExpr, cx: &Context<'_>) -> Option<Block
     let mut candidates = BLOCKING_METHODS
         .iter()
         .zip(&mentions.0)
-        .filter(|(entry, mentioned)| **mentioned && entry.methods.contains(&name.as_str()))
+        .filter(|(entry, mentioned)| {
+            (**mentioned || field) && entry.methods.contains(&name.as_str())
+        })
         .map(|(entry, _)| entry)
         .peekable();
     candidates.peek()?;
     let fields = cx.file_fact(|root, _| FieldTypes::of(root));
     let entry = candidates.find(|entry| {
+        let receiver = match entry.makers {
+            [] => receiver.clone(),
+            makers => match maker_receiver(&receiver, makers) {
+                Some(maker) => maker,
+                None => return false,
+            },
+        };
         chain_origin(&receiver, cx.imports, &fields, &|path| entry.accepts(path))
             .is_some_and(|origin| origin.indirect || !entry.only_indirect)
     })?;
@@ -399,6 +573,43 @@ fn blocking_method(call: &ast::MethodCallExpr, cx: &Context<'_>) -> Option<Block
         help: entry.help,
         tokio_equivalent: None,
     })
+}
+
+/// How many bindings and `?`/`.unwrap()` steps are followed back to what
+/// made a value.
+const MAX_STEPS: usize = 8;
+
+/// The receiver of the call among `makers` that made `expr`, through `?`,
+/// `.unwrap()`, `.expect(..)` and local bindings: for `wtxn.commit()` after
+/// `let mut wtxn = env.write_txn()?;`, `env`.
+fn maker_receiver(expr: &ast::Expr, makers: &[&str]) -> Option<ast::Expr> {
+    let mut expr = unparen(expr.clone());
+    for _ in 0..MAX_STEPS {
+        expr = match expr {
+            ast::Expr::TryExpr(t) => t.expr()?,
+            ast::Expr::RefExpr(r) => r.expr()?,
+            ast::Expr::MethodCallExpr(call) => {
+                let name = method_name(&call)?;
+                if makers.contains(&name.as_str()) {
+                    return call.receiver();
+                }
+                if !matches!(name.as_str(), "unwrap" | "expect") {
+                    return None;
+                }
+                call.receiver()?
+            }
+            ast::Expr::PathExpr(_) => {
+                let Binding::Let(binding) = find_binding(expr.syntax(), &local_name(&expr)?)?
+                else {
+                    return None;
+                };
+                binding.initializer()?
+            }
+            _ => return None,
+        };
+        expr = unparen(expr);
+    }
+    None
 }
 
 /// `call.await`: whatever the callee, its result is a future, not a

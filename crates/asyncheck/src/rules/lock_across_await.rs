@@ -1,5 +1,5 @@
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
-use crate::syntax::{held_guard, LockFlavor, SyntaxKind, SyntaxNode};
+use crate::syntax::{held_guard, held_shard_guard, LockFlavor, SyntaxKind, SyntaxNode};
 
 pub struct LockAcrossAwait;
 
@@ -29,8 +29,14 @@ pinned or raced later (a future). An argument-less `.read()`/`.write()` is a blo
 `RwLock` only when followed by one of the calls above or when its receiver is known to be one: \
 a `let`, parameter, struct field or `static` of this file typed or built as \
 `std::sync::RwLock`, `parking_lot::RwLock` or `spin::RwLock`, possibly inside `Arc`, `Rc`, \
-`Box`, `LazyLock` or `Lazy`. A receiver known to be an async lock is never flagged. Primary \
-span: the lock call; a label marks the await.",
+`Box`, `LazyLock` or `Lazy`. A receiver known to be an async lock is never flagged. \
+The shard guards of a `dashmap::DashMap`/`DashSet` count too when the map's type is known (a \
+`let` made by `DashMap::new()`/`default()`/`with_capacity(..)`, or a parameter, `let`, struct \
+field or `static` of this file with that type, possibly inside `Arc`): `get`, `get_mut` (and \
+their `.unwrap()`/`?`), `entry` (and the `RefMut` of `.or_insert(..)`/`.or_default()`), `iter`, \
+`iter_mut` (and adapters over them, or an element taken with `next()`/`find(..)`), held the same \
+ways. Not flagged: a guard consumed in its own expression (`map.get(&k).map(|r| r.clone())`, \
+`map.iter().count()`). Primary span: the lock call; a label marks the await.",
     why: "A blocking lock's guard held across an `.await` keeps the lock while the task is \
 suspended. Another task on the same worker thread that asks for the lock then blocks the \
 thread, and the task holding it may need that very thread to resume: the runtime deadlocks. \
@@ -74,14 +80,30 @@ impl Rule for LockAcrossAwait {
     }
 
     fn check(&self, node: &SyntaxNode, cx: &mut Context<'_>) {
-        let Some(held) = held_guard(node, cx.imports, LockFlavor::Sync) else {
+        if let Some(held) = held_guard(node, cx.imports, LockFlavor::Sync) {
+            cx.report(
+                super::held_guard_finding(
+                    &held,
+                    "a blocking lock's guard is held across an await point",
+                    "release the guard before awaiting: end its scope with a block or call `drop(guard)`; if it must stay locked across the await, use an async lock such as `tokio::sync::Mutex`"),
+            );
             return;
-        };
-        cx.report(
-            super::held_guard_finding(
-                &held,
-                "a blocking lock's guard is held across an await point",
-                "release the guard before awaiting: end its scope with a block or call `drop(guard)`; if it must stay locked across the await, use an async lock such as `tokio::sync::Mutex`"),
-        );
+        }
+        let mentions = cx.file_fact(|_, _| MentionsDashMap(cx.text.contains("Dash")));
+        if !mentions.0 {
+            return;
+        }
+        if let Some(held) = held_shard_guard(node, cx.imports) {
+            cx.report(
+                super::held_guard_finding(
+                    &held,
+                    "a DashMap guard (a lock on one of its shards) is held across an await point",
+                    "copy what you need out of the guard (`.value().clone()`) and drop it before awaiting: any other task touching the same shard blocks its thread until then, and one on the same thread deadlocks"),
+            );
+        }
     }
 }
+
+/// Whether the file can name `DashMap`/`DashSet` at all: spares the
+/// receiver lookup at every `get` and `iter` of the files that do not.
+struct MentionsDashMap(bool);

@@ -695,6 +695,7 @@ fn moves_freely(scrutinee: &ast::Expr, node: &SyntaxNode) -> Option<bool> {
         Binding::Let(l) => l.syntax().text_range(),
         Binding::For(f) => f.syntax().text_range(),
         Binding::Param(p) => p.syntax().text_range(),
+        Binding::Element(..) => return None,
     };
     let same_body = body.text_range().contains_range(bound_at);
     let looped = node

@@ -3,14 +3,14 @@ use crate::rule::{
     Context, FixAvailability, Group, OptionKind, OptionMeta, Pattern, Rule, RuleMeta,
 };
 use crate::syntax::{
-    ast::{self, HasName},
+    ast::{self, HasName, HasVisibility},
     body_kind, callee_path, enclosing_body, find_binding, is_join_macro, is_pin_macro,
-    is_select_macro, local_name, method_name, segments, strip_future_wrappers, uses_after,
-    wrapped_future, AstNode, Binding, BodyKind, Imports, SelectBranch, SyntaxKind, SyntaxNode,
-    TextRange,
+    is_select_macro, local_name, method_name, network_operation, segments, strip_future_wrappers,
+    uses_after, wrapped_future, AstNode, Binding, BodyKind, FieldTypes, Imports, NetworkMentions,
+    NetworkOperation, SelectBranch, SyntaxKind, SyntaxNode, TextRange,
 };
 
-use super::{span, span_of};
+use super::span;
 
 pub struct MissingTimeout;
 
@@ -20,22 +20,40 @@ static META: RuleMeta = RuleMeta {
     group: Group::Suspicious,
     fix: FixAvailability::None,
     skips_tests: true,
-    summary: "Flags network operations awaited without a deadline.",
-    flags: "An `.await` (or a `join!`/`select!` that awaits) on a call to \
-`tokio::net::TcpStream::connect`, `tokio::net::UnixStream::connect`, `tokio::net::lookup_host`, \
-`reqwest::get` or a path of the `operations` option, when nothing gives it a deadline. It has \
-one when the call, or a binding or `async` block that holds it, is an argument of \
-`tokio::time::timeout`/`timeout_at` (or of a helper named for a timeout or deadline, such as \
-`with_timeout`), has a `.timeout(..)` adapter applied, or is a branch of a `select!` that also \
-has a `sleep`/`sleep_until`/`interval.tick()` branch; a deadline further out in the same \
-function (around a closure or a retry helper) counts too. Paths are resolved through the \
-file's imports: `std::net::TcpStream::connect` is not tokio's, and `reqwest::Client` requests \
-are not in the default list. A future that is created but not awaited in the function \
-(returned, stored, handed to another function) is not flagged.",
+    summary: "Flags network operations (connect, DNS, TLS and QUIC handshakes, HTTP requests) awaited without a deadline.",
+    flags: "An `.await` (or a `join!`/`select!` that awaits) on an external operation when \
+nothing gives it a deadline. The operations: `tokio::net::TcpStream::connect`, \
+`tokio::net::lookup_host`; TLS handshakes (`connect`/`accept` of a `tokio_rustls` or \
+`tokio_native_tls` `TlsConnector`/`TlsAcceptor`, of a `tokio_openssl::SslStream`); QUIC \
+(`quinn::Endpoint::connect(..)` awaited, a `quinn::Connecting` awaited); HTTP (`reqwest::get`, \
+hyper's `SendRequest::send_request`, `hyper::client::conn::handshake` and its `http1`/`http2` \
+twins or their `Builder::handshake`, a response body from `send_request` collected with \
+`.collect()` or `hyper::body::to_bytes`); and the paths of the `operations` option. Paths are \
+resolved through the file's imports (`std::net::TcpStream::connect` is not tokio's; \
+`tokio::net::UnixStream::connect` reaches a local socket that fails fast and is not listed), \
+and a method counts only when its receiver is known: a binding made by the type's constructor \
+(`TlsConnector::from(..)`, `Endpoint::client(..)`, the `SendRequest` of a handshake's \
+`let (sender, conn) = ..`), or a parameter, `let` or struct field of this file with the type. \
+An operation has a deadline when it, or a binding or `async` block that holds it, is an \
+argument of `tokio::time::timeout`/`timeout_at` (or of a helper named for a timeout or \
+deadline, such as `with_timeout`), has a `.timeout(..)` adapter applied, or is a branch of a \
+`select!` that also has a `sleep`/`sleep_until`/`interval.tick()` branch (a shutdown or \
+cancellation branch is not a deadline); a deadline further out in the same function (around a \
+closure or a retry helper) counts too. It also has one when the `async fn` that awaits it is \
+only called under a deadline: the function is not `pub` nor a trait's, has at least one call \
+site in the file, is never used as a value, and every call is directly inside \
+`timeout`/`timeout_at` (an `async` block argument counts) or a `select!` with a timer branch, \
+or is awaited in a function of which the same holds (up to 3 levels); an `async` block that is \
+a local closure's body counts as its function's. A future that is created but not awaited in \
+the function (returned, stored, handed to another function) is not flagged, nor is an `async` \
+block that a function returns (`Box::pin(async move { .. })` from a `Service::call`): its caller \
+decides the deadline.",
     why: "A connect or DNS lookup waits as long as the network lets it: a peer that drops \
 packets leaves a TCP connect hanging for minutes (the OS retry limit), and a stuck resolver \
-longer. The task awaiting it hangs with it, holding whatever it holds, and nothing in the code \
-says how long is too long. A deadline turns the hang into an error the caller can handle.",
+longer. A TLS or QUIC handshake, or an HTTP request and its body, waits for a peer that may \
+accept the connection and then never answer. The task awaiting it hangs with it, holding \
+whatever it holds, and nothing in the code says how long is too long. A deadline turns the \
+hang into an error the caller can handle.",
     example: r#"use tokio::net::TcpStream;
 
 async fn connect(addr: &str) -> std::io::Result<TcpStream> {
@@ -54,18 +72,11 @@ async fn connect(addr: &str) -> std::io::Result<TcpStream> {
         name: "operations",
         kind: OptionKind::Paths,
         doc: "More functions to treat as external operations, by full path, e.g. \
-`[\"hyper::client::conn::http1::handshake\"]`.",
+`[\"my_rpc::client::call\"]`.",
     }],
     fix_safety: None,
     see_also: &["uncancellable-loop"],
 };
-
-const OPERATIONS: &[&str] = &[
-    "tokio::net::TcpStream::connect",
-    "tokio::net::UnixStream::connect",
-    "tokio::net::lookup_host",
-    "reqwest::get",
-];
 
 /// Functions that put a deadline on the future they are given, besides any
 /// function whose name says so (see [`is_deadline_name`]).
@@ -104,6 +115,9 @@ const SAME_OPERATION: &[&str] = &[
     "instrument",
     "in_current_span",
     "into_future",
+    // A `Result` of a future, unwrapped.
+    "unwrap",
+    "expect",
 ];
 
 /// How far the search follows bindings and enclosing `async` blocks.
@@ -115,31 +129,43 @@ impl Rule for MissingTimeout {
     }
 
     fn kinds(&self) -> &'static [SyntaxKind] {
-        &[SyntaxKind::CALL_EXPR]
+        &[
+            SyntaxKind::CALL_EXPR,
+            SyntaxKind::METHOD_CALL_EXPR,
+            SyntaxKind::AWAIT_EXPR,
+        ]
     }
 
     fn check(&self, node: &SyntaxNode, cx: &mut Context<'_>) {
-        let Some(call) = ast::CallExpr::cast(node.clone()) else {
+        let Some(operation) = external_operation(node, cx) else {
             return;
         };
-        let Some(operation) = operation(&call, cx) else {
+        let Some(awaited) = awaited_without_deadline(&operation.future, cx) else {
             return;
         };
-        let Some(awaited) = awaited_without_deadline(&call, cx.imports) else {
-            return;
-        };
-        let written = callee_path(&call)
-            .map(|path| path.syntax().text().to_string())
-            .unwrap_or_else(|| operation.clone());
         cx.report(
             Finding::new(
-                span_of(&call),
-                format!("`{operation}` is awaited without a deadline: if the network never answers, this waits forever"),
+                span(operation.future.text_range()),
+                format!("{} is awaited without a deadline: if the network never answers, this waits forever", operation.name),
             )
             .label(span(await_point(&awaited)), "awaited here, with no timeout")
-            .help(format!("wrap it in a deadline: `tokio::time::timeout(duration, {written}(..)).await`, and handle the `Elapsed` error")),
+            .help("wrap it in a deadline: `tokio::time::timeout(duration, ..).await`, and handle the `Elapsed` error"),
         );
     }
+}
+
+/// The external operation `node` starts, named for the message; the paths
+/// of the `operations` option count too.
+fn external_operation(node: &SyntaxNode, cx: &Context<'_>) -> Option<NetworkOperation> {
+    let mentions = cx.file_fact(|_, _| NetworkMentions::of(cx.text));
+    let fields = || cx.file_fact(|root, _| FieldTypes::of(root));
+    network_operation(
+        node,
+        cx.imports,
+        &mentions,
+        &fields,
+        cx.options.paths("operations"),
+    )
 }
 
 /// The part of an awaiting expression that does the waiting: `.await`, or
@@ -159,22 +185,6 @@ fn await_point(awaited: &SyntaxNode) -> TextRange {
     name.unwrap_or(whole)
 }
 
-/// Which external operation `call` calls: a default one or one of the
-/// `operations` option.
-fn operation(call: &ast::CallExpr, cx: &Context<'_>) -> Option<String> {
-    let path = callee_path(call)?;
-    if let Some(found) = cx.imports.resolve(&path, OPERATIONS) {
-        return Some(found.to_owned());
-    }
-    let extra: Vec<&str> = cx
-        .options
-        .paths("operations")
-        .iter()
-        .map(String::as_str)
-        .collect();
-    cx.imports.resolve(&path, &extra).map(str::to_owned)
-}
-
 /// What becomes of a future, seen from its parent expressions.
 enum Step {
     /// Something puts a deadline on it.
@@ -184,30 +194,62 @@ enum Step {
     Awaited(SyntaxNode),
     /// It is bound to a local name: its uses decide.
     Bound(ast::LetStmt, String),
-    /// It goes where we cannot follow (returned, stored, passed on).
+    /// A function returns it: its caller decides the deadline.
+    Returned,
+    /// It goes where we cannot follow (stored, passed on).
     Unknown,
 }
 
-/// Where the operation is awaited with no deadline anywhere on its way: the
-/// await, or `None` when it has a deadline or is not awaited here. The
-/// search follows the future through bindings and through the `async`
-/// blocks that await it, since a deadline on those covers it too.
-fn awaited_without_deadline(call: &ast::CallExpr, imports: &Imports) -> Option<SyntaxNode> {
-    let mut pending: Vec<(SyntaxNode, Option<SyntaxNode>)> = vec![(call.syntax().clone(), None)];
-    let mut missing = None;
+/// Where the operation is awaited with no deadline anywhere on its way, when
+/// no caller gives it one either: the await, or `None`.
+fn awaited_without_deadline(future: &SyntaxNode, cx: &Context<'_>) -> Option<SyntaxNode> {
+    match cover(future, cx.imports) {
+        Cover::Missing { awaited, function } => {
+            let mut budget = MAX_CALL_SITES;
+            let covered = function
+                .is_some_and(|f| only_called_under_deadline(&f, cx, CALLER_DEPTH, &mut budget));
+            (!covered).then_some(awaited)
+        }
+        Cover::Deadline | Cover::Unfollowed => None,
+    }
+}
+
+/// What the search for a deadline found for a future.
+enum Cover {
+    Deadline,
+    /// Awaited with no deadline: the first await point, and the `async fn`
+    /// whose own body awaits it (not an `async` block or closure of it), whose
+    /// callers may still give it one.
+    Missing {
+        awaited: SyntaxNode,
+        function: Option<SyntaxNode>,
+    },
+    /// Not awaited where we can follow it (returned, stored, handed on).
+    Unfollowed,
+}
+
+/// Whether the future `future` gets a deadline in its function. The search
+/// follows the future through bindings and through the `async` blocks that
+/// await it, since a deadline on those covers it too.
+fn cover(future: &SyntaxNode, imports: &Imports) -> Cover {
+    let mut pending: Vec<(SyntaxNode, Option<SyntaxNode>)> = vec![(future.clone(), None)];
+    let mut missing: Option<(SyntaxNode, Option<SyntaxNode>)> = None;
     for _ in 0..MAX_STEPS {
         let Some((future, awaited)) = pending.pop() else {
             break;
         };
         match next_step(future.clone(), imports) {
-            Step::Deadline => return None,
+            Step::Deadline => return Cover::Deadline,
             Step::Awaited(at) => {
                 let awaited = awaited.unwrap_or_else(|| at.clone());
                 match enclosing_body(&at) {
                     Some((block, BodyKind::AsyncBlock)) => pending.push((block, Some(awaited))),
-                    _ if deadline_around(&at, imports) => return None,
+                    _ if deadline_around(&at, imports) => return Cover::Deadline,
+                    Some((function, BodyKind::AsyncFn)) => {
+                        missing.get_or_insert((awaited, Some(function)));
+                    }
                     _ => {
-                        missing.get_or_insert(awaited);
+                        missing.get_or_insert((awaited, None));
                     }
                 }
             }
@@ -216,18 +258,181 @@ fn awaited_without_deadline(call: &ast::CallExpr, imports: &Imports) -> Option<S
                     .into_iter()
                     .map(|used| (used.syntax().clone(), awaited.clone())),
             ),
+            // An `async` block a function returns (`Box::pin(async move { .. })`
+            // from a `Service::call`) runs under its caller's deadline, like a
+            // returned future.
+            Step::Returned => {}
             Step::Unknown => {
                 let Some(awaited) = awaited else {
                     continue;
                 };
                 if deadline_around(&future, imports) {
-                    return None;
+                    return Cover::Deadline;
                 }
-                missing.get_or_insert(awaited);
+                missing.get_or_insert((awaited, closure_owner(&future)));
             }
         }
     }
-    missing
+    match missing {
+        Some((awaited, function)) => Cover::Missing { awaited, function },
+        None => Cover::Unfollowed,
+    }
+}
+
+/// The `async fn` that defines the closure whose body is the `async` block
+/// `block` (`let tls = |conn| async { .. };`): the closure's futures run
+/// while that function runs, under its callers' deadline.
+fn closure_owner(block: &SyntaxNode) -> Option<SyntaxNode> {
+    let closure = block
+        .parent()
+        .filter(|p| p.kind() == SyntaxKind::CLOSURE_EXPR)?;
+    let mut node = closure;
+    loop {
+        let (body, kind) = enclosing_body(&node)?;
+        match kind {
+            BodyKind::AsyncFn => return Some(body),
+            BodyKind::Closure | BodyKind::AsyncClosure => node = body,
+            _ => return None,
+        }
+    }
+}
+
+/// How many levels of callers may give a function its deadline: a call in a
+/// function that is itself only called under a deadline is under it too.
+const CALLER_DEPTH: usize = 3;
+
+/// How many call sites one question may look at, over all levels.
+const MAX_CALL_SITES: usize = 64;
+
+/// Whether every caller of the `async fn` `function` puts a deadline on it:
+/// it is not `pub` (a library's users may call it) nor a trait's method, it
+/// has at least one call site, its name is never used as a value, and every
+/// call site is directly inside `timeout`/`timeout_at` (an `async` block
+/// argument counts) or a `select!` with a timer branch, or is awaited in a
+/// function of which the same holds (up to `depth` levels of callers).
+///
+/// Call sites are those of this file. This is where the crate index plugs
+/// in: it would add the call sites of other files (a `pub(crate)` function,
+/// or a private one called from a child module's file) and tell whether a
+/// `pub` function is reachable from outside (a library) at all.
+fn only_called_under_deadline(
+    function: &SyntaxNode,
+    cx: &Context<'_>,
+    depth: usize,
+    budget: &mut usize,
+) -> bool {
+    if depth == 0 {
+        return false;
+    }
+    let Some(function) = ast::Fn::cast(function.clone()) else {
+        return false;
+    };
+    let exported = function
+        .visibility()
+        .is_some_and(|vis| vis.syntax().text() == "pub");
+    let Some(name) = function.name() else {
+        return false;
+    };
+    if exported || is_trait_item(function.syntax()) {
+        return false;
+    }
+    let known = cx.file_fact(|_, _| CallSites::default());
+    let sites = known
+        .0
+        .borrow_mut()
+        .entry(name.text().to_string())
+        .or_insert_with(|| call_sites(cx.root, name.text()))
+        .clone();
+    let Some(sites) = sites else {
+        return false;
+    };
+    if sites.is_empty() || sites.len() > *budget {
+        return false;
+    }
+    *budget -= sites.len();
+    sites.iter().all(|site| match cover(site, cx.imports) {
+        Cover::Deadline => true,
+        Cover::Missing {
+            function: Some(caller),
+            ..
+        } => {
+            caller != *function.syntax()
+                && only_called_under_deadline(&caller, cx, depth - 1, budget)
+        }
+        _ => false,
+    })
+}
+
+/// The call sites of the file's functions, by name, as found so far: each
+/// name costs one walk of the file.
+#[derive(Default)]
+struct CallSites(std::cell::RefCell<std::collections::HashMap<String, Option<Vec<SyntaxNode>>>>);
+
+/// A function of a trait or of a trait's `impl`: called through the trait
+/// from anywhere.
+fn is_trait_item(function: &SyntaxNode) -> bool {
+    let Some(owner) = function
+        .parent()
+        .filter(|p| p.kind() == SyntaxKind::ASSOC_ITEM_LIST)
+        .and_then(|list| list.parent())
+    else {
+        return false;
+    };
+    match owner.kind() {
+        SyntaxKind::TRAIT => true,
+        SyntaxKind::IMPL => ast::Impl::cast(owner).is_some_and(|i| i.trait_().is_some()),
+        _ => false,
+    }
+}
+
+/// The calls of functions or methods named `name` in the file (`f(..)`,
+/// `Self::f(..)`, `x.f(..)`); `None` when the name is also used otherwise
+/// as a value (`.map(f)`) or appears in a macro body we cannot read.
+fn call_sites(root: &SyntaxNode, name: &str) -> Option<Vec<SyntaxNode>> {
+    let mut sites = Vec::new();
+    for element in root.descendants_with_tokens() {
+        let Some(token) = element.as_token() else {
+            continue;
+        };
+        if token.kind() != SyntaxKind::IDENT || token.text() != name {
+            continue;
+        }
+        let parent = token.parent()?;
+        match parent.kind() {
+            SyntaxKind::TOKEN_TREE => return None,
+            SyntaxKind::NAME_REF => {}
+            _ => continue,
+        }
+        let Some(user) = parent.parent() else {
+            continue;
+        };
+        match user.kind() {
+            SyntaxKind::METHOD_CALL_EXPR => sites.push(user),
+            SyntaxKind::PATH_SEGMENT => {
+                let Some(path) = user.parent().and_then(ast::Path::cast) else {
+                    continue;
+                };
+                // A qualifier (`f::x`) names a module, not the function.
+                let Some(path_expr) = path.syntax().parent().and_then(ast::PathExpr::cast) else {
+                    continue;
+                };
+                let call = path_expr
+                    .syntax()
+                    .parent()
+                    .and_then(ast::CallExpr::cast)
+                    .filter(|call| {
+                        call.expr()
+                            .is_some_and(|e| e.syntax() == path_expr.syntax())
+                    });
+                match call {
+                    Some(call) => sites.push(call.syntax().clone()),
+                    None => return None,
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(sites)
 }
 
 /// Whether a deadline encloses `node` further out in its function: it is
@@ -272,7 +477,8 @@ fn next_step(future: SyntaxNode, imports: &Imports) -> Step {
     let mut node = future;
     while let Some(parent) = node.parent() {
         match parent.kind() {
-            SyntaxKind::PAREN_EXPR | SyntaxKind::REF_EXPR => node = parent,
+            // `?` on a `Result` of a future (`endpoint.connect(..)?.await`).
+            SyntaxKind::PAREN_EXPR | SyntaxKind::REF_EXPR | SyntaxKind::TRY_EXPR => node = parent,
             SyntaxKind::AWAIT_EXPR => return Step::Awaited(parent),
             SyntaxKind::METHOD_CALL_EXPR => {
                 let Some(name) =
@@ -299,6 +505,8 @@ fn next_step(future: SyntaxNode, imports: &Imports) -> Step {
                 }
             }
             SyntaxKind::LET_STMT => return bound(&parent, &node),
+            SyntaxKind::RETURN_EXPR => return Step::Returned,
+            SyntaxKind::STMT_LIST if is_function_tail(&parent, &node) => return Step::Returned,
             SyntaxKind::MATCH_ARM => return select_branch_step(&parent, &node, imports),
             SyntaxKind::TUPLE_EXPR
                 if parent
@@ -326,6 +534,19 @@ fn next_step(future: SyntaxNode, imports: &Imports) -> Step {
         }
     }
     Step::Unknown
+}
+
+/// Whether `expr` is the tail expression of a function's body (`stmts` is
+/// the body's statement list).
+fn is_function_tail(stmts: &SyntaxNode, expr: &SyntaxNode) -> bool {
+    let is_tail = ast::StmtList::cast(stmts.clone())
+        .and_then(|list| list.tail_expr())
+        .is_some_and(|tail| tail.syntax() == expr);
+    let body_of_fn = stmts
+        .parent()
+        .and_then(|block| block.parent())
+        .is_some_and(|owner| owner.kind() == SyntaxKind::FN);
+    is_tail && body_of_fn
 }
 
 enum CallKind {
@@ -471,18 +692,18 @@ mod tests {
 
     #[test]
     fn operations_option_adds_paths() {
-        let text = "use hyper::client::conn::http1;\n\
-                    async fn f(io: Io) {\n\
-                    \x20   let _ = http1::handshake(io).await;\n\
+        let text = "use my_rpc::client;\n\
+                    pub async fn f(io: Io) {\n\
+                    \x20   let _ = client::call(io).await;\n\
                     \x20   let _ = tokio::net::TcpStream::connect(\"a\").await;\n\
-                    \x20   let _ = tokio::time::timeout(D, http1::handshake(io)).await;\n\
+                    \x20   let _ = tokio::time::timeout(D, client::call(io)).await;\n\
                     }\n";
         let mut settings = Settings::default();
         assert_eq!(lines(&settings, text), vec![4]);
         let options = &mut settings.options_mut("missing-timeout").unwrap();
         assert!(options.set(
             "operations",
-            OptionValue::Paths(vec!["hyper::client::conn::http1::handshake".to_owned()]),
+            OptionValue::Paths(vec!["my_rpc::client::call".to_owned()]),
         ));
         assert_eq!(lines(&settings, text), vec![3, 4]);
     }

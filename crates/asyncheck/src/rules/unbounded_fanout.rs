@@ -18,9 +18,9 @@ static META: RuleMeta = RuleMeta {
     fix: FixAvailability::None,
     skips_tests: true,
     summary: "Flags tasks spawned per item of input of unknown size, with nothing bounding how many run at once.",
-    flags: "A spawn (`tokio::spawn`, `tokio::task::spawn`, `spawn_local` or a `JoinSet`'s \
-`spawn`; not `spawn_blocking`) inside a loop over data of \
-unknown size, or inside the closure of `.map`/`.for_each` on an iterator, when nothing bounds \
+    flags: "A spawn (`tokio::spawn`, `tokio::task::spawn`, `spawn_local`, `spawn_blocking` \
+(each call holds one of the blocking pool's threads, 512 by default, for as long as it runs) or \
+a `JoinSet`'s `spawn`/`spawn_blocking`) inside a loop over data of unknown size, or inside the closure of `.map`/`.for_each` on an iterator, when nothing bounds \
 how many tasks run at once. Data of unknown size: a `for` over anything but a range with \
 literal or `const` bounds or an array literal (`.rev()`, `.step_by(..)`, `.take(N)` keep a \
 constant bound); a `while let` over `recv()`, `next()`, `try_next()` or `accept()`; a `loop` \
@@ -81,9 +81,11 @@ impl Rule for UnboundedFanout {
         let Some(spawn) = spawn_call(node, cx.imports) else {
             return;
         };
-        // The spawns the contract names: tokio's spawn functions and
-        // `JoinSet::spawn`. A `TaskTracker` or a runtime handle is left out.
-        if spawn.blocking || !matches!(spawn.spawner, Spawner::Function | Spawner::JoinSet) {
+        // The spawns the contract names: tokio's spawn functions (with
+        // `spawn_blocking`: a burst of them fills the blocking pool and
+        // queues every other blocking call behind it) and `JoinSet::spawn`.
+        // A `TaskTracker` or a runtime handle is left out.
+        if !matches!(spawn.spawner, Spawner::Function | Spawner::JoinSet) {
             return;
         }
         let task = spawn.task.as_ref().map(|t| t.syntax().text_range());

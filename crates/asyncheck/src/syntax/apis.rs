@@ -306,7 +306,7 @@ fn collected_type(call: &ast::MethodCallExpr, imports: &Imports) -> Option<Known
 }
 
 /// `Arc::new`, `Rc::new`, `Box::new` and their `clone`: the value keeps its type.
-fn is_wrapper_new(path: &ast::Path) -> bool {
+pub(crate) fn is_wrapper_new(path: &ast::Path) -> bool {
     let names = segments(path);
     match names.as_slice() {
         [.., wrapper, call] => {
@@ -402,7 +402,7 @@ fn type_name_of(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option<Stri
             let ty = match find_binding(expr.syntax(), name.text())? {
                 Binding::Let(binding) => binding.ty()?,
                 Binding::Param(param) => param.ty()?,
-                Binding::For(_) => return None,
+                Binding::For(_) | Binding::Element(..) => return None,
             };
             type_name(&ty)
         }
@@ -475,13 +475,16 @@ fn binding_type(
             None => known_type_within(&found.initializer()?, imports, items, hops),
         },
         Binding::Param(param) => type_known(&param.ty()?, imports),
-        Binding::For(_) => None,
+        Binding::For(_) | Binding::Element(..) => None,
     }
 }
 
 /// Where a local name was bound.
 pub enum Binding {
     Let(ast::LetStmt),
+    /// `let (a, b) = init;`: the name is the element at this index of the
+    /// tuple `init` returns (`let (tx, rx) = mpsc::channel();`).
+    Element(ast::LetStmt, usize),
     Param(ast::Param),
     /// `for name in ..`, seen from the loop's body: its type is that of the
     /// iterable's items.
@@ -489,10 +492,11 @@ pub enum Binding {
 }
 
 /// The binding `name` visible at `at`: the nearest `let` before it in the
-/// enclosing blocks, the variable of an enclosing `for` loop, or a parameter
-/// of the enclosing closures and function. `None` when a pattern that is not
-/// a plain name (`let (a, b)`, a `match` arm, `if let`, `for (i, x)`) binds
-/// it: its type is not written anywhere.
+/// enclosing blocks (as a plain name or an element of a tuple pattern), the
+/// variable of an enclosing `for` loop, or a parameter of the enclosing
+/// closures and function. `None` when another pattern (`let Some(a)`, a
+/// `match` arm, `if let`, `for (i, x)`) binds it: its type is not written
+/// anywhere.
 pub fn find_binding(at: &SyntaxNode, name: &str) -> Option<Binding> {
     let mut child = at.clone();
     for ancestor in at.ancestors().skip(1) {
@@ -502,6 +506,9 @@ pub fn find_binding(at: &SyntaxNode, name: &str) -> Option<Binding> {
                 for statement in earlier.filter_map(ast::LetStmt::cast) {
                     if binds(statement.pat(), name) {
                         return Some(Binding::Let(statement));
+                    }
+                    if let Some(index) = tuple_element(statement.pat(), name) {
+                        return Some(Binding::Element(statement, index));
                     }
                     if pattern_binds(statement.pat(), name) {
                         return None;
@@ -564,6 +571,15 @@ fn match_params(body: &SyntaxNode) -> Vec<ast::Param> {
         _ => None,
     };
     list.map(|l| l.params().collect()).unwrap_or_default()
+}
+
+/// The index of the element of a tuple pattern that binds `name` directly
+/// (`(tx, mut rx)`).
+fn tuple_element(pat: Option<ast::Pat>, name: &str) -> Option<usize> {
+    let Some(ast::Pat::TuplePat(tuple)) = pat else {
+        return None;
+    };
+    tuple.fields().position(|field| binds(Some(field), name))
 }
 
 /// Whether a pattern binds `name` directly (`x`, `mut x`, `x: T`).

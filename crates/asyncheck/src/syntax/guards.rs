@@ -63,6 +63,11 @@ pub struct LockCall {
     pub guard: ast::Expr,
     /// `.read()` or `.write()` rather than `.lock()`.
     rw: bool,
+    /// A DashMap's `get`, `entry`, `iter`, ...: a guard into one shard.
+    shard: bool,
+    /// The guard comes in an `Option` (DashMap's `get`): where a pattern
+    /// on it fails, there is no guard.
+    optional: bool,
     /// A sync call followed by `.unwrap()`, `?`, ...; an awaited one
     /// directly followed by one of these.
     adapted: bool,
@@ -125,15 +130,22 @@ pub fn lock_call_typed(
 /// which costs a lookup through the file.
 fn lock_shape(node: &SyntaxNode) -> Option<LockCall> {
     let call = ast::MethodCallExpr::cast(node.clone())?;
-    let rw = match method_name(&call)?.as_str() {
-        "lock" => false,
-        "read" | "write" => true,
+    // tokio's `lock_owned()`, `read_owned()`, `write_owned()` are only ever
+    // awaited.
+    let (rw, owned) = match method_name(&call)?.as_str() {
+        "lock" => (false, false),
+        "read" | "write" => (true, false),
+        "lock_owned" => (false, true),
+        "read_owned" | "write_owned" => (true, true),
         _ => return None,
     };
     if call.arg_list()?.args().next().is_some() {
         return None;
     }
     let parent = call.syntax().parent()?;
+    if owned && parent.kind() != SyntaxKind::AWAIT_EXPR {
+        return None;
+    }
     if let Some(awaited) = ast::AwaitExpr::cast(parent.clone()) {
         let guard = ast::Expr::AwaitExpr(awaited);
         let adapted = adapter_after(&guard).is_some();
@@ -142,6 +154,8 @@ fn lock_shape(node: &SyntaxNode) -> Option<LockCall> {
             flavor: LockFlavor::Async,
             guard,
             rw,
+            shard: false,
+            optional: false,
             adapted,
         });
     }
@@ -157,6 +171,8 @@ fn lock_shape(node: &SyntaxNode) -> Option<LockCall> {
         flavor: LockFlavor::Sync,
         guard,
         rw,
+        shard: false,
+        optional: false,
         adapted,
     })
 }
@@ -167,6 +183,10 @@ impl LockCall {
     /// type: no type we know has an awaitable `lock()`, `read()` or
     /// `write()` but the async locks.
     fn receiver_fits(&self, type_of: &dyn Fn(&ast::Expr) -> Option<KnownType>) -> bool {
+        if self.shard {
+            let receiver = self.call.receiver().and_then(|r| type_of(&r));
+            return receiver == Some(KnownType::DashMap);
+        }
         if self.flavor == LockFlavor::Async {
             return !self.rw || !self.adapted;
         }
@@ -178,6 +198,144 @@ impl LockCall {
             None => !self.rw || self.adapted,
         }
     }
+}
+
+/// What a value made from a DashMap call is, while it still holds the
+/// shard's lock.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ShardValue {
+    /// `iter()`, and iterator adapters over it.
+    Iter,
+    /// `get()`, or an element taken from an iterator: `Option<Ref>`.
+    Maybe,
+    /// `Ref`, `RefMut`, `Entry`.
+    Guard,
+}
+
+/// Iterator adapters: the adapted iterator still holds the shard.
+const ITER_ADAPTERS: &[&str] = &[
+    "map",
+    "filter",
+    "filter_map",
+    "skip",
+    "take",
+    "skip_while",
+    "take_while",
+    "map_while",
+    "enumerate",
+    "peekable",
+    "step_by",
+    "zip",
+    "chain",
+    "inspect",
+    "flat_map",
+    "fuse",
+    "by_ref",
+];
+
+/// Iterator methods returning an element (a guard of its own), not a sum.
+const ITER_ELEMENTS: &[&str] = &[
+    "next",
+    "find",
+    "last",
+    "nth",
+    "max_by",
+    "min_by",
+    "max_by_key",
+    "min_by_key",
+];
+
+/// `Option` methods that take the option by value and return no guard: the
+/// guard inside is dropped within the call.
+const OPTION_CONSUMERS: &[&str] = &[
+    "map",
+    "and_then",
+    "map_or",
+    "map_or_else",
+    "is_some_and",
+    "is_none_or",
+    "unwrap_or",
+    "unwrap_or_else",
+    "unwrap_or_default",
+    "ok_or",
+    "ok_or_else",
+    "and",
+    "or",
+    "or_else",
+    "xor",
+    "zip",
+    "into_iter",
+    "inspect",
+];
+
+/// `Entry` methods that return a guard (`RefMut`, `Entry`) for the same shard.
+const ENTRY_GUARDS: &[&str] = &[
+    "or_insert",
+    "or_insert_with",
+    "or_insert_with_key",
+    "or_default",
+    "or_try_insert_with",
+    "and_modify",
+    "insert",
+    "insert_entry",
+];
+
+/// Recognises `node` as a DashMap call returning a shard guard, with the
+/// expression that holds the guard: through `.unwrap()`, `?`, iterator
+/// adapters and `Entry` methods that keep it. `None` when the guard is
+/// consumed in the same expression (`map.get(&k).map(|r| r.clone())`,
+/// `map.iter().count()`): it is gone before anything else runs.
+fn shard_shape(node: &SyntaxNode) -> Option<LockCall> {
+    let call = ast::MethodCallExpr::cast(node.clone())?;
+    let mut value = match method_name(&call)?.as_str() {
+        "get" | "get_mut" => ShardValue::Maybe,
+        "entry" => ShardValue::Guard,
+        "iter" | "iter_mut" => ShardValue::Iter,
+        _ => return None,
+    };
+    let mut guard = ast::Expr::MethodCallExpr(call.clone());
+    loop {
+        let Some(parent) = guard.syntax().parent().and_then(ast::Expr::cast) else {
+            break;
+        };
+        let next = match &parent {
+            ast::Expr::AwaitExpr(_) => return None,
+            ast::Expr::TryExpr(_) if value == ShardValue::Maybe => ShardValue::Guard,
+            ast::Expr::MethodCallExpr(outer)
+                if outer
+                    .receiver()
+                    .is_some_and(|r| r.syntax() == guard.syntax()) =>
+            {
+                let name = method_name(outer)?;
+                let name = name.as_str();
+                match value {
+                    ShardValue::Iter if ITER_ADAPTERS.contains(&name) => ShardValue::Iter,
+                    ShardValue::Iter if ITER_ELEMENTS.contains(&name) => ShardValue::Maybe,
+                    // Every other iterator method takes the iterator by value.
+                    ShardValue::Iter => return None,
+                    ShardValue::Maybe if matches!(name, "unwrap" | "expect") => ShardValue::Guard,
+                    ShardValue::Maybe if name == "filter" => ShardValue::Maybe,
+                    ShardValue::Maybe if OPTION_CONSUMERS.contains(&name) => return None,
+                    ShardValue::Guard if ENTRY_GUARDS.contains(&name) => ShardValue::Guard,
+                    // A borrowing method: the guard is a temporary that
+                    // lives on to the end of its statement.
+                    _ => break,
+                }
+            }
+            _ => break,
+        };
+        value = next;
+        guard = parent;
+    }
+    Some(LockCall {
+        call,
+        flavor: LockFlavor::Sync,
+        guard,
+        rw: false,
+        shard: true,
+        optional: value == ShardValue::Maybe,
+        adapted: false,
+    })
 }
 
 /// A call of `.lock()`, `.read()` or `.write()` without arguments.
@@ -237,12 +395,29 @@ pub fn awaits_implicitly(call: &ast::MacroCall, imports: &Imports) -> bool {
 /// The lock of `flavor` taken at `node` when its guard is still alive at a
 /// later await point of the same async body.
 pub fn held_guard(node: &SyntaxNode, imports: &Imports, flavor: LockFlavor) -> Option<HeldGuard> {
-    let lock = lock_shape(node).filter(|lock| lock.flavor == flavor)?;
+    held(
+        lock_shape(node).filter(|lock| lock.flavor == flavor)?,
+        node,
+        imports,
+    )
+}
+
+/// The DashMap shard guard taken at `node` (`get`, `get_mut`, `entry`,
+/// `iter`, `iter_mut` on a receiver known to be a `DashMap`/`DashSet`) when
+/// it is still alive at a later await point of the same async body.
+pub fn held_shard_guard(node: &SyntaxNode, imports: &Imports) -> Option<HeldGuard> {
+    held(shard_shape(node)?, node, imports)
+}
+
+fn held(lock: LockCall, node: &SyntaxNode, imports: &Imports) -> Option<HeldGuard> {
     let (_, body) = super::enclosing_body(node)?;
     if !body.is_async() {
         return None;
     }
-    let life = GuardLife::of(&lock.guard, imports, Edition::ASSUMED)?;
+    let life = match lock.optional {
+        true => GuardLife::of_option(&lock.guard, imports, Edition::ASSUMED)?,
+        false => GuardLife::of(&lock.guard, imports, Edition::ASSUMED)?,
+    };
     let await_point = life.first_await()?;
     if !lock.receiver_fits(&|receiver| known_type(receiver, imports)) {
         return None;
@@ -298,6 +473,30 @@ impl GuardLife {
             range: point.range,
             is_macro: point.is_macro,
         })
+    }
+
+    /// Every await point of the body at which the guard is alive, in order.
+    pub fn awaits(&self) -> Vec<GuardAwait> {
+        self.events
+            .awaits
+            .iter()
+            .filter(|point| !self.events.released_before(point))
+            .map(|found| GuardAwait {
+                node: found.node.clone(),
+                point: AwaitPoint {
+                    range: found.range,
+                    is_macro: found.is_macro,
+                },
+            })
+            .collect()
+    }
+
+    /// The local names the guard is bound to (none for a temporary).
+    pub fn names(&self) -> Vec<String> {
+        self.hold
+            .as_ref()
+            .map(|hold| hold.names.clone())
+            .unwrap_or_default()
     }
 
     /// Whether the guard is alive when `node` (an expression after the
@@ -360,6 +559,45 @@ fn is_dropped(moved: &SyntaxNode, imports: &Imports) -> bool {
         || imports
             .resolve(&path, &["std::mem::drop", "core::mem::drop"])
             .is_some()
+}
+
+/// Every await point at which the guard of the lock of `flavor` taken at
+/// `node` is alive, in order, and the names bound to the guard.
+pub struct GuardAwaits {
+    pub lock: LockCall,
+    /// The local names the guard is bound to (none for a temporary).
+    pub names: Vec<String>,
+    pub awaits: Vec<GuardAwait>,
+}
+
+pub struct GuardAwait {
+    /// The `.await` expression, or the `select!`/`join!` macro call.
+    pub node: SyntaxNode,
+    pub point: AwaitPoint,
+}
+
+/// The await points the guard taken at `node` lives across, when there is
+/// at least one.
+pub fn guard_awaits(
+    node: &SyntaxNode,
+    imports: &Imports,
+    flavor: LockFlavor,
+) -> Option<GuardAwaits> {
+    let lock = lock_shape(node).filter(|lock| lock.flavor == flavor)?;
+    let (_, body) = super::enclosing_body(node)?;
+    if !body.is_async() {
+        return None;
+    }
+    let life = GuardLife::of(&lock.guard, imports, Edition::ASSUMED)?;
+    let awaits = life.awaits();
+    if awaits.is_empty() || !lock.receiver_fits(&|receiver| known_type(receiver, imports)) {
+        return None;
+    }
+    Some(GuardAwaits {
+        names: life.names(),
+        lock,
+        awaits,
+    })
 }
 
 /// Where a guard lives once taken.

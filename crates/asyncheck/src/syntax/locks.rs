@@ -746,6 +746,9 @@ fn place_of(expr: &ast::Expr, types: &TypeFacts) -> Option<Place> {
                     Some(Binding::For(for_expr)) => {
                         break Root::Local(for_expr.pat()?.syntax().text_range().start())
                     }
+                    // `let (a, b) = ..`: not followed, as before tuple
+                    // elements were bindings of their own.
+                    Some(Binding::Element(..)) => return None,
                     // A `match` arm or `if let` binding the name would hide
                     // a static; statics are SCREAMING_CASE and bindings not.
                     None if types.is_static(&name) => break Root::Static(name),

@@ -15,6 +15,7 @@ mod iteration;
 mod joinsets;
 mod locks;
 mod macros;
+mod network;
 mod origin;
 mod parse;
 mod patterns;
@@ -24,6 +25,7 @@ mod runtime;
 mod spawned;
 mod tasks;
 mod timers;
+mod waits;
 
 pub use apis::*;
 pub use bindings::*;
@@ -38,7 +40,8 @@ pub use imports::{segments, Imports};
 pub use iteration::{iteration_chain, IterationChain};
 pub use joinsets::*;
 pub use locks::*;
-pub use origin::{chain_origin, type_path, FieldTypes, Origin};
+pub use network::{network_io, network_operation, Fields, NetworkMentions, NetworkOperation};
+pub use origin::{chain_origin, rooted_in_field, type_path, FieldTypes, Origin};
 pub use parse::{ParseError, MAX_NESTING};
 pub use patterns::*;
 pub use primitives::*;
@@ -51,6 +54,7 @@ pub use runtime::{block_on_call, blocks_on_future, is_block_on_future, is_startu
 pub use spawned::SpawnedTasks;
 pub use tasks::*;
 pub use timers::*;
+pub use waits::{outside_wait, WaitFacts};
 
 use ra_ap_parser::TopEntryPoint;
 

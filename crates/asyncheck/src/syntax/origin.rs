@@ -1,17 +1,19 @@
 //! Where the receiver of a method call comes from: the call that built it
 //! (`Command::new("ls").arg("-l")`) or the type it was declared with
 //! (`cmd: &mut Command`), followed through method chains, local bindings,
-//! parameters and the file's struct fields. Lets a rule know a method call
-//! only when it knows its receiver.
+//! parameters and struct fields (the file's, else the crate index's). Lets
+//! a rule know a method call only when it knows its receiver.
 
 use std::collections::HashMap;
 
 use ra_ap_syntax::{
-    ast::{self, HasGenericArgs, HasName},
+    ast::{self, HasArgList, HasGenericArgs, HasName},
     AstNode, SyntaxNode,
 };
 
-use super::{callee_path, find_binding, unparen, Binding, Imports};
+use super::{
+    callee_path, crate_field, find_binding, is_wrapper_new, method_name, unparen, Binding, Imports,
+};
 
 /// Bindings are followed at most this many times (`let b = a; let c = b;`).
 const MAX_BINDING_HOPS: usize = 4;
@@ -29,9 +31,12 @@ pub struct Origin {
 }
 
 /// The origin of the value at the root of `expr`'s method chain, when
-/// `accept` takes its full path. Method calls, `?` and `&` are looked
-/// through: the chain is assumed to keep building the same value, so callers
-/// ask only about methods that the accepted types have.
+/// `accept` takes its full path. Method calls, `?`, `&` and `Arc::new(..)`
+/// (`Rc`, `Box`) are looked through: the chain is assumed to keep building
+/// the same value, so callers ask only about methods that the accepted types
+/// have. A name bound by a tuple pattern from a call has the origin
+/// `call_path.index` (`let (tx, rx) = mpsc::channel();`: `rx` is
+/// `std::sync::mpsc::channel.1`).
 pub fn chain_origin(
     expr: &ast::Expr,
     imports: &Imports,
@@ -47,11 +52,23 @@ pub fn chain_origin(
             ast::Expr::TryExpr(t) => t.expr()?,
             ast::Expr::RefExpr(r) => r.expr()?,
             ast::Expr::CallExpr(call) => {
-                let path = accepted(imports.candidates(&callee_path(&call)?), accept)?;
-                return Some(Origin { path, indirect });
+                let callee = callee_path(&call)?;
+                if is_wrapper_new(&callee) {
+                    call.arg_list()?.args().next()?
+                } else {
+                    let path = accepted(imports.candidates(&callee), accept)?;
+                    return Some(Origin { path, indirect });
+                }
             }
             ast::Expr::FieldExpr(field) => {
-                let path = fields.accepted(&field, imports, accept)?;
+                let path = match fields.declares(&field) {
+                    true => fields.accepted(&field, imports, accept)?,
+                    // Declared in another file: the crate index knows it.
+                    false => crate_field(&field, imports)?
+                        .paths
+                        .into_iter()
+                        .find(|p| accept(p))?,
+                };
                 return Some(Origin {
                     path,
                     indirect: true,
@@ -73,6 +90,10 @@ pub fn chain_origin(
                             continue;
                         }
                     },
+                    Binding::Element(binding, index) => {
+                        let init = binding.initializer()?;
+                        return element_origin(&init, index, imports, fields, accept);
+                    }
                     Binding::Param(param) => param.ty()?,
                     Binding::For(_) => return None,
                 };
@@ -82,6 +103,60 @@ pub fn chain_origin(
             _ => return None,
         }
     }
+}
+
+/// Whether the chain of `expr` starts at a struct field (`self.conn.lock()`):
+/// its type may be declared in another file, whose words the text of this
+/// one does not contain.
+pub fn rooted_in_field(expr: &ast::Expr) -> bool {
+    let mut expr = unparen(expr.clone());
+    loop {
+        let inner = match &expr {
+            ast::Expr::FieldExpr(_) => return true,
+            ast::Expr::MethodCallExpr(call) => call.receiver(),
+            ast::Expr::TryExpr(t) => t.expr(),
+            ast::Expr::RefExpr(r) => r.expr(),
+            _ => None,
+        };
+        match inner {
+            Some(inner) => expr = unparen(inner),
+            None => return false,
+        }
+    }
+}
+
+/// The origin of element `index` of the tuple that `init` gives, named
+/// `path.index` after the call that made it (`std::sync::mpsc::channel.1` is
+/// a channel's receiver), through `.await`, `?`, `.unwrap()` and a builder's
+/// method chain (`http1::Builder::new().handshake(io).await?`).
+fn element_origin(
+    init: &ast::Expr,
+    index: usize,
+    imports: &Imports,
+    fields: &FieldTypes,
+    accept: &dyn Fn(&str) -> bool,
+) -> Option<Origin> {
+    let mut init = unparen(init.clone());
+    loop {
+        init = match init {
+            ast::Expr::AwaitExpr(a) => a.expr()?,
+            ast::Expr::TryExpr(t) => t.expr()?,
+            ast::Expr::MethodCallExpr(call)
+                if matches!(method_name(&call)?.as_str(), "unwrap" | "expect") =>
+            {
+                call.receiver()?
+            }
+            ast::Expr::CallExpr(_) | ast::Expr::MethodCallExpr(_) => break,
+            _ => return None,
+        };
+        init = unparen(init);
+    }
+    let element = |path: &str| format!("{path}.{index}");
+    let root = chain_origin(&init, imports, fields, &|path| accept(&element(path)))?;
+    Some(Origin {
+        path: element(&root.path),
+        indirect: true,
+    })
 }
 
 fn accepted(candidates: Vec<String>, accept: &dyn Fn(&str) -> bool) -> Option<String> {
@@ -136,6 +211,13 @@ impl FieldTypes {
             }
         }
         FieldTypes(types)
+    }
+
+    /// Whether a struct of the file declares a field of this name.
+    fn declares(&self, field: &ast::FieldExpr) -> bool {
+        field
+            .name_ref()
+            .is_some_and(|name| self.0.contains_key(name.text()))
     }
 
     /// The accepted type of a field, when every struct field of the file

@@ -293,7 +293,7 @@ fn is_handle_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> bool {
         Some(Binding::For(f)) => f
             .iterable()
             .is_some_and(|it| holds_handles(&it, imports, hops - 1)),
-        None => false,
+        Some(Binding::Element(..)) | None => false,
     }
 }
 

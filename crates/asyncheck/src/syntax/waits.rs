@@ -1,0 +1,106 @@
+//! What an `.await` waits on: something outside the task (a channel's
+//! peer, another task, a timer, the network), or only computation and locks.
+
+use std::rc::Rc;
+
+use ra_ap_syntax::{ast, AstNode, SyntaxKind};
+
+use super::{
+    callee_path, chain_origin, is_task_handle, method_name, network_io, network_operation,
+    strip_future_wrappers, FieldTypes, Imports, NetworkMentions,
+};
+
+/// Channel operations: awaited, each waits for the other end (room in a
+/// bounded queue, a message, a new value).
+const CHANNEL_OPS: &[&str] = &[
+    "send",
+    "send_async",
+    "recv",
+    "recv_async",
+    "recv_many",
+    "changed",
+];
+
+const SLEEPS: &[&str] = &[
+    "tokio::time::sleep",
+    "tokio::time::sleep_until",
+    "async_std::task::sleep",
+    "futures_timer::Delay::new",
+    "smol::Timer::after",
+    "async_io::Timer::after",
+];
+
+/// A oneshot channel's receiver: awaiting it waits for the sender.
+const ONESHOT_RECEIVERS: &[&str] = &[
+    "tokio::sync::oneshot::channel.1",
+    "tokio::sync::oneshot::Receiver",
+    "futures::channel::oneshot::channel.1",
+    "futures::channel::oneshot::Receiver",
+    "futures_channel::oneshot::channel.1",
+    "futures_channel::oneshot::Receiver",
+];
+
+/// What the file tells about the receivers of waits: compute once per file.
+pub struct WaitFacts {
+    pub network: NetworkMentions,
+    pub fields: Rc<FieldTypes>,
+}
+
+/// What the future `future` (awaited, or polled by a `select!`/`join!`)
+/// waits on outside the task, described for a message: a channel
+/// operation, a oneshot receiver, a spawned task's `JoinHandle`, a sleep,
+/// a network operation (`missing-timeout`'s list) or a read or write on a
+/// network stream. `None` for anything else: computation, lock
+/// acquisitions, calls we do not know.
+pub fn outside_wait(future: &ast::Expr, imports: &Imports, facts: &WaitFacts) -> Option<String> {
+    let future = strip_future_wrappers(future.clone(), imports);
+    if let Some(operation) = network_operation(
+        future.syntax(),
+        imports,
+        &facts.network,
+        &|| facts.fields.clone(),
+        &[],
+    ) {
+        return Some(operation.name);
+    }
+    match &future {
+        ast::Expr::MethodCallExpr(call) => {
+            if let Some(io) = network_io(call, imports, &facts.network, &|| facts.fields.clone()) {
+                return Some(io);
+            }
+            let name = method_name(call)?;
+            CHANNEL_OPS.contains(&name.as_str()).then(|| {
+                format!("`{name}`, which waits for the other side (a channel's or a connection's)")
+            })
+        }
+        ast::Expr::CallExpr(call) => {
+            let found = imports.resolve(&callee_path(call)?, SLEEPS)?;
+            Some(format!("`{found}`"))
+        }
+        ast::Expr::PathExpr(_) | ast::Expr::FieldExpr(_) => {
+            if is_task_handle(&future, imports) {
+                return Some("a spawned task's `JoinHandle`".to_owned());
+            }
+            let awaited = future
+                .syntax()
+                .parent()
+                .filter(|p| p.kind() == SyntaxKind::AWAIT_EXPR);
+            if let Some(awaited) = awaited {
+                if let Some(operation) = network_operation(
+                    &awaited,
+                    imports,
+                    &facts.network,
+                    &|| facts.fields.clone(),
+                    &[],
+                ) {
+                    return Some(operation.name);
+                }
+            }
+            chain_origin(&future, imports, &facts.fields, &|p| {
+                ONESHOT_RECEIVERS.contains(&p)
+            })
+            .map(|_| "a oneshot receiver".to_owned())
+        }
+        _ => None,
+    }
+}

@@ -21,7 +21,8 @@ pub struct RuleOptions {
 }
 
 impl RuleOptions {
-    fn new(meta: &'static RuleMeta) -> Self {
+    /// The rule's defaults: nothing configured.
+    pub(crate) fn new(meta: &'static RuleMeta) -> Self {
         RuleOptions {
             meta,
             values: BTreeMap::new(),

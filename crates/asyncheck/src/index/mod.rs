@@ -64,6 +64,10 @@ pub struct FunctionFacts {
     /// a future (`block_on`, `blocking_lock`), in its own body or through
     /// up to [`WRAPPER_DEPTH`] levels of such functions.
     pub blocks_on: Option<InnerCall>,
+    /// For a function that is not async: the blocking call its body makes
+    /// (what `blocking-in-async` flags in async code: a file read, a thread
+    /// join, ...), directly or through up to [`WRAPPER_DEPTH`] levels.
+    pub blocks: Option<InnerCall>,
     /// The crate functions its own body calls: their names and, for
     /// methods, the type they belong to (`self.f()` in an `impl T`,
     /// `T::f()`); what wrapper effects are closed over.
@@ -200,6 +204,7 @@ impl Facts {
                     file: summary.path.clone(),
                     cancel_unsafe: located(&function.cancel_unsafe),
                     blocks_on: located(&function.blocks_on),
+                    blocks: located(&function.blocks),
                     ..function.clone()
                 });
         }
@@ -213,32 +218,37 @@ impl Facts {
     /// crate functions it calls, level by level: a wrapper of a wrapper of a
     /// `block_on` blocks on it too. Cycles end with the depth.
     fn close_wrappers(&mut self) {
-        for _ in 0..WRAPPER_DEPTH {
-            let mut found = Vec::new();
-            for (name, functions) in &self.functions {
-                for (position, function) in functions.iter().enumerate() {
-                    if function.is_async || function.blocks_on.is_some() {
-                        continue;
-                    }
-                    let inner = function.calls.iter().find_map(|(callee, self_type)| {
-                        let callee = self.function(callee, self_type.as_deref())?;
-                        callee.blocks_on.clone().filter(|_| !callee.is_async)
-                    });
-                    if let Some(inner) = inner {
-                        found.push((name.clone(), position, inner));
+        type Effect = fn(&mut FunctionFacts) -> &mut Option<InnerCall>;
+        let effects: [Effect; 2] = [|f| &mut f.blocks_on, |f| &mut f.blocks];
+        for effect in effects {
+            for _ in 0..WRAPPER_DEPTH {
+                let mut found = Vec::new();
+                for (name, functions) in &self.functions {
+                    for (position, function) in functions.iter().enumerate() {
+                        let mut function = function.clone();
+                        if function.is_async || effect(&mut function).is_some() {
+                            continue;
+                        }
+                        let inner = function.calls.iter().find_map(|(callee, self_type)| {
+                            let mut callee = self.function(callee, self_type.as_deref())?.clone();
+                            effect(&mut callee).clone().filter(|_| !callee.is_async)
+                        });
+                        if let Some(inner) = inner {
+                            found.push((name.clone(), position, inner));
+                        }
                     }
                 }
-            }
-            if found.is_empty() {
-                return;
-            }
-            for (name, position, inner) in found {
-                if let Some(function) = self
-                    .functions
-                    .get_mut(&name)
-                    .and_then(|f| f.get_mut(position))
-                {
-                    function.blocks_on = Some(inner);
+                if found.is_empty() {
+                    break;
+                }
+                for (name, position, inner) in found {
+                    if let Some(function) = self
+                        .functions
+                        .get_mut(&name)
+                        .and_then(|f| f.get_mut(position))
+                    {
+                        *effect(function) = Some(inner);
+                    }
                 }
             }
         }

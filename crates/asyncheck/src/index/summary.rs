@@ -7,6 +7,8 @@ use ra_ap_syntax::{
 
 use super::{FileSummary, FunctionFacts, InnerCall, TypeFact};
 use crate::line_index::LineIndex;
+use crate::rule::FileCache;
+use crate::rules::blocking_in_async::blocking_call_named;
 use crate::syntax::{
     blocks_on_future, callee_path, cancel_unsafe_call, held_type_path, is_test_code, method_name,
     same_body_nodes, type_known, type_name, unparen, Imports, SpawnedTasks,
@@ -16,6 +18,12 @@ use crate::syntax::{
 pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummary {
     let mut summary = FileSummary::default();
     let lines = LineIndex::new(text);
+    let file = FileParts {
+        root,
+        text,
+        imports,
+        cache: FileCache::default(),
+    };
     for node in root.descendants() {
         match node.kind() {
             SyntaxKind::STRUCT => struct_fields(&node, imports, &mut summary),
@@ -43,7 +51,7 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
             }
             SyntaxKind::FN => {
                 if let Some(function) =
-                    ast::Fn::cast(node).and_then(|f| function_facts(&f, imports, &lines))
+                    ast::Fn::cast(node).and_then(|f| function_facts(&f, &file, &lines))
                 {
                     summary.functions.push(function);
                 }
@@ -103,9 +111,10 @@ pub fn type_fact(ty: &ast::Type, imports: &Imports) -> TypeFact {
 
 fn function_facts(
     function: &ast::Fn,
-    imports: &Imports,
+    file: &FileParts<'_>,
     lines: &LineIndex<'_>,
 ) -> Option<FunctionFacts> {
+    let imports = file.imports;
     let name = function.name()?.text().to_string();
     let self_type = function
         .syntax()
@@ -131,6 +140,10 @@ fn function_facts(
             Some(_) => None,
             None => own_body_blocks_on(function, imports, lines),
         },
+        blocks: match function.async_token() {
+            Some(_) => None,
+            None => own_body_blocks(function, file, lines),
+        },
         calls: called_names(function, self_type.as_ref()),
         self_type,
     })
@@ -152,6 +165,39 @@ fn own_body_blocks_on(
             line: lines.line_of(usize::from(node.text_range().start())) + 1,
         })
     })
+}
+
+/// The first blocking call of a function's own body (not its closures: one
+/// handed to `spawn_blocking` runs elsewhere), as `blocking-in-async` sees
+/// blocking calls.
+fn own_body_blocks(
+    function: &ast::Fn,
+    file: &FileParts<'_>,
+    lines: &LineIndex<'_>,
+) -> Option<InnerCall> {
+    let body = function.body()?;
+    same_body_nodes(body.syntax()).find_map(|node| {
+        if !matches!(
+            node.kind(),
+            SyntaxKind::CALL_EXPR | SyntaxKind::METHOD_CALL_EXPR
+        ) {
+            return None;
+        }
+        let what = blocking_call_named(&node, file.root, file.text, file.imports, &file.cache)?;
+        Some(InnerCall {
+            what,
+            file: String::new(),
+            line: lines.line_of(usize::from(node.text_range().start())) + 1,
+        })
+    })
+}
+
+/// What the recognizers of a file need besides the node.
+struct FileParts<'a> {
+    root: &'a SyntaxNode,
+    text: &'a str,
+    imports: &'a Imports,
+    cache: FileCache,
 }
 
 /// The functions a function's own body calls: free functions by name,

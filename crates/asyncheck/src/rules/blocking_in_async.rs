@@ -1,15 +1,16 @@
 use crate::diagnostic::{Applicability, Edit, Finding, Fix};
 use crate::rule::{
-    Context, FixAvailability, Group, OptionKind, OptionMeta, Pattern, Rule, RuleMeta,
+    Context, FileCache, FixAvailability, Group, OptionKind, OptionMeta, Pattern, Rule, RuleMeta,
 };
 use crate::syntax::{
     ast::{self, HasGenericArgs, HasName},
-    callee_path, chain_origin, configured_path, enclosing_body, find_binding, is_block_on_future,
-    is_startup_body, local_name, method_name, rooted_in_field, unparen, AstNode, Binding,
-    FieldTypes, SyntaxKind, SyntaxNode,
+    callee_path, chain_origin, configured_path, crate_function_called, enclosing_body,
+    find_binding, is_block_on_future, is_startup_body, local_name, method_name, rooted_in_field,
+    unparen, AstNode, Binding, FieldTypes, Imports, SyntaxKind, SyntaxNode,
 };
 
 use crate::index::{Manifest, Runtime};
+use crate::settings::RuleOptions;
 
 use super::{removal_span, span, span_of};
 
@@ -44,7 +45,11 @@ and `tokio::time::sleep` are not flagged) and an awaited call is never a blockin
 flagged: code in `spawn_blocking`, `block_in_place` or `std::thread::spawn` closures and any \
 other non-async closure, the future that non-async code hands to `block_on` (it runs on the \
 calling thread, not on a worker), the arguments of the `offload` functions, and the startup \
-code of an async `main` (unless `check-main`).",
+code of an async `main` (unless `check-main`). Also a call from async context to a crate \
+function that is not async, not test code, and makes such a call in its own body (not in a \
+closure, so not inside `spawn_blocking`), directly or through up to 3 levels of such functions, \
+in any file of the crate: the finding is at the call, labelled with the blocking call inside \
+(file:line).",
     why: "A tokio worker thread runs many tasks by taking turns at each `.await`. A blocking \
 call never yields: while it waits for the disk, the network, a child process or a timer, \
 every other task on that worker waits too, timers fire late, and with few workers (one, \
@@ -447,6 +452,7 @@ impl Rule for BlockingInAsync {
             return;
         }
         let Some(blocking) = blocking_call(node, cx) else {
+            wrapper_call(node, cx);
             return;
         };
         if !runs_on_runtime(node, cx) {
@@ -462,6 +468,74 @@ impl Rule for BlockingInAsync {
         }
         cx.report(finding);
     }
+}
+
+/// The blocking call `node` is, as this rule's recognizer sees it with its
+/// default options, named as written (`std::fs::read`, `.join()`): the
+/// crate index records it for the functions whose bodies make one
+/// (wrappers, rules.md "Across files").
+pub(crate) fn blocking_call_named(
+    node: &SyntaxNode,
+    root: &SyntaxNode,
+    text: &str,
+    imports: &Imports,
+    cache: &FileCache,
+) -> Option<String> {
+    let options = RuleOptions::new(&META);
+    let mut findings = Vec::new();
+    let cx = Context {
+        text,
+        root,
+        imports,
+        options: &options,
+        cache,
+        findings: &mut findings,
+    };
+    if is_awaited(node) {
+        return None;
+    }
+    blocking_call(node, &cx)?;
+    match ast::Expr::cast(node.clone())? {
+        ast::Expr::CallExpr(call) => Some(call.expr()?.syntax().text().to_string()),
+        ast::Expr::MethodCallExpr(call) => Some(format!(".{}()", method_name(&call)?)),
+        _ => None,
+    }
+}
+
+/// A call from async code to a crate function that is not async and whose
+/// body blocks (directly or through up to 3 levels of such functions, in
+/// any file of the crate): flagged at the call, labelled with the blocking
+/// call inside.
+fn wrapper_call(node: &SyntaxNode, cx: &mut Context<'_>) {
+    let Some(call) = ast::Expr::cast(node.clone()) else {
+        return;
+    };
+    let Some(function) = crate_function_called(&call, cx.imports) else {
+        return;
+    };
+    let Some(inner) = function.blocks.as_ref().filter(|_| !function.is_async) else {
+        return;
+    };
+    if !runs_on_runtime(node, cx) {
+        return;
+    }
+    cx.report(
+        Finding::new(
+            span(node.text_range()),
+            format!(
+                "`{}` blocks the async worker thread: it calls `{}`",
+                function.name, inner.what
+            ),
+        )
+        .label(
+            span(node.text_range()),
+            format!(
+                "`{}` is called at {}:{}",
+                inner.what, inner.file, inner.line
+            ),
+        )
+        .help("make the function async, or call it inside `tokio::task::spawn_blocking`"),
+    );
 }
 
 fn blocking_call(node: &SyntaxNode, cx: &Context<'_>) -> Option<Blocking> {

@@ -47,3 +47,11 @@ pub async fn handle(store: &storage::Store) -> u32 {
 pub fn sync_caller() -> u32 {
     storage::reopen()
 }
+
+pub async fn configure() -> usize {
+    let text = storage::load_config(); //~ blocking-in-async
+    let more = storage::load_config_async().await;
+    let n = storage::settings(); //~ blocking-in-async
+    let m = tokio::task::spawn_blocking(storage::settings).await.unwrap_or(0);
+    text.len() + more.len() + n + m
+}

@@ -29,3 +29,24 @@ impl Store {
         self.handle.block_on(connect())
     }
 }
+
+/// Reads the whole config file: blocks on the file system.
+pub fn load_config() -> String {
+    std::fs::read_to_string("config.toml").unwrap_or_default()
+}
+
+/// The same work, on the blocking pool: not blocking here.
+pub async fn load_config_async() -> String {
+    tokio::task::spawn_blocking(|| std::fs::read_to_string("config.toml").unwrap_or_default())
+        .await
+        .unwrap_or_default()
+}
+
+/// Reaches the file read two levels down.
+pub fn settings() -> usize {
+    parsed().len()
+}
+
+fn parsed() -> String {
+    load_config()
+}

@@ -70,6 +70,19 @@ pub fn rule_markdown(meta: &RuleMeta) -> String {
     if let Some(safety) = meta.fix_safety {
         let _ = writeln!(out, "## Fix safety\n\n{safety}\n");
     }
+    if !meta.clippy_twins.is_empty() {
+        let twins: Vec<String> = meta
+            .clippy_twins
+            .iter()
+            .map(|t| format!("`clippy::{t}`"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "## Clippy twins\n\n{}: an `#[allow]` or `#[expect]` of one on an enclosing item, \
+             statement or module (or `#![allow]` on the file) silences this rule there too.\n",
+            twins.join(", ")
+        );
+    }
     if !meta.see_also.is_empty() {
         let related: Vec<String> = meta.see_also.iter().map(|r| format!("`{r}`")).collect();
         let _ = writeln!(out, "## See also\n\n{}", related.join(", "));

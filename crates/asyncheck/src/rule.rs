@@ -187,6 +187,9 @@ pub struct RuleMeta {
     pub fix_safety: Option<&'static str>,
     /// Related rules, by name.
     pub see_also: &'static [&'static str],
+    /// Clippy lints that find the same thing (without `clippy::`): the
+    /// code's `#[allow]`/`#[expect]` of one silences this rule there.
+    pub clippy_twins: &'static [&'static str],
 }
 
 impl RuleMeta {

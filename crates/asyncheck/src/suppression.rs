@@ -14,7 +14,7 @@
 
 use crate::diagnostic::{Diagnostic, Severity, Span};
 use crate::registry;
-use crate::syntax::{SyntaxKind, SyntaxNode, SyntaxToken, TextSize};
+use crate::syntax::{ast, AstNode, SyntaxKind, SyntaxNode, SyntaxToken, TextSize};
 
 pub const UNUSED_SUPPRESSION: &str = "unused-suppression";
 pub const UNKNOWN_RULE: &str = "unknown-rule";
@@ -43,12 +43,64 @@ struct Directive {
 /// `unused-suppression` and `unknown-rule` warnings. `runs_at` tells whether
 /// a rule ran at a place (it is enabled, and not skipped as test code there):
 /// only then can its suppression there be called unused.
+/// Whether the code opts out of one of the diagnostic's rule's clippy twins
+/// where the diagnostic starts: `#[allow(clippy::X)]` or `#[expect(..)]` on
+/// an enclosing item, `impl`, module, statement or expression, or
+/// `#![allow(..)]` on the file (config.md).
+fn allowed_by_clippy_twin(root: &SyntaxNode, diagnostic: &Diagnostic) -> bool {
+    let Some(rule) = registry::find(diagnostic.rule) else {
+        return false;
+    };
+    let twins = rule.meta().clippy_twins;
+    if twins.is_empty() {
+        return false;
+    }
+    let Ok(offset) = u32::try_from(diagnostic.span.start) else {
+        return false;
+    };
+    let Some(token) = root.token_at_offset(TextSize::new(offset)).right_biased() else {
+        return false;
+    };
+    token.parent_ancestors().any(|node| {
+        node.children()
+            .filter_map(ast::Attr::cast)
+            .any(|attr| allows_twin(&attr, twins))
+    })
+}
+
+/// `allow(clippy::X, ..)` or `expect(..)` naming one of `twins`.
+fn allows_twin(attr: &ast::Attr, twins: &[&str]) -> bool {
+    let text: String = attr
+        .syntax()
+        .text()
+        .to_string()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let inner = text
+        .trim_start_matches(['#', '!', '['])
+        .trim_end_matches(']');
+    let Some(listed) = inner
+        .strip_prefix("allow(")
+        .or_else(|| inner.strip_prefix("expect("))
+    else {
+        return false;
+    };
+    listed
+        .split([',', '(', ')'])
+        .filter_map(|lint| lint.strip_prefix("clippy::"))
+        .any(|lint| twins.contains(&lint))
+}
+
 pub(crate) fn apply(
     root: &SyntaxNode,
     text: &str,
     diagnostics: &mut Vec<Diagnostic>,
     runs_at: &dyn Fn(&str, &SyntaxNode) -> bool,
 ) {
+    if text.contains("clippy::") {
+        diagnostics.retain(|d| !allowed_by_clippy_twin(root, d));
+    }
     if !text.contains(MARKER) {
         return;
     }

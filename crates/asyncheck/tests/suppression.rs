@@ -138,3 +138,36 @@ fn g() {}
 ";
     assert_eq!(findings(text), pairs(&[(4, "unused-suppression")]));
 }
+
+#[test]
+fn the_codes_own_clippy_allows_silence_their_twins() {
+    let text = "use std::sync::Mutex;
+
+#[allow(clippy::await_holding_lock)]
+async fn held(m: &Mutex<u8>) {
+    let g = m.lock().unwrap();
+    tick().await;
+    drop(g);
+}
+
+async fn statement(m: &Mutex<u8>) {
+    #[expect(clippy::await_holding_lock, reason = \"short\")]
+    let g = m.lock().unwrap();
+    tick().await;
+    drop(g);
+}
+
+#[allow(clippy::unwrap_used)]
+async fn other_twin(m: &Mutex<u8>) {
+    let g = m.lock().unwrap();
+    tick().await;
+    drop(g);
+}
+
+async fn tick() {}
+";
+    let found = findings(text);
+    assert_eq!(found, pairs(&[(19, "lock-across-await")]));
+    let file_wide = format!("#![allow(clippy::await_holding_lock)]\n{text}");
+    assert_eq!(findings(&file_wide), pairs(&[]));
+}

@@ -70,6 +70,7 @@ async fn publish(state: Arc<Mutex<Vec<u8>>>, tx: mpsc::Sender<Vec<u8>>) {
     options: &[],
     fix_safety: None,
     see_also: &["lock-across-await"],
+    clippy_twins: &[],
 };
 
 impl Rule for AsyncLockAcrossAwait {

@@ -84,6 +84,7 @@ async fn forward(
     options: &[],
     fix_safety: None,
     see_also: &["uncancellable-loop", "missing-timeout"],
+    clippy_twins: &[],
 };
 
 /// Words that make a receiver's name a shutdown signal.

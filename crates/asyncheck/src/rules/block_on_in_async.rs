@@ -64,6 +64,7 @@ fn from_sync_code(counter: Arc<Mutex<u64>>, rt: tokio::runtime::Handle) {
     options: &[],
     fix_safety: None,
     see_also: &["blocking-in-async", "lock-across-await"],
+    clippy_twins: &[],
 };
 
 impl Rule for BlockOnInAsync {

@@ -110,6 +110,7 @@ iterator). The result is the same; only the waiting moves off the worker thread.
 findings have no automatic fix.",
     ),
     see_also: &["block-on-in-async", "lock-across-await"],
+    clippy_twins: &[],
 };
 
 /// Blocking functions and, where tokio has the same function, its path.

@@ -78,6 +78,7 @@ async fn serve(mut socket: TcpStream, mut commands: mpsc::Receiver<String>) {
     options: &[],
     fix_safety: None,
     see_also: &["uncancellable-loop", "missing-timeout"],
+    clippy_twins: &[],
 };
 
 impl Rule for CancelUnsafeSelect {

@@ -73,6 +73,7 @@ async fn clients() -> anyhow::Result<()> {
     options: &[],
     fix_safety: None,
     see_also: &["missing-timeout"],
+    clippy_twins: &[],
 };
 
 /// Constructors of a client that cannot be configured any more.

@@ -64,6 +64,7 @@ async fn start(jobs: Vec<u64>) -> std::io::Result<Vec<u8>> {
     options: &[],
     fix_safety: None,
     see_also: &["unbounded-fanout", "uncancellable-loop"],
+    clippy_twins: &[],
 };
 
 /// How a spawn's `JoinHandle` is thrown away.

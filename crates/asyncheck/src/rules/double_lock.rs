@@ -102,6 +102,7 @@ impl Cache {
     options: &[],
     fix_safety: None,
     see_also: &["lock-order-inversion", "lock-across-await"],
+    clippy_twins: &[],
 };
 
 impl Rule for DoubleLock {

@@ -67,6 +67,7 @@ different programs, and which one was meant is the author's choice (awaiting mak
 wait for its tasks and see their errors; `abort_all()` only states what dropping already does).",
     ),
     see_also: &["joinset-never-reaped", "detached-spawn"],
+    clippy_twins: &[],
 };
 
 impl Rule for JoinsetDropped {

@@ -82,6 +82,7 @@ async fn serve(listener: TcpListener) -> std::io::Result<()> {
 with each task's result, error or panic.",
     ),
     see_also: &["joinset-dropped", "unbounded-fanout"],
+    clippy_twins: &[],
 };
 
 impl Rule for JoinsetNeverReaped {

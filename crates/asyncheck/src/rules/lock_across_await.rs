@@ -68,6 +68,7 @@ async fn flush_to_disk() {}
     options: &[],
     fix_safety: None,
     see_also: &["async-lock-across-await", "blocking-in-async"],
+    clippy_twins: &["await_holding_lock"],
 };
 
 impl Rule for LockAcrossAwait {

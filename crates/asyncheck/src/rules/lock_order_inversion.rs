@@ -79,6 +79,7 @@ impl Bank {
     options: &[],
     fix_safety: None,
     see_also: &["double-lock", "async-lock-across-await"],
+    clippy_twins: &[],
 };
 
 /// The edges between two locks, in one order and in the other.

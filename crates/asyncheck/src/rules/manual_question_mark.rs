@@ -88,6 +88,7 @@ the scrutinee's error type was only inferred from the `return` (`s.parse()` with
 add the type. Comments inside the replaced code go with it.",
     ),
     see_also: &["unwrap-in-fallible-async"],
+    clippy_twins: &["question_mark"],
 };
 
 impl Rule for ManualQuestionMark {

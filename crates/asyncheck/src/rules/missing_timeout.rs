@@ -76,6 +76,7 @@ async fn connect(addr: &str) -> std::io::Result<TcpStream> {
     }],
     fix_safety: None,
     see_also: &["uncancellable-loop"],
+    clippy_twins: &[],
 };
 
 /// Functions that put a deadline on the future they are given, besides any

@@ -71,6 +71,7 @@ async fn lengths(urls: Vec<String>) -> Vec<usize> {
     options: &[],
     fix_safety: None,
     see_also: &["detached-spawn", "unbounded-fanout"],
+    clippy_twins: &[],
 };
 
 const ARC_NEW: &[&str] = &["std::sync::Arc::new", "alloc::sync::Arc::new"];

@@ -62,6 +62,7 @@ async fn ask(requests: &mpsc::Sender<Request>) -> Option<u64> {
     options: &[],
     fix_safety: None,
     see_also: &["unwrap-in-fallible-async"],
+    clippy_twins: &[],
 };
 
 impl Rule for PanicOnClosedChannel {

@@ -93,6 +93,7 @@ impl Future for Deadline {
     options: &[],
     fix_safety: None,
     see_also: &["blocking-in-async"],
+    clippy_twins: &[],
 };
 
 /// Traits whose poll methods promise to wake the task they return `Pending`

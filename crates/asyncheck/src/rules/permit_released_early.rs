@@ -82,6 +82,7 @@ moving it into the task needs an owned permit (`acquire_owned` on an `Arc<Semaph
 place in the task where it should end.",
     ),
     see_also: &["unbounded-fanout", "detached-spawn"],
+    clippy_twins: &[],
 };
 
 /// The calls that take permits from a semaphore.

@@ -58,6 +58,7 @@ completion, and the error returned is the first to happen rather than the first 
 `try_join!` also needs every future to have the same error type, where separate `?`s could \
 convert different ones."),
     see_also: &["detached-spawn"],
+    clippy_twins: &[],
 };
 
 const JOIN_MACROS: &[&str] = &["tokio::join", "futures::join", "futures_util::join"];

@@ -89,6 +89,7 @@ async fn handle(_socket: tokio::net::TcpStream) {}
     options: &[],
     fix_safety: None,
     see_also: &["uncancellable-loop", "missing-timeout"],
+    clippy_twins: &[],
 };
 
 /// Words in a call's name that make it a delay.

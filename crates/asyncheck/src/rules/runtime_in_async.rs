@@ -66,6 +66,7 @@ async fn rebuild() {}
     options: &[],
     fix_safety: None,
     see_also: &["block-on-in-async", "blocking-in-async"],
+    clippy_twins: &[],
 };
 
 const RUNTIME_NEW: &[&str] = &["tokio::runtime::Runtime::new"];

@@ -79,6 +79,7 @@ async fn run(mut jobs: mpsc::Receiver<u32>) {
     options: &[],
     fix_safety: None,
     see_also: &["select-pattern-drops-value", "cancel-unsafe-select"],
+    clippy_twins: &[],
 };
 
 const NOW_OR_NEVER: &[&str] = &[

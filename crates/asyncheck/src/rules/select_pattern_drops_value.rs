@@ -97,6 +97,7 @@ async fn work(_n: u32) -> anyhow::Result<()> {
     options: &[],
     fix_safety: None,
     see_also: &["cancel-unsafe-select", "select-on-empty-set"],
+    clippy_twins: &[],
 };
 
 /// Methods whose `None` means the stream or set has ended (quinn's

@@ -83,6 +83,7 @@ async fn flush(lines: &mut Vec<String>) {
     options: &[],
     fix_safety: None,
     see_also: &["cancel-unsafe-select", "missing-timeout"],
+    clippy_twins: &[],
 };
 
 /// Methods that add to the collection or counter they are called on.

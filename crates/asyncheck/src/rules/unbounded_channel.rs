@@ -58,6 +58,7 @@ where the producer's rate is bounded elsewhere.",
     }],
     fix_safety: None,
     see_also: &["unbounded-fanout"],
+    clippy_twins: &[],
 };
 
 const UNBOUNDED: &[&str] = &[

@@ -66,6 +66,7 @@ async fn serve(listener: TcpListener) -> std::io::Result<()> {
     options: &[],
     fix_safety: None,
     see_also: &["unbounded-channel", "detached-spawn"],
+    clippy_twins: &[],
 };
 
 impl Rule for UnboundedFanout {

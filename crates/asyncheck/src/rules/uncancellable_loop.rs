@@ -74,6 +74,7 @@ fn start(shutdown: CancellationToken) {
     options: &[],
     fix_safety: None,
     see_also: &["detached-spawn", "missing-timeout"],
+    clippy_twins: &[],
 };
 
 impl Rule for UncancellableLoop {

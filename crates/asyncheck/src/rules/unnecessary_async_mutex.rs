@@ -76,6 +76,7 @@ impl Registry {
     options: &[],
     fix_safety: None,
     see_also: &["async-lock-across-await", "lock-across-await"],
+    clippy_twins: &[],
 };
 
 const TOKIO_LOCKS: &[&str] = &["tokio::sync::Mutex", "tokio::sync::RwLock"];

@@ -63,6 +63,7 @@ async fn load_config(path: &str) -> anyhow::Result<Config> {
     }],
     fix_safety: None,
     see_also: &["manual-question-mark", "panic-on-closed-channel"],
+    clippy_twins: &["unwrap_used", "expect_used"],
 };
 
 impl Rule for UnwrapInFallibleAsync {

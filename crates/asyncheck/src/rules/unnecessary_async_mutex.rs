@@ -392,8 +392,11 @@ fn use_of(expr: &ast::Expr, imports: &Imports) -> Use {
     let Some(awaited) = call.syntax().parent().and_then(ast::AwaitExpr::cast) else {
         return Use::Needed;
     };
-    let Some(life) = GuardLife::of(&ast::Expr::AwaitExpr(awaited), imports, Edition::ASSUMED)
-    else {
+    let Some(life) = GuardLife::of(
+        &ast::Expr::AwaitExpr(awaited),
+        imports,
+        Edition::of(imports),
+    ) else {
         return Use::Needed;
     };
     if life.first_await().is_some() || life.escapes(imports) {

@@ -39,9 +39,16 @@ pub enum Edition {
 }
 
 impl Edition {
-    /// Until the crate index reads `Cargo.toml`, crates are taken for
-    /// edition 2021, the edition under which guards live longest.
-    pub const ASSUMED: Edition = Edition::E2021;
+    /// The edition of the crate the file belongs to, from its `Cargo.toml`
+    /// (the crate index); 2021 without a manifest, the edition under which
+    /// guards live longest.
+    pub fn of(imports: &Imports) -> Edition {
+        if imports.crate_index().manifest.edition_before_2024() {
+            Edition::E2021
+        } else {
+            Edition::E2024
+        }
+    }
 }
 
 /// Whether a lock's guard is taken by blocking the thread or by awaiting.
@@ -415,8 +422,8 @@ fn held(lock: LockCall, node: &SyntaxNode, imports: &Imports) -> Option<HeldGuar
         return None;
     }
     let life = match lock.optional {
-        true => GuardLife::of_option(&lock.guard, imports, Edition::ASSUMED)?,
-        false => GuardLife::of(&lock.guard, imports, Edition::ASSUMED)?,
+        true => GuardLife::of_option(&lock.guard, imports, Edition::of(imports))?,
+        false => GuardLife::of(&lock.guard, imports, Edition::of(imports))?,
     };
     let await_point = life.first_await()?;
     if !lock.receiver_fits(&|receiver| known_type(receiver, imports)) {
@@ -588,7 +595,7 @@ pub fn guard_awaits(
     if !body.is_async() {
         return None;
     }
-    let life = GuardLife::of(&lock.guard, imports, Edition::ASSUMED)?;
+    let life = GuardLife::of(&lock.guard, imports, Edition::of(imports))?;
     let awaits = life.awaits();
     if awaits.is_empty() || !lock.receiver_fits(&|receiver| known_type(receiver, imports)) {
         return None;

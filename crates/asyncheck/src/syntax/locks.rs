@@ -526,13 +526,15 @@ impl Recognise<'_> {
             .parent()
             .is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR);
         let life = match guard {
-            Some(Guard::Plain(guard)) => {
-                Some(GuardLife::of(&guard, self.imports, Edition::ASSUMED)?)
-            }
+            Some(Guard::Plain(guard)) => Some(GuardLife::of(
+                &guard,
+                self.imports,
+                Edition::of(self.imports),
+            )?),
             Some(Guard::Optional(guard)) => Some(GuardLife::of_option(
                 &guard,
                 self.imports,
-                Edition::ASSUMED,
+                Edition::of(self.imports),
             )?),
             None => None,
         };

@@ -9,12 +9,16 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 /// A pattern finding (unbounded-channel, off by default), a suspicious one
-/// (blocking-in-async, warn) and a correctness one (block-on-in-async, error).
-const CODE: &str = "pub async fn start(m: &tokio::sync::Mutex<u8>) {
+/// (lock-across-await, warn) and a correctness one (block-on-in-async, error).
+const CODE: &str = "pub async fn start(m: &tokio::sync::Mutex<u8>, s: &std::sync::Mutex<u8>) {
     let (_tx, _rx) = tokio::sync::mpsc::unbounded_channel::<u8>();
-    std::thread::sleep(std::time::Duration::from_millis(1));
+    let held = s.lock().unwrap();
+    tick().await;
+    drop(held);
     let _g = m.blocking_lock();
 }
+
+async fn tick() {}
 ";
 
 /// (rule, severity) of every finding, and the exit status.
@@ -57,7 +61,7 @@ fn a_default_run_reports_the_defect_groups_only() {
     assert_eq!(
         found,
         pairs(&[
-            ("blocking-in-async", "warning"),
+            ("lock-across-await", "warning"),
             ("block-on-in-async", "error")
         ])
     );
@@ -80,7 +84,7 @@ fn select_replaces_the_set_and_w_adds_a_group() {
         ])
     );
     let (found, _) = run(dir.path(), &["-D", "suspicious", "-A", "correctness"]);
-    assert_eq!(found, pairs(&[("blocking-in-async", "error")]));
+    assert_eq!(found, pairs(&[("lock-across-await", "error")]));
 }
 
 #[test]

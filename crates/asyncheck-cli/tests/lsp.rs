@@ -109,7 +109,19 @@ fn read_messages(stdout: ChildStdout, sender: mpsc::Sender<Value>) {
     }
 }
 
-const URI: &str = "file:///tmp/asyncheck-lsp-test/src/worker.rs";
+/// A folder whose config turns on `blocking-in-async` (a pattern, off by
+/// default), and the URI of `src/worker.rs` in it: the editor tests show a
+/// fix with it. The file itself is only ever an open document.
+fn workspace() -> (tempfile::TempDir, String) {
+    let dir = tempfile::TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("asyncheck.toml"),
+        "[rules]\nblocking-in-async = \"warn\"\n",
+    )
+    .unwrap();
+    let uri = format!("file://{}/src/worker.rs", dir.path().display());
+    (dir, uri)
+}
 
 const TEXT: &str = "use tokio::sync::Mutex;
 
@@ -131,6 +143,8 @@ fn rules(diagnostics: &[Value]) -> Vec<String> {
 
 #[test]
 fn an_editor_session() {
+    let (_dir, uri) = workspace();
+    let uri = uri.as_str();
     let mut editor = Editor::start();
     let init = editor.request(
         "initialize",
@@ -142,9 +156,9 @@ fn an_editor_session() {
 
     editor.notify(
         "textDocument/didOpen",
-        json!({"textDocument": {"uri": URI, "languageId": "rust", "version": 1, "text": TEXT}}),
+        json!({"textDocument": {"uri": uri, "languageId": "rust", "version": 1, "text": TEXT}}),
     );
-    let diagnostics = editor.diagnostics(URI, 1);
+    let diagnostics = editor.diagnostics(uri, 1);
     assert_eq!(
         rules(&diagnostics),
         ["block-on-in-async", "blocking-in-async"]
@@ -165,7 +179,7 @@ fn an_editor_session() {
     let blocking = diagnostics[1].clone();
     let actions = editor.request(
         "textDocument/codeAction",
-        json!({"textDocument": {"uri": URI}, "range": blocking["range"], "context": {"diagnostics": [blocking]}}),
+        json!({"textDocument": {"uri": uri}, "range": blocking["range"], "context": {"diagnostics": [blocking]}}),
     );
     let titles: Vec<&str> = actions["result"]
         .as_array()
@@ -183,7 +197,7 @@ fn an_editor_session() {
             "Suppress `blocking-in-async` in this file"
         ]
     );
-    let fix_edits = &actions["result"][0]["edit"]["changes"][URI];
+    let fix_edits = &actions["result"][0]["edit"]["changes"][uri];
     let replacements: Vec<&str> = fix_edits
         .as_array()
         .unwrap()
@@ -195,7 +209,7 @@ fn an_editor_session() {
     // Hover over the rule named in a suppression comment.
     let hover = editor.request(
         "textDocument/hover",
-        json!({"textDocument": {"uri": URI}, "position": {"line": 2, "character": 25}}),
+        json!({"textDocument": {"uri": uri}, "position": {"line": 2, "character": 25}}),
     );
     let markdown = hover["result"]["contents"]["value"].as_str().unwrap();
     assert!(markdown.starts_with("# block-on-in-async"), "{markdown}");
@@ -217,9 +231,9 @@ fn an_editor_session() {
     );
     editor.notify(
         "textDocument/didChange",
-        json!({"textDocument": {"uri": URI, "version": 2}, "contentChanges": [{"text": half_typed}]}),
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": half_typed}]}),
     );
-    let diagnostics = editor.diagnostics(URI, 2);
+    let diagnostics = editor.diagnostics(uri, 2);
     assert_eq!(
         rules(&diagnostics),
         ["parse-error", "block-on-in-async", "blocking-in-async"]
@@ -227,9 +241,9 @@ fn an_editor_session() {
 
     editor.notify(
         "textDocument/didClose",
-        json!({"textDocument": {"uri": URI}}),
+        json!({"textDocument": {"uri": uri}}),
     );
-    let closed = editor.diagnostics(URI, 0);
+    let closed = editor.diagnostics(uri, 0);
     assert!(closed.is_empty());
 
     let shutdown = editor.request("shutdown", Value::Null);
@@ -241,6 +255,8 @@ fn an_editor_session() {
 
 #[test]
 fn positions_default_to_utf16() {
+    let (_dir, uri) = workspace();
+    let uri = uri.as_str();
     let mut editor = Editor::start();
     let init = editor.request("initialize", json!({"capabilities": {}}));
     assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-16");
@@ -248,9 +264,9 @@ fn positions_default_to_utf16() {
     let text = "async fn f() { let _s = \"😀\"; std::thread::sleep(d()); }\n";
     editor.notify(
         "textDocument/didOpen",
-        json!({"textDocument": {"uri": URI, "languageId": "rust", "version": 1, "text": text}}),
+        json!({"textDocument": {"uri": uri, "languageId": "rust", "version": 1, "text": text}}),
     );
-    let diagnostics = editor.diagnostics(URI, 1);
+    let diagnostics = editor.diagnostics(uri, 1);
     // The emoji is 4 bytes, 1 character and 2 UTF-16 code units.
     let byte_column = text.find("std::thread").unwrap();
     assert_eq!(

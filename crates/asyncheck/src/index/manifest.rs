@@ -79,8 +79,17 @@ impl Manifest {
                 .map(str::to_owned),
             edition: package
                 .and_then(|p| p.get("edition"))
-                .and_then(Value::as_str)
-                .map(str::to_owned),
+                .and_then(|edition| match edition {
+                    // `edition = { workspace = true }`: the workspace's.
+                    Value::Table(_) => workspace
+                        .and_then(|w| w.parse::<Table>().ok())?
+                        .get("workspace")?
+                        .get("package")?
+                        .get("edition")?
+                        .as_str()
+                        .map(str::to_owned),
+                    other => other.as_str().map(str::to_owned),
+                }),
             is_library: table.contains_key("lib"),
             tokio_default_features: true,
             ..Manifest::default()
@@ -163,8 +172,8 @@ mod tests {
 
     #[test]
     fn runtimes_features_and_inherited_dependencies() {
-        let workspace = "[workspace.dependencies]\ntokio = { version = \"1\", features = [\"rt\", \"time\"] }\n";
-        let member = "[package]\nname = \"m\"\nedition = \"2024\"\n[dependencies]\ntokio = { workspace = true, features = [\"fs\"] }\nfutures = \"0.3\"\n";
+        let workspace = "[workspace.package]\nedition = \"2024\"\n[workspace.dependencies]\ntokio = { version = \"1\", features = [\"rt\", \"time\"] }\n";
+        let member = "[package]\nname = \"m\"\nedition = { workspace = true }\n[dependencies]\ntokio = { workspace = true, features = [\"fs\"] }\nfutures = \"0.3\"\n";
         let manifest = Manifest::parse(member, Some(workspace)).unwrap();
         assert_eq!(manifest.name.as_deref(), Some("m"));
         assert!(manifest.tokio_has("time") && manifest.tokio_has("fs"));

@@ -19,7 +19,7 @@ pub struct BlockingInAsync;
 static META: RuleMeta = RuleMeta {
     name: "blocking-in-async",
     pattern: Pattern::Blocking,
-    group: Group::Suspicious,
+    group: Group::Patterns,
     fix: FixAvailability::Safe,
     skips_tests: true,
     summary:

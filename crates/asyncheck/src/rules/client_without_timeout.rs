@@ -12,7 +12,7 @@ pub struct ClientWithoutTimeout;
 static META: RuleMeta = RuleMeta {
     name: "client-without-timeout",
     pattern: Pattern::Cancellation,
-    group: Group::Suspicious,
+    group: Group::Patterns,
     fix: FixAvailability::None,
     skips_tests: true,
     summary: "Flags network clients built with no timeout at all.",

@@ -17,7 +17,7 @@ pub struct MissingTimeout;
 static META: RuleMeta = RuleMeta {
     name: "missing-timeout",
     pattern: Pattern::Cancellation,
-    group: Group::Suspicious,
+    group: Group::Patterns,
     fix: FixAvailability::None,
     skips_tests: true,
     summary: "Flags network operations (connect, DNS, TLS and QUIC handshakes, HTTP requests) awaited without a deadline.",

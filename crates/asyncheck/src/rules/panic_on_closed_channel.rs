@@ -12,7 +12,7 @@ pub struct PanicOnClosedChannel;
 static META: RuleMeta = RuleMeta {
     name: "panic-on-closed-channel",
     pattern: Pattern::Errors,
-    group: Group::Suspicious,
+    group: Group::Patterns,
     fix: FixAvailability::None,
     skips_tests: true,
     summary: "Flags `.unwrap()`/`.expect(..)` on a channel operation that fails once the other end is gone.",

@@ -258,17 +258,30 @@ fn measure(args: &[String]) -> Result<(), String> {
                 .map(|path| asyncheck::syntax::parse_only(&read(path)).unwrap_or(0))
                 .sum();
         }
-        // As the CLI does: every file summarised for the crate index (the
-        // corpus is one crate), then checked with it.
-        let summaries: Vec<_> = files
+        // As the CLI does: every file read, parsed and summarised for the
+        // crate index (the corpus is one crate), its parse kept, then
+        // checked with the index.
+        let (summaries, kept): (Vec<_>, Vec<_>) = files
             .par_iter()
-            .filter_map(|path| asyncheck::index::summarize_text(&read(path)))
-            .collect();
+            .map(|path| {
+                let text = read(path);
+                let (summary, parse) = asyncheck::index::summarize_and_keep(&text).unzip();
+                (summary, (text, parse))
+            })
+            .unzip();
+        let summaries: Vec<_> = summaries.into_iter().flatten().collect();
         let index = CrateIndex::new(Arc::new(Facts::new(&summaries)), Manifest::default());
         let checker = Checker::new(&settings).with_index(index);
         files
             .par_iter()
-            .map(|path| checker.check(path, &read(path)).diagnostics.len())
+            .zip(kept.into_par_iter())
+            .map(|(path, (text, parse))| {
+                let parsed = parse.map(|p| p.file());
+                checker
+                    .check_parsed(path, &text, false, parsed)
+                    .diagnostics
+                    .len()
+            })
             .sum()
     });
     println!("{work}");

@@ -15,6 +15,7 @@ use crate::crates::Crates;
 use crate::discover::{Input, Unreadable};
 use crate::test_modules::TestModules;
 use asyncheck::index::FileSummary;
+use asyncheck::syntax::KeptParse;
 
 /// Parsing and analysis recurse with the input's nesting; these threads'
 /// stacks are reserved, not used, until a file needs them.
@@ -73,28 +74,62 @@ impl Outcome {
 
 /// The crate index of every input: each file is read and summarised first
 /// (in parallel), then the summaries of a crate are merged.
-fn crate_indexes(inputs: &[Input]) -> Crates {
-    let summaries: Vec<_> = inputs
+fn crate_indexes(inputs: &[Input], keep: bool) -> (Crates, Vec<Option<Kept>>) {
+    let read: Vec<(Option<FileSummary>, Option<Kept>)> = inputs
         .par_iter()
         .map(|input| {
-            let text = String::from_utf8(read_regular_file(&input.path).ok()?).ok()?;
-            let summary =
-                catch_unwind(AssertUnwindSafe(|| asyncheck::index::summarize_text(&text)))
-                    .ok()??;
-            Some(FileSummary {
+            let Ok(bytes) = read_regular_file(&input.path) else {
+                return (None, None);
+            };
+            let Ok(text) = std::str::from_utf8(&bytes) else {
+                return (None, None);
+            };
+            let Ok(Some((summary, parse))) = catch_unwind(AssertUnwindSafe(|| {
+                asyncheck::index::summarize_and_keep(text)
+            })) else {
+                return (None, None);
+            };
+            let summary = FileSummary {
                 path: input.display.clone(),
                 ..summary
-            })
+            };
+            let kept = keep.then_some(Kept { bytes, parse });
+            (Some(summary), kept)
         })
         .collect();
+    let (summaries, kept): (Vec<_>, Vec<_>) = read.into_iter().unzip();
     let paths: Vec<&std::path::Path> = inputs.iter().map(|i| i.path.as_path()).collect();
     let current = std::env::current_dir().unwrap_or_default();
-    Crates::new(&paths, &summaries, &|path| {
+    let crates = Crates::new(&paths, &summaries, &|path| {
         path.strip_prefix(&current)
             .unwrap_or(path)
             .display()
             .to_string()
-    })
+    });
+    (crates, kept)
+}
+
+/// A file as the summary pass read and parsed it, kept for the check so
+/// that it is read and parsed once per run.
+struct Kept {
+    bytes: Vec<u8>,
+    parse: KeptParse,
+}
+
+/// Parses are kept between the passes while the run's files add up to no
+/// more than this (a tree takes about ten times its text): memory stays
+/// bounded whatever the number of files; past it, files are parsed twice.
+const KEEP_BUDGET: u64 = 64 << 20;
+
+fn within_keep_budget(inputs: &[Input]) -> bool {
+    let mut total = 0u64;
+    for input in inputs {
+        total += std::fs::metadata(&input.path).map_or(0, |m| m.len());
+        if total > KEEP_BUDGET {
+            return false;
+        }
+    }
+    true
 }
 
 /// Checks each input with the settings `settings_for` gives its path.
@@ -112,12 +147,21 @@ pub fn check_files<'s>(
         .build()
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
     let test_modules = TestModules::default();
-    let crates = pool.install(|| crate_indexes(inputs));
+    let keep = mode == Mode::Check && within_keep_budget(inputs);
+    let (crates, kept) = pool.install(|| crate_indexes(inputs, keep));
     let mut files: Vec<Checked> = pool.install(|| {
         inputs
             .par_iter()
+            .zip(kept.into_par_iter())
             .enumerate()
-            .map(|(position, input)| match read_regular_file(&input.path) {
+            .map(|(position, (input, kept))| {
+                let (bytes, parse) = match kept {
+                    Some(kept) => (Ok(kept.bytes), Some(kept.parse)),
+                    None => (read_regular_file(&input.path), None),
+                };
+                (position, input, bytes, parse)
+            })
+            .map(|(position, input, bytes, parse)| match bytes {
                 Ok(bytes) => {
                     let settings = settings_for(input);
                     let checker = Checker::new(&settings).with_index(crates.index(position));
@@ -134,9 +178,9 @@ pub fn check_files<'s>(
                                     file.test_module,
                                     crates.fingerprint(position),
                                 );
-                                check_cached(cache, &checker, key, &file, bytes)
+                                check_cached(cache, &checker, key, &file, bytes, parse)
                             }
-                            None => check_bytes(&checker, &file, bytes),
+                            None => check_bytes(&checker, &file, bytes, parse),
                         },
                         Mode::Fix {
                             write,
@@ -185,7 +229,7 @@ pub fn check_stdin(display: &str, settings: &Settings) -> Result<Outcome, String
                     display: &display,
                     test_module: false,
                 };
-                check_bytes(&checker, &file, bytes)
+                check_bytes(&checker, &file, bytes, None)
             })
             .map_err(|e| format!("cannot start a thread: {e}"))?
             .join()
@@ -236,14 +280,23 @@ pub struct FileToCheck<'a> {
     pub test_module: bool,
 }
 
-fn check_bytes(checker: &Checker<'_>, file: &FileToCheck<'_>, bytes: Vec<u8>) -> Checked {
+/// Checks a file's bytes; `parse`, when the summary pass kept it, is their
+/// parse.
+fn check_bytes(
+    checker: &Checker<'_>,
+    file: &FileToCheck<'_>,
+    bytes: Vec<u8>,
+    parse: Option<KeptParse>,
+) -> Checked {
     let display = file.display;
     let text = match decode(display, bytes) {
         Ok(text) => text,
         Err(checked) => return checked,
     };
-    let report = catch_unwind(AssertUnwindSafe(|| {
-        checker.check_module(std::path::Path::new(display), &text, file.test_module)
+    let path = std::path::Path::new(display);
+    let report = catch_unwind(AssertUnwindSafe(|| match parse {
+        Some(parse) => checker.check_parsed(path, &text, file.test_module, Some(parse.file())),
+        None => checker.check_module(path, &text, file.test_module),
     }));
     let diagnostics = match report {
         Ok(report) => report.diagnostics,
@@ -260,6 +313,7 @@ fn check_cached(
     key: Key,
     file: &FileToCheck<'_>,
     bytes: Vec<u8>,
+    parse: Option<KeptParse>,
 ) -> Checked {
     if let Some(diagnostics) = cache.get(file.display, key) {
         return match decode(file.display, bytes) {
@@ -267,7 +321,7 @@ fn check_cached(
             Err(checked) => checked,
         };
     }
-    let result = check_bytes(checker, file, bytes);
+    let result = check_bytes(checker, file, bytes, parse);
     cache.put(file.display, key, &result.diagnostics);
     result
 }

@@ -108,7 +108,15 @@ fn a_broken_manifest_is_named_once_and_its_files_still_checked() {
     let output = Command::cargo_bin("asyncheck")
         .unwrap()
         .current_dir(root)
-        .args(["check", "--no-cache", "--format", "json", "."])
+        .args([
+            "check",
+            "--no-cache",
+            "--format",
+            "json",
+            "-W",
+            "blocking-in-async",
+            ".",
+        ])
         .output()
         .unwrap();
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();

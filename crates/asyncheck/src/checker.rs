@@ -69,7 +69,18 @@ impl<'s> Checker<'s> {
     /// declares it only for tests (`#[cfg(test)] mod name;`), which the file
     /// itself cannot show.
     pub fn check_module(&self, path: &Path, text: &str, test_module: bool) -> FileReport {
-        let Some(mut parsed) = syntax::parse_file(text) else {
+        self.check_parsed(path, text, test_module, syntax::parse_file(text))
+    }
+
+    /// Checks a file already parsed (`None`: it nests too deep to parse).
+    pub fn check_parsed(
+        &self,
+        path: &Path,
+        text: &str,
+        test_module: bool,
+        parsed: Option<syntax::ParsedFile>,
+    ) -> FileReport {
+        let Some(mut parsed) = parsed else {
             return FileReport {
                 diagnostics: vec![Diagnostic::parse_error(
                     0..0,

@@ -28,6 +28,13 @@ pub fn summarize_text(text: &str) -> Option<FileSummary> {
     Some(summarize(&parsed.root, text, &parsed.imports))
 }
 
+/// The summary of a file's text, and its parse kept for the check.
+pub fn summarize_and_keep(text: &str) -> Option<(FileSummary, crate::syntax::KeptParse)> {
+    let parsed = crate::syntax::parse_file(text)?;
+    let summary = summarize(&parsed.root, text, &parsed.imports);
+    Some((summary, parsed.keep()))
+}
+
 use crate::syntax::KnownType;
 
 /// What a written type says: the lock, runtime or task type it is (seen
@@ -299,6 +306,12 @@ impl Facts {
             fact = target.clone();
         }
         fact
+    }
+
+    /// Whether some crate function of this name has the effect `effect`:
+    /// a cheap test before a call is resolved.
+    pub fn any_named(&self, name: &str, effect: impl Fn(&FunctionFacts) -> bool) -> bool {
+        self.functions(name).iter().any(effect)
     }
 
     /// The crate's functions of this name.

@@ -114,7 +114,6 @@ fn function_facts(
     file: &FileParts<'_>,
     lines: &LineIndex<'_>,
 ) -> Option<FunctionFacts> {
-    let imports = file.imports;
     let name = function.name()?.text().to_string();
     let self_type = function
         .syntax()
@@ -124,6 +123,18 @@ fn function_facts(
         .find_map(ast::Impl::cast)
         .and_then(|item| item.self_ty())
         .and_then(|ty| type_name(&ty));
+    let effects = function
+        .body()
+        .map(|body| {
+            Effects::of(
+                body.syntax(),
+                function.async_token().is_some(),
+                self_type.as_ref(),
+                file,
+                lines,
+            )
+        })
+        .unwrap_or_default();
     Some(FunctionFacts {
         name,
         file: String::new(),
@@ -133,63 +144,103 @@ fn function_facts(
             .and_then(|r| r.ty())
             .and_then(|ty| type_name(&ty)),
         is_test: is_test_code(function.syntax()),
-        cancel_unsafe: function
-            .async_token()
-            .and_then(|_| awaited_cancel_unsafe(function, lines)),
-        blocks_on: match function.async_token() {
-            Some(_) => None,
-            None => own_body_blocks_on(function, imports, lines),
-        },
-        blocks: match function.async_token() {
-            Some(_) => None,
-            None => own_body_blocks(function, file, lines),
-        },
-        calls: called_names(function, self_type.as_ref()),
+        cancel_unsafe: effects.cancel_unsafe,
+        blocks_on: effects.blocks_on,
+        blocks: effects.blocks,
+        calls: effects.calls,
         self_type,
     })
 }
 
-/// The first call of a function's own body (not its closures: one handed
-/// to `spawn_blocking` runs elsewhere) that blocks on a future.
-fn own_body_blocks_on(
-    function: &ast::Fn,
-    imports: &Imports,
-    lines: &LineIndex<'_>,
-) -> Option<InnerCall> {
-    let body = function.body()?;
-    same_body_nodes(body.syntax()).find_map(|node| {
-        let what = blocks_on_future(&node, imports)?;
-        Some(InnerCall {
-            what,
-            file: String::new(),
-            line: lines.line_of(usize::from(node.text_range().start())) + 1,
-        })
-    })
+/// What a function's own body does (not its closures: one handed to
+/// `spawn_blocking` runs elsewhere), found in one walk of the body.
+#[derive(Default)]
+struct Effects {
+    cancel_unsafe: Option<InnerCall>,
+    blocks_on: Option<InnerCall>,
+    blocks: Option<InnerCall>,
+    calls: Vec<(String, Option<String>)>,
 }
 
-/// The first blocking call of a function's own body (not its closures: one
-/// handed to `spawn_blocking` runs elsewhere), as `blocking-in-async` sees
-/// blocking calls.
-fn own_body_blocks(
-    function: &ast::Fn,
-    file: &FileParts<'_>,
-    lines: &LineIndex<'_>,
-) -> Option<InnerCall> {
-    let body = function.body()?;
-    same_body_nodes(body.syntax()).find_map(|node| {
-        if !matches!(
-            node.kind(),
-            SyntaxKind::CALL_EXPR | SyntaxKind::METHOD_CALL_EXPR
-        ) {
-            return None;
-        }
-        let what = blocking_call_named(&node, file.root, file.text, file.imports, &file.cache)?;
-        Some(InnerCall {
+impl Effects {
+    fn of(
+        body: &SyntaxNode,
+        is_async: bool,
+        self_type: Option<&String>,
+        file: &FileParts<'_>,
+        lines: &LineIndex<'_>,
+    ) -> Effects {
+        let mut effects = Effects::default();
+        let at = |node: &SyntaxNode, what: String| InnerCall {
             what,
             file: String::new(),
             line: lines.line_of(usize::from(node.text_range().start())) + 1,
-        })
-    })
+        };
+        for node in same_body_nodes(body) {
+            if is_async {
+                // An async fn's effect: the first cancel-unsafe I/O it awaits.
+                if effects.cancel_unsafe.is_some() {
+                    break;
+                }
+                let Some(awaited) = ast::AwaitExpr::cast(node).and_then(|a| a.expr()) else {
+                    continue;
+                };
+                if let ast::Expr::MethodCallExpr(call) = unparen(awaited) {
+                    effects.cancel_unsafe =
+                        cancel_unsafe_call(&call).map(|what| at(call.syntax(), what));
+                }
+                continue;
+            }
+            if !matches!(
+                node.kind(),
+                SyntaxKind::CALL_EXPR | SyntaxKind::METHOD_CALL_EXPR
+            ) {
+                continue;
+            }
+            if effects.blocks_on.is_none() {
+                effects.blocks_on = blocks_on_future(&node, file.imports).map(|w| at(&node, w));
+            }
+            if effects.blocks.is_none() {
+                effects.blocks =
+                    blocking_call_named(&node, file.root, file.text, file.imports, &file.cache)
+                        .map(|w| at(&node, w));
+            }
+            effects.calls.extend(called(&node, self_type));
+        }
+        effects.calls.sort();
+        effects.calls.dedup();
+        effects
+    }
+}
+
+/// The crate function a call may reach: a free function by name, a method
+/// where its type is written (`self.f()` in the `impl`, `T::f()`).
+fn called(node: &SyntaxNode, self_type: Option<&String>) -> Option<(String, Option<String>)> {
+    match ast::Expr::cast(node.clone())? {
+        ast::Expr::MethodCallExpr(call) => {
+            let ast::Expr::PathExpr(receiver) = call.receiver()? else {
+                return None;
+            };
+            receiver.path()?.segment()?.self_token()?;
+            Some((method_name(&call)?.to_string(), Some(self_type?.clone())))
+        }
+        ast::Expr::CallExpr(call) => {
+            let path = callee_path(&call)?;
+            let name = path.segment()?.name_ref()?.text().to_string();
+            let owner = match path.qualifier().and_then(|q| q.segment()) {
+                Some(segment) if segment.self_type_token().is_some() => Some(self_type?.clone()),
+                Some(segment) => {
+                    let owner = segment.name_ref()?.text().to_string();
+                    owner
+                        .starts_with(|c: char| c.is_ascii_uppercase())
+                        .then_some(owner)
+                }
+                None => None,
+            };
+            Some((name, owner))
+        }
+        _ => None,
+    }
 }
 
 /// What the recognizers of a file need besides the node.
@@ -198,56 +249,4 @@ struct FileParts<'a> {
     text: &'a str,
     imports: &'a Imports,
     cache: FileCache,
-}
-
-/// The functions a function's own body calls: free functions by name,
-/// methods where their type is written (`self.f()` in the `impl`, `T::f()`).
-fn called_names(function: &ast::Fn, self_type: Option<&String>) -> Vec<(String, Option<String>)> {
-    let Some(body) = function.body() else {
-        return Vec::new();
-    };
-    let mut names: Vec<(String, Option<String>)> = same_body_nodes(body.syntax())
-        .filter_map(|node| match ast::Expr::cast(node)? {
-            ast::Expr::MethodCallExpr(call) => {
-                let on_self = matches!(call.receiver()?, ast::Expr::PathExpr(p) if p.path()?.segment()?.self_token().is_some());
-                on_self.then(|| Some((method_name(&call)?.to_string(), Some(self_type?.clone()))))?
-            }
-            ast::Expr::CallExpr(call) => {
-                let path = callee_path(&call)?;
-                let name = path.segment()?.name_ref()?.text().to_string();
-                let owner = match path.qualifier().and_then(|q| q.segment()) {
-                    Some(segment) if segment.self_type_token().is_some() => Some(self_type?.clone()),
-                    Some(segment) => {
-                        let owner = segment.name_ref()?.text().to_string();
-                        owner.starts_with(|c: char| c.is_ascii_uppercase()).then_some(owner)
-                    }
-                    None => None,
-                };
-                Some((name, owner))
-            }
-            _ => None,
-        })
-        .collect();
-    names.sort();
-    names.dedup();
-    names
-}
-
-/// The first cancel-unsafe I/O call an async fn's own body awaits.
-fn awaited_cancel_unsafe(function: &ast::Fn, lines: &LineIndex<'_>) -> Option<InnerCall> {
-    let body = function.body()?;
-    same_body_nodes(body.syntax())
-        .filter_map(ast::AwaitExpr::cast)
-        .find_map(|awaited| {
-            let ast::Expr::MethodCallExpr(call) = unparen(awaited.expr()?) else {
-                return None;
-            };
-            let what = cancel_unsafe_call(&call)?;
-            let offset = usize::from(call.syntax().text_range().start());
-            Some(InnerCall {
-                what,
-                file: String::new(),
-                line: lines.line_of(offset) + 1,
-            })
-        })
 }

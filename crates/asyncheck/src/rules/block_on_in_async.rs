@@ -1,7 +1,8 @@
 use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
-    ast, blocks_on_future, crate_function_called, is_async_context, AstNode, SyntaxKind, SyntaxNode,
+    ast, blocks_on_future, call_name, crate_function_called, is_async_context, AstNode, SyntaxKind,
+    SyntaxNode,
 };
 
 use super::span;
@@ -94,6 +95,12 @@ impl Rule for BlockOnInAsync {
         }
         // A crate function that blocks on a future inside (directly or
         // through its own calls) does the same when async code calls it.
+        let index = cx.imports.crate_index();
+        let may_block_on = call_name(node)
+            .is_some_and(|name| index.any_named(&name, |f| f.blocks_on.is_some() && !f.is_async));
+        if !may_block_on {
+            return;
+        }
         let Some(call) = ast::Expr::cast(node.clone()) else {
             return;
         };

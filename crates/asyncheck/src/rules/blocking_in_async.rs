@@ -4,7 +4,7 @@ use crate::rule::{
 };
 use crate::syntax::{
     ast::{self, HasGenericArgs, HasName},
-    callee_path, chain_origin, configured_path, crate_function_called, enclosing_body,
+    call_name, callee_path, chain_origin, configured_path, crate_function_called, enclosing_body,
     find_binding, is_block_on_future, is_startup_body, local_name, method_name, rooted_in_field,
     unparen, AstNode, Binding, FieldTypes, Imports, SyntaxKind, SyntaxNode,
 };
@@ -508,6 +508,12 @@ pub(crate) fn blocking_call_named(
 /// any file of the crate): flagged at the call, labelled with the blocking
 /// call inside.
 fn wrapper_call(node: &SyntaxNode, cx: &mut Context<'_>) {
+    let index = cx.imports.crate_index();
+    let may_block = call_name(node)
+        .is_some_and(|name| index.any_named(&name, |f| f.blocks.is_some() && !f.is_async));
+    if !may_block {
+        return;
+    }
     let Some(call) = ast::Expr::cast(node.clone()) else {
         return;
     };

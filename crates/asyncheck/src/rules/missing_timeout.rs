@@ -700,6 +700,9 @@ mod tests {
                     \x20   let _ = tokio::time::timeout(D, client::call(io)).await;\n\
                     }\n";
         let mut settings = Settings::default();
+        settings
+            .set_level("missing-timeout", crate::Level::Warn)
+            .unwrap();
         assert_eq!(lines(&settings, text), vec![4]);
         let options = &mut settings.options_mut("missing-timeout").unwrap();
         assert!(options.set(

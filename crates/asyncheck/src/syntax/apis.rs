@@ -329,6 +329,20 @@ pub fn crate_field(field: &ast::FieldExpr, imports: &Imports) -> Option<TypeFact
     imports.crate_index().field(owner.as_deref(), &name)
 }
 
+/// The name a call calls: the method's, or the callee path's last segment.
+pub fn call_name(node: &SyntaxNode) -> Option<String> {
+    match node.kind() {
+        SyntaxKind::METHOD_CALL_EXPR => {
+            Some(method_name(&ast::MethodCallExpr::cast(node.clone())?)?.to_string())
+        }
+        SyntaxKind::CALL_EXPR => {
+            let path = callee_path(&ast::CallExpr::cast(node.clone())?)?;
+            Some(path.segment()?.name_ref()?.text().to_string())
+        }
+        _ => None,
+    }
+}
+
 /// The crate function a call expression calls, when the crate has exactly
 /// one it can be: a free function (`read_frame(..)`, `conn::read_frame(..)`,
 /// imported from the crate or defined in the file), or a method of a type

@@ -66,6 +66,37 @@ pub struct ParsedFile {
     pub errors: Vec<ParseError>,
 }
 
+/// A parsed file in a form that can move between threads (a tree is tied to
+/// the thread that made it): the summary pass keeps it for the check pass,
+/// so a file is parsed once per run.
+pub struct KeptParse {
+    green: rowan::GreenNode,
+    imports: Imports,
+    errors: Vec<ParseError>,
+}
+
+impl KeptParse {
+    /// The parsed file again, on this thread.
+    pub fn file(self) -> ParsedFile {
+        ParsedFile {
+            root: SyntaxNode::new_root(self.green),
+            imports: self.imports,
+            errors: self.errors,
+        }
+    }
+}
+
+impl ParsedFile {
+    /// The form to keep it in across threads.
+    pub fn keep(self) -> KeptParse {
+        KeptParse {
+            green: self.root.green().to_owned(),
+            imports: self.imports,
+            errors: self.errors,
+        }
+    }
+}
+
 /// Parses a whole file. `None` when it nests deeper than [`MAX_NESTING`].
 pub fn parse_file(text: &str) -> Option<ParsedFile> {
     let mut parsed = parse::parse(text, TopEntryPoint::SourceFile)?;

@@ -27,7 +27,12 @@ pub enum Command {
     /// Explain a rule: its pattern, what it flags, why, examples, options.
     Explain { rule: String },
     /// Run the language server on standard input and output.
-    Server,
+    Server {
+        /// Accepted for editors' generic clients, which pass it; standard
+        /// input and output is the only transport.
+        #[arg(long)]
+        stdio: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -38,10 +43,35 @@ pub enum ListFormat {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
+    /// rustc's shape, with the source and a summary line.
     Human,
+    /// One line per finding: `path:line:col: rule message`.
+    Concise,
+    /// One JSON object with every finding and a summary.
     Json,
+    /// One JSON object per finding, one per line.
+    JsonLines,
+    /// SARIF 2.1.0 (GitHub code scanning and others).
     Sarif,
+    /// GitHub Actions annotations.
     Github,
+    /// GitLab code-quality JSON.
+    Gitlab,
+    /// JUnit XML.
+    Junit,
+    /// cargo's `compiler-message` lines with rustc's diagnostic JSON, for
+    /// rust-analyzer's `check.overrideCommand`, bacon and other readers of
+    /// `cargo check --message-format=json`.
+    RustcJson,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set or `TERM=dumb`;
+    /// `CLICOLOR_FORCE` forces it.
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Args)]
@@ -51,6 +81,15 @@ pub struct CheckArgs {
 
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
+
+    /// Colour in the human output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Print a count per rule (and how many are fixable) instead of each
+    /// finding.
+    #[arg(long)]
+    pub statistics: bool,
 
     /// Run only these rules or groups (`correctness`, `suspicious`,
     /// `patterns`; `all` is every rule).

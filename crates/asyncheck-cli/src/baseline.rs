@@ -120,7 +120,7 @@ fn resolved(path: &Path) -> PathBuf {
 /// The flagged line's code with its spacing folded, hashed: it survives
 /// lines inserted or removed elsewhere and re-indentation, not a change to
 /// the flagged code itself.
-fn fingerprint(source: &str, diagnostic: &Diagnostic) -> String {
+pub fn fingerprint(source: &str, diagnostic: &Diagnostic) -> String {
     let start = diagnostic.span.start.min(source.len());
     let line_start = source[..start].rfind('\n').map_or(0, |n| n + 1);
     let line_end = source[start..]
@@ -132,7 +132,7 @@ fn fingerprint(source: &str, diagnostic: &Diagnostic) -> String {
 
 /// 64-bit FNV-1a: small, and stable across platforms and versions, which a
 /// fingerprint stored in a repository needs (std's and FxHash's are not).
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
         (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
     })

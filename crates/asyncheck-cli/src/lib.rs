@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Parser;
 
-use args::{CheckArgs, Cli, Command, ListFormat, OutputFormat};
+use args::{CheckArgs, Cli, ColorChoice, Command, ListFormat, OutputFormat};
 use asyncheck::{docs, registry, Settings, Severity};
 use config::Config;
 
@@ -73,7 +73,7 @@ fn dispatch(
         }
         Command::Rules { format } => print_rules(format),
         Command::Explain { rule } => explain(&rule),
-        Command::Server => serve(),
+        Command::Server { stdio: _ } => serve(),
     }
 }
 
@@ -210,15 +210,22 @@ fn run_check(args: CheckArgs, default_paths: Vec<PathBuf>) -> i32 {
     if args.diff {
         return print_diff(&outcome);
     }
-    let text = match args.format {
-        OutputFormat::Human => {
-            let styled = std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            output::human::render(&outcome, styled, args.quiet)
+    let text = if args.statistics {
+        output::statistics::render(&outcome, args.format)
+    } else {
+        match args.format {
+            OutputFormat::Human => {
+                output::human::render(&outcome, styled(args.color), args.quiet)
+            }
+            OutputFormat::Concise => output::concise::render(&outcome, args.quiet),
+            OutputFormat::Json => output::json::render(&outcome),
+            OutputFormat::JsonLines => output::json::render_lines(&outcome),
+            OutputFormat::Sarif => output::sarif::render(&outcome),
+            OutputFormat::Github => output::github::render(&outcome),
+            OutputFormat::Gitlab => output::gitlab::render(&outcome),
+            OutputFormat::Junit => output::junit::render(&outcome),
+            OutputFormat::RustcJson => output::rustc_json::render(&outcome),
         }
-        OutputFormat::Json => output::json::render(&outcome),
-        OutputFormat::Sarif => output::sarif::render(&outcome),
-        OutputFormat::Github => output::github::render(&outcome),
     };
     let mut stdout = std::io::stdout().lock();
     if stdout
@@ -229,6 +236,22 @@ fn run_check(args: CheckArgs, default_paths: Vec<PathBuf>) -> i32 {
         return FAILURE;
     }
     exit_status(&outcome, &args)
+}
+
+/// Whether the human output is coloured: `--color`; else never with
+/// `NO_COLOR`, always with `CLICOLOR_FORCE`, else on a terminal that is not
+/// `TERM=dumb`.
+fn styled(choice: ColorChoice) -> bool {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto if var("NO_COLOR").is_some() => false,
+        ColorChoice::Auto if var("CLICOLOR_FORCE").is_some_and(|v| v != "0") => true,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && var("TERM").is_none_or(|t| t != "dumb")
+        }
+    }
 }
 
 /// `--diff`: the diffs alone; status 1 when there is something to fix.

@@ -19,18 +19,13 @@ pub fn render(outcome: &Outcome, styled: bool, quiet: bool) -> String {
     let mut out = String::new();
     for file in &outcome.files {
         for diagnostic in &file.diagnostics {
-            match file.source.as_deref() {
-                Some(source) if diagnostic.span.end > 0 || !diagnostic.labels.is_empty() => {
-                    render_with_source(&mut out, &renderer, &file.path, source, diagnostic)
-                }
-                _ => render_without_source(
-                    &mut out,
-                    &renderer,
-                    &file.path,
-                    file.source.as_deref(),
-                    diagnostic,
-                ),
-            }
+            render_diagnostic(
+                &mut out,
+                &renderer,
+                &file.path,
+                file.source.as_deref(),
+                diagnostic,
+            );
             out.push_str("\n\n");
         }
     }
@@ -57,6 +52,22 @@ pub fn render(outcome: &Outcome, styled: bool, quiet: bool) -> String {
         out.push('\n');
     }
     out
+}
+
+/// One diagnostic as rustc shows it, with no line break after it.
+pub fn render_diagnostic(
+    out: &mut String,
+    renderer: &Renderer,
+    path: &str,
+    source: Option<&str>,
+    diagnostic: &Diagnostic,
+) {
+    match source {
+        Some(source) if diagnostic.span.end > 0 || !diagnostic.labels.is_empty() => {
+            render_with_source(out, renderer, path, source, diagnostic)
+        }
+        _ => render_without_source(out, renderer, path, source, diagnostic),
+    }
 }
 
 fn level(severity: Severity) -> Level<'static> {

@@ -1,9 +1,14 @@
 //! Output formats. Every format prints the same sorted diagnostics.
 
+pub mod concise;
 pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod rustc_json;
 pub mod sarif;
+pub mod statistics;
 
 use asyncheck::{Applicability, Diagnostic, Severity};
 use serde::Serialize;

@@ -69,8 +69,9 @@ impl Baseline {
         Ok(count)
     }
 
-    /// Drops from `outcome` the findings recorded in `file`.
-    pub fn filter(&self, file: &Path, outcome: &mut Outcome) -> Result<(), String> {
+    /// Drops from `outcome` the findings recorded in `file`; returns how
+    /// many it dropped.
+    pub fn filter(&self, file: &Path, outcome: &mut Outcome) -> Result<usize, String> {
         let text = std::fs::read_to_string(file)
             .map_err(|e| format!("cannot read baseline {}: {e}", file.display()))?;
         let baseline: BaselineFile = serde_json::from_str(&text)
@@ -79,6 +80,7 @@ impl Baseline {
         for entry in baseline.findings {
             *remaining.entry(entry).or_default() += 1;
         }
+        let mut hidden = 0;
         for checked in &mut outcome.files {
             let source = checked.source.as_deref();
             let path = checked.path.clone();
@@ -87,13 +89,14 @@ impl Baseline {
                 match remaining.get_mut(&entry) {
                     Some(count) if *count > 0 => {
                         *count -= 1;
+                        hidden += 1;
                         false
                     }
                     _ => true,
                 }
             });
         }
-        Ok(())
+        Ok(hidden)
     }
 
     fn entry(&self, path: &str, source: Option<&str>, diagnostic: &Diagnostic) -> Entry {

@@ -43,7 +43,36 @@ pub fn run_cargo(args: Vec<OsString>) -> i32 {
     {
         args.insert(1, "check".into());
     }
-    dispatch(args, &cargo_workspace_members)
+    dispatch(cargo_message_format(args), &cargo_workspace_members)
+}
+
+/// cargo's `--message-format` spelled as asyncheck's `--format`: `json` (and
+/// its `json-*` variants) is `rustc-json`, what cargo would print; `short`
+/// is `concise`; `human` is `human`.
+fn cargo_message_format(args: Vec<OsString>) -> Vec<OsString> {
+    let format = |value: &str| -> OsString {
+        match value {
+            "short" => "concise".into(),
+            json if json.starts_with("json") => "rustc-json".into(),
+            other => other.into(),
+        }
+    };
+    let mut out = Vec::with_capacity(args.len());
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let text = arg.to_string_lossy();
+        if let Some(value) = text.strip_prefix("--message-format=") {
+            out.push(format!("--format={}", format(value).to_string_lossy()).into());
+        } else if text == "--message-format" {
+            out.push("--format".into());
+            if let Some(value) = args.next() {
+                out.push(format(&value.to_string_lossy()));
+            }
+        } else {
+            out.push(arg);
+        }
+    }
+    out
 }
 
 /// Parses the command line and runs its command; `default_paths` gives what
@@ -124,6 +153,15 @@ fn run_check(args: CheckArgs, default_paths: Vec<PathBuf>) -> i32 {
     if let Err(message) = apply_command_line(&mut Settings::default(), &args) {
         return fail(&message);
     }
+    // A path that does not exist is a mistake on the command line, not a
+    // finding: `--exit-zero` must not hide it.
+    if let Some(missing) = args
+        .paths
+        .iter()
+        .find(|p| std::fs::symlink_metadata(p).is_err())
+    {
+        return fail(&format!("`{}` does not exist", missing.display()));
+    }
     let paths = match (args.paths.is_empty(), default_paths.is_empty()) {
         (false, _) => args.paths.clone(),
         (true, false) => default_paths,
@@ -190,8 +228,14 @@ fn run_check(args: CheckArgs, default_paths: Vec<PathBuf>) -> i32 {
         Err(message) => return fail(&message),
     };
     if let Some(file) = &args.baseline {
-        if let Err(message) = baseline::Baseline::at(file).filter(file, &mut outcome) {
-            return fail(&message);
+        match baseline::Baseline::at(file).filter(file, &mut outcome) {
+            Ok(hidden) if hidden > 0 && !args.quiet => eprintln!(
+                "{hidden} finding{} recorded in {} not reported",
+                if hidden == 1 { "" } else { "s" },
+                file.display()
+            ),
+            Ok(_) => {}
+            Err(message) => return fail(&message),
         }
     }
     if let Some(file) = &args.write_baseline {
@@ -214,9 +258,7 @@ fn run_check(args: CheckArgs, default_paths: Vec<PathBuf>) -> i32 {
         output::statistics::render(&outcome, args.format)
     } else {
         match args.format {
-            OutputFormat::Human => {
-                output::human::render(&outcome, styled(args.color), args.quiet)
-            }
+            OutputFormat::Human => output::human::render(&outcome, styled(args.color), args.quiet),
             OutputFormat::Concise => output::concise::render(&outcome, args.quiet),
             OutputFormat::Json => output::json::render(&outcome),
             OutputFormat::JsonLines => output::json::render_lines(&outcome),
@@ -399,9 +441,14 @@ fn explain(name: &str) -> i32 {
             print!("{}", docs::rule_markdown(rule.meta()));
             OK
         }
-        None => fail(&format!(
-            "unknown rule `{name}`; `asyncheck rules` lists them"
-        )),
+        None => {
+            let hint = registry::closest(name)
+                .map(|known| format!("did you mean `{known}`? "))
+                .unwrap_or_default();
+            fail(&format!(
+                "unknown rule `{name}`; {hint}`asyncheck rules` lists them"
+            ))
+        }
     }
 }
 

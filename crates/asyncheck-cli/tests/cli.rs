@@ -206,7 +206,7 @@ fn unreadable_and_broken_files_do_not_stop_the_others() {
         ("src/binary.rs", b"\xff\xfe\x00junk"),
         ("src/z.rs", UNBOUNDED.as_bytes()),
     ]);
-    let (report, code) = json(dir.path(), &["src", "missing.rs"]);
+    let (report, code) = json(dir.path(), &["src"]);
     assert_eq!(code, 1);
     let found: Vec<(String, String)> = report["diagnostics"]
         .as_array()
@@ -220,7 +220,6 @@ fn unreadable_and_broken_files_do_not_stop_the_others() {
         })
         .collect();
     let expected: Vec<(String, String)> = [
-        ("missing.rs", "io-error"),
         ("src/a.rs", "unbounded-channel"),
         ("src/binary.rs", "io-error"),
         ("src/broken.rs", "parse-error"),
@@ -424,4 +423,44 @@ fn modules_declared_for_tests_in_their_parent_are_test_code() {
     ]);
     let (report, _) = json(dir.path(), &[]);
     assert_eq!(paths(&report), ["src/worker.rs"]);
+}
+
+#[test]
+fn a_path_that_does_not_exist_is_a_usage_error() {
+    let dir = project(&[("a.rs", UNBOUNDED.as_bytes())]);
+    for args in [&["a.rs", "missing.rs"][..], &["--exit-zero", "missing.rs"]] {
+        let output = asyncheck(dir.path())
+            .arg("check")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.contains("`missing.rs` does not exist"), "{stderr}");
+    }
+}
+
+#[test]
+fn explain_suggests_the_closest_name() {
+    let output = asyncheck(Path::new("."))
+        .args(["explain", "blocking-in-asink"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("did you mean `blocking-in-async`?"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn server_accepts_stdio() {
+    let output = asyncheck(Path::new("."))
+        .args(["server", "--stdio"])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!stderr.contains("unexpected argument"), "{stderr}");
 }

@@ -167,7 +167,11 @@ fn rust_analyzer_publishes_asyncheck_findings_on_save() {
             },
         },
     }));
-    while client.next(deadline).expect("rust-analyzer answered initialize")["id"] != 1 {}
+    while client
+        .next(deadline)
+        .expect("rust-analyzer answered initialize")["id"]
+        != 1
+    {}
     client.notify("initialized", json!({}));
     client.notify(
         "textDocument/didOpen",

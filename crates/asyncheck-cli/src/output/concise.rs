@@ -14,12 +14,10 @@ pub fn render(outcome: &Outcome, quiet: bool) -> String {
     for file in &outcome.files {
         let index = file.source.as_deref().map(LineIndex::new);
         for diagnostic in &file.diagnostics {
-            let at = index
-                .as_ref()
-                .map_or((1, 1), |index| {
-                    let at = index.line_col(diagnostic.span.start);
-                    (at.line, at.column)
-                });
+            let at = index.as_ref().map_or((1, 1), |index| {
+                let at = index.line_col(diagnostic.span.start);
+                (at.line, at.column)
+            });
             let _ = writeln!(
                 out,
                 "{}:{}:{}: {} {}",

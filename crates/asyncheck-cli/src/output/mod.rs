@@ -10,7 +10,8 @@ pub mod rustc_json;
 pub mod sarif;
 pub mod statistics;
 
-use asyncheck::{Applicability, Diagnostic, Severity};
+use asyncheck::rule::Group;
+use asyncheck::{registry, Applicability, Diagnostic, Severity};
 use serde::Serialize;
 
 use crate::check::Outcome;
@@ -23,6 +24,12 @@ pub struct Summary {
     pub warnings: usize,
     /// Findings with a fix that `--fix` applies.
     pub fixable: usize,
+    /// Findings whose fix only `--fix --unsafe-fixes` applies.
+    #[serde(skip)]
+    pub unsafe_fixable: usize,
+    /// Findings of each group's rules, by [`Group::ALL`] position.
+    #[serde(skip)]
+    pub groups: [usize; 3],
 }
 
 impl Summary {
@@ -36,15 +43,24 @@ impl Summary {
                 Severity::Error => summary.errors += 1,
                 Severity::Warning => summary.warnings += 1,
             }
-            if is_fixable(diagnostic) {
-                summary.fixable += 1;
+            match diagnostic.fix.as_ref().map(|f| f.applicability) {
+                Some(Applicability::Safe) => summary.fixable += 1,
+                Some(Applicability::Unsafe) => summary.unsafe_fixable += 1,
+                None => {}
+            }
+            if let Some(rule) = registry::find(diagnostic.rule) {
+                let group = rule.meta().group;
+                if let Some(slot) = Group::ALL.iter().position(|g| *g == group) {
+                    summary.groups[slot] += 1;
+                }
             }
         }
         summary
     }
 }
 
-fn is_fixable(diagnostic: &Diagnostic) -> bool {
+/// Whether `--fix` fixes this finding.
+pub fn is_fixable(diagnostic: &Diagnostic) -> bool {
     diagnostic
         .fix
         .as_ref()

@@ -84,7 +84,15 @@ fn message(file: &File<'_>, diagnostic: &Diagnostic, rendered: String) -> Value 
         let spans = fix
             .edits
             .iter()
-            .map(|e| span(file, &e.span, true, None, Some((&e.replacement, applicability))))
+            .map(|e| {
+                span(
+                    file,
+                    &e.span,
+                    true,
+                    None,
+                    Some((&e.replacement, applicability)),
+                )
+            })
             .collect();
         children.push(child("help", text, spans));
     }

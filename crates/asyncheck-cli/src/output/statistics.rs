@@ -45,13 +45,14 @@ pub fn render(outcome: &Outcome, format: OutputFormat) -> String {
     let width = counts.iter().map(|c| c.rule.len()).max().unwrap_or(0);
     let mut out = String::new();
     for count in &counts {
-        let _ = write!(out, "{:>5}  {:<width$}", count.count, count.rule);
+        let mut line = format!("{:>5}  {:<width$}", count.count, count.rule);
         if count.fixable > 0 {
-            let _ = write!(out, "  [*] {} fixable", count.fixable);
+            let _ = write!(line, "  [*] {} fixable", count.fixable);
         }
         if count.unsafe_fixable > 0 {
-            let _ = write!(out, "  {} with --unsafe-fixes", count.unsafe_fixable);
+            let _ = write!(line, "  {} with --unsafe-fixes", count.unsafe_fixable);
         }
+        out.push_str(line.trim_end());
         out.push('\n');
     }
     let total: usize = counts.iter().map(|c| c.count).sum();

@@ -140,12 +140,15 @@ fn fail(message: &str) -> i32 {
 }
 
 /// Checks `args.paths`, else `default_paths`, else the current folder.
-fn run_check(args: CheckArgs, default_paths: Vec<PathBuf>) -> i32 {
+fn run_check(mut args: CheckArgs, default_paths: Vec<PathBuf>) -> i32 {
     // Panics are caught per file and reported as internal errors; the
     // default hook would also print them in the middle of the output.
     std::panic::set_hook(Box::new(|_| {}));
-    if args.stdin_filename.is_some() && (args.fix || args.diff) {
-        return fail("--fix and --diff work on files, not on standard input");
+    // `-` is standard input, named by `--stdin-filename` if given.
+    if args.paths.len() == 1 && args.paths[0] == Path::new("-") {
+        args.paths.clear();
+        args.stdin_filename
+            .get_or_insert_with(|| PathBuf::from("-"));
     }
     if args.unsafe_fixes && !(args.fix || args.diff) {
         return fail("--unsafe-fixes goes with --fix or --diff");
@@ -185,6 +188,15 @@ fn run_check(args: CheckArgs, default_paths: Vec<PathBuf>) -> i32 {
         }
     };
     let outcome = match &args.stdin_filename {
+        Some(name) if args.fix || args.diff => {
+            let display = discover::display_path(name);
+            let input = discover::Input {
+                display: display.clone(),
+                path: name.clone(),
+                explicit: true,
+            };
+            return fix_stdin(&display, &settings_of(&input), &args);
+        }
         Some(name) => {
             let input = discover::Input {
                 display: discover::display_path(name),
@@ -296,6 +308,59 @@ fn styled(choice: ColorChoice) -> bool {
     }
 }
 
+/// `--fix` or `--diff` on standard input: `--fix` prints the fixed text
+/// (all of it, fixed or not, so that an editor can replace its buffer with
+/// it), `--diff` the diff; the status is as for files.
+fn fix_stdin(display: &str, settings: &Settings, args: &CheckArgs) -> i32 {
+    let (text, fixed) = match check::fix_stdin(display, settings, args.unsafe_fixes) {
+        Ok(result) => result,
+        Err(message) => return fail(&message),
+    };
+    let out = if args.fix {
+        fixed.text.clone()
+    } else {
+        similar::TextDiff::from_lines(&text, &fixed.text)
+            .unified_diff()
+            .header(display, display)
+            .to_string()
+    };
+    let mut stdout = std::io::stdout().lock();
+    if stdout
+        .write_all(out.as_bytes())
+        .and_then(|_| stdout.flush())
+        .is_err()
+    {
+        return FAILURE;
+    }
+    if fixed.rejected > 0 {
+        eprintln!(
+            "warning: {} fixes were left out because the result would not parse",
+            fixed.rejected
+        );
+    }
+    if args.diff {
+        return if fixed.applied > 0 { FOUND } else { OK };
+    }
+    if !args.quiet {
+        eprintln!(
+            "applied {} fix{}; {} finding{} left",
+            fixed.applied,
+            if fixed.applied == 1 { "" } else { "es" },
+            fixed.diagnostics.len(),
+            if fixed.diagnostics.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+        );
+    }
+    if !args.exit_zero && fixed.diagnostics.iter().any(|d| denied(d.severity, args)) {
+        FOUND
+    } else {
+        OK
+    }
+}
+
 /// `--diff`: the diffs alone; status 1 when there is something to fix.
 fn print_diff(outcome: &check::Outcome) -> i32 {
     let diffs: String = outcome
@@ -381,19 +446,21 @@ fn exit_status(outcome: &check::Outcome, args: &CheckArgs) -> i32 {
     if args.exit_zero {
         return OK;
     }
-    let denied = |severity: Severity| {
-        severity == Severity::Error || (severity == Severity::Warning && args.warnings_are_errors())
-    };
     let found = outcome
         .files
         .iter()
         .flat_map(|f| &f.diagnostics)
-        .any(|d| denied(d.severity));
+        .any(|d| denied(d.severity, args));
     if found {
         FOUND
     } else {
         OK
     }
+}
+
+/// Whether a finding of this severity makes the exit status 1.
+fn denied(severity: Severity, args: &CheckArgs) -> bool {
+    severity == Severity::Error || (severity == Severity::Warning && args.warnings_are_errors())
 }
 
 fn print_rules(format: ListFormat) -> i32 {

@@ -109,11 +109,41 @@ fn fix_options_are_checked() {
             .code(),
         Some(2)
     );
-    let stdin = Command::cargo_bin("asyncheck")
+}
+
+fn stdin(args: &[&str]) -> (String, i32) {
+    let dir = TempDir::new().unwrap();
+    let output = Command::cargo_bin("asyncheck")
         .unwrap()
-        .args(["check", "--fix", "--stdin-filename", "a.rs"])
+        .current_dir(dir.path())
+        .arg("check")
+        .args(args)
         .write_stdin(BEFORE)
         .output()
         .unwrap();
-    assert_eq!(stdin.status.code(), Some(2));
+    (
+        String::from_utf8(output.stdout).unwrap(),
+        output.status.code().unwrap(),
+    )
+}
+
+#[test]
+fn fix_and_diff_on_standard_input() {
+    // --fix: the whole fixed text on standard output.
+    let (fixed, code) = stdin(&["--fix", "--unsafe-fixes", "--stdin-filename", "src/a.rs"]);
+    assert_eq!(fixed, AFTER);
+    assert_eq!(code, 0, "nothing left");
+    let (safe, _) = stdin(&["--fix", "--stdin-filename", "src/a.rs"]);
+    assert!(safe.contains("tokio::time::sleep"), "{safe}");
+    // --diff: the diff, status 1 when there is something to fix.
+    let (diff, code) = stdin(&["--diff", "--stdin-filename", "src/a.rs"]);
+    assert!(diff.starts_with("--- src/a.rs\n+++ src/a.rs\n"), "{diff}");
+    assert!(diff.contains("+    tokio::time::sleep"), "{diff}");
+    assert_eq!(code, 1);
+    // `-` is standard input.
+    let (dash, _) = stdin(&["--fix", "--unsafe-fixes", "-"]);
+    assert_eq!(dash, AFTER);
+    let (checked, code) = stdin(&["--format", "concise", "-"]);
+    assert!(checked.starts_with("-:4:5: blocking-in-async"), "{checked}");
+    assert_eq!(code, 0);
 }

@@ -36,7 +36,7 @@ pub fn render(outcome: &Outcome) -> String {
                 "reason": "compiler-message",
                 "package_id": package.id,
                 "manifest_path": package.manifest,
-                "target": package.target(&file.path),
+                "target": package.target(file.path),
                 "message": message(&file, diagnostic, rendered),
             });
             out.push_str(&message.to_string());

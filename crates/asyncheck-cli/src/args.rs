@@ -4,11 +4,39 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// Examples, exit statuses and environment variables, after `--help`.
+const AFTER_HELP: &str = "\
+Examples:
+  asyncheck check                          check the .rs files under the current folder
+  asyncheck check src -D warnings          fail (status 1) on warnings too
+  asyncheck check --select all             every rule, the pattern rules too
+  asyncheck check -W patterns -A detached-spawn
+  asyncheck check --fix                    apply the safe fixes
+  asyncheck check --format sarif > asyncheck.sarif
+  asyncheck check --format rustc-json      for rust-analyzer's check.overrideCommand
+  cat src/lib.rs | asyncheck check --stdin-filename src/lib.rs
+  asyncheck explain blocking-in-async
+  cargo asyncheck -p my-crate
+
+Exit status:
+  0  no finding at level error (with -D warnings: no warning either)
+  1  a finding at level error (or a warning, with -D warnings)
+  2  a usage error, a path that does not exist, a bad config file or baseline,
+     or an internal error
+
+Environment:
+  NO_COLOR             no colour (unless --color always)
+  CLICOLOR_FORCE       colour even when the output is not a terminal
+  TERM=dumb            no colour
+  ASYNCHECK_CACHE_DIR  where the results cache lives (default: target/asyncheck)
+  ASYNCHECK_DOCS_URL   where the rule pages are published (SARIF helpUri)";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "asyncheck",
     version,
-    about = "Finds async Rust anti-patterns without compiling the code"
+    about = "Finds async Rust anti-patterns without compiling the code",
+    after_help = AFTER_HELP
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -18,6 +46,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check the .rs files under each path (default: the current folder).
+    #[command(after_help = AFTER_HELP)]
     Check(Box<CheckArgs>),
     /// List every rule.
     Rules {

@@ -35,15 +35,63 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
 /// Runs `cargo asyncheck`: like `asyncheck`, but `check` without a path
 /// checks the members of the current cargo workspace.
 pub fn run_cargo(args: Vec<OsString>) -> i32 {
-    let mut args = args;
-    // `cargo asyncheck` alone, or with only options, means `check`.
-    if args
-        .get(1)
-        .is_none_or(|a| a.to_string_lossy().starts_with('-'))
-    {
-        args.insert(1, "check".into());
+    let (mut args, workspace) = CargoWorkspace::from_args(args);
+    // `cargo asyncheck`, `cargo asyncheck PATH` and `cargo asyncheck
+    // --option` mean `check`; `--version` and `--help` are asyncheck's.
+    let first = args.get(1).map(|a| a.to_string_lossy().into_owned());
+    let is_command = |name: &str| {
+        use clap::CommandFactory;
+        Cli::command()
+            .get_subcommands()
+            .any(|c| c.get_name() == name)
+            || name == "help"
+    };
+    match first.as_deref() {
+        Some("--version" | "-V" | "--help" | "-h") => {}
+        Some(name) if is_command(name) => {}
+        _ => args.insert(1, "check".into()),
     }
-    dispatch(cargo_message_format(args), &cargo_workspace_members)
+    dispatch(cargo_message_format(args), &|| workspace.members())
+}
+
+/// cargo's way of naming what to check: `--manifest-path` and
+/// `-p`/`--package`, taken out of the arguments before asyncheck reads them.
+#[derive(Default)]
+struct CargoWorkspace {
+    manifest_path: Option<OsString>,
+    packages: Vec<String>,
+}
+
+impl CargoWorkspace {
+    fn from_args(args: Vec<OsString>) -> (Vec<OsString>, CargoWorkspace) {
+        let mut workspace = CargoWorkspace::default();
+        let mut rest = Vec::with_capacity(args.len());
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            let text = arg.to_string_lossy().into_owned();
+            if text == "--manifest-path" {
+                workspace.manifest_path = args.next();
+            } else if let Some(path) = text.strip_prefix("--manifest-path=") {
+                workspace.manifest_path = Some(path.into());
+            } else if text == "-p" || text == "--package" {
+                workspace
+                    .packages
+                    .extend(args.next().map(|p| p.to_string_lossy().into_owned()));
+            } else if let Some(name) = text
+                .strip_prefix("--package=")
+                .or_else(|| text.strip_prefix("-p").filter(|n| !n.is_empty()))
+            {
+                workspace.packages.push(name.to_owned());
+            } else {
+                rest.push(arg);
+            }
+        }
+        (rest, workspace)
+    }
+
+    fn members(&self) -> Result<Vec<PathBuf>, String> {
+        cargo_workspace_members(self.manifest_path.as_deref(), &self.packages)
+    }
 }
 
 /// cargo's `--message-format` spelled as asyncheck's `--format`: `json` (and
@@ -530,10 +578,17 @@ fn contains(outer: &Path, inner: &Path) -> bool {
 /// The source folders of the cargo workspace around the current folder:
 /// each member's, from `cargo metadata --no-deps`, relative to the current
 /// folder where they are under it.
-fn cargo_workspace_members() -> Result<Vec<PathBuf>, String> {
+fn cargo_workspace_members(
+    manifest_path: Option<&std::ffi::OsStr>,
+    packages: &[String],
+) -> Result<Vec<PathBuf>, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = std::process::Command::new(cargo)
-        .args(["metadata", "--no-deps", "--format-version", "1"])
+    let mut command = std::process::Command::new(cargo);
+    command.args(["metadata", "--no-deps", "--format-version", "1"]);
+    if let Some(manifest_path) = manifest_path {
+        command.arg("--manifest-path").arg(manifest_path);
+    }
+    let output = command
         .output()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if !output.status.success() {
@@ -545,10 +600,36 @@ fn cargo_workspace_members() -> Result<Vec<PathBuf>, String> {
     let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
         .map_err(|e| format!("cannot read `cargo metadata` output: {e}"))?;
     let here = std::env::current_dir().unwrap_or_default();
-    let mut members: Vec<PathBuf> = metadata["packages"]
+    let all_packages = metadata["packages"]
         .as_array()
-        .into_iter()
-        .flatten()
+        .map_or(&[][..], Vec::as_slice);
+    if let Some(unknown) = packages
+        .iter()
+        .find(|name| !all_packages.iter().any(|p| p["name"] == name.as_str()))
+    {
+        return Err(format!(
+            "package `{unknown}` is not a member of the cargo workspace"
+        ));
+    }
+    // As with cargo: the manifest of a package (not of a virtual workspace)
+    // selects that package.
+    let manifest_package = manifest_path
+        .and_then(|path| std::fs::canonicalize(path).ok())
+        .and_then(|manifest| {
+            all_packages.iter().find(|p| {
+                p["manifest_path"]
+                    .as_str()
+                    .and_then(|m| std::fs::canonicalize(m).ok())
+                    .is_some_and(|m| m == manifest)
+            })
+        });
+    let mut members: Vec<PathBuf> = all_packages
+        .iter()
+        .filter(|package| match (packages.is_empty(), manifest_package) {
+            (false, _) => packages.iter().any(|name| package["name"] == name.as_str()),
+            (true, Some(only)) => package["manifest_path"] == only["manifest_path"],
+            (true, None) => true,
+        })
         .filter_map(|package| {
             Path::new(package["manifest_path"].as_str()?)
                 .parent()

@@ -390,6 +390,31 @@ fn sarif_has_one_run_with_every_rule_and_located_results() {
 }
 
 #[test]
+fn sarif_links_each_rule_to_its_page() {
+    let dir = project(&[("a.rs", UNBOUNDED.as_bytes())]);
+    let output = asyncheck(dir.path())
+        .args(["check", "--format", "sarif", "a.rs"])
+        .env(
+            "ASYNCHECK_DOCS_URL",
+            "https://example.org/asyncheck/docs/rules",
+        )
+        .output()
+        .unwrap();
+    let log: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let rules = log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    let unbounded = rules
+        .iter()
+        .find(|r| r["id"] == "unbounded-channel")
+        .unwrap();
+    assert_eq!(
+        unbounded["helpUri"],
+        "https://example.org/asyncheck/docs/rules/unbounded-channel.md"
+    );
+}
+
+#[test]
 fn github_annotations_are_escaped() {
     let dir = project(&[("src/a,b:c.rs", UNBOUNDED.as_bytes())]);
     let output = asyncheck(dir.path())

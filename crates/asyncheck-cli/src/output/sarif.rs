@@ -29,20 +29,50 @@ const OTHER_DESCRIPTORS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The environment variable that gives where the rule pages are published:
+/// a base URL that each page's name (`RULE.md`) is appended to.
+pub const DOCS_URL_VARIABLE: &str = "ASYNCHECK_DOCS_URL";
+
+/// The repository's rule pages, from `ASYNCHECK_DOCS_URL`, else from the
+/// package's `repository` (its `docs/rules/` folder on the main branch);
+/// none when neither is known, rather than a link that leads nowhere.
+fn docs_base() -> Option<String> {
+    if let Some(base) = std::env::var(DOCS_URL_VARIABLE)
+        .ok()
+        .filter(|b| !b.is_empty())
+    {
+        return Some(if base.ends_with('/') {
+            base
+        } else {
+            base + "/"
+        });
+    }
+    repository().map(|repository| format!("{repository}/blob/main/docs/rules/"))
+}
+
+fn repository() -> Option<&'static str> {
+    Some(env!("CARGO_PKG_REPOSITORY").trim_end_matches('/')).filter(|r| !r.is_empty())
+}
+
 pub fn render(outcome: &Outcome) -> String {
+    let docs_base = docs_base();
     let mut ids: Vec<&str> = Vec::new();
     let mut descriptors: Vec<Value> = Vec::new();
     for rule in registry::rules() {
         let meta = rule.meta();
         ids.push(meta.name);
-        descriptors.push(json!({
+        let mut descriptor = json!({
             "id": meta.name,
             "shortDescription": {"text": meta.summary},
             "fullDescription": {"text": meta.flags},
             "help": {"text": meta.why, "markdown": docs::rule_markdown(meta)},
             "defaultConfiguration": {"level": sarif_level(meta.default_level())},
             "properties": {"tags": [meta.pattern.name(), meta.group.name()], "group": meta.group.name()},
-        }));
+        });
+        if let Some(base) = &docs_base {
+            descriptor["helpUri"] = json!(format!("{base}{}.md", meta.name));
+        }
+        descriptors.push(descriptor);
     }
     for (id, text) in OTHER_DESCRIPTORS {
         ids.push(id);
@@ -60,15 +90,19 @@ pub fn render(outcome: &Outcome) -> String {
             results.push(result(diagnostic, &file.path, index.as_ref(), &ids));
         }
     }
+    let mut driver = json!({
+        "name": "asyncheck",
+        "version": env!("CARGO_PKG_VERSION"),
+        "rules": descriptors,
+    });
+    if let Some(repository) = repository() {
+        driver["informationUri"] = json!(repository);
+    }
     let log = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {
-                "name": "asyncheck",
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": descriptors,
-            }},
+            "tool": {"driver": driver},
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],

@@ -7,6 +7,7 @@ mod check;
 mod config;
 mod crates;
 mod discover;
+mod other_diagnostics;
 mod output;
 mod test_modules;
 
@@ -287,6 +288,7 @@ fn run_check(mut args: CheckArgs, default_paths: Vec<PathBuf>) -> i32 {
         Ok(outcome) => outcome,
         Err(message) => return fail(&message),
     };
+    other_diagnostics::Levels::new(config.as_ref(), &args).apply(&mut outcome);
     if let Some(file) = &args.baseline {
         match baseline::Baseline::at(file).filter(file, &mut outcome) {
             Ok(hidden) if hidden > 0 && !args.quiet => eprintln!(
@@ -474,13 +476,25 @@ fn apply_command_line(settings: &mut Settings, args: &CheckArgs) -> Result<(), S
             .unwrap_or_default();
         format!("unknown rule or group `{}`{hint}", e.0)
     };
+    // `unused-suppression`, `unknown-rule` and `parse-error` are levelled
+    // on the report (other_diagnostics), not in the rule settings.
+    let rules = |names: &[String]| -> Vec<String> {
+        names
+            .iter()
+            .filter(|n| !other_diagnostics::is_other(n))
+            .cloned()
+            .collect()
+    };
+    let select = rules(&args.select);
     if !args.select.is_empty() {
-        settings.select(&args.select).map_err(unknown)?;
+        settings.select(&select).map_err(unknown)?;
     }
     for (name, level) in args.levels() {
-        settings.set_level(name, level).map_err(unknown)?;
+        if !other_diagnostics::is_other(name) {
+            settings.set_level(name, level).map_err(unknown)?;
+        }
     }
-    settings.ignore(&args.ignore).map_err(unknown)
+    settings.ignore(&rules(&args.ignore)).map_err(unknown)
 }
 
 fn absolute(path: &Path) -> PathBuf {
@@ -551,6 +565,10 @@ fn print_rules(format: ListFormat) -> i32 {
 }
 
 fn explain(name: &str) -> i32 {
+    if let Some(other) = other_diagnostics::find(name) {
+        print!("{}", other_diagnostics::markdown(other));
+        return OK;
+    }
     match registry::find(name) {
         Some(rule) => {
             print!("{}", docs::rule_markdown(rule.meta()));

@@ -489,3 +489,89 @@ fn server_accepts_stdio() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(!stderr.contains("unexpected argument"), "{stderr}");
 }
+
+#[test]
+fn suppression_and_parse_diagnostics_are_levelled_like_rules() {
+    let stale = "// asyncheck: allow(unbounded-channel)\npub fn f() {}\n\n// asyncheck: allow(no-such-rule)\npub fn g() {}\n";
+    let dir = project(&[
+        ("stale.rs", stale.as_bytes()),
+        ("broken.rs", BROKEN.as_bytes()),
+    ]);
+    let rules = |args: &[&str]| -> Vec<(String, String)> {
+        let (report, _) = json(dir.path(), args);
+        report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["rule"].as_str().unwrap().to_owned(),
+                    d["severity"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let pair = |rule: &str, severity: &str| (rule.to_owned(), severity.to_owned());
+    assert_eq!(
+        rules(&[]),
+        [
+            pair("parse-error", "error"),
+            pair("unused-suppression", "warning"),
+            pair("unknown-rule", "warning"),
+        ]
+    );
+    assert_eq!(
+        rules(&[
+            "-A",
+            "parse-error",
+            "-D",
+            "unused-suppression",
+            "--ignore",
+            "unknown-rule"
+        ]),
+        [pair("unused-suppression", "error")]
+    );
+    let (_, code) = json(
+        dir.path(),
+        &["-W", "parse-error", "-A", "unused-suppression"],
+    );
+    assert_eq!(code, 0, "a parse error at warn level does not fail the run");
+
+    // In the config file too.
+    std::fs::write(
+        dir.path().join("asyncheck.toml"),
+        "[rules]\nunknown-rule = \"deny\"\nunused-suppression = \"allow\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        rules(&["-A", "parse-error"]),
+        [pair("unknown-rule", "error")]
+    );
+
+    for name in ["unused-suppression", "unknown-rule", "parse-error"] {
+        let output = asyncheck(dir.path())
+            .args(["explain", name])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{name}");
+        let page = String::from_utf8(output.stdout).unwrap();
+        assert!(page.starts_with(&format!("# {name}\n")), "{page}");
+    }
+}
+
+#[test]
+fn help_shows_examples_exit_statuses_and_environment() {
+    for args in [&["--help"][..], &["check", "--help"]] {
+        let output = asyncheck(Path::new(".")).args(args).output().unwrap();
+        let help = String::from_utf8(output.stdout).unwrap();
+        for section in [
+            "Examples:",
+            "Exit status:",
+            "Environment:",
+            "NO_COLOR",
+            "--format rustc-json",
+        ] {
+            assert!(help.contains(section), "{section} in {args:?}");
+        }
+    }
+}

@@ -1,31 +1,23 @@
 //! `--format sarif`: SARIF 2.1.0, one run, with every rule's metadata
 //! rendered from its documentation.
 
-use asyncheck::diagnostic::{INTERNAL_ERROR, IO_ERROR, PARSE_ERROR};
+use asyncheck::diagnostic::{INTERNAL_ERROR, IO_ERROR};
 use asyncheck::line_index::LineIndex;
-use asyncheck::suppression::{UNKNOWN_RULE, UNUSED_SUPPRESSION};
 use asyncheck::{docs, registry, Diagnostic, Level, Severity, Span};
 use serde_json::{json, Value};
 
 use crate::check::Outcome;
+use crate::other_diagnostics::OTHERS;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-/// Diagnostics that belong to no rule, described for SARIF consumers.
-const OTHER_DESCRIPTORS: &[(&str, &str)] = &[
-    (PARSE_ERROR, "The file does not parse; it was not analysed."),
+/// Diagnostics that belong to no rule and cannot be levelled, described for
+/// SARIF consumers (the others are in `other_diagnostics`).
+const INPUT_DESCRIPTORS: &[(&str, &str)] = &[
     (IO_ERROR, "The file cannot be read or is not UTF-8."),
     (
         INTERNAL_ERROR,
         "asyncheck failed on this file; please report it.",
-    ),
-    (
-        UNUSED_SUPPRESSION,
-        "A suppression comment suppresses nothing.",
-    ),
-    (
-        UNKNOWN_RULE,
-        "A suppression comment names a rule asyncheck does not have.",
     ),
 ];
 
@@ -74,12 +66,20 @@ pub fn render(outcome: &Outcome) -> String {
         }
         descriptors.push(descriptor);
     }
-    for (id, text) in OTHER_DESCRIPTORS {
+    let others = OTHERS
+        .iter()
+        .map(|o| (o.name, o.summary, o.default_level))
+        .chain(
+            INPUT_DESCRIPTORS
+                .iter()
+                .map(|(id, text)| (*id, *text, Level::Deny)),
+        );
+    for (id, text, level) in others {
         ids.push(id);
         descriptors.push(json!({
             "id": id,
             "shortDescription": {"text": text},
-            "defaultConfiguration": {"level": if id.ends_with("error") { "error" } else { "warning" }},
+            "defaultConfiguration": {"level": sarif_level(level)},
         }));
     }
 

@@ -575,3 +575,13 @@ fn help_shows_examples_exit_statuses_and_environment() {
         }
     }
 }
+
+#[test]
+fn parse_errors_are_worded_as_rustc_words_them() {
+    let dir = project(&[("a.rs", b"fn main() { let x = 1 let y = 2; }\n".as_slice())]);
+    let (report, _) = json(dir.path(), &["a.rs"]);
+    assert_eq!(
+        report["diagnostics"][0]["message"],
+        "could not parse this file: expected `;`"
+    );
+}

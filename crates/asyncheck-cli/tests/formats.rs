@@ -276,3 +276,28 @@ fn color_follows_the_option_and_the_environment() {
         check().env("CLICOLOR_FORCE", "1").arg("--color=never")
     ));
 }
+
+#[test]
+fn the_summary_mentions_unsafe_fixes() {
+    let dir = common::project(&[(
+        "a.rs",
+        "async fn load(user: u64) -> Result<(), std::io::Error> {
+    let (profile, orders) = tokio::join!(fetch(user), fetch(user + 1));
+    let profile = profile?;
+    println!(\"{profile} {}\", orders?);
+    Ok(())
+}
+
+async fn fetch(id: u64) -> Result<u64, std::io::Error> {
+    Ok(id)
+}
+",
+    )]);
+    let (text, _) = output(dir.path(), "human", &["-W", "prefer-try-join"]);
+    let summary = text.lines().last().unwrap();
+    assert_eq!(
+        summary,
+        "1 warning in 1 file (patterns: 1); 1 with an unsafe fix (--fix --unsafe-fixes)"
+    );
+    assert!(!text.contains("[*]"), "an unsafe fix is not marked fixable");
+}

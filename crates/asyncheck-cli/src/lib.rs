@@ -96,26 +96,31 @@ impl CargoWorkspace {
 }
 
 /// cargo's `--message-format` spelled as asyncheck's `--format`: `json` (and
-/// its `json-*` variants) is `rustc-json`, what cargo would print; `short`
-/// is `concise`; `human` is `human`.
+/// its `json-*` variants) is `rustc-json`, what cargo would print, with
+/// colour in `rendered` for `json-diagnostic-rendered-ansi`; `short` is
+/// `concise`; `human` is `human`.
 fn cargo_message_format(args: Vec<OsString>) -> Vec<OsString> {
-    let format = |value: &str| -> OsString {
-        match value {
-            "short" => "concise".into(),
-            json if json.starts_with("json") => "rustc-json".into(),
-            other => other.into(),
+    let format = |value: &str| -> Vec<OsString> {
+        let format = match value {
+            "short" => "concise",
+            json if json.starts_with("json") => "rustc-json",
+            other => other,
+        };
+        let mut args = vec!["--format".into(), format.into()];
+        if value.contains("rendered-ansi") {
+            args.push("--color=always".into());
         }
+        args
     };
     let mut out = Vec::with_capacity(args.len());
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let text = arg.to_string_lossy();
         if let Some(value) = text.strip_prefix("--message-format=") {
-            out.push(format!("--format={}", format(value).to_string_lossy()).into());
+            out.extend(format(value));
         } else if text == "--message-format" {
-            out.push("--format".into());
             if let Some(value) = args.next() {
-                out.push(format(&value.to_string_lossy()));
+                out.extend(format(&value.to_string_lossy()));
             }
         } else {
             out.push(arg);
@@ -328,7 +333,10 @@ fn run_check(mut args: CheckArgs, default_paths: Vec<PathBuf>) -> i32 {
             OutputFormat::Github => output::github::render(&outcome),
             OutputFormat::Gitlab => output::gitlab::render(&outcome),
             OutputFormat::Junit => output::junit::render(&outcome),
-            OutputFormat::RustcJson => output::rustc_json::render(&outcome),
+            // Colour in `rendered` only when asked for: the output is JSON.
+            OutputFormat::RustcJson => {
+                output::rustc_json::render(&outcome, args.color == ColorChoice::Always)
+            }
         }
     };
     let mut stdout = std::io::stdout().lock();

@@ -220,7 +220,7 @@ fn cargo_message_format_json_is_rustc_json() {
             "asyncheck",
             "check",
             "--message-format",
-            "json-diagnostic-rendered-ansi",
+            "json",
             "--no-cache",
         ],
     ] {
@@ -300,4 +300,29 @@ async fn fetch(id: u64) -> Result<u64, std::io::Error> {
         "1 warning in 1 file (patterns: 1); 1 with an unsafe fix (--fix --unsafe-fixes)"
     );
     assert!(!text.contains("[*]"), "an unsafe fix is not marked fixable");
+}
+
+#[test]
+fn cargo_rendered_ansi_colours_rendered_only() {
+    let dir = project();
+    let output = Command::cargo_bin("cargo-asyncheck")
+        .unwrap()
+        .current_dir(dir.path())
+        .args([
+            "asyncheck",
+            "--message-format=json-diagnostic-rendered-ansi",
+            "--no-cache",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    let first: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert!(first["message"]["rendered"]
+        .as_str()
+        .unwrap()
+        .contains('\u{1b}'));
+    assert!(!first["message"]["message"]
+        .as_str()
+        .unwrap()
+        .contains('\u{1b}'));
 }

@@ -15,9 +15,15 @@ use serde_json::{json, Value};
 use super::human;
 use crate::check::Outcome;
 
-pub fn render(outcome: &Outcome) -> String {
+/// `styled`: ANSI colour in each message's `rendered`, as cargo's
+/// `json-diagnostic-rendered-ansi` asks.
+pub fn render(outcome: &Outcome, styled: bool) -> String {
     let mut packages = Packages::default();
-    let renderer = Renderer::plain();
+    let renderer = if styled {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
     let mut out = String::new();
     for file in &outcome.files {
         let source = file.source.as_deref();

@@ -585,3 +585,28 @@ fn parse_errors_are_worded_as_rustc_words_them() {
         "could not parse this file: expected `;`"
     );
 }
+
+#[test]
+fn github_and_sarif_paths_are_relative_to_the_repository_root() {
+    let dir = project(&[("crates/one/src/lib.rs", UNBOUNDED.as_bytes())]);
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let member = dir.path().join("crates/one");
+    let github = asyncheck(&member)
+        .args(["check", "-W", "patterns", "--format", "github", "src"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(github.stdout).unwrap();
+    assert!(text.contains("file=crates/one/src/lib.rs,"), "{text}");
+    let sarif = asyncheck(&member)
+        .args(["check", "-W", "patterns", "--format", "sarif", "src"])
+        .output()
+        .unwrap();
+    let log: Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    assert_eq!(
+        log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "crates/one/src/lib.rs"
+    );
+    // The other formats keep paths relative to the current folder.
+    let (report, _) = json(&member, &["-W", "patterns", "src"]);
+    assert_eq!(report["diagnostics"][0]["path"], "src/lib.rs");
+}

@@ -66,3 +66,32 @@ pub fn is_fixable(diagnostic: &Diagnostic) -> bool {
         .as_ref()
         .is_some_and(|f| f.applicability == Applicability::Safe)
 }
+
+/// `path` (as reported, relative to the current folder) relative to the
+/// root of the git repository around the current folder, which is what
+/// GitHub resolves annotation and code-scanning paths against; unchanged
+/// outside a repository or outside its root.
+pub fn repository_relative(path: &str) -> String {
+    let Ok(current) = std::env::current_dir() else {
+        return path.to_owned();
+    };
+    let Some(root) = current.ancestors().find(|dir| dir.join(".git").exists()) else {
+        return path.to_owned();
+    };
+    // `..` resolved by hand: the file may be gone (a deleted path's
+    // io-error), so the file system cannot be asked.
+    let mut absolute = std::path::PathBuf::new();
+    for component in current.join(path).components() {
+        match component {
+            std::path::Component::ParentDir => {
+                absolute.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => absolute.push(other),
+        }
+    }
+    match absolute.strip_prefix(root) {
+        Ok(relative) => crate::discover::display_path(relative),
+        Err(_) => path.to_owned(),
+    }
+}

@@ -86,8 +86,9 @@ pub fn render(outcome: &Outcome) -> String {
     let mut results = Vec::new();
     for file in &outcome.files {
         let index = file.source.as_deref().map(LineIndex::new);
+        let path = super::repository_relative(&file.path);
         for diagnostic in &file.diagnostics {
-            results.push(result(diagnostic, &file.path, index.as_ref(), &ids));
+            results.push(result(diagnostic, &path, index.as_ref(), &ids));
         }
     }
     let mut driver = json!({

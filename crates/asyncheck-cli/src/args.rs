@@ -72,7 +72,7 @@ pub enum ListFormat {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
-    /// rustc's shape, with the source and a summary line.
+    /// The shape of rustc's messages, with the source and a summary line.
     Human,
     /// One line per finding: `path:line:col: rule message`.
     Concise,
@@ -105,9 +105,10 @@ pub enum ColorChoice {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Files or folders to check.
+    /// Files or folders to check; `-` reads standard input.
     pub paths: Vec<PathBuf>,
 
+    /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
 

@@ -4,11 +4,39 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// Examples, exit statuses and environment variables, after `--help`.
+const AFTER_HELP: &str = "\
+Examples:
+  asyncheck check                          check the .rs files under the current folder
+  asyncheck check src -D warnings          fail (status 1) on warnings too
+  asyncheck check --select all             every rule, the pattern rules too
+  asyncheck check -W patterns -A detached-spawn
+  asyncheck check --fix                    apply the safe fixes
+  asyncheck check --format sarif > asyncheck.sarif
+  asyncheck check --format rustc-json      for rust-analyzer's check.overrideCommand
+  cat src/lib.rs | asyncheck check --stdin-filename src/lib.rs
+  asyncheck explain blocking-in-async
+  cargo asyncheck -p my-crate
+
+Exit status:
+  0  no finding at level error (with -D warnings: no warning either)
+  1  a finding at level error (or a warning, with -D warnings)
+  2  a usage error, a path that does not exist, a bad config file or baseline,
+     or an internal error
+
+Environment:
+  NO_COLOR             no colour (unless --color always)
+  CLICOLOR_FORCE       colour even when the output is not a terminal
+  TERM=dumb            no colour
+  ASYNCHECK_CACHE_DIR  where the results cache lives (default: target/asyncheck)
+  ASYNCHECK_DOCS_URL   where the rule pages are published (SARIF helpUri)";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "asyncheck",
     version,
-    about = "Finds async Rust anti-patterns without compiling the code"
+    about = "Finds async Rust anti-patterns without compiling the code",
+    after_help = AFTER_HELP
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -18,6 +46,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check the .rs files under each path (default: the current folder).
+    #[command(after_help = AFTER_HELP)]
     Check(Box<CheckArgs>),
     /// List every rule.
     Rules {
@@ -27,7 +56,12 @@ pub enum Command {
     /// Explain a rule: its pattern, what it flags, why, examples, options.
     Explain { rule: String },
     /// Run the language server on standard input and output.
-    Server,
+    Server {
+        /// Accepted for editors' generic clients, which pass it; standard
+        /// input and output is the only transport.
+        #[arg(long)]
+        stdio: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -38,19 +72,54 @@ pub enum ListFormat {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
+    /// The shape of rustc's messages, with the source and a summary line.
     Human,
+    /// One line per finding: `path:line:col: rule message`.
+    Concise,
+    /// One JSON object with every finding and a summary.
     Json,
+    /// One JSON object per finding, one per line.
+    JsonLines,
+    /// SARIF 2.1.0 (GitHub code scanning and others).
     Sarif,
+    /// GitHub Actions annotations.
     Github,
+    /// GitLab code-quality JSON.
+    Gitlab,
+    /// JUnit XML.
+    Junit,
+    /// cargo's `compiler-message` lines with rustc's diagnostic JSON, for
+    /// rust-analyzer's `check.overrideCommand`, bacon and other readers of
+    /// `cargo check --message-format=json`.
+    RustcJson,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set or `TERM=dumb`;
+    /// `CLICOLOR_FORCE` forces it.
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Files or folders to check.
+    /// Files or folders to check; `-` reads standard input.
     pub paths: Vec<PathBuf>,
 
+    /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
+
+    /// Colour in the human output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Print a count per rule (and how many are fixable) instead of each
+    /// finding.
+    #[arg(long)]
+    pub statistics: bool,
 
     /// Run only these rules or groups (`correctness`, `suspicious`,
     /// `patterns`; `all` is every rule).

@@ -69,8 +69,9 @@ impl Baseline {
         Ok(count)
     }
 
-    /// Drops from `outcome` the findings recorded in `file`.
-    pub fn filter(&self, file: &Path, outcome: &mut Outcome) -> Result<(), String> {
+    /// Drops from `outcome` the findings recorded in `file`; returns how
+    /// many it dropped.
+    pub fn filter(&self, file: &Path, outcome: &mut Outcome) -> Result<usize, String> {
         let text = std::fs::read_to_string(file)
             .map_err(|e| format!("cannot read baseline {}: {e}", file.display()))?;
         let baseline: BaselineFile = serde_json::from_str(&text)
@@ -79,6 +80,7 @@ impl Baseline {
         for entry in baseline.findings {
             *remaining.entry(entry).or_default() += 1;
         }
+        let mut hidden = 0;
         for checked in &mut outcome.files {
             let source = checked.source.as_deref();
             let path = checked.path.clone();
@@ -87,13 +89,14 @@ impl Baseline {
                 match remaining.get_mut(&entry) {
                     Some(count) if *count > 0 => {
                         *count -= 1;
+                        hidden += 1;
                         false
                     }
                     _ => true,
                 }
             });
         }
-        Ok(())
+        Ok(hidden)
     }
 
     fn entry(&self, path: &str, source: Option<&str>, diagnostic: &Diagnostic) -> Entry {
@@ -120,7 +123,7 @@ fn resolved(path: &Path) -> PathBuf {
 /// The flagged line's code with its spacing folded, hashed: it survives
 /// lines inserted or removed elsewhere and re-indentation, not a change to
 /// the flagged code itself.
-fn fingerprint(source: &str, diagnostic: &Diagnostic) -> String {
+pub fn fingerprint(source: &str, diagnostic: &Diagnostic) -> String {
     let start = diagnostic.span.start.min(source.len());
     let line_start = source[..start].rfind('\n').map_or(0, |n| n + 1);
     let line_end = source[start..]
@@ -132,7 +135,7 @@ fn fingerprint(source: &str, diagnostic: &Diagnostic) -> String {
 
 /// 64-bit FNV-1a: small, and stable across platforms and versions, which a
 /// fingerprint stored in a repository needs (std's and FxHash's are not).
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
         (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
     })

@@ -214,28 +214,62 @@ pub fn check_files<'s>(
 }
 
 pub fn check_stdin(display: &str, settings: &Settings) -> Result<Outcome, String> {
+    let bytes = read_stdin()?;
+    let checker = Checker::new(settings);
+    let checked = on_large_stack(|| {
+        let file = FileToCheck {
+            display,
+            test_module: false,
+        };
+        check_bytes(&checker, &file, bytes, None)
+    })?;
+    Ok(finish(vec![checked], 1))
+}
+
+/// `--fix` or `--diff` on standard input: the text read, and what fixing it
+/// gives (the fixed text and what is still found in it).
+pub fn fix_stdin(
+    display: &str,
+    settings: &Settings,
+    unsafe_fixes: bool,
+) -> Result<(String, asyncheck::fix::Fixed), String> {
+    let text = String::from_utf8(read_stdin()?)
+        .map_err(|_| "standard input is not valid UTF-8".to_owned())?;
+    let checker = Checker::new(settings);
+    let path = std::path::Path::new(display);
+    let fixed = on_large_stack(|| {
+        catch_unwind(AssertUnwindSafe(|| {
+            let check = |text: &str| checker.check_module(path, text, false).diagnostics;
+            fix_file(&check, &text, unsafe_fixes)
+        }))
+        .map_err(|panic| {
+            format!(
+                "asyncheck failed on standard input ({}); please report it",
+                panic_message(&*panic)
+            )
+        })
+    })??;
+    Ok((text, fixed))
+}
+
+fn read_stdin() -> Result<Vec<u8>, String> {
     let mut bytes = Vec::new();
     std::io::stdin()
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read standard input: {e}"))?;
-    let checker = Checker::new(settings);
-    // Standard input gets the same large stack as the worker threads.
-    let display = display.to_owned();
-    let checked = std::thread::scope(|scope| {
+    Ok(bytes)
+}
+
+/// Runs `work` with the same large stack as the worker threads.
+fn on_large_stack<T: Send>(work: impl FnOnce() -> T + Send) -> Result<T, String> {
+    std::thread::scope(|scope| {
         std::thread::Builder::new()
             .stack_size(STACK_SIZE)
-            .spawn_scoped(scope, || {
-                let file = FileToCheck {
-                    display: &display,
-                    test_module: false,
-                };
-                check_bytes(&checker, &file, bytes, None)
-            })
+            .spawn_scoped(scope, work)
             .map_err(|e| format!("cannot start a thread: {e}"))?
             .join()
             .map_err(|_| "the checking thread failed".to_owned())
-    })?;
-    Ok(finish(vec![checked], 1))
+    })
 }
 
 fn finish(mut files: Vec<Checked>, file_count: usize) -> Outcome {

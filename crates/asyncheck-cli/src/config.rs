@@ -75,10 +75,19 @@ impl Config {
             settings.check_tests = check_tests;
         }
         // Names were validated when the file was read.
+        // `unused-suppression`, `unknown-rule` and `parse-error` are not
+        // rules: their levels are applied to the report (other_diagnostics).
+        let rules = |names: &[String]| -> Vec<String> {
+            names
+                .iter()
+                .filter(|n| !crate::other_diagnostics::is_other(n))
+                .cloned()
+                .collect()
+        };
         if let Some(select) = &self.select {
-            let _ = settings.select(select);
+            let _ = settings.select(&rules(select));
         }
-        let _ = settings.ignore(&self.ignore);
+        let _ = settings.ignore(&rules(&self.ignore));
         for rule in &self.rules {
             if let Some(level) = rule.level {
                 let _ = settings.set_level(rule.name, level);
@@ -314,7 +323,9 @@ impl<'a> Reader<'a> {
     /// A rule's or a group's name (or `all`), as the registry spells it.
     fn rule_name(&self, key: &Spanned<impl AsRef<str>>) -> Result<&'static str, ConfigError> {
         let name = key.get_ref().as_ref();
-        match registry::find_target(name) {
+        match registry::find_target(name)
+            .or_else(|| crate::other_diagnostics::find(name).map(|o| o.name))
+        {
             Some(known) => Ok(known),
             None => {
                 let hint = registry::closest(name)

@@ -7,6 +7,7 @@ mod check;
 mod config;
 mod crates;
 mod discover;
+mod other_diagnostics;
 mod output;
 mod test_modules;
 
@@ -17,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Parser;
 
-use args::{CheckArgs, Cli, Command, ListFormat, OutputFormat};
+use args::{CheckArgs, Cli, ColorChoice, Command, ListFormat, OutputFormat};
 use asyncheck::{docs, registry, Settings, Severity};
 use config::Config;
 
@@ -35,15 +36,97 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
 /// Runs `cargo asyncheck`: like `asyncheck`, but `check` without a path
 /// checks the members of the current cargo workspace.
 pub fn run_cargo(args: Vec<OsString>) -> i32 {
-    let mut args = args;
-    // `cargo asyncheck` alone, or with only options, means `check`.
-    if args
-        .get(1)
-        .is_none_or(|a| a.to_string_lossy().starts_with('-'))
-    {
-        args.insert(1, "check".into());
+    let (mut args, workspace) = CargoWorkspace::from_args(args);
+    // `cargo asyncheck`, `cargo asyncheck PATH` and `cargo asyncheck
+    // --option` mean `check`; `--version` and `--help` are asyncheck's.
+    let first = args.get(1).map(|a| a.to_string_lossy().into_owned());
+    let is_command = |name: &str| {
+        use clap::CommandFactory;
+        Cli::command()
+            .get_subcommands()
+            .any(|c| c.get_name() == name)
+            || name == "help"
+    };
+    match first.as_deref() {
+        Some("--version" | "-V" | "--help" | "-h") => {}
+        Some(name) if is_command(name) => {}
+        _ => args.insert(1, "check".into()),
     }
-    dispatch(args, &cargo_workspace_members)
+    dispatch(cargo_message_format(args), &|| workspace.members())
+}
+
+/// cargo's way of naming what to check: `--manifest-path` and
+/// `-p`/`--package`, taken out of the arguments before asyncheck reads them.
+#[derive(Default)]
+struct CargoWorkspace {
+    manifest_path: Option<OsString>,
+    packages: Vec<String>,
+}
+
+impl CargoWorkspace {
+    fn from_args(args: Vec<OsString>) -> (Vec<OsString>, CargoWorkspace) {
+        let mut workspace = CargoWorkspace::default();
+        let mut rest = Vec::with_capacity(args.len());
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            let text = arg.to_string_lossy().into_owned();
+            if text == "--manifest-path" {
+                workspace.manifest_path = args.next();
+            } else if let Some(path) = text.strip_prefix("--manifest-path=") {
+                workspace.manifest_path = Some(path.into());
+            } else if text == "-p" || text == "--package" {
+                workspace
+                    .packages
+                    .extend(args.next().map(|p| p.to_string_lossy().into_owned()));
+            } else if let Some(name) = text
+                .strip_prefix("--package=")
+                .or_else(|| text.strip_prefix("-p").filter(|n| !n.is_empty()))
+            {
+                workspace.packages.push(name.to_owned());
+            } else {
+                rest.push(arg);
+            }
+        }
+        (rest, workspace)
+    }
+
+    fn members(&self) -> Result<Vec<PathBuf>, String> {
+        cargo_workspace_members(self.manifest_path.as_deref(), &self.packages)
+    }
+}
+
+/// cargo's `--message-format` spelled as asyncheck's `--format`: `json` (and
+/// its `json-*` variants) is `rustc-json`, what cargo would print, with
+/// colour in `rendered` for `json-diagnostic-rendered-ansi`; `short` is
+/// `concise`; `human` is `human`.
+fn cargo_message_format(args: Vec<OsString>) -> Vec<OsString> {
+    let format = |value: &str| -> Vec<OsString> {
+        let format = match value {
+            "short" => "concise",
+            json if json.starts_with("json") => "rustc-json",
+            other => other,
+        };
+        let mut args = vec!["--format".into(), format.into()];
+        if value.contains("rendered-ansi") {
+            args.push("--color=always".into());
+        }
+        args
+    };
+    let mut out = Vec::with_capacity(args.len());
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let text = arg.to_string_lossy();
+        if let Some(value) = text.strip_prefix("--message-format=") {
+            out.extend(format(value));
+        } else if text == "--message-format" {
+            if let Some(value) = args.next() {
+                out.extend(format(&value.to_string_lossy()));
+            }
+        } else {
+            out.push(arg);
+        }
+    }
+    out
 }
 
 /// Parses the command line and runs its command; `default_paths` gives what
@@ -73,7 +156,7 @@ fn dispatch(
         }
         Command::Rules { format } => print_rules(format),
         Command::Explain { rule } => explain(&rule),
-        Command::Server => serve(),
+        Command::Server { stdio: _ } => serve(),
     }
 }
 
@@ -111,18 +194,30 @@ fn fail(message: &str) -> i32 {
 }
 
 /// Checks `args.paths`, else `default_paths`, else the current folder.
-fn run_check(args: CheckArgs, default_paths: Vec<PathBuf>) -> i32 {
+fn run_check(mut args: CheckArgs, default_paths: Vec<PathBuf>) -> i32 {
     // Panics are caught per file and reported as internal errors; the
     // default hook would also print them in the middle of the output.
     std::panic::set_hook(Box::new(|_| {}));
-    if args.stdin_filename.is_some() && (args.fix || args.diff) {
-        return fail("--fix and --diff work on files, not on standard input");
+    // `-` is standard input, named by `--stdin-filename` if given.
+    if args.paths.len() == 1 && args.paths[0] == Path::new("-") {
+        args.paths.clear();
+        args.stdin_filename
+            .get_or_insert_with(|| PathBuf::from("-"));
     }
     if args.unsafe_fixes && !(args.fix || args.diff) {
         return fail("--unsafe-fixes goes with --fix or --diff");
     }
     if let Err(message) = apply_command_line(&mut Settings::default(), &args) {
         return fail(&message);
+    }
+    // A path that does not exist is a mistake on the command line, not a
+    // finding: `--exit-zero` must not hide it.
+    if let Some(missing) = args
+        .paths
+        .iter()
+        .find(|p| std::fs::symlink_metadata(p).is_err())
+    {
+        return fail(&format!("`{}` does not exist", missing.display()));
     }
     let paths = match (args.paths.is_empty(), default_paths.is_empty()) {
         (false, _) => args.paths.clone(),
@@ -147,6 +242,15 @@ fn run_check(args: CheckArgs, default_paths: Vec<PathBuf>) -> i32 {
         }
     };
     let outcome = match &args.stdin_filename {
+        Some(name) if args.fix || args.diff => {
+            let display = discover::display_path(name);
+            let input = discover::Input {
+                display: display.clone(),
+                path: name.clone(),
+                explicit: true,
+            };
+            return fix_stdin(&display, &settings_of(&input), &args);
+        }
         Some(name) => {
             let input = discover::Input {
                 display: discover::display_path(name),
@@ -189,9 +293,16 @@ fn run_check(args: CheckArgs, default_paths: Vec<PathBuf>) -> i32 {
         Ok(outcome) => outcome,
         Err(message) => return fail(&message),
     };
+    other_diagnostics::Levels::new(config.as_ref(), &args).apply(&mut outcome);
     if let Some(file) = &args.baseline {
-        if let Err(message) = baseline::Baseline::at(file).filter(file, &mut outcome) {
-            return fail(&message);
+        match baseline::Baseline::at(file).filter(file, &mut outcome) {
+            Ok(hidden) if hidden > 0 && !args.quiet => eprintln!(
+                "{hidden} finding{} recorded in {} not reported",
+                if hidden == 1 { "" } else { "s" },
+                file.display()
+            ),
+            Ok(_) => {}
+            Err(message) => return fail(&message),
         }
     }
     if let Some(file) = &args.write_baseline {
@@ -210,15 +321,23 @@ fn run_check(args: CheckArgs, default_paths: Vec<PathBuf>) -> i32 {
     if args.diff {
         return print_diff(&outcome);
     }
-    let text = match args.format {
-        OutputFormat::Human => {
-            let styled = std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            output::human::render(&outcome, styled, args.quiet)
+    let text = if args.statistics {
+        output::statistics::render(&outcome, args.format)
+    } else {
+        match args.format {
+            OutputFormat::Human => output::human::render(&outcome, styled(args.color), args.quiet),
+            OutputFormat::Concise => output::concise::render(&outcome, args.quiet),
+            OutputFormat::Json => output::json::render(&outcome),
+            OutputFormat::JsonLines => output::json::render_lines(&outcome),
+            OutputFormat::Sarif => output::sarif::render(&outcome),
+            OutputFormat::Github => output::github::render(&outcome),
+            OutputFormat::Gitlab => output::gitlab::render(&outcome),
+            OutputFormat::Junit => output::junit::render(&outcome),
+            // Colour in `rendered` only when asked for: the output is JSON.
+            OutputFormat::RustcJson => {
+                output::rustc_json::render(&outcome, args.color == ColorChoice::Always)
+            }
         }
-        OutputFormat::Json => output::json::render(&outcome),
-        OutputFormat::Sarif => output::sarif::render(&outcome),
-        OutputFormat::Github => output::github::render(&outcome),
     };
     let mut stdout = std::io::stdout().lock();
     if stdout
@@ -229,6 +348,75 @@ fn run_check(args: CheckArgs, default_paths: Vec<PathBuf>) -> i32 {
         return FAILURE;
     }
     exit_status(&outcome, &args)
+}
+
+/// Whether the human output is coloured: `--color`; else never with
+/// `NO_COLOR`, always with `CLICOLOR_FORCE`, else on a terminal that is not
+/// `TERM=dumb`.
+fn styled(choice: ColorChoice) -> bool {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto if var("NO_COLOR").is_some() => false,
+        ColorChoice::Auto if var("CLICOLOR_FORCE").is_some_and(|v| v != "0") => true,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && var("TERM").is_none_or(|t| t != "dumb")
+        }
+    }
+}
+
+/// `--fix` or `--diff` on standard input: `--fix` prints the fixed text
+/// (all of it, fixed or not, so that an editor can replace its buffer with
+/// it), `--diff` the diff; the status is as for files.
+fn fix_stdin(display: &str, settings: &Settings, args: &CheckArgs) -> i32 {
+    let (text, fixed) = match check::fix_stdin(display, settings, args.unsafe_fixes) {
+        Ok(result) => result,
+        Err(message) => return fail(&message),
+    };
+    let out = if args.fix {
+        fixed.text.clone()
+    } else {
+        similar::TextDiff::from_lines(&text, &fixed.text)
+            .unified_diff()
+            .header(display, display)
+            .to_string()
+    };
+    let mut stdout = std::io::stdout().lock();
+    if stdout
+        .write_all(out.as_bytes())
+        .and_then(|_| stdout.flush())
+        .is_err()
+    {
+        return FAILURE;
+    }
+    if fixed.rejected > 0 {
+        eprintln!(
+            "warning: {} fixes were left out because the result would not parse",
+            fixed.rejected
+        );
+    }
+    if args.diff {
+        return if fixed.applied > 0 { FOUND } else { OK };
+    }
+    if !args.quiet {
+        eprintln!(
+            "applied {} fix{}; {} finding{} left",
+            fixed.applied,
+            if fixed.applied == 1 { "" } else { "es" },
+            fixed.diagnostics.len(),
+            if fixed.diagnostics.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+        );
+    }
+    if !args.exit_zero && fixed.diagnostics.iter().any(|d| denied(d.severity, args)) {
+        FOUND
+    } else {
+        OK
+    }
 }
 
 /// `--diff`: the diffs alone; status 1 when there is something to fix.
@@ -296,13 +484,25 @@ fn apply_command_line(settings: &mut Settings, args: &CheckArgs) -> Result<(), S
             .unwrap_or_default();
         format!("unknown rule or group `{}`{hint}", e.0)
     };
+    // `unused-suppression`, `unknown-rule` and `parse-error` are levelled
+    // on the report (other_diagnostics), not in the rule settings.
+    let rules = |names: &[String]| -> Vec<String> {
+        names
+            .iter()
+            .filter(|n| !other_diagnostics::is_other(n))
+            .cloned()
+            .collect()
+    };
+    let select = rules(&args.select);
     if !args.select.is_empty() {
-        settings.select(&args.select).map_err(unknown)?;
+        settings.select(&select).map_err(unknown)?;
     }
     for (name, level) in args.levels() {
-        settings.set_level(name, level).map_err(unknown)?;
+        if !other_diagnostics::is_other(name) {
+            settings.set_level(name, level).map_err(unknown)?;
+        }
     }
-    settings.ignore(&args.ignore).map_err(unknown)
+    settings.ignore(&rules(&args.ignore)).map_err(unknown)
 }
 
 fn absolute(path: &Path) -> PathBuf {
@@ -316,19 +516,21 @@ fn exit_status(outcome: &check::Outcome, args: &CheckArgs) -> i32 {
     if args.exit_zero {
         return OK;
     }
-    let denied = |severity: Severity| {
-        severity == Severity::Error || (severity == Severity::Warning && args.warnings_are_errors())
-    };
     let found = outcome
         .files
         .iter()
         .flat_map(|f| &f.diagnostics)
-        .any(|d| denied(d.severity));
+        .any(|d| denied(d.severity, args));
     if found {
         FOUND
     } else {
         OK
     }
+}
+
+/// Whether a finding of this severity makes the exit status 1.
+fn denied(severity: Severity, args: &CheckArgs) -> bool {
+    severity == Severity::Error || (severity == Severity::Warning && args.warnings_are_errors())
 }
 
 fn print_rules(format: ListFormat) -> i32 {
@@ -371,14 +573,23 @@ fn print_rules(format: ListFormat) -> i32 {
 }
 
 fn explain(name: &str) -> i32 {
+    if let Some(other) = other_diagnostics::find(name) {
+        print!("{}", other_diagnostics::markdown(other));
+        return OK;
+    }
     match registry::find(name) {
         Some(rule) => {
             print!("{}", docs::rule_markdown(rule.meta()));
             OK
         }
-        None => fail(&format!(
-            "unknown rule `{name}`; `asyncheck rules` lists them"
-        )),
+        None => {
+            let hint = registry::closest(name)
+                .map(|known| format!("did you mean `{known}`? "))
+                .unwrap_or_default();
+            fail(&format!(
+                "unknown rule `{name}`; {hint}`asyncheck rules` lists them"
+            ))
+        }
     }
 }
 
@@ -393,10 +604,17 @@ fn contains(outer: &Path, inner: &Path) -> bool {
 /// The source folders of the cargo workspace around the current folder:
 /// each member's, from `cargo metadata --no-deps`, relative to the current
 /// folder where they are under it.
-fn cargo_workspace_members() -> Result<Vec<PathBuf>, String> {
+fn cargo_workspace_members(
+    manifest_path: Option<&std::ffi::OsStr>,
+    packages: &[String],
+) -> Result<Vec<PathBuf>, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = std::process::Command::new(cargo)
-        .args(["metadata", "--no-deps", "--format-version", "1"])
+    let mut command = std::process::Command::new(cargo);
+    command.args(["metadata", "--no-deps", "--format-version", "1"]);
+    if let Some(manifest_path) = manifest_path {
+        command.arg("--manifest-path").arg(manifest_path);
+    }
+    let output = command
         .output()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if !output.status.success() {
@@ -408,10 +626,36 @@ fn cargo_workspace_members() -> Result<Vec<PathBuf>, String> {
     let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
         .map_err(|e| format!("cannot read `cargo metadata` output: {e}"))?;
     let here = std::env::current_dir().unwrap_or_default();
-    let mut members: Vec<PathBuf> = metadata["packages"]
+    let all_packages = metadata["packages"]
         .as_array()
-        .into_iter()
-        .flatten()
+        .map_or(&[][..], Vec::as_slice);
+    if let Some(unknown) = packages
+        .iter()
+        .find(|name| !all_packages.iter().any(|p| p["name"] == name.as_str()))
+    {
+        return Err(format!(
+            "package `{unknown}` is not a member of the cargo workspace"
+        ));
+    }
+    // As with cargo: the manifest of a package (not of a virtual workspace)
+    // selects that package.
+    let manifest_package = manifest_path
+        .and_then(|path| std::fs::canonicalize(path).ok())
+        .and_then(|manifest| {
+            all_packages.iter().find(|p| {
+                p["manifest_path"]
+                    .as_str()
+                    .and_then(|m| std::fs::canonicalize(m).ok())
+                    .is_some_and(|m| m == manifest)
+            })
+        });
+    let mut members: Vec<PathBuf> = all_packages
+        .iter()
+        .filter(|package| match (packages.is_empty(), manifest_package) {
+            (false, _) => packages.iter().any(|name| package["name"] == name.as_str()),
+            (true, Some(only)) => package["manifest_path"] == only["manifest_path"],
+            (true, None) => true,
+        })
         .filter_map(|package| {
             Path::new(package["manifest_path"].as_str()?)
                 .parent()

@@ -100,6 +100,26 @@ fn recorded_findings_survive_edits_above_them_and_new_ones_are_reported() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0));
+
+    // The run says how many recorded findings it did not report.
+    let output = Command::cargo_bin("asyncheck")
+        .unwrap()
+        .current_dir(&src)
+        .args([
+            "check",
+            "-W",
+            "patterns",
+            "--baseline",
+            "../asyncheck-baseline.json",
+            "lib.rs",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("1 finding recorded in ../asyncheck-baseline.json not reported"),
+        "{stderr}"
+    );
 }
 
 #[test]

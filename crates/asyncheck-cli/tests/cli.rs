@@ -206,7 +206,7 @@ fn unreadable_and_broken_files_do_not_stop_the_others() {
         ("src/binary.rs", b"\xff\xfe\x00junk"),
         ("src/z.rs", UNBOUNDED.as_bytes()),
     ]);
-    let (report, code) = json(dir.path(), &["src", "missing.rs"]);
+    let (report, code) = json(dir.path(), &["src"]);
     assert_eq!(code, 1);
     let found: Vec<(String, String)> = report["diagnostics"]
         .as_array()
@@ -220,7 +220,6 @@ fn unreadable_and_broken_files_do_not_stop_the_others() {
         })
         .collect();
     let expected: Vec<(String, String)> = [
-        ("missing.rs", "io-error"),
         ("src/a.rs", "unbounded-channel"),
         ("src/binary.rs", "io-error"),
         ("src/broken.rs", "parse-error"),
@@ -391,6 +390,31 @@ fn sarif_has_one_run_with_every_rule_and_located_results() {
 }
 
 #[test]
+fn sarif_links_each_rule_to_its_page() {
+    let dir = project(&[("a.rs", UNBOUNDED.as_bytes())]);
+    let output = asyncheck(dir.path())
+        .args(["check", "--format", "sarif", "a.rs"])
+        .env(
+            "ASYNCHECK_DOCS_URL",
+            "https://example.org/asyncheck/docs/rules",
+        )
+        .output()
+        .unwrap();
+    let log: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let rules = log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    let unbounded = rules
+        .iter()
+        .find(|r| r["id"] == "unbounded-channel")
+        .unwrap();
+    assert_eq!(
+        unbounded["helpUri"],
+        "https://example.org/asyncheck/docs/rules/unbounded-channel.md"
+    );
+}
+
+#[test]
 fn github_annotations_are_escaped() {
     let dir = project(&[("src/a,b:c.rs", UNBOUNDED.as_bytes())]);
     let output = asyncheck(dir.path())
@@ -430,4 +454,165 @@ fn modules_declared_for_tests_in_their_parent_are_test_code() {
     ]);
     let (report, _) = json(dir.path(), &["--select", "unbounded-channel"]);
     assert_eq!(paths(&report), ["src/wire.rs", "src/worker.rs"]);
+}
+
+#[test]
+fn a_path_that_does_not_exist_is_a_usage_error() {
+    let dir = project(&[("a.rs", UNBOUNDED.as_bytes())]);
+    for args in [&["a.rs", "missing.rs"][..], &["--exit-zero", "missing.rs"]] {
+        let output = asyncheck(dir.path())
+            .arg("check")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.contains("`missing.rs` does not exist"), "{stderr}");
+    }
+}
+
+#[test]
+fn explain_suggests_the_closest_name() {
+    let output = asyncheck(Path::new("."))
+        .args(["explain", "blocking-in-asink"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("did you mean `blocking-in-async`?"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn server_accepts_stdio() {
+    let output = asyncheck(Path::new("."))
+        .args(["server", "--stdio"])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!stderr.contains("unexpected argument"), "{stderr}");
+}
+
+#[test]
+fn suppression_and_parse_diagnostics_are_levelled_like_rules() {
+    let stale = "// asyncheck: allow(unbounded-channel)\npub fn f() {}\n\n// asyncheck: allow(no-such-rule)\npub fn g() {}\n";
+    let dir = project(&[
+        ("stale.rs", stale.as_bytes()),
+        ("broken.rs", BROKEN.as_bytes()),
+    ]);
+    let rules = |args: &[&str]| -> Vec<(String, String)> {
+        let (report, _) = json(dir.path(), args);
+        report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["rule"].as_str().unwrap().to_owned(),
+                    d["severity"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let pair = |rule: &str, severity: &str| (rule.to_owned(), severity.to_owned());
+    assert_eq!(
+        rules(&[]),
+        [
+            pair("parse-error", "error"),
+            pair("unused-suppression", "warning"),
+            pair("unknown-rule", "warning"),
+        ]
+    );
+    assert_eq!(
+        rules(&[
+            "-A",
+            "parse-error",
+            "-D",
+            "unused-suppression",
+            "--ignore",
+            "unknown-rule"
+        ]),
+        [pair("unused-suppression", "error")]
+    );
+    let (_, code) = json(
+        dir.path(),
+        &["-W", "parse-error", "-A", "unused-suppression"],
+    );
+    assert_eq!(code, 0, "a parse error at warn level does not fail the run");
+
+    // In the config file too.
+    std::fs::write(
+        dir.path().join("asyncheck.toml"),
+        "[rules]\nunknown-rule = \"deny\"\nunused-suppression = \"allow\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        rules(&["-A", "parse-error"]),
+        [pair("unknown-rule", "error")]
+    );
+
+    for name in ["unused-suppression", "unknown-rule", "parse-error"] {
+        let output = asyncheck(dir.path())
+            .args(["explain", name])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{name}");
+        let page = String::from_utf8(output.stdout).unwrap();
+        assert!(page.starts_with(&format!("# {name}\n")), "{page}");
+    }
+}
+
+#[test]
+fn help_shows_examples_exit_statuses_and_environment() {
+    for args in [&["--help"][..], &["check", "--help"]] {
+        let output = asyncheck(Path::new(".")).args(args).output().unwrap();
+        let help = String::from_utf8(output.stdout).unwrap();
+        for section in [
+            "Examples:",
+            "Exit status:",
+            "Environment:",
+            "NO_COLOR",
+            "--format rustc-json",
+        ] {
+            assert!(help.contains(section), "{section} in {args:?}");
+        }
+    }
+}
+
+#[test]
+fn parse_errors_are_worded_as_rustc_words_them() {
+    let dir = project(&[("a.rs", b"fn main() { let x = 1 let y = 2; }\n".as_slice())]);
+    let (report, _) = json(dir.path(), &["a.rs"]);
+    assert_eq!(
+        report["diagnostics"][0]["message"],
+        "could not parse this file: expected `;`"
+    );
+}
+
+#[test]
+fn github_and_sarif_paths_are_relative_to_the_repository_root() {
+    let dir = project(&[("crates/one/src/lib.rs", UNBOUNDED.as_bytes())]);
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let member = dir.path().join("crates/one");
+    let github = asyncheck(&member)
+        .args(["check", "-W", "patterns", "--format", "github", "src"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(github.stdout).unwrap();
+    assert!(text.contains("file=crates/one/src/lib.rs,"), "{text}");
+    let sarif = asyncheck(&member)
+        .args(["check", "-W", "patterns", "--format", "sarif", "src"])
+        .output()
+        .unwrap();
+    let log: Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    assert_eq!(
+        log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "crates/one/src/lib.rs"
+    );
+    // The other formats keep paths relative to the current folder.
+    let (report, _) = json(&member, &["-W", "patterns", "src"]);
+    assert_eq!(report["diagnostics"][0]["path"], "src/lib.rs");
 }

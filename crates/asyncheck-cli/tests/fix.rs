@@ -21,12 +21,25 @@ pub async fn tick() {
 }
 ";
 
+/// A crate on tokio with every feature: the blocking-in-async fixes to
+/// tokio's twins are safe there.
+fn project() -> TempDir {
+    let dir = TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"fixed\"\nversion = \"0.1.0\"\n\n[dependencies]\ntokio = { version = \"1\", features = [\"full\"] }\n",
+    )
+    .unwrap();
+    dir
+}
+
+/// `asyncheck check` with blocking-in-async (a pattern, off by default) on.
 fn asyncheck(dir: &TempDir, args: &[&str]) -> std::process::Output {
     Command::cargo_bin("asyncheck")
         .unwrap()
         .current_dir(dir.path())
         .env("NO_COLOR", "1")
-        .args(["check"])
+        .args(["check", "-W", "blocking-in-async"])
         .args(args)
         .output()
         .unwrap()
@@ -34,7 +47,7 @@ fn asyncheck(dir: &TempDir, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn fix_writes_the_safe_fixes_keeps_permissions_and_is_idempotent() {
-    let dir = TempDir::new().unwrap();
+    let dir = project();
     let file = dir.path().join("lib.rs");
     std::fs::write(&file, BEFORE).unwrap();
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
@@ -57,7 +70,7 @@ fn fix_writes_the_safe_fixes_keeps_permissions_and_is_idempotent() {
 
 #[test]
 fn diff_prints_and_writes_nothing() {
-    let dir = TempDir::new().unwrap();
+    let dir = project();
     std::fs::write(dir.path().join("lib.rs"), BEFORE).unwrap();
     let output = asyncheck(&dir, &["--diff", "lib.rs"]);
     let diff = String::from_utf8(output.stdout).unwrap();
@@ -109,11 +122,43 @@ fn fix_options_are_checked() {
             .code(),
         Some(2)
     );
-    let stdin = Command::cargo_bin("asyncheck")
+}
+
+fn stdin(args: &[&str]) -> (String, i32) {
+    let dir = TempDir::new().unwrap();
+    let output = Command::cargo_bin("asyncheck")
         .unwrap()
-        .args(["check", "--fix", "--stdin-filename", "a.rs"])
+        .current_dir(dir.path())
+        .args(["check", "-W", "blocking-in-async"])
+        .args(args)
         .write_stdin(BEFORE)
         .output()
         .unwrap();
-    assert_eq!(stdin.status.code(), Some(2));
+    (
+        String::from_utf8(output.stdout).unwrap(),
+        output.status.code().unwrap(),
+    )
+}
+
+#[test]
+fn fix_and_diff_on_standard_input() {
+    // --fix: the whole fixed text on standard output.
+    let (fixed, code) = stdin(&["--fix", "--unsafe-fixes", "--stdin-filename", "src/a.rs"]);
+    assert_eq!(fixed, AFTER);
+    assert_eq!(code, 0, "nothing left");
+    // Standard input belongs to no crate: which runtime it runs on is
+    // unknown, so the rewrite to tokio is an unsafe fix only.
+    let (safe, _) = stdin(&["--fix", "--stdin-filename", "src/a.rs"]);
+    assert_eq!(safe, BEFORE);
+    // --diff: the diff, status 1 when there is something to fix.
+    let (diff, code) = stdin(&["--diff", "--unsafe-fixes", "--stdin-filename", "src/a.rs"]);
+    assert!(diff.starts_with("--- src/a.rs\n+++ src/a.rs\n"), "{diff}");
+    assert!(diff.contains("+    tokio::time::sleep"), "{diff}");
+    assert_eq!(code, 1);
+    // `-` is standard input.
+    let (dash, _) = stdin(&["--fix", "--unsafe-fixes", "-"]);
+    assert_eq!(dash, AFTER);
+    let (checked, code) = stdin(&["--format", "concise", "-"]);
+    assert!(checked.starts_with("-:4:5: blocking-in-async"), "{checked}");
+    assert_eq!(code, 0);
 }

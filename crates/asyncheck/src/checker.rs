@@ -100,7 +100,10 @@ impl<'s> Checker<'s> {
             };
             diagnostics.push(Diagnostic::parse_error(
                 offset..offset,
-                format!("could not parse this file: {}{more}", first.message),
+                format!(
+                    "could not parse this file: {}{more}",
+                    rustc_wording(&first.message)
+                ),
             ));
             if !self.settings.check_broken_files {
                 return FileReport { diagnostics };
@@ -204,4 +207,88 @@ pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         .map(|s| (*s).to_owned())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "a panic".to_owned())
+}
+
+/// The parser's message in rustc's words: its token names (`SEMICOLON`,
+/// `R_PAREN`, `FN_KW`) become the tokens themselves (`;`, `)`, `fn`).
+fn rustc_wording(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_uppercase()) {
+        out.push_str(&rest[..start]);
+        let word_len = rest[start..]
+            .find(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+            .unwrap_or(rest.len() - start);
+        let word = &rest[start..start + word_len];
+        match token_text(word) {
+            Some(text) => out.push_str(&text),
+            None => out.push_str(word),
+        }
+        rest = &rest[start + word_len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn token_text(kind: &str) -> Option<String> {
+    if let Some(keyword) = kind.strip_suffix("_KW") {
+        return Some(format!("`{}`", keyword.to_ascii_lowercase()));
+    }
+    let text = match kind {
+        "SEMICOLON" => "`;`",
+        "COMMA" => "`,`",
+        "L_PAREN" => "`(`",
+        "R_PAREN" => "`)`",
+        "L_CURLY" => "`{`",
+        "R_CURLY" => "`}`",
+        "L_BRACK" => "`[`",
+        "R_BRACK" => "`]`",
+        "L_ANGLE" => "`<`",
+        "R_ANGLE" => "`>`",
+        "COLON" => "`:`",
+        "COLON2" => "`::`",
+        "EQ" => "`=`",
+        "EQ2" => "`==`",
+        "FAT_ARROW" => "`=>`",
+        "THIN_ARROW" => "`->`",
+        "DOT" => "`.`",
+        "DOT2" => "`..`",
+        "PIPE" => "`|`",
+        "AMP" => "`&`",
+        "STAR" => "`*`",
+        "PLUS" => "`+`",
+        "MINUS" => "`-`",
+        "BANG" => "`!`",
+        "POUND" => "`#`",
+        "DOLLAR" => "`$`",
+        "QUESTION" => "`?`",
+        "AT" => "`@`",
+        "UNDERSCORE" => "`_`",
+        "IDENT" | "NAME" | "NAME_REF" => "an identifier",
+        "LIFETIME_IDENT" | "LIFETIME" => "a lifetime",
+        "INT_NUMBER" => "an integer",
+        "STRING" => "a string literal",
+        _ => return None,
+    };
+    Some(text.to_owned())
+}
+
+#[cfg(test)]
+mod wording_tests {
+    use super::rustc_wording;
+
+    #[test]
+    fn token_names_become_tokens() {
+        assert_eq!(rustc_wording("expected SEMICOLON"), "expected `;`");
+        assert_eq!(
+            rustc_wording("expected R_PAREN or COMMA"),
+            "expected `)` or `,`"
+        );
+        assert_eq!(rustc_wording("expected FN_KW"), "expected `fn`");
+        assert_eq!(rustc_wording("expected a block"), "expected a block");
+        assert_eq!(
+            rustc_wording("expected type, found `{`"),
+            "expected type, found `{`"
+        );
+    }
 }

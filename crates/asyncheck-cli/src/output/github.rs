@@ -11,13 +11,14 @@ use crate::check::Outcome;
 pub fn render(outcome: &Outcome) -> String {
     let mut out = String::new();
     for file in &outcome.files {
+        let path = super::repository_relative(&file.path);
         let index = file.source.as_deref().map(LineIndex::new);
         for diagnostic in &file.diagnostics {
             let command = match diagnostic.severity {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
             };
-            let mut properties = format!("file={}", property(&file.path));
+            let mut properties = format!("file={}", property(&path));
             if let Some(index) = &index {
                 let start = index.line_col(diagnostic.span.start);
                 let end = index.line_col(diagnostic.span.end);

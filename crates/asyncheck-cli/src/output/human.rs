@@ -1,10 +1,12 @@
 //! rustc-style output: `warning[rule]: message`, the source with the span
 //! underlined and labelled, `= help: ...`, then a summary line.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use asyncheck::line_index::LineIndex;
+use asyncheck::rule::Group as RuleGroup;
 use asyncheck::{Diagnostic, Severity, Span};
 
 use super::Summary;
@@ -19,18 +21,13 @@ pub fn render(outcome: &Outcome, styled: bool, quiet: bool) -> String {
     let mut out = String::new();
     for file in &outcome.files {
         for diagnostic in &file.diagnostics {
-            match file.source.as_deref() {
-                Some(source) if diagnostic.span.end > 0 || !diagnostic.labels.is_empty() => {
-                    render_with_source(&mut out, &renderer, &file.path, source, diagnostic)
-                }
-                _ => render_without_source(
-                    &mut out,
-                    &renderer,
-                    &file.path,
-                    file.source.as_deref(),
-                    diagnostic,
-                ),
-            }
+            render_diagnostic(
+                &mut out,
+                &renderer,
+                &file.path,
+                file.source.as_deref(),
+                diagnostic,
+            );
             out.push_str("\n\n");
         }
     }
@@ -57,6 +54,22 @@ pub fn render(outcome: &Outcome, styled: bool, quiet: bool) -> String {
         out.push('\n');
     }
     out
+}
+
+/// One diagnostic as rustc shows it, with no line break after it.
+pub fn render_diagnostic(
+    out: &mut String,
+    renderer: &Renderer,
+    path: &str,
+    source: Option<&str>,
+    diagnostic: &Diagnostic,
+) {
+    match source {
+        Some(source) if diagnostic.span.end > 0 || !diagnostic.labels.is_empty() => {
+            render_with_source(out, renderer, path, source, diagnostic)
+        }
+        _ => render_without_source(out, renderer, path, source, diagnostic),
+    }
 }
 
 fn level(severity: Severity) -> Level<'static> {
@@ -102,8 +115,9 @@ fn render_with_source(
     for (span, message) in &labels {
         snippet = snippet.annotation(AnnotationKind::Context.span(shift(span)).label(*message));
     }
+    let title = title(diagnostic);
     let mut group = level(diagnostic.severity)
-        .primary_title(&diagnostic.message)
+        .primary_title(title.as_ref())
         .id(diagnostic.rule)
         .element(snippet);
     if let Some(help) = &diagnostic.help {
@@ -127,14 +141,24 @@ fn render_without_source(
         }
         None => path.to_owned(),
     };
+    let title = title(diagnostic);
     let title = level(diagnostic.severity)
-        .primary_title(&diagnostic.message)
+        .primary_title(title.as_ref())
         .id(diagnostic.rule);
     let _ = write!(
         out,
         "{}\n --> {location}",
         renderer.render(&[Group::with_title(title)])
     );
+}
+
+/// The message, marked `[*]` (as ruff marks them) when `--fix` fixes it.
+fn title(diagnostic: &Diagnostic) -> Cow<'_, str> {
+    if super::is_fixable(diagnostic) {
+        Cow::Owned(format!("[*] {}", diagnostic.message))
+    } else {
+        Cow::Borrowed(&diagnostic.message)
+    }
 }
 
 /// The part of `span` on its first line (at least one character wide, so an
@@ -166,8 +190,24 @@ pub fn summary_line(summary: &Summary) -> String {
         parts.push(count(summary.errors, "error"));
     }
     let mut line = format!("{} in {}", parts.join(", "), files(summary.files));
+    let groups: Vec<String> = RuleGroup::ALL
+        .iter()
+        .zip(summary.groups)
+        .filter(|(_, n)| *n > 0)
+        .map(|(group, n)| format!("{}: {n}", group.name()))
+        .collect();
+    if !groups.is_empty() {
+        let _ = write!(line, " ({})", groups.join(", "));
+    }
     if summary.fixable > 0 {
         let _ = write!(line, "; {} fixable with --fix", summary.fixable);
+    }
+    if summary.unsafe_fixable > 0 {
+        let _ = write!(
+            line,
+            "; {} with an unsafe fix (--fix --unsafe-fixes)",
+            summary.unsafe_fixable
+        );
     }
     line
 }

@@ -1,4 +1,5 @@
-//! `--format json`: one object, as cli.md specifies.
+//! `--format json`: one object, as cli.md specifies; `--format json-lines`:
+//! one diagnostic per line.
 
 use asyncheck::line_index::LineIndex;
 use asyncheck::Diagnostic;
@@ -56,6 +57,27 @@ struct JsonEdit<'a> {
 }
 
 pub fn render(outcome: &Outcome) -> String {
+    let report = Report {
+        version: 1,
+        diagnostics: diagnostics(outcome),
+        summary: Summary::of(outcome),
+    };
+    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// `--format json-lines`: each diagnostic of the JSON output as one line,
+/// with no summary, for tools that read a stream.
+pub fn render_lines(outcome: &Outcome) -> String {
+    diagnostics(outcome)
+        .iter()
+        .filter_map(|d| serde_json::to_string(d).ok())
+        .map(|line| line + "\n")
+        .collect()
+}
+
+fn diagnostics(outcome: &Outcome) -> Vec<JsonDiagnostic<'_>> {
     let mut diagnostics = Vec::new();
     for file in &outcome.files {
         let index = LineIndex::new(file.source.as_deref().unwrap_or(""));
@@ -101,12 +123,5 @@ pub fn render(outcome: &Outcome) -> String {
             }
         }));
     }
-    let report = Report {
-        version: 1,
-        diagnostics,
-        summary: Summary::of(outcome),
-    };
-    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
-    text.push('\n');
-    text
+    diagnostics
 }

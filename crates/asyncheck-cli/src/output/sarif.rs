@@ -1,74 +1,109 @@
 //! `--format sarif`: SARIF 2.1.0, one run, with every rule's metadata
 //! rendered from its documentation.
 
-use asyncheck::diagnostic::{INTERNAL_ERROR, IO_ERROR, PARSE_ERROR};
+use asyncheck::diagnostic::{INTERNAL_ERROR, IO_ERROR};
 use asyncheck::line_index::LineIndex;
-use asyncheck::suppression::{UNKNOWN_RULE, UNUSED_SUPPRESSION};
 use asyncheck::{docs, registry, Diagnostic, Level, Severity, Span};
 use serde_json::{json, Value};
 
 use crate::check::Outcome;
+use crate::other_diagnostics::OTHERS;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-/// Diagnostics that belong to no rule, described for SARIF consumers.
-const OTHER_DESCRIPTORS: &[(&str, &str)] = &[
-    (PARSE_ERROR, "The file does not parse; it was not analysed."),
+/// Diagnostics that belong to no rule and cannot be levelled, described for
+/// SARIF consumers (the others are in `other_diagnostics`).
+const INPUT_DESCRIPTORS: &[(&str, &str)] = &[
     (IO_ERROR, "The file cannot be read or is not UTF-8."),
     (
         INTERNAL_ERROR,
         "asyncheck failed on this file; please report it.",
     ),
-    (
-        UNUSED_SUPPRESSION,
-        "A suppression comment suppresses nothing.",
-    ),
-    (
-        UNKNOWN_RULE,
-        "A suppression comment names a rule asyncheck does not have.",
-    ),
 ];
 
+/// The environment variable that gives where the rule pages are published:
+/// a base URL that each page's name (`RULE.md`) is appended to.
+pub const DOCS_URL_VARIABLE: &str = "ASYNCHECK_DOCS_URL";
+
+/// The repository's rule pages, from `ASYNCHECK_DOCS_URL`, else from the
+/// package's `repository` (its `docs/rules/` folder on the main branch);
+/// none when neither is known, rather than a link that leads nowhere.
+fn docs_base() -> Option<String> {
+    if let Some(base) = std::env::var(DOCS_URL_VARIABLE)
+        .ok()
+        .filter(|b| !b.is_empty())
+    {
+        return Some(if base.ends_with('/') {
+            base
+        } else {
+            base + "/"
+        });
+    }
+    repository().map(|repository| format!("{repository}/blob/main/docs/rules/"))
+}
+
+fn repository() -> Option<&'static str> {
+    Some(env!("CARGO_PKG_REPOSITORY").trim_end_matches('/')).filter(|r| !r.is_empty())
+}
+
 pub fn render(outcome: &Outcome) -> String {
+    let docs_base = docs_base();
     let mut ids: Vec<&str> = Vec::new();
     let mut descriptors: Vec<Value> = Vec::new();
     for rule in registry::rules() {
         let meta = rule.meta();
         ids.push(meta.name);
-        descriptors.push(json!({
+        let mut descriptor = json!({
             "id": meta.name,
             "shortDescription": {"text": meta.summary},
             "fullDescription": {"text": meta.flags},
             "help": {"text": meta.why, "markdown": docs::rule_markdown(meta)},
             "defaultConfiguration": {"level": sarif_level(meta.default_level())},
             "properties": {"tags": [meta.pattern.name(), meta.group.name()], "group": meta.group.name()},
-        }));
+        });
+        if let Some(base) = &docs_base {
+            descriptor["helpUri"] = json!(format!("{base}{}.md", meta.name));
+        }
+        descriptors.push(descriptor);
     }
-    for (id, text) in OTHER_DESCRIPTORS {
+    let others = OTHERS
+        .iter()
+        .map(|o| (o.name, o.summary, o.default_level))
+        .chain(
+            INPUT_DESCRIPTORS
+                .iter()
+                .map(|(id, text)| (*id, *text, Level::Deny)),
+        );
+    for (id, text, level) in others {
         ids.push(id);
         descriptors.push(json!({
             "id": id,
             "shortDescription": {"text": text},
-            "defaultConfiguration": {"level": if id.ends_with("error") { "error" } else { "warning" }},
+            "defaultConfiguration": {"level": sarif_level(level)},
         }));
     }
 
     let mut results = Vec::new();
     for file in &outcome.files {
         let index = file.source.as_deref().map(LineIndex::new);
+        let path = super::repository_relative(&file.path);
         for diagnostic in &file.diagnostics {
-            results.push(result(diagnostic, &file.path, index.as_ref(), &ids));
+            results.push(result(diagnostic, &path, index.as_ref(), &ids));
         }
+    }
+    let mut driver = json!({
+        "name": "asyncheck",
+        "version": env!("CARGO_PKG_VERSION"),
+        "rules": descriptors,
+    });
+    if let Some(repository) = repository() {
+        driver["informationUri"] = json!(repository);
     }
     let log = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {
-                "name": "asyncheck",
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": descriptors,
-            }},
+            "tool": {"driver": driver},
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],

@@ -9,6 +9,8 @@ use crate::syntax::{
     unparen, AstNode, Binding, FieldTypes, Imports, SyntaxKind, SyntaxNode,
 };
 
+use std::collections::HashMap;
+
 use crate::index::{Manifest, Runtime};
 use crate::settings::RuleOptions;
 
@@ -831,22 +833,13 @@ fn import_left_unused(path: &ast::Path, call: &SyntaxNode, cx: &Context<'_>) -> 
         return ImportAfterFix::StillUsed;
     };
     let name = first.text().to_string();
-    let root = cx.root;
-    let Some(tree) = root
-        .descendants()
-        .filter_map(ast::UseTree::cast)
-        .find(|tree| imported_name(tree).as_deref() == Some(name.as_str()))
-    else {
+    let uses = cx.file_fact(|root, _| ImportUses::of(root));
+    let Some((tree, mentions)) = uses.0.get(&name) else {
         return ImportAfterFix::StillUsed;
     };
     let mut last_rewritten = call.clone();
-    for mention in root
-        .descendants()
-        .filter_map(ast::NameRef::cast)
-        .filter(|n| n.text() == name && starts_a_path(n))
-        .filter(|n| !n.syntax().ancestors().any(|a| a.kind() == SyntaxKind::USE))
-    {
-        let Some(rewritten) = rewritten_call(&mention, cx) else {
+    for mention in mentions {
+        let Some(rewritten) = rewritten_call(mention, cx) else {
             return ImportAfterFix::StillUsed;
         };
         if rewritten.text_range().start() > last_rewritten.text_range().start() {
@@ -858,10 +851,45 @@ fn import_left_unused(path: &ast::Path, call: &SyntaxNode, cx: &Context<'_>) -> 
     }
     let item = tree.syntax().ancestors().find_map(ast::Use::cast);
     match item {
-        Some(item) if item.use_tree().as_ref() == Some(&tree) => {
+        Some(item) if item.use_tree().as_ref() == Some(tree) => {
             ImportAfterFix::Remove(item.syntax().clone())
         }
         _ => ImportAfterFix::LeftUnused,
+    }
+}
+
+/// The names the file's `use` items bring in, each with its `use` tree and
+/// the paths that start with it outside `use` items: one walk of the file,
+/// whatever the number of findings.
+struct ImportUses(HashMap<String, (ast::UseTree, Vec<ast::NameRef>)>);
+
+impl ImportUses {
+    fn of(root: &SyntaxNode) -> ImportUses {
+        let mut uses: HashMap<String, (ast::UseTree, Vec<ast::NameRef>)> = HashMap::new();
+        let mut mentions = Vec::new();
+        for node in root.descendants() {
+            if let Some(tree) = ast::UseTree::cast(node.clone()) {
+                if let Some(name) = imported_name(&tree) {
+                    uses.entry(name).or_insert((tree, Vec::new()));
+                }
+            } else if let Some(name) = ast::NameRef::cast(node) {
+                if starts_a_path(&name) {
+                    mentions.push(name);
+                }
+            }
+        }
+        for mention in mentions {
+            if let Some((_, found)) = uses.get_mut(&mention.text().to_string()) {
+                if !mention
+                    .syntax()
+                    .ancestors()
+                    .any(|a| a.kind() == SyntaxKind::USE)
+                {
+                    found.push(mention);
+                }
+            }
+        }
+        ImportUses(uses)
     }
 }
 

@@ -1,0 +1,130 @@
+//! The diagnostics that belong to no rule but can be explained, ignored and
+//! given a level like one: `unused-suppression`, `unknown-rule` and
+//! `parse-error`. The checker reports them at their default level; the
+//! levels asked for (command line, then config file) are applied to its
+//! report.
+
+use asyncheck::diagnostic::PARSE_ERROR;
+use asyncheck::suppression::{UNKNOWN_RULE, UNUSED_SUPPRESSION};
+use asyncheck::{Level, Severity};
+
+use crate::args::CheckArgs;
+use crate::check::Outcome;
+use crate::config::Config;
+
+pub struct Other {
+    pub name: &'static str,
+    pub default_level: Level,
+    pub summary: &'static str,
+    pub page: &'static str,
+}
+
+pub const OTHERS: [Other; 3] = [
+    Other {
+        name: UNUSED_SUPPRESSION,
+        default_level: Level::Warn,
+        summary: "A suppression comment suppresses nothing.",
+        page: "A `// asyncheck: allow(rule)` comment (or `allow-file`) that no finding of \
+the rule it names falls under. It is stale: the code changed, or the rule no longer \
+flags it. Remove it, so that suppressions keep meaning something.",
+    },
+    Other {
+        name: UNKNOWN_RULE,
+        default_level: Level::Warn,
+        summary: "A suppression comment names a rule asyncheck does not have.",
+        page: "A suppression comment names a rule that asyncheck does not have, usually \
+a typo (the closest name is suggested) or a rule that was renamed. It suppresses \
+nothing.",
+    },
+    Other {
+        name: PARSE_ERROR,
+        default_level: Level::Deny,
+        summary: "The file does not parse; it was not analysed.",
+        page: "The file does not parse as Rust, so no rule was run on it (findings on a \
+broken tree would not be trustworthy). The first error's position is reported, with \
+the count of the others. A file nested deeper than 20,000 levels is reported the \
+same way instead of being parsed. At `allow`, broken files are skipped silently.",
+    },
+];
+
+pub fn find(name: &str) -> Option<&'static Other> {
+    OTHERS.iter().find(|o| o.name == name)
+}
+
+/// `asyncheck explain NAME` for one of them.
+pub fn markdown(other: &Other) -> String {
+    format!(
+        "# {name}\n\n{summary}\n\nDefault level: {level}.\n\n{page}\n\nIt can be given a level \
+like a rule: `-A {name}`, `-W {name}`, `-D {name}`, `--ignore {name}`, or \
+`{name} = \"allow\"` under `[rules]` in the configuration.\n",
+        name = other.name,
+        summary = other.summary,
+        level = other.default_level.as_str(),
+        page = other.page,
+    )
+}
+
+/// The levels asked for, by [`OTHERS`] position; `None` keeps the default.
+#[derive(Default)]
+pub struct Levels([Option<Level>; 3]);
+
+impl Levels {
+    /// From the config file's `[rules]` and `ignore`, then the command line's
+    /// `--ignore`, `-A`, `-W` and `-D`, which win.
+    pub fn new(config: Option<&Config>, args: &CheckArgs) -> Levels {
+        let mut levels = Levels::default();
+        if let Some(config) = config {
+            for rule in &config.rules {
+                if let Some(level) = rule.level {
+                    levels.set(rule.name, level);
+                }
+            }
+            for name in &config.ignore {
+                levels.set(name, Level::Allow);
+            }
+        }
+        for name in &args.ignore {
+            levels.set(name, Level::Allow);
+        }
+        for (name, level) in args.levels() {
+            levels.set(name, level);
+        }
+        levels
+    }
+
+    fn set(&mut self, name: &str, level: Level) {
+        if let Some(position) = OTHERS.iter().position(|o| o.name == name) {
+            self.0[position] = Some(level);
+        }
+    }
+
+    /// Drops the ones turned off, and gives the others their level.
+    pub fn apply(&self, outcome: &mut Outcome) {
+        for (other, level) in OTHERS.iter().zip(self.0) {
+            let Some(level) = level else { continue };
+            for file in &mut outcome.files {
+                file.diagnostics.retain_mut(|d| {
+                    if d.rule != other.name {
+                        return true;
+                    }
+                    match level {
+                        Level::Allow => false,
+                        Level::Warn => {
+                            d.severity = Severity::Warning;
+                            true
+                        }
+                        Level::Deny => {
+                            d.severity = Severity::Error;
+                            true
+                        }
+                    }
+                });
+            }
+        }
+    }
+}
+
+/// Whether `name` is one of them, which the rule settings do not know.
+pub fn is_other(name: &str) -> bool {
+    find(name).is_some()
+}

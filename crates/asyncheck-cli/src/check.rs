@@ -41,6 +41,8 @@ pub struct Checked {
     pub fixes: FixCounts,
     /// With `--diff`: the unified diff of the fixes.
     pub diff: Option<String>,
+    /// With `--diff`: the text with the fixes applied.
+    pub fixed: Option<String>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -218,24 +220,42 @@ pub fn check_stdin(display: &str, settings: &Settings) -> Result<Outcome, String
     std::io::stdin()
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read standard input: {e}"))?;
-    let checker = Checker::new(settings);
-    // Standard input gets the same large stack as the worker threads.
-    let display = display.to_owned();
-    let checked = std::thread::scope(|scope| {
+    check_text(display, bytes, &Checker::new(settings))
+}
+
+/// Checks one text that is not read from a file (standard input, an MCP
+/// client's code), reported as `display`.
+pub fn check_text(display: &str, bytes: Vec<u8>, checker: &Checker<'_>) -> Result<Outcome, String> {
+    let file = FileToCheck {
+        display,
+        test_module: false,
+    };
+    let checked = on_large_stack(|| check_bytes(checker, &file, bytes, None))?;
+    Ok(finish(vec![checked], 1))
+}
+
+/// The safe fixes of one text that is not a file, as a diff: nothing is
+/// written.
+pub fn fix_text(display: &str, bytes: Vec<u8>, checker: &Checker<'_>) -> Result<Outcome, String> {
+    let input = Input {
+        display: display.to_owned(),
+        path: display.into(),
+        explicit: true,
+    };
+    let checked = on_large_stack(|| fix_bytes(checker, &input, false, bytes, false, false))?;
+    Ok(finish(vec![checked], 1))
+}
+
+/// Runs `work` on a thread with the same large stack as the worker threads.
+fn on_large_stack<T: Send>(work: impl FnOnce() -> T + Send) -> Result<T, String> {
+    std::thread::scope(|scope| {
         std::thread::Builder::new()
             .stack_size(STACK_SIZE)
-            .spawn_scoped(scope, || {
-                let file = FileToCheck {
-                    display: &display,
-                    test_module: false,
-                };
-                check_bytes(&checker, &file, bytes, None)
-            })
+            .spawn_scoped(scope, work)
             .map_err(|e| format!("cannot start a thread: {e}"))?
             .join()
             .map_err(|_| "the checking thread failed".to_owned())
-    })?;
-    Ok(finish(vec![checked], 1))
+    })
 }
 
 fn finish(mut files: Vec<Checked>, file_count: usize) -> Outcome {
@@ -333,6 +353,7 @@ fn checked(display: &str, text: String, diagnostics: Vec<Diagnostic>) -> Checked
         diagnostics,
         fixes: FixCounts::default(),
         diff: None,
+        fixed: None,
     }
 }
 
@@ -382,6 +403,7 @@ fn fix_bytes(
         let mut result = checked(&input.display, text, fixed.diagnostics);
         result.fixes = fixes;
         result.diff = Some(diff);
+        result.fixed = Some(fixed.text);
         return result;
     }
     match write_if_unchanged(&input.path, &text, &fixed.text) {
@@ -433,5 +455,6 @@ fn io_error(display: &str, message: String) -> Checked {
         diagnostics: vec![Diagnostic::io_error(message)],
         fixes: FixCounts::default(),
         diff: None,
+        fixed: None,
     }
 }

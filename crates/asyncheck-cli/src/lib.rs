@@ -7,6 +7,7 @@ mod check;
 mod config;
 mod crates;
 mod discover;
+mod mcp;
 mod output;
 mod test_modules;
 
@@ -74,6 +75,10 @@ fn dispatch(
         Command::Rules { format } => print_rules(format),
         Command::Explain { rule } => explain(&rule),
         Command::Server => serve(),
+        Command::Mcp { root } => match mcp::serve(root) {
+            Ok(()) => OK,
+            Err(message) => fail(&message),
+        },
     }
 }
 

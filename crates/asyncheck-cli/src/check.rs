@@ -41,8 +41,6 @@ pub struct Checked {
     pub fixes: FixCounts,
     /// With `--diff`: the unified diff of the fixes.
     pub diff: Option<String>,
-    /// With `--diff`: the text with the fixes applied.
-    pub fixed: Option<String>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -234,16 +232,43 @@ pub fn check_text(display: &str, bytes: Vec<u8>, checker: &Checker<'_>) -> Resul
     Ok(finish(vec![checked], 1))
 }
 
-/// The safe fixes of one text that is not a file, as a diff: nothing is
-/// written.
-pub fn fix_text(display: &str, bytes: Vec<u8>, checker: &Checker<'_>) -> Result<Outcome, String> {
-    let input = Input {
-        display: display.to_owned(),
-        path: display.into(),
-        explicit: true,
+/// The safe fixes of one text that is not a file: the outcome with their
+/// diff, and the fixed text. Nothing is written.
+pub fn fix_text(
+    display: &str,
+    text: &str,
+    checker: &Checker<'_>,
+) -> Result<(Outcome, String), String> {
+    let path = std::path::Path::new(display);
+    let fixed = on_large_stack(|| {
+        catch_unwind(AssertUnwindSafe(|| {
+            let check = |text: &str| checker.check_module(path, text, false).diagnostics;
+            fix_file(&check, text, false)
+        }))
+    })?
+    .map_err(|panic| {
+        format!(
+            "asyncheck failed on this text ({}); please report it",
+            panic_message(&*panic)
+        )
+    })?;
+    let mut result = checked(display, text.to_owned(), fixed.diagnostics);
+    result.fixes = FixCounts {
+        applied: fixed.applied,
+        rejected: fixed.rejected,
+        not_written: 0,
     };
-    let checked = on_large_stack(|| fix_bytes(checker, &input, false, bytes, false, false))?;
-    Ok(finish(vec![checked], 1))
+    if fixed.applied > 0 {
+        result.diff = Some(unified_diff(display, text, &fixed.text));
+    }
+    Ok((finish(vec![result], 1), fixed.text))
+}
+
+fn unified_diff(display: &str, old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .header(display, display)
+        .to_string()
 }
 
 /// Runs `work` on a thread with the same large stack as the worker threads.
@@ -353,7 +378,6 @@ fn checked(display: &str, text: String, diagnostics: Vec<Diagnostic>) -> Checked
         diagnostics,
         fixes: FixCounts::default(),
         diff: None,
-        fixed: None,
     }
 }
 
@@ -395,15 +419,11 @@ fn fix_bytes(
         return result;
     }
     if !write {
-        let diff = similar::TextDiff::from_lines(&text, &fixed.text)
-            .unified_diff()
-            .header(&input.display, &input.display)
-            .to_string();
+        let diff = unified_diff(&input.display, &text, &fixed.text);
         // The diff is shown, nothing is written: report the file as it is.
         let mut result = checked(&input.display, text, fixed.diagnostics);
         result.fixes = fixes;
         result.diff = Some(diff);
-        result.fixed = Some(fixed.text);
         return result;
     }
     match write_if_unchanged(&input.path, &text, &fixed.text) {
@@ -455,6 +475,5 @@ fn io_error(display: &str, message: String) -> Checked {
         diagnostics: vec![Diagnostic::io_error(message)],
         fixes: FixCounts::default(),
         diff: None,
-        fixed: None,
     }
 }

@@ -424,11 +424,13 @@ impl Server {
                 {
                     checker = checker.with_index(index);
                 }
-                let bytes = text.clone().into_bytes();
                 match mode {
-                    Mode::Check => check_result(&check::check_text(&display, bytes, &checker)?),
+                    Mode::Check => {
+                        check_result(&check::check_text(&display, text.into_bytes(), &checker)?)
+                    }
                     Mode::Fix { .. } => {
-                        fix_result(&check::fix_text(&display, bytes, &checker)?, Some(&text))
+                        let (outcome, fixed) = check::fix_text(&display, &text, &checker)?;
+                        fix_result(&outcome, Some(&fixed))
                     }
                 }
             }
@@ -568,9 +570,8 @@ fn check_result(outcome: &Outcome) -> CallToolResult {
     result
 }
 
-/// `fix`: the diff; for `code`, the fixed text too (`original` when there
-/// is nothing to fix).
-fn fix_result(outcome: &Outcome, original: Option<&str>) -> CallToolResult {
+/// `fix`: the diff; for `code`, the fixed text too.
+fn fix_result(outcome: &Outcome, fixed: Option<&str>) -> CallToolResult {
     let diff: String = outcome
         .files
         .iter()
@@ -582,9 +583,8 @@ fn fix_result(outcome: &Outcome, original: Option<&str>) -> CallToolResult {
         "applied": counts.applied,
         "rejected": counts.rejected,
     });
-    if let Some(original) = original {
-        let fixed = outcome.files.iter().find_map(|f| f.fixed.as_deref());
-        structured["fixed"] = json!(fixed.unwrap_or(original));
+    if let Some(fixed) = fixed {
+        structured["fixed"] = json!(fixed);
     }
     let text = if diff.is_empty() {
         "No safe fixes to apply.".to_owned()

@@ -30,6 +30,11 @@ use crate::discover;
 /// path, and a client that sends megabytes in one message is mistaken.
 const MAX_CODE: usize = 2 * 1024 * 1024;
 
+/// A call that takes longer is answered with an error, so that no client
+/// waits forever on an input that is slow to check (the work itself cannot
+/// be interrupted and finishes in the background).
+const TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// The name `code` is checked as when the client gives none.
 const DEFAULT_FILENAME: &str = "snippet.rs";
 
@@ -123,11 +128,16 @@ impl ServerHandler for Server {
         };
         let server = self.clone();
         // Checking is CPU work: it leaves the protocol's threads free.
-        let result = tokio::task::spawn_blocking(move || server.call(&arguments))
-            .await
-            .map_err(|e| {
+        let work = tokio::task::spawn_blocking(move || server.call(&arguments));
+        let result = match tokio::time::timeout(TIME_LIMIT, work).await {
+            Ok(finished) => finished.map_err(|e| {
                 ErrorData::internal_error(format!("the `{name}` tool failed: {e}"), None)
-            })?;
+            })?,
+            Err(_) => Err(format!(
+                "`{name}` did not finish within {} s; check fewer files at a time",
+                TIME_LIMIT.as_secs()
+            )),
+        };
         Ok(result
             .unwrap_or_else(|message| CallToolResult::error(vec![ContentBlock::text(message)]))
             .into())

@@ -219,7 +219,7 @@ fn tools() -> Vec<Tool> {
         "paths": strings("Files or folders to check, under the server's root"),
         "code": {"type": "string", "description": "A file's text, checked instead of `paths`"},
         "filename": {"type": "string", "description": "The path of `code` under the root: the text stands for that file in its crate (default: snippet.rs)"},
-        "select": strings("Run only these rules or groups (correctness, suspicious, patterns, all)"),
+        "select": strings("Run only these rules or groups: correctness, suspicious, patterns, all (default: the config file's, else correctness and suspicious)"),
     });
     let read_only = ToolAnnotations::new()
         .read_only(true)

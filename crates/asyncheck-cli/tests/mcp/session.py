@@ -43,18 +43,20 @@ async def session(binary, root):
             assert names == ["check", "explain", "fix", "patterns"], names
 
             # A snippet: the finding on the line of the sleep.
-            result = wire(await client.call_tool("check", {"code": BLOCKING, "filename": "src/handler.rs"}))
+            # blocking-in-async is in the `patterns` group, off by default.
+            arguments = {"code": BLOCKING, "filename": "src/handler.rs", "select": ["blocking-in-async"]}
+            result = wire(await client.call_tool("check", arguments))
             assert not result.get("isError"), result
             found = result["structuredContent"]["diagnostics"]
             blocking = [d for d in found if d["rule"] == "blocking-in-async"]
             assert len(blocking) == 1, found
             assert blocking[0]["start"]["line"] == 3, blocking
             assert blocking[0]["path"] == "src/handler.rs", blocking
-            assert blocking[0]["group"] == "suspicious", blocking
+            assert blocking[0]["group"] == "patterns", blocking
             assert "blocking-in-async" in text_of(result), result
 
             # A folder under the root.
-            result = wire(await client.call_tool("check", {"paths": ["src"]}))
+            result = wire(await client.call_tool("check", {"paths": ["src"], "select": ["all"]}))
             assert not result.get("isError"), result
             found = result["structuredContent"]["diagnostics"]
             assert {d["path"] for d in found} == {"src/bad.rs"}, found

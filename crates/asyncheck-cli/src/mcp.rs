@@ -396,7 +396,7 @@ impl Server {
             }
             settings
         };
-        let outcome = match target {
+        Ok(match target {
             Target::Paths(paths) => {
                 let (mut inputs, unreadable) = discover::discover(&paths);
                 if let Some(config) = &config {
@@ -415,10 +415,10 @@ impl Server {
                 };
                 let outcome =
                     check::check_files(&inputs, unreadable, &settings_for, None, mode, None)?;
-                return Ok(match mode {
+                match mode {
                     Mode::Check => check_result(&outcome),
                     Mode::Fix { .. } => fix_result(&outcome, None),
-                });
+                }
             }
             Target::Code {
                 display,
@@ -444,8 +444,7 @@ impl Server {
                     }
                 }
             }
-        };
-        Ok(outcome)
+        })
     }
 
     fn target(&self, arguments: &Arguments) -> Result<Target, String> {

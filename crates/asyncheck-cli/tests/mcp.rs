@@ -16,7 +16,7 @@ fn project() -> tempfile::TempDir {
     std::fs::create_dir(root.path().join("src")).unwrap();
     std::fs::write(
         root.path().join("Cargo.toml"),
-        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ntokio = { version = \"1\", features = [\"full\"] }\n",
     )
     .unwrap();
     std::fs::write(root.path().join("src/lib.rs"), "pub mod bad;\n").unwrap();

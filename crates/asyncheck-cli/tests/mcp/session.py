@@ -72,6 +72,12 @@ async def session(binary, root):
             assert not result.get("isError"), result
             assert open(f"{root}/src/bad.rs").read() == before
 
+            # For code, the fixed text too.
+            arguments["code"] = "use std::time::Duration;\n\nasync fn tick() {\n    std::thread::sleep(Duration::from_millis(5));\n}\n"
+            result = wire(await client.call_tool("fix", arguments))
+            assert "+    tokio::time::sleep(Duration::from_millis(5)).await;" in text_of(result), result
+            assert "tokio::time::sleep(Duration::from_millis(5)).await;" in result["structuredContent"]["fixed"], result
+
             # Bad input: tool errors with clear messages.
             result = wire(await client.call_tool("explain", {"name": "blocking-in-asyn"}))
             assert result.get("isError"), result

@@ -52,7 +52,7 @@ def main():
         times = []
         for id in range(1, rounds + 1):
             start = time.perf_counter()
-            answer = request(id, "tools/call", {"name": "check", "arguments": {"code": code, "filename": "src/lib.rs"}})
+            answer = request(id, "tools/call", {"name": "check", "arguments": {"code": code, "filename": "src/lib.rs", "select": ["all"]}})
             times.append((time.perf_counter() - start) * 1000)
         findings = len(answer["result"]["structuredContent"]["diagnostics"])
         server.stdin.close()

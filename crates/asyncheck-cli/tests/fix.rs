@@ -21,12 +21,25 @@ pub async fn tick() {
 }
 ";
 
+/// A folder with a manifest that depends on tokio: the fixes to tokio's
+/// APIs are offered only where tokio is a dependency.
+fn tokio_crate() -> TempDir {
+    let dir = TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ntokio = { version = \"1\", features = [\"full\"] }\n",
+    )
+    .unwrap();
+    dir
+}
+
 fn asyncheck(dir: &TempDir, args: &[&str]) -> std::process::Output {
     Command::cargo_bin("asyncheck")
         .unwrap()
         .current_dir(dir.path())
         .env("NO_COLOR", "1")
-        .args(["check"])
+        // The fixes shown here are blocking-in-async's, in the `patterns` group.
+        .args(["check", "-W", "patterns"])
         .args(args)
         .output()
         .unwrap()
@@ -34,7 +47,7 @@ fn asyncheck(dir: &TempDir, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn fix_writes_the_safe_fixes_keeps_permissions_and_is_idempotent() {
-    let dir = TempDir::new().unwrap();
+    let dir = tokio_crate();
     let file = dir.path().join("lib.rs");
     std::fs::write(&file, BEFORE).unwrap();
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
@@ -57,7 +70,7 @@ fn fix_writes_the_safe_fixes_keeps_permissions_and_is_idempotent() {
 
 #[test]
 fn diff_prints_and_writes_nothing() {
-    let dir = TempDir::new().unwrap();
+    let dir = tokio_crate();
     std::fs::write(dir.path().join("lib.rs"), BEFORE).unwrap();
     let output = asyncheck(&dir, &["--diff", "lib.rs"]);
     let diff = String::from_utf8(output.stdout).unwrap();
@@ -84,7 +97,7 @@ fn diff_prints_and_writes_nothing() {
 
 #[test]
 fn a_file_that_does_not_parse_is_not_touched() {
-    let dir = TempDir::new().unwrap();
+    let dir = tokio_crate();
     let broken = format!("{BEFORE}\nfn broken( {{\n");
     std::fs::write(dir.path().join("lib.rs"), &broken).unwrap();
     let output = asyncheck(&dir, &["--fix", "lib.rs"]);
@@ -97,7 +110,7 @@ fn a_file_that_does_not_parse_is_not_touched() {
 
 #[test]
 fn fix_options_are_checked() {
-    let dir = TempDir::new().unwrap();
+    let dir = tokio_crate();
     std::fs::write(dir.path().join("lib.rs"), BEFORE).unwrap();
     assert_eq!(
         asyncheck(&dir, &["--unsafe-fixes", "lib.rs"]).status.code(),

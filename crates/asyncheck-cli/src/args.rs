@@ -62,6 +62,14 @@ pub enum Command {
         #[arg(long)]
         stdio: bool,
     },
+    /// Run the MCP server (for AI coding assistants) on standard input and
+    /// output; it reads files only under its root.
+    Mcp {
+        /// The folder whose files the server may read (default: the current
+        /// folder).
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -214,16 +214,7 @@ pub fn check_files<'s>(
 }
 
 pub fn check_stdin(display: &str, settings: &Settings) -> Result<Outcome, String> {
-    let bytes = read_stdin()?;
-    let checker = Checker::new(settings);
-    let checked = on_large_stack(|| {
-        let file = FileToCheck {
-            display,
-            test_module: false,
-        };
-        check_bytes(&checker, &file, bytes, None)
-    })?;
-    Ok(finish(vec![checked], 1))
+    check_text(display, read_stdin()?, &Checker::new(settings))
 }
 
 /// `--fix` or `--diff` on standard input: the text read, and what fixing it
@@ -260,7 +251,57 @@ fn read_stdin() -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
-/// Runs `work` with the same large stack as the worker threads.
+/// Checks one text that is not read from a file (standard input, an MCP
+/// client's code), reported as `display`.
+pub fn check_text(display: &str, bytes: Vec<u8>, checker: &Checker<'_>) -> Result<Outcome, String> {
+    let file = FileToCheck {
+        display,
+        test_module: false,
+    };
+    let checked = on_large_stack(|| check_bytes(checker, &file, bytes, None))?;
+    Ok(finish(vec![checked], 1))
+}
+
+/// The safe fixes of one text that is not a file: the outcome with their
+/// diff, and the fixed text. Nothing is written.
+pub fn fix_text(
+    display: &str,
+    text: &str,
+    checker: &Checker<'_>,
+) -> Result<(Outcome, String), String> {
+    let path = std::path::Path::new(display);
+    let fixed = on_large_stack(|| {
+        catch_unwind(AssertUnwindSafe(|| {
+            let check = |text: &str| checker.check_module(path, text, false).diagnostics;
+            fix_file(&check, text, false)
+        }))
+    })?
+    .map_err(|panic| {
+        format!(
+            "asyncheck failed on this text ({}); please report it",
+            panic_message(&*panic)
+        )
+    })?;
+    let mut result = checked(display, text.to_owned(), fixed.diagnostics);
+    result.fixes = FixCounts {
+        applied: fixed.applied,
+        rejected: fixed.rejected,
+        not_written: 0,
+    };
+    if fixed.applied > 0 {
+        result.diff = Some(unified_diff(display, text, &fixed.text));
+    }
+    Ok((finish(vec![result], 1), fixed.text))
+}
+
+fn unified_diff(display: &str, old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .header(display, display)
+        .to_string()
+}
+
+/// Runs `work` on a thread with the same large stack as the worker threads.
 fn on_large_stack<T: Send>(work: impl FnOnce() -> T + Send) -> Result<T, String> {
     std::thread::scope(|scope| {
         std::thread::Builder::new()
@@ -408,10 +449,7 @@ fn fix_bytes(
         return result;
     }
     if !write {
-        let diff = similar::TextDiff::from_lines(&text, &fixed.text)
-            .unified_diff()
-            .header(&input.display, &input.display)
-            .to_string();
+        let diff = unified_diff(&input.display, &text, &fixed.text);
         // The diff is shown, nothing is written: report the file as it is.
         let mut result = checked(&input.display, text, fixed.diagnostics);
         result.fixes = fixes;

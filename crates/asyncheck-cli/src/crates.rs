@@ -179,10 +179,24 @@ impl SummaryCache {
     /// texts standing for what is on disk. `None` for a file under no
     /// manifest: it is its own crate.
     pub fn index_for(&self, path: &Path, open: &[(PathBuf, String)]) -> Option<CrateIndex> {
+        self.index_within(path, open, None)
+    }
+
+    /// As `index_for`, but none when the crate's files are not all under
+    /// `within` (the MCP server reads nothing outside its root).
+    pub fn index_within(
+        &self,
+        path: &Path,
+        open: &[(PathBuf, String)],
+        within: Option<&Path>,
+    ) -> Option<CrateIndex> {
         let absolute = std::path::absolute(path).ok()?;
         let mut layout = Layout::default();
         let package = layout.package(absolute.parent()?)?;
         let root = layout.workspace(&package).unwrap_or(package);
+        if within.is_some_and(|within| !root.starts_with(within)) {
+            return None;
+        }
         let (inputs, _) = crate::discover::discover(std::slice::from_ref(&root));
         let mut paths: Vec<PathBuf> = inputs.into_iter().map(|i| i.path).collect();
         if !paths.contains(&absolute) {

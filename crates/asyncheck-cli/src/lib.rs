@@ -7,6 +7,7 @@ mod check;
 mod config;
 mod crates;
 mod discover;
+mod mcp;
 mod other_diagnostics;
 mod output;
 mod test_modules;
@@ -157,6 +158,10 @@ fn dispatch(
         Command::Rules { format } => print_rules(format),
         Command::Explain { rule } => explain(&rule),
         Command::Server { stdio: _ } => serve(),
+        Command::Mcp { root } => match mcp::serve(root) {
+            Ok(()) => OK,
+            Err(message) => fail(&message),
+        },
     }
 }
 

@@ -879,7 +879,7 @@ impl ImportUses {
             }
         }
         for mention in mentions {
-            if let Some((_, found)) = uses.get_mut(&mention.text().to_string()) {
+            if let Some((_, found)) = uses.get_mut(mention.text()) {
                 if !mention
                     .syntax()
                     .ancestors()

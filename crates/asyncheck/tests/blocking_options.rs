@@ -10,6 +10,7 @@ const RULE: &str = "blocking-in-async";
 /// The lines blocking-in-async flags in `text` with `options` set.
 fn flagged_lines(text: &str, options: &[(&str, OptionValue)]) -> Vec<usize> {
     let mut settings = Settings::default();
+    settings.set_level(RULE, asyncheck::Level::Warn).unwrap();
     let rule = settings.options_mut(RULE).unwrap();
     for (name, value) in options {
         assert!(rule.set(name, value.clone()), "option {name}");

@@ -13,9 +13,9 @@ fn check(dir: &Path, args: &[&str]) -> (Value, i32) {
     let output = Command::cargo_bin("asyncheck")
         .unwrap()
         .current_dir(dir)
-        .args(["check", "--format", "json", "-W", "patterns"])
+        .args(["check", "--format", "json", "-W", "unbounded-channel"])
         .args(args)
-        .timeout(std::time::Duration::from_secs(120))
+        .timeout(std::time::Duration::from_secs(600))
         .output()
         .unwrap();
     let report = serde_json::from_slice(&output.stdout).expect("a JSON report");

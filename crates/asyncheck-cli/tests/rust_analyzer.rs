@@ -158,7 +158,8 @@ fn rust_analyzer_publishes_asyncheck_findings_on_save() {
             "capabilities": {"textDocument": {"publishDiagnostics": {}}},
             "initializationOptions": {
                 "check": {"overrideCommand": [
-                    asyncheck.to_str().unwrap(), "check", "--format", "rustc-json", "--no-cache"
+                    asyncheck.to_str().unwrap(), "check", "--format", "rustc-json", "--no-cache",
+                    "-W", "blocking-in-async"
                 ]},
                 "checkOnSave": true,
                 "cachePriming": {"enable": false},

@@ -1,9 +1,6 @@
 //! Facts about where a node stands: in which kind of body, in test code.
 
-use ra_ap_syntax::{
-    ast::{self, HasAttrs},
-    AstNode, SyntaxKind, SyntaxNode,
-};
+use ra_ap_syntax::{ast, AstNode, SyntaxKind, SyntaxNode};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyKind {
@@ -82,21 +79,31 @@ pub fn is_test_item(node: &SyntaxNode) -> bool {
     if !is_item_kind(node.kind()) {
         return false;
     }
-    let Some(item) = ast::AnyHasAttrs::cast(node.clone()) else {
-        return false;
+    // Attributes come first among an item's children (and a module's or a
+    // file's inner ones first in its body): reading only the leading ones
+    // keeps this constant-time on a file or module of any size.
+    let leading_attrs = |parent: &SyntaxNode| {
+        parent
+            .children()
+            .take_while(|child| child.kind() == SyntaxKind::ATTR)
+            .filter_map(ast::Attr::cast)
+            .collect::<Vec<_>>()
     };
     let inner = ast::Module::cast(node.clone())
         .and_then(|module| module.item_list())
+        .map(|list| leading_attrs(list.syntax()))
+        .unwrap_or_default();
+    leading_attrs(node)
         .into_iter()
-        .flat_map(|list| list.attrs());
-    item.attrs().chain(inner).any(|attr| match attr.meta() {
-        Some(ast::Meta::CfgMeta(cfg)) => cfg.cfg_predicate().is_some_and(|p| requires_test(&p)),
-        Some(meta) => meta
-            .path()
-            .and_then(|path| path.segment()?.name_ref())
-            .is_some_and(|name| name.text() == "test" || name.text() == "rstest"),
-        None => false,
-    })
+        .chain(inner)
+        .any(|attr| match attr.meta() {
+            Some(ast::Meta::CfgMeta(cfg)) => cfg.cfg_predicate().is_some_and(|p| requires_test(&p)),
+            Some(meta) => meta
+                .path()
+                .and_then(|path| path.segment()?.name_ref())
+                .is_some_and(|name| name.text() == "test" || name.text() == "rstest"),
+            None => false,
+        })
 }
 
 fn is_item_kind(kind: SyntaxKind) -> bool {

@@ -15,7 +15,7 @@ fn check(dir: &Path, args: &[&str]) -> (Value, i32) {
         .current_dir(dir)
         .args(["check", "--format", "json", "-W", "unbounded-channel"])
         .args(args)
-        .timeout(std::time::Duration::from_secs(600))
+        .timeout(std::time::Duration::from_secs(180))
         .output()
         .unwrap();
     let report = serde_json::from_slice(&output.stdout).expect("a JSON report");

@@ -2,8 +2,8 @@ use crate::diagnostic::Finding;
 use crate::index::FunctionFacts;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
-    always_leaves, ast, cancel_unsafe_call, crate_function_called, created_future, enclosing_loop,
-    is_select_macro, AstNode, Imports, SelectBranch, SyntaxKind, SyntaxNode,
+    always_leaves, ast, cancel_unsafe_call, crate_function_called, created_future, select_in_loop,
+    Imports, SelectBranch, SyntaxKind, SyntaxNode,
 };
 
 use super::span_of;
@@ -91,16 +91,9 @@ impl Rule for CancelUnsafeSelect {
     }
 
     fn check(&self, node: &SyntaxNode, cx: &mut Context<'_>) {
-        let Some(select) = ast::MacroCall::cast(node.clone()) else {
+        let Some((looped, branches)) = select_in_loop(node, cx.imports) else {
             return;
         };
-        if !is_select_macro(&select, cx.imports) {
-            return;
-        }
-        let Some(looped) = enclosing_loop(node) else {
-            return;
-        };
-        let branches = SelectBranch::of(&select);
         for (index, branch) in branches.iter().enumerate() {
             let Some(future) = branch.future() else {
                 continue;

@@ -71,3 +71,23 @@ pub(crate) fn held_guard_finding(held: &HeldGuard, message: &str, help: &str) ->
         .label(span(held.await_point.range), label)
         .help(help)
 }
+
+/// For the rules' tests on huge inputs: `rule`'s findings on `text`, and
+/// how long the check took, on a large stack as files are checked (the
+/// parser nests deeply).
+#[cfg(test)]
+pub(crate) fn check_large(rule: &str, text: String) -> (std::time::Duration, usize) {
+    let mut settings = crate::Settings::default();
+    settings.select(&[rule.to_owned()]).unwrap();
+    std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(move || {
+            let started = std::time::Instant::now();
+            let report =
+                crate::Checker::new(&settings).check(std::path::Path::new("src/lib.rs"), &text);
+            (started.elapsed(), report.diagnostics.len())
+        })
+        .unwrap()
+        .join()
+        .unwrap()
+}

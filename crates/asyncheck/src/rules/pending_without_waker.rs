@@ -1296,10 +1296,7 @@ fn pattern_readiness(pattern: &ast::Pat) -> Option<bool> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-    use std::time::{Duration, Instant};
-
-    use crate::{Checker, Settings};
+    use std::time::Duration;
 
     /// A 10,000-line poll function, flat and deeply nested, is walked in
     /// linear time.
@@ -1319,21 +1316,7 @@ mod tests {
         text.push_str("        return Poll::Pending;\n");
         text.push_str(&"        }}}\n".repeat(2_500));
         text.push_str("        Poll::Ready(())\n    }\n}\n");
-        let mut settings = Settings::default();
-        settings
-            .select(&["pending-without-waker".to_owned()])
-            .unwrap();
-        // Files are checked on large stacks (the parser nests deeply).
-        let checked = std::thread::Builder::new()
-            .stack_size(256 << 20)
-            .spawn(move || {
-                let started = Instant::now();
-                let report = Checker::new(&settings).check(Path::new("src/lib.rs"), &text);
-                (started.elapsed(), report.diagnostics.len())
-            })
-            .unwrap()
-            .join()
-            .unwrap();
+        let checked = crate::rules::check_large("pending-without-waker", text);
         assert!(checked.0 < Duration::from_secs(10), "took {:?}", checked.0);
         assert_eq!(checked.1, 5_001);
     }

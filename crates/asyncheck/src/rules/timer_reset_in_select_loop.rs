@@ -3,9 +3,9 @@ use std::collections::HashSet;
 use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
-    always_leaves, ast, captures, constant_nanos, created_future, enclosing_loop, is_interval_tick,
-    is_select_macro, local_name, method_name, tick_period, timer_from_now, unparen, written_text,
-    AstNode, Imports, NodeOrToken, SelectBranch, SyntaxKind, SyntaxNode, TextRange,
+    always_leaves, ast, captures, constant_nanos, created_future, is_interval_tick, local_name,
+    method_name, select_in_loop, tick_period, timer_from_now, unparen, written_text, AstNode,
+    Imports, NodeOrToken, SelectBranch, SyntaxKind, SyntaxNode, TextRange,
 };
 
 use super::{span, span_of};
@@ -124,16 +124,9 @@ impl Rule for TimerResetInSelectLoop {
     }
 
     fn check(&self, node: &SyntaxNode, cx: &mut Context<'_>) {
-        let Some(select) = ast::MacroCall::cast(node.clone()) else {
+        let Some((looped, branches)) = select_in_loop(node, cx.imports) else {
             return;
         };
-        if !is_select_macro(&select, cx.imports) {
-            return;
-        }
-        let Some(looped) = enclosing_loop(node) else {
-            return;
-        };
-        let branches = SelectBranch::of(&select);
         for (index, branch) in branches.iter().enumerate() {
             let Some(timer) = branch
                 .future()

@@ -147,6 +147,20 @@ fn single(mut items: impl Iterator<Item = ast::Expr>) -> Option<ast::Expr> {
 /// The innermost loop that runs `node` again on each iteration, within the
 /// same function, closure or async block: `node` in the body of a `loop`,
 /// `while` (its condition too) or `for` (not its iterable, evaluated once).
+/// A `select!` (tokio's or futures') macro call inside a loop: the loop
+/// around it and its branches, for the rules about select loops.
+pub fn select_in_loop(
+    node: &SyntaxNode,
+    imports: &Imports,
+) -> Option<(SyntaxNode, Vec<super::SelectBranch>)> {
+    let select = ast::MacroCall::cast(node.clone())?;
+    if !is_select_macro(&select, imports) {
+        return None;
+    }
+    let looped = enclosing_loop(node)?;
+    Some((looped, super::SelectBranch::of(&select)))
+}
+
 pub fn enclosing_loop(node: &SyntaxNode) -> Option<SyntaxNode> {
     let mut child = node.clone();
     for ancestor in node.ancestors().skip(1) {

@@ -100,7 +100,7 @@ fn crate_indexes(inputs: &[Input], keep: bool) -> (Crates, Vec<Option<Kept>>) {
     let (summaries, kept): (Vec<_>, Vec<_>) = read.into_iter().unzip();
     let paths: Vec<&std::path::Path> = inputs.iter().map(|i| i.path.as_path()).collect();
     let current = std::env::current_dir().unwrap_or_default();
-    let crates = Crates::new(&paths, &summaries, &|path| {
+    let crates = Crates::new(&paths, summaries, &|path| {
         path.strip_prefix(&current)
             .unwrap_or(path)
             .display()

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use asyncheck::index::{CrateIndex, Facts, FileSummary, Manifest};
+use asyncheck::index::{module_paths, CrateIndex, Facts, FileSummary, Manifest};
 use asyncheck::Diagnostic;
 
 /// The crates of a run: each file's index, and the manifests that could
@@ -67,29 +67,66 @@ impl Crates {
     /// could not be read or parsed).
     pub fn new(
         paths: &[&Path],
-        summaries: &[Option<FileSummary>],
+        mut summaries: Vec<Option<FileSummary>>,
         display: &dyn Fn(&Path) -> String,
     ) -> Crates {
         let mut layout = Layout::default();
-        let packages: Vec<Option<PathBuf>> = paths
+        let absolute: Vec<PathBuf> = paths
             .iter()
-            .map(|path| {
-                let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-                absolute.parent().and_then(|folder| layout.package(folder))
-            })
+            .map(|path| std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
             .collect();
+        let packages: Vec<Option<PathBuf>> = absolute
+            .iter()
+            .map(|path| path.parent().and_then(|folder| layout.package(folder)))
+            .collect();
+
+        let mut manifests: HashMap<PathBuf, Manifest> = HashMap::new();
+        let mut broken_manifests = Vec::new();
+        for package in packages.iter().flatten() {
+            if manifests.contains_key(package) {
+                continue;
+            }
+            let workspace = layout
+                .workspace(package)
+                .and_then(|root| read_manifest(&root.join("Cargo.toml")));
+            let path = package.join("Cargo.toml");
+            let text = read_manifest(&path).unwrap_or_default();
+            let manifest = Manifest::parse(&text, workspace.as_deref()).unwrap_or_else(|error| {
+                let offset = offset_of(&text, error.line, error.column);
+                broken_manifests.push((
+                    display(&path),
+                    text.clone(),
+                    Diagnostic::parse_error(
+                        offset..offset,
+                        format!(
+                            "could not read this manifest: {}; the crate is checked without its runtime facts",
+                            error.message.trim_end()
+                        ),
+                    ),
+                ));
+                Manifest::default()
+            });
+            manifests.insert(package.clone(), manifest);
+        }
+
+        let modules = place_in_modules(&absolute, &packages, &manifests, &summaries);
+        for (summary, module) in summaries.iter_mut().zip(&modules) {
+            if let Some(summary) = summary {
+                summary.module = module.clone();
+            }
+        }
+
         // Files of one workspace (or one lone package, or no package) share
         // their facts.
-        let group_of = |layout: &mut Layout, package: &Option<PathBuf>| -> Option<PathBuf> {
-            let package = package.as_ref()?;
-            layout.workspace(package).or_else(|| Some(package.clone()))
-        };
         let groups: Vec<Option<PathBuf>> = packages
             .iter()
-            .map(|package| group_of(&mut layout, package))
+            .map(|package| {
+                let package = package.as_ref()?;
+                layout.workspace(package).or_else(|| Some(package.clone()))
+            })
             .collect();
         let mut members: HashMap<&Option<PathBuf>, Vec<&FileSummary>> = HashMap::new();
-        for (group, summary) in groups.iter().zip(summaries) {
+        for (group, summary) in groups.iter().zip(&summaries) {
             if let Some(summary) = summary {
                 members.entry(group).or_default().push(summary);
             }
@@ -99,41 +136,20 @@ impl Crates {
             .map(|(group, summaries)| (*group, Arc::new(Facts::new(summaries.iter().copied()))))
             .collect();
 
-        let mut manifests: HashMap<PathBuf, Manifest> = HashMap::new();
-        let mut broken_manifests = Vec::new();
-        let mut indexes = Vec::with_capacity(paths.len());
-        for (package, group) in packages.iter().zip(&groups) {
-            let manifest = match package {
-                Some(package) => manifests
-                    .entry(package.clone())
-                    .or_insert_with(|| {
-                        let workspace = layout
-                            .workspace(package)
-                            .and_then(|root| read_manifest(&root.join("Cargo.toml")));
-                        let path = package.join("Cargo.toml");
-                        let text = read_manifest(&path).unwrap_or_default();
-                        Manifest::parse(&text, workspace.as_deref()).unwrap_or_else(|error| {
-                            let offset = offset_of(&text, error.line, error.column);
-                            broken_manifests.push((
-                                display(&path),
-                                text.clone(),
-                                Diagnostic::parse_error(
-                                    offset..offset,
-                                    format!(
-                                        "could not read this manifest: {}; the crate is checked without its runtime facts",
-                                        error.message.trim_end()
-                                    ),
-                                ),
-                            ));
-                            Manifest::default()
-                        })
-                    })
-                    .clone(),
-                None => Manifest::default(),
-            };
-            let group_facts = facts.get(group).cloned().unwrap_or_default();
-            indexes.push(CrateIndex::new(group_facts, manifest));
-        }
+        let indexes = packages
+            .iter()
+            .zip(&groups)
+            .zip(modules)
+            .map(|((package, group), module)| {
+                let manifest = package
+                    .as_ref()
+                    .and_then(|p| manifests.get(p))
+                    .cloned()
+                    .unwrap_or_default();
+                let group_facts = facts.get(group).cloned().unwrap_or_default();
+                CrateIndex::new(group_facts, manifest).in_module(module)
+            })
+            .collect();
         Crates {
             indexes,
             broken_manifests,
@@ -150,6 +166,48 @@ impl Crates {
     pub fn fingerprint(&self, position: usize) -> u64 {
         self.indexes[position].fingerprint()
     }
+}
+
+/// The full module path of each file (`my_crate::net::tls`) from its
+/// package's module tree; empty for a file under no package.
+fn place_in_modules(
+    files: &[PathBuf],
+    packages: &[Option<PathBuf>],
+    manifests: &HashMap<PathBuf, Manifest>,
+    summaries: &[Option<FileSummary>],
+) -> Vec<String> {
+    let mut by_package: HashMap<&Path, Vec<usize>> = HashMap::new();
+    for (position, package) in packages.iter().enumerate() {
+        if let Some(package) = package {
+            by_package.entry(package).or_default().push(position);
+        }
+    }
+    let mut modules = vec![String::new(); files.len()];
+    for (package, positions) in by_package {
+        // The name other crates use for it; a package without a readable
+        // name still has one tree.
+        let krate = manifests
+            .get(package)
+            .and_then(|m| m.name.as_deref())
+            .unwrap_or("crate")
+            .replace('-', "_");
+        let tree: Vec<(&Path, &[asyncheck::index::ModDecl])> = positions
+            .iter()
+            .map(|&p| {
+                let relative = files[p].strip_prefix(package).unwrap_or(&files[p]);
+                let mods = summaries[p].as_ref().map_or(&[][..], |s| s.mods.as_slice());
+                (relative, mods)
+            })
+            .collect();
+        for (&position, module) in positions.iter().zip(module_paths(&tree)) {
+            modules[position] = if module.is_empty() {
+                krate.clone()
+            } else {
+                format!("{krate}::{module}")
+            };
+        }
+    }
+    modules
 }
 
 /// The byte offset of a 1-based line and column.
@@ -227,7 +285,7 @@ impl SummaryCache {
             .collect();
         drop(cache);
         let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
-        let crates = Crates::new(&refs, &summaries, &|p| p.display().to_string());
+        let crates = Crates::new(&refs, summaries, &|p| p.display().to_string());
         let position = paths.iter().position(|p| *p == absolute)?;
         Some(crates.index(position))
     }

@@ -12,6 +12,7 @@
 //! structs, or two aliases of one name with different types, tell nothing.
 
 mod manifest;
+mod modules;
 mod summary;
 
 use std::collections::{HashMap, HashSet};
@@ -19,6 +20,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 pub use manifest::{Manifest, ManifestError, Runtime};
+pub use modules::module_paths;
 pub use summary::summarize;
 
 /// The summary of a file's text for its crate's index; `None` when it nests
@@ -54,6 +56,9 @@ pub struct TypeFact {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FunctionFacts {
     pub name: String,
+    /// The inline modules around it in its file (`a::b`); on merging, its
+    /// full module path (`my_crate::net::a::b`).
+    pub module: String,
     /// The display path of the file that defines it (set on merging).
     pub file: String,
     /// The type of the `impl` the function is a method of.
@@ -96,12 +101,37 @@ pub struct InnerCall {
     pub line: usize,
 }
 
+/// A `mod x;` declaration: the module's file is found from it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct ModDecl {
+    /// The inline modules it is declared in (`mod a { mod x; }`).
+    pub within: Vec<String>,
+    pub name: String,
+    /// Its `#[path = ".."]`.
+    pub path: Option<String>,
+}
+
+/// A module-level `use` of a file: what a path through that module reaches
+/// (`pub use parking_lot::Mutex;` in `sync.rs` makes `crate::sync::Mutex`
+/// parking_lot's).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ModuleUse {
+    /// The inline modules it is in, as in [`ModDecl::within`].
+    pub within: Vec<String>,
+    pub entry: crate::syntax::UseEntry,
+}
+
 /// One file's contribution to its crate's index.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct FileSummary {
     /// How the file is reported (its display path), for labels in other
     /// files; set by whoever read the file.
     pub path: String,
+    /// The file's module (`my_crate::net::tls`), set by whoever knows the
+    /// crate's module tree; empty when nobody does.
+    pub module: String,
+    pub mods: Vec<ModDecl>,
+    pub uses: Vec<ModuleUse>,
     /// (struct, field, type).
     pub fields: Vec<(String, String, TypeFact)>,
     pub aliases: Vec<(String, TypeFact)>,
@@ -121,6 +151,9 @@ pub struct FileSummary {
 pub struct CrateIndex {
     facts: Arc<Facts>,
     pub manifest: Manifest,
+    /// The module of the file being checked (`my_crate::net`); empty when
+    /// the crate's module tree is not known.
+    pub module: String,
 }
 
 impl std::ops::Deref for CrateIndex {
@@ -133,14 +166,23 @@ impl std::ops::Deref for CrateIndex {
 
 impl CrateIndex {
     pub fn new(facts: Arc<Facts>, manifest: Manifest) -> Self {
-        CrateIndex { facts, manifest }
+        CrateIndex {
+            facts,
+            manifest,
+            module: String::new(),
+        }
+    }
+
+    /// The index as seen from the file of the module `module`.
+    pub fn in_module(self, module: String) -> Self {
+        CrateIndex { module, ..self }
     }
 
     /// A hash of everything the index holds: findings that depend on other
     /// files through it change only when it does.
     pub fn fingerprint(&self) -> u64 {
         let mut hasher = std::hash::DefaultHasher::new();
-        (self.facts.fingerprint, &self.manifest).hash(&mut hasher);
+        (self.facts.fingerprint, &self.manifest, &self.module).hash(&mut hasher);
         hasher.finish()
     }
 
@@ -162,9 +204,25 @@ pub struct Facts {
     functions: HashMap<String, Vec<FunctionFacts>>,
     spawned_functions: HashSet<String>,
     spawned_methods: HashSet<String>,
+    /// The crates whose module trees are known (the first segment of their
+    /// modules' paths): the workspace's members.
+    crates: HashSet<String>,
+    /// Full path of a name a module imports or re-exports to the full path
+    /// it stands for (`my_crate::sync::Mutex` -> `parking_lot::Mutex`).
+    exports: HashMap<String, String>,
+    /// Module to the full paths it glob-imports.
+    globs: HashMap<String, Vec<String>>,
+    /// Full paths of the crates' own modules and functions.
+    defined: HashSet<String>,
+    /// Names under which a module imports or re-exports one of the crate's
+    /// own items renamed (`pub use worker::run as run_worker;`).
+    renamed: HashSet<String>,
     /// A hash of the summaries merged, in order.
     fingerprint: u64,
 }
+
+/// Re-exports are followed at most this many times (cycles end there).
+const MAX_EXPORT_HOPS: usize = 8;
 
 /// Aliases are followed at most this many times (`type A = B;`).
 const MAX_ALIAS_HOPS: usize = 4;
@@ -179,23 +237,27 @@ impl Facts {
         }
         facts.fingerprint = hasher.finish();
         facts.close_wrappers();
+        facts.resolve_exported_types();
         facts
     }
 
     fn add(&mut self, summary: &FileSummary) {
+        self.add_module_tree(summary);
+        let placed = |ty: &TypeFact| placed_in(ty, &summary.module);
         for (owner, field, ty) in &summary.fields {
+            let ty = placed(ty);
             self.fields
                 .insert((owner.clone(), field.clone()), ty.clone());
             self.fields_by_name
                 .entry(field.clone())
                 .or_default()
-                .push(ty.clone());
+                .push(ty);
         }
         for (name, ty) in &summary.aliases {
-            agree(&mut self.aliases, name, ty);
+            agree(&mut self.aliases, name, &placed(ty));
         }
         for (name, ty) in &summary.statics {
-            agree(&mut self.statics, name, ty);
+            agree(&mut self.statics, name, &placed(ty));
         }
         for function in &summary.functions {
             let located = |inner: &Option<InnerCall>| {
@@ -204,11 +266,16 @@ impl Facts {
                     ..inner
                 })
             };
+            let module = join_path(&summary.module, &function.module);
+            if !summary.module.is_empty() {
+                self.defined.insert(join_path(&module, &function.name));
+            }
             self.functions
                 .entry(function.name.clone())
                 .or_default()
                 .push(FunctionFacts {
                     file: summary.path.clone(),
+                    module,
                     cancel_unsafe: located(&function.cancel_unsafe),
                     blocks_on: located(&function.blocks_on),
                     blocks: located(&function.blocks),
@@ -219,6 +286,179 @@ impl Facts {
             .extend(summary.spawned_functions.iter().cloned());
         self.spawned_methods
             .extend(summary.spawned_methods.iter().cloned());
+    }
+
+    /// What the file's modules declare and import, under their full paths.
+    fn add_module_tree(&mut self, summary: &FileSummary) {
+        let module = &summary.module;
+        if module.is_empty() {
+            return;
+        }
+        let krate = module.split("::").next().unwrap_or(module);
+        self.crates.insert(krate.to_owned());
+        let within = |inner: &[String]| {
+            inner
+                .iter()
+                .fold(module.clone(), |path, name| join_path(&path, name))
+        };
+        for decl in &summary.mods {
+            self.defined
+                .insert(join_path(&within(&decl.within), &decl.name));
+        }
+        for item in &summary.uses {
+            let at = within(&item.within);
+            let target = absolute(&item.entry.path, &at, krate);
+            match &item.entry.local {
+                Some(local) => {
+                    self.exports.insert(join_path(&at, local), target);
+                }
+                None => self.globs.entry(at).or_default().push(target),
+            }
+        }
+    }
+
+    /// Paths written relative to a module (`use net::tls::Config;` in
+    /// the crate root, meaning `my_crate::net::tls::Config`) are told from
+    /// external ones only once every file is in: they are rewritten then.
+    fn absolutize_local_paths(&mut self) {
+        let local_roots: Vec<(String, String)> = self
+            .exports
+            .iter()
+            .filter(|(_, target)| !self.is_own(target))
+            .filter_map(|(key, target)| {
+                let module = key.rsplit_once("::")?.0;
+                let first = target.split("::").next()?;
+                let local = join_path(module, first);
+                (self.defined.contains(&local) || self.exports.contains_key(&local))
+                    .then(|| (key.clone(), join_path(module, target)))
+            })
+            .collect();
+        self.exports.extend(local_roots);
+    }
+
+    /// Whether a full path is inside one of the crates whose tree is known.
+    pub fn is_own(&self, path: &str) -> bool {
+        let first = path.split("::").next().unwrap_or(path);
+        self.crates.contains(first)
+    }
+
+    /// Where a full path leads through the crates' imports and re-exports
+    /// (and glob re-exports): `my_crate::sync::Mutex` to
+    /// `parking_lot::Mutex`, `my_crate::run` to `my_crate::worker::run`.
+    /// A path that leaves the crates, or ends at an item of theirs, is
+    /// returned as it then reads.
+    pub fn resolve_path(&self, path: &str) -> String {
+        let mut current = path.to_owned();
+        'hops: for _ in 0..MAX_EXPORT_HOPS {
+            if !self.is_own(&current) || self.defined.contains(&current) {
+                break;
+            }
+            let segments: Vec<&str> = current.split("::").collect();
+            for cut in (2..=segments.len()).rev() {
+                let head = segments[..cut].join("::");
+                if let Some(target) = self.exports.get(&head) {
+                    if *target == head {
+                        break 'hops;
+                    }
+                    current = segments[cut..]
+                        .iter()
+                        .fold(target.clone(), |path, s| join_path(&path, s));
+                    continue 'hops;
+                }
+            }
+            let Some((module, name)) = current.rsplit_once("::") else {
+                break;
+            };
+            // A glob of another crate's module cannot be checked: trusted.
+            let through_glob = self.globs.get(module).and_then(|globs| {
+                globs
+                    .iter()
+                    .map(|glob| join_path(glob, name))
+                    .find(|found| {
+                        !self.is_own(found)
+                            || self.defined.contains(found)
+                            || self.exports.contains_key(found)
+                    })
+            });
+            match through_glob {
+                Some(found) => current = found,
+                None => break,
+            }
+        }
+        current
+    }
+
+    /// The free function a full path names (after re-exports), when the
+    /// crate's module tree places exactly one there.
+    pub fn function_at(&self, path: &str) -> Option<&FunctionFacts> {
+        let path = self.resolve_path(path);
+        let (module, name) = path.rsplit_once("::")?;
+        let mut found = self
+            .functions(name)
+            .iter()
+            .filter(|f| f.self_type.is_none() && !f.is_test && f.module == module);
+        let only = found.next()?;
+        found.next().is_none().then_some(only)
+    }
+
+    /// Types written through a crate path (`state: crate::sync::Mutex<..>`,
+    /// `use crate::sync::Mutex;`) are known once the re-exports are.
+    fn resolve_exported_types(&mut self) {
+        self.absolutize_local_paths();
+        let last = |path: &str| path.rsplit("::").next().unwrap_or(path).to_owned();
+        self.renamed = self
+            .exports
+            .iter()
+            .filter(|(key, target)| self.is_own(target) && last(key) != last(target))
+            .map(|(key, _)| last(key))
+            .collect();
+        if self.exports.is_empty() && self.globs.is_empty() {
+            return;
+        }
+        let resolve = |fact: &TypeFact| -> Option<TypeFact> {
+            if fact.known.is_some() {
+                return None;
+            }
+            let known = fact
+                .paths
+                .iter()
+                .find_map(|path| crate::syntax::known_type_named(&self.resolve_path(path)))?;
+            Some(TypeFact {
+                known: Some(known),
+                ..fact.clone()
+            })
+        };
+        let fields: Vec<_> = self
+            .fields
+            .iter()
+            .filter_map(|(key, fact)| Some((key.clone(), resolve(fact)?)))
+            .collect();
+        let by_name: Vec<_> = self
+            .fields_by_name
+            .iter()
+            .map(|(name, facts)| {
+                let facts = facts
+                    .iter()
+                    .map(|f| resolve(f).unwrap_or_else(|| f.clone()))
+                    .collect::<Vec<_>>();
+                (name.clone(), facts)
+            })
+            .collect();
+        let named = |map: &HashMap<String, Option<TypeFact>>| -> Vec<(String, TypeFact)> {
+            map.iter()
+                .filter_map(|(name, fact)| Some((name.clone(), resolve(fact.as_ref()?)?)))
+                .collect()
+        };
+        let aliases = named(&self.aliases);
+        let statics = named(&self.statics);
+        self.fields.extend(fields);
+        self.fields_by_name.extend(by_name);
+        for (name, fact) in aliases {
+            self.aliases.insert(name, Some(fact));
+        }
+        for (name, fact) in statics {
+            self.statics.insert(name, Some(fact));
+        }
     }
 
     /// Gives each function that is not async the blocking effect of the
@@ -308,10 +548,11 @@ impl Facts {
         fact
     }
 
-    /// Whether some crate function of this name has the effect `effect`:
-    /// a cheap test before a call is resolved.
+    /// Whether some crate function of this name has the effect `effect`, or
+    /// the name may be a renamed import of one: a cheap test before a call
+    /// is resolved.
     pub fn any_named(&self, name: &str, effect: impl Fn(&FunctionFacts) -> bool) -> bool {
-        self.functions(name).iter().any(effect)
+        self.functions(name).iter().any(effect) || self.renamed.contains(name)
     }
 
     /// The crate's functions of this name.
@@ -340,6 +581,64 @@ impl Facts {
             self.spawned_functions.contains(name)
         }
     }
+}
+
+/// A type as its file wrote it, with the paths it may stand for made full
+/// from the file's module: through `crate::`/`self::`/`super::`, and
+/// relative to the module (`sync::Mutex` with `mod sync;`).
+fn placed_in(ty: &TypeFact, module: &str) -> TypeFact {
+    if module.is_empty() || ty.known.is_some() {
+        return ty.clone();
+    }
+    let krate = module.split("::").next().unwrap_or(module);
+    let mut paths = Vec::with_capacity(ty.paths.len());
+    for path in &ty.paths {
+        let full = absolute(path, module, krate);
+        if full == *path {
+            paths.push(join_path(module, path));
+        }
+        paths.push(full);
+    }
+    TypeFact {
+        paths,
+        ..ty.clone()
+    }
+}
+
+fn join_path(prefix: &str, name: &str) -> String {
+    match (prefix.is_empty(), name.is_empty()) {
+        (true, _) => name.to_owned(),
+        (_, true) => prefix.to_owned(),
+        _ => format!("{prefix}::{name}"),
+    }
+}
+
+/// The full path of `path` as written in the module `at` of the crate
+/// `krate`: `crate::`, `self::` and `super::` resolved; other paths are
+/// left as written (external, or made absolute later).
+pub(crate) fn absolute(path: &str, at: &str, krate: &str) -> String {
+    let mut segments = path.split("::").peekable();
+    let mut base = match segments.peek() {
+        Some(&"crate") => {
+            segments.next();
+            krate.to_owned()
+        }
+        Some(&"self") => {
+            segments.next();
+            at.to_owned()
+        }
+        Some(&"super") => at.to_owned(),
+        _ => return path.to_owned(),
+    };
+    while segments.peek() == Some(&"super") {
+        segments.next();
+        match base.rsplit_once("::") {
+            Some((parent, _)) => base = parent.to_owned(),
+            // Above the crate root: nothing there.
+            None => base = krate.to_owned(),
+        }
+    }
+    segments.fold(base, |path, s| join_path(&path, s))
 }
 
 fn agree(map: &mut HashMap<String, Option<TypeFact>>, name: &str, ty: &TypeFact) {

@@ -5,13 +5,13 @@ use ra_ap_syntax::{
     AstNode, SyntaxKind, SyntaxNode,
 };
 
-use super::{FileSummary, FunctionFacts, InnerCall, TypeFact};
+use super::{FileSummary, FunctionFacts, InnerCall, ModDecl, ModuleUse, TypeFact};
 use crate::line_index::LineIndex;
 use crate::rule::FileCache;
 use crate::rules::blocking_in_async::blocking_call_named;
 use crate::syntax::{
     blocks_on_future, callee_path, cancel_unsafe_call, held_type_path, is_test_code, method_name,
-    same_body_nodes, type_known, type_name, unparen, Imports, SpawnedTasks,
+    same_body_nodes, type_known, type_name, unparen, use_entries, Imports, SpawnedTasks,
 };
 
 /// The summary of a parsed file.
@@ -49,6 +49,38 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
                         .push((name.text().to_string(), type_fact(&ty, imports)));
                 }
             }
+            SyntaxKind::MODULE => {
+                let Some(module) = ast::Module::cast(node) else {
+                    continue;
+                };
+                if module.item_list().is_some() {
+                    continue;
+                }
+                if let Some(name) = module.name() {
+                    summary.mods.push(ModDecl {
+                        within: inline_modules(module.syntax()),
+                        name: name.text().to_string(),
+                        path: path_attribute(&module),
+                    });
+                }
+            }
+            SyntaxKind::USE => {
+                // Module-level only: a `use` in a function body reaches no
+                // other file.
+                let at_module_level = node.parent().is_some_and(|p| {
+                    matches!(p.kind(), SyntaxKind::SOURCE_FILE | SyntaxKind::ITEM_LIST)
+                });
+                let Some(item) = ast::Use::cast(node).filter(|_| at_module_level) else {
+                    continue;
+                };
+                let within = inline_modules(item.syntax());
+                summary
+                    .uses
+                    .extend(use_entries(&item).into_iter().map(|entry| ModuleUse {
+                        within: within.clone(),
+                        entry,
+                    }));
+            }
             SyntaxKind::FN => {
                 if let Some(function) =
                     ast::Fn::cast(node).and_then(|f| function_facts(&f, &file, &lines))
@@ -62,6 +94,38 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
     let tasks = SpawnedTasks::of_file(root, text, imports);
     (summary.spawned_functions, summary.spawned_methods) = tasks.called_names();
     summary
+}
+
+/// The names of the inline modules around `node`, outermost first.
+fn inline_modules(node: &SyntaxNode) -> Vec<String> {
+    let mut names: Vec<String> = node
+        .ancestors()
+        .skip(1)
+        .filter_map(ast::Module::cast)
+        .filter_map(|m| m.name().map(|n| n.text().to_string()))
+        .collect();
+    names.reverse();
+    names
+}
+
+/// The file a `#[path = "x.rs"] mod x;` names.
+fn path_attribute(module: &ast::Module) -> Option<String> {
+    use ast::HasAttrs;
+    module.attrs().find_map(|attr| {
+        let ast::Meta::KeyValueMeta(meta) = attr.meta()? else {
+            return None;
+        };
+        if meta.path()?.as_single_name_ref()?.text() != "path" {
+            return None;
+        }
+        let ast::Expr::Literal(literal) = meta.expr()? else {
+            return None;
+        };
+        match literal.kind() {
+            ast::LiteralKind::String(text) => Some(text.value().ok()?.to_string()),
+            _ => None,
+        }
+    })
 }
 
 fn struct_fields(node: &SyntaxNode, imports: &Imports, summary: &mut FileSummary) {
@@ -137,6 +201,7 @@ fn function_facts(
         .unwrap_or_default();
     Some(FunctionFacts {
         name,
+        module: inline_modules(function.syntax()).join("::"),
         file: String::new(),
         is_async: function.async_token().is_some(),
         returns: function

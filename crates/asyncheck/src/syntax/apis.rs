@@ -8,7 +8,7 @@ use ra_ap_syntax::{
     AstNode, SmolStr, SyntaxKind, SyntaxNode,
 };
 
-use super::{segments, Imports};
+use super::{is_crate_relative, segments, Imports};
 use crate::index::{FunctionFacts, TypeFact};
 
 /// The path a call expression calls, when its callee is a plain path.
@@ -173,6 +173,14 @@ pub fn known_type_of_path(path: &ast::Path, imports: &Imports) -> Option<KnownTy
     KNOWN_TYPES
         .iter()
         .find(|(p, _)| *p == found)
+        .map(|(_, t)| *t)
+}
+
+/// The known type a full path names (`parking_lot::Mutex`).
+pub fn known_type_named(path: &str) -> Option<KnownType> {
+    KNOWN_TYPES
+        .iter()
+        .find(|(p, _)| *p == path)
         .map(|(_, t)| *t)
 }
 
@@ -372,16 +380,25 @@ pub fn crate_function_called<'i>(
                 _ => None,
             };
             let first = names.first()?;
+            let index = imports.crate_index();
+            if owner.is_none() {
+                // Placed by the crate's module tree: the one function there.
+                let placed = imports
+                    .through_crate(&path, &names)
+                    .and_then(|full| index.function_at(&full));
+                if placed.is_some() {
+                    return placed;
+                }
+            }
             // The crate's own: through `crate`/`self`/`super`, a name or
             // module the file defines, a type, or an import from the crate.
             let own = matches!(first.as_str(), "crate" | "self" | "super" | "Self")
                 || imports.defines(first)
                 || is_type(first)
-                || imports.candidates(&path).iter().all(|c| {
-                    ["crate::", "self::", "super::"]
-                        .iter()
-                        .any(|p| c.starts_with(p))
-                });
+                || imports
+                    .candidates(&path)
+                    .iter()
+                    .all(|c| is_crate_relative(c) || index.is_own(c));
             if !own {
                 return None;
             }

@@ -38,8 +38,16 @@ impl Imports {
     }
 
     pub(crate) fn record_use(&mut self, item: &ast::Use) {
-        if let Some(tree) = item.use_tree() {
-            self.record_tree(&tree, "");
+        for entry in use_entries(item) {
+            match entry.local {
+                Some(local) => {
+                    self.aliases.insert(local, entry.path);
+                }
+                // `use super::*` and friends bring in the crate's own names,
+                // which reach external APIs through the crate index.
+                None if !is_crate_relative(&entry.path) => self.globs.push(entry.path),
+                None => {}
+            }
         }
     }
 
@@ -74,56 +82,26 @@ impl Imports {
         self.local_items.extend(names);
     }
 
-    fn record_tree(&mut self, tree: &ast::UseTree, prefix: &str) {
-        let path = tree.path().map(|p| path_text(&p)).unwrap_or_default();
-        let full = join(prefix, &path);
-        if let Some(list) = tree.use_tree_list() {
-            for child in list.use_trees() {
-                self.record_tree(&child, &full);
-            }
-            return;
-        }
-        if tree.star_token().is_some() {
-            // `use super::*` and friends bring in the crate's own names,
-            // which reach external APIs only through imports this per-file
-            // view already follows.
-            let local = ["crate", "self", "super"]
-                .iter()
-                .any(|root| full == *root || full.starts_with(&format!("{root}::")));
-            if !local {
-                self.globs.push(full);
-            }
-            return;
-        }
-        // `use a::b::{self}` imports `b`.
-        let full = full
-            .strip_suffix("::self")
-            .map(str::to_owned)
-            .unwrap_or(full);
-        let local = match tree.rename() {
-            Some(rename) => match rename.name() {
-                Some(name) => name.text().to_string(),
-                None => return, // `as _`: nothing is named
-            },
-            None => full.rsplit("::").next().unwrap_or(&full).to_owned(),
-        };
-        if !local.is_empty() && local != "self" {
-            self.aliases.insert(local, full);
-        }
-    }
-
-    /// The full paths `path` may stand for, most likely first: an imported
-    /// name is replaced by what it imports; an unimported first name is
-    /// tried as written (unless it is alone) and against each glob import;
-    /// names of the file's own items and paths through `crate`, `self` or
-    /// `super` stand for nothing external.
+    /// The full paths `path` may stand for, most likely first: a path into
+    /// the crate's own modules is followed through them when their tree is
+    /// known; an imported name is replaced by what it imports; an
+    /// unimported first name is tried as written (unless it is alone) and
+    /// against each glob import.
     pub fn candidates(&self, path: &ast::Path) -> Vec<String> {
         let segments = segments(path);
         let Some((first, rest)) = segments.split_first() else {
             return Vec::new();
         };
-        if matches!(first.as_str(), "crate" | "self" | "super" | "Self") {
+        if let Some(full) = self.through_crate(path, &segments) {
+            return vec![full];
+        }
+        if first == "Self" {
             return Vec::new();
+        }
+        // Left as written for the crate index to place (summaries are made
+        // before the module tree is known).
+        if is_crate_relative(first) {
+            return vec![segments.join("::")];
         }
         if let Some(target) = self.aliases.get(first) {
             return vec![join_all(target, rest)];
@@ -142,6 +120,42 @@ impl Imports {
         candidates
     }
 
+    /// Where a path into the crate's own modules leads, after its imports
+    /// and re-exports (`crate::sync::Mutex` to `parking_lot::Mutex`, a
+    /// workspace member's `other::run` to `other::worker::run`): `None` for
+    /// a path that does not start in the crate, or when the crate's module
+    /// tree is not known.
+    pub fn through_crate(&self, path: &ast::Path, segments: &[String]) -> Option<String> {
+        let index = &self.crate_index;
+        if index.module.is_empty() {
+            return None;
+        }
+        let (first, rest) = segments.split_first()?;
+        let imported = self.aliases.get(first);
+        let written = match imported {
+            Some(target) => join_all(target, rest),
+            None => segments.join("::"),
+        };
+        let krate = index.module.split("::").next().unwrap_or(&index.module);
+        let full = if is_crate_relative(&written) {
+            // `self::`/`super::` count from the inline module the path is in.
+            let mut module = index.module.clone();
+            if imported.is_none() && first != "crate" {
+                for inline in inline_modules_around(path.syntax()) {
+                    module = join(&module, &inline);
+                }
+            }
+            crate::index::absolute(&written, &module, krate)
+        } else if imported.is_none() && self.local_items.contains(first) {
+            join(&index.module, &written)
+        } else if index.is_own(&written) {
+            written
+        } else {
+            return None;
+        };
+        Some(index.resolve_path(&full))
+    }
+
     /// Which of `known` (full paths) `path` stands for.
     pub fn resolve<'k>(&self, path: &ast::Path, known: &[&'k str]) -> Option<&'k str> {
         // Most calls are to none of `known`: compare last segments first, so
@@ -149,7 +163,16 @@ impl Imports {
         let last = path.segment()?.name_ref()?;
         let last = last.text();
         let last: &str = last;
+        let through_crate;
         let last = match (path.qualifier(), self.aliases.get(last)) {
+            // A re-export may rename what it exports.
+            (None, Some(target))
+                if is_crate_relative(target) || self.crate_index.is_own(target) =>
+            {
+                through_crate = self.through_crate(path, &[last.to_owned()]);
+                let found = through_crate.as_deref().unwrap_or(target);
+                found.rsplit("::").next().unwrap_or(found)
+            }
             (None, Some(target)) => target.rsplit("::").next().unwrap_or(target),
             _ => last,
         };
@@ -179,6 +202,78 @@ impl Imports {
                 .map(str::to_owned)
         })
     }
+}
+
+/// What one `use` item brings in: a local name (`None` for a glob) and the
+/// full path, as written, that it stands for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UseEntry {
+    pub local: Option<String>,
+    pub path: String,
+}
+
+/// The names a `use` item imports (`use a::{b, c as d, e::*}` gives `b`,
+/// `d` and a glob of `a::e`); `as _` names nothing.
+pub fn use_entries(item: &ast::Use) -> Vec<UseEntry> {
+    let mut entries = Vec::new();
+    let mut pending: Vec<(ast::UseTree, String)> = item
+        .use_tree()
+        .map(|t| (t, String::new()))
+        .into_iter()
+        .collect();
+    while let Some((tree, prefix)) = pending.pop() {
+        let path = tree.path().map(|p| path_text(&p)).unwrap_or_default();
+        let full = join(&prefix, &path);
+        if let Some(list) = tree.use_tree_list() {
+            pending.extend(list.use_trees().map(|child| (child, full.clone())));
+            continue;
+        }
+        if tree.star_token().is_some() {
+            entries.push(UseEntry {
+                local: None,
+                path: full,
+            });
+            continue;
+        }
+        // `use a::b::{self}` imports `b`.
+        let full = full
+            .strip_suffix("::self")
+            .map(str::to_owned)
+            .unwrap_or(full);
+        let local = match tree.rename() {
+            Some(rename) => match rename.name() {
+                Some(name) => name.text().to_string(),
+                None => continue,
+            },
+            None => full.rsplit("::").next().unwrap_or(&full).to_owned(),
+        };
+        if !local.is_empty() && local != "self" {
+            entries.push(UseEntry {
+                local: Some(local),
+                path: full,
+            });
+        }
+    }
+    entries
+}
+
+/// Whether a path starts at the crate itself (`crate::`, `self::`, `super::`).
+pub fn is_crate_relative(path: &str) -> bool {
+    let first = path.split("::").next().unwrap_or(path);
+    matches!(first, "crate" | "self" | "super")
+}
+
+/// The names of the inline modules (`mod tests { .. }`) around a node,
+/// outermost first.
+fn inline_modules_around(node: &ra_ap_syntax::SyntaxNode) -> Vec<String> {
+    let mut names: Vec<String> = node
+        .ancestors()
+        .filter_map(ast::Module::cast)
+        .filter(|m| m.item_list().is_some())
+        .filter_map(|m| m.name().map(|n| n.text().to_string()))
+        .collect();
+    names.reverse();
+    names
 }
 
 /// Whether the path `full` ends with the segment `last`.

@@ -383,7 +383,13 @@ and it may still be writing when the caller believes the work is done. `join!` a
 `try_join!` keep a fixed set of futures inside the caller, `JoinSet` does the same for a set \
 whose size is known only at run time (and aborts what is left when it is dropped), and a \
 kept `JoinHandle` makes a longer-lived task an explicit, owned thing.",
-    bad: r#"async fn refresh(user: u64) -> anyhow::Result<()> {
+    bad: r#"async fn refresh_all(users: Vec<u64>) {
+    for user in users {
+        tokio::spawn(refresh(user)); //~ detached-spawn, unbounded-fanout
+    }
+}
+
+async fn refresh(user: u64) -> anyhow::Result<()> {
     tokio::spawn(audit(user)); //~ detached-spawn
     let (profile, orders) = tokio::join!(fetch_profile(user), fetch_orders(user)); //~ prefer-try-join
     let profile = profile?;
@@ -408,7 +414,25 @@ fn render(profile: String, orders: usize) {
     println!("{profile}: {orders}");
 }
 "#,
-    good: r#"async fn refresh(user: u64) -> anyhow::Result<()> {
+    good: r#"use tokio::task::JoinSet;
+
+async fn refresh_all(users: Vec<u64>) -> anyhow::Result<()> {
+    let mut set = JoinSet::new();
+    for user in users {
+        if set.len() >= 16 {
+            if let Some(done) = set.join_next().await {
+                done??;
+            }
+        }
+        set.spawn(refresh(user));
+    }
+    while let Some(done) = set.join_next().await {
+        done??;
+    }
+    Ok(())
+}
+
+async fn refresh(user: u64) -> anyhow::Result<()> {
     let audit = tokio::spawn(audit(user));
     let (profile, orders) = tokio::try_join!(fetch_profile(user), fetch_orders(user))?;
     render(profile, orders);

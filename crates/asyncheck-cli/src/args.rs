@@ -16,6 +16,7 @@ Examples:
   asyncheck check --format rustc-json      for rust-analyzer's check.overrideCommand
   cat src/lib.rs | asyncheck check --stdin-filename src/lib.rs
   asyncheck explain blocking-in-async
+  asyncheck patterns cancellation          a pattern's page: rule of thumb, examples, rules
   cargo asyncheck -p my-crate
 
 Exit status:
@@ -53,8 +54,20 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
-    /// Explain a rule: its pattern, what it flags, why, examples, options.
-    Explain { rule: String },
+    /// Explain a rule (its pattern, what it flags, why, examples, options), a
+    /// group or a pattern.
+    Explain {
+        #[arg(value_name = "RULE|GROUP|PATTERN")]
+        name: String,
+    },
+    /// The pattern catalogue: every pattern, or one pattern's page.
+    Patterns {
+        /// spawn, channels, cancellation, errors, structured-concurrency or
+        /// blocking.
+        pattern: Option<String>,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
     /// Run the language server on standard input and output.
     Server {
         /// Accepted for editors' generic clients, which pass it; standard

@@ -10,6 +10,7 @@ mod discover;
 mod mcp;
 mod other_diagnostics;
 mod output;
+mod pages;
 mod test_modules;
 
 use std::borrow::Cow;
@@ -156,7 +157,8 @@ fn dispatch(
             run_check(*args, defaults)
         }
         Command::Rules { format } => print_rules(format),
-        Command::Explain { rule } => explain(&rule),
+        Command::Explain { name } => explain(&name),
+        Command::Patterns { pattern, format } => print_patterns(pattern.as_deref(), format),
         Command::Server { stdio: _ } => serve(),
         Command::Mcp { root } => match mcp::serve(root) {
             Ok(()) => OK,
@@ -578,24 +580,75 @@ fn print_rules(format: ListFormat) -> i32 {
 }
 
 fn explain(name: &str) -> i32 {
-    if let Some(other) = other_diagnostics::find(name) {
-        print!("{}", other_diagnostics::markdown(other));
-        return OK;
-    }
-    match registry::find(name) {
-        Some(rule) => {
-            print!("{}", docs::rule_markdown(rule.meta()));
+    match pages::explain(name) {
+        Some(page) => {
+            print!("{page}");
             OK
         }
         None => {
-            let hint = registry::closest(name)
+            let hint = pages::closest_explainable(name)
                 .map(|known| format!("did you mean `{known}`? "))
                 .unwrap_or_default();
             fail(&format!(
-                "unknown rule `{name}`; {hint}`asyncheck rules` lists them"
+                "unknown rule, group or pattern `{name}`; {hint}`asyncheck rules` and `asyncheck patterns` list them"
             ))
         }
     }
+}
+
+/// `asyncheck patterns [PATTERN]`: the list, or one pattern's page.
+fn print_patterns(name: Option<&str>, format: ListFormat) -> i32 {
+    let chosen = match name {
+        None => None,
+        Some(name) => match asyncheck::Pattern::parse(name) {
+            Some(pattern) => Some(pattern),
+            None => {
+                let hint = pages::closest_pattern(name)
+                    .map(|known| format!("did you mean `{known}`? "))
+                    .unwrap_or_default();
+                return fail(&format!(
+                    "unknown pattern `{name}`; {hint}the patterns are {}",
+                    asyncheck::Pattern::ALL.map(|p| p.name()).join(", ")
+                ));
+            }
+        },
+    };
+    let text = match (chosen, format) {
+        (Some(pattern), ListFormat::Text) => docs::pattern_markdown(pattern),
+        (Some(pattern), ListFormat::Json) => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&pages::pattern_json(pattern)).unwrap_or_default()
+        ),
+        (None, ListFormat::Text) => {
+            let mut out = String::new();
+            for pattern in asyncheck::Pattern::ALL {
+                let doc = pattern.doc();
+                let rules: Vec<&str> = pattern.rules().map(|meta| meta.name).collect();
+                out.push_str(&format!(
+                    "{:<23} {}\n{:<23} tags: {}; rules: {}\n",
+                    pattern.name(),
+                    doc.rule_of_thumb,
+                    "",
+                    doc.tags.join(", "),
+                    rules.join(", ")
+                ));
+            }
+            out.push_str("\n`asyncheck patterns PATTERN` shows a pattern's page.\n");
+            out
+        }
+        (None, ListFormat::Json) => {
+            let all: Vec<_> = asyncheck::Pattern::ALL
+                .into_iter()
+                .map(pages::pattern_json)
+                .collect();
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&all).unwrap_or_default()
+            )
+        }
+    };
+    print!("{text}");
+    OK
 }
 
 fn contains(outer: &Path, inner: &Path) -> bool {

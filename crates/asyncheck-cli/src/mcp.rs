@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use asyncheck::rule::{Group, Pattern};
+use asyncheck::rule::Pattern;
 use asyncheck::{docs, registry, Checker, Settings};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
@@ -25,6 +25,7 @@ use crate::check::{self, Mode, Outcome};
 use crate::config::{self, Config};
 use crate::crates::SummaryCache;
 use crate::discover;
+use crate::pages;
 
 /// Texts larger than this are refused: a file this large is checked by its
 /// path, and a client that sends megabytes in one message is mistaken.
@@ -177,7 +178,9 @@ impl ServerHandler for Server {
                 .with_description("A rule's page: what it flags, why, examples, options")
                 .with_mime_type("text/markdown"),
             ResourceTemplate::new(format!("{PATTERNS_URI}{{name}}"), "pattern")
-                .with_description("A pattern's rule of thumb and the rules that enforce it")
+                .with_description(
+                    "A pattern's rule of thumb, examples, best practices and the rules that enforce it",
+                )
                 .with_mime_type("text/markdown"),
         ]))
     }
@@ -191,11 +194,11 @@ impl ServerHandler for Server {
         let page = if let Some(name) = uri.strip_prefix(RULES_URI) {
             registry::find(name)
                 .map(|rule| docs::rule_markdown(rule.meta()))
-                .ok_or_else(|| unknown("rule", name))
+                .ok_or_else(|| pages::unknown("rule", name, registry::closest(name)))
         } else if let Some(name) = uri.strip_prefix(PATTERNS_URI) {
-            find_pattern(name)
-                .map(pattern_markdown)
-                .ok_or_else(|| unknown("pattern", name))
+            Pattern::parse(name)
+                .map(docs::pattern_markdown)
+                .ok_or_else(|| pages::unknown("pattern", name, pages::closest_pattern(name)))
         } else {
             Err(format!(
                 "no resource `{uri}`; they are {RULES_URI}NAME and {PATTERNS_URI}NAME"
@@ -249,8 +252,9 @@ fn tools() -> Vec<Tool> {
         ),
         (
             "patterns",
-            "The async Rust patterns asyncheck enforces: rule of thumb, tags and the rules \
-             that enforce each. All of them, or by `name` or `tag`.",
+            "The async Rust patterns asyncheck enforces: rule of thumb, tags, a bad and a \
+             good example, best practices, which tool to choose when, and the rules that \
+             enforce each. All of them, or by `name` or `tag`.",
             json!({
                 "name": {"type": "string", "description": "A pattern: spawn, channels, cancellation, errors, structured-concurrency, blocking"},
                 "tag": {"type": "string", "description": "A tag, such as shutdown or locks"},
@@ -614,15 +618,13 @@ fn explain(arguments: &Arguments) -> Result<CallToolResult, String> {
     let name = arguments
         .string("name")?
         .ok_or("`name` is required: a rule, a group or a pattern")?;
-    let page = if let Some(rule) = registry::find(name) {
-        docs::rule_markdown(rule.meta())
-    } else if let Some(group) = Group::parse(name) {
-        group_markdown(group)
-    } else if let Some(pattern) = find_pattern(name) {
-        pattern_markdown(pattern)
-    } else {
-        return Err(unknown("rule, group or pattern", name));
-    };
+    let page = pages::explain(name).ok_or_else(|| {
+        pages::unknown(
+            "rule, group or pattern",
+            name,
+            pages::closest_explainable(name),
+        )
+    })?;
     Ok(CallToolResult::success(vec![ContentBlock::text(page)]))
 }
 
@@ -630,114 +632,43 @@ fn patterns(arguments: &Arguments) -> Result<CallToolResult, String> {
     arguments.only(&["name", "tag"])?;
     let name = arguments.string("name")?;
     let tag = arguments.string("tag")?;
-    if let Some(name) = name {
-        find_pattern(name).ok_or_else(|| unknown("pattern", name))?;
-    }
+    let named = match name {
+        Some(name) => Some(
+            Pattern::parse(name)
+                .ok_or_else(|| pages::unknown("pattern", name, pages::closest_pattern(name)))?,
+        ),
+        None => None,
+    };
     let matching: Vec<Pattern> = Pattern::ALL
         .into_iter()
-        .filter(|p| name.is_none_or(|name| find_pattern(name) == Some(*p)))
-        .filter(|p| tag.is_none_or(|tag| tags(*p).iter().any(|t| t.eq_ignore_ascii_case(tag))))
+        .filter(|p| named.is_none_or(|named| named == *p))
+        .filter(|p| tag.is_none_or(|tag| p.doc().tags.iter().any(|t| t.eq_ignore_ascii_case(tag))))
         .collect();
     let text = if matching.is_empty() {
-        let mut all: Vec<&str> = Pattern::ALL.into_iter().flat_map(tags).copied().collect();
+        let mut all: Vec<&str> = Pattern::ALL
+            .into_iter()
+            .flat_map(|p| p.doc().tags)
+            .copied()
+            .collect();
         all.sort_unstable();
         all.dedup();
         format!("No pattern matches. The tags are: {}.", all.join(", "))
     } else {
         matching
             .iter()
-            .map(|p| pattern_markdown(*p))
+            .map(|p| docs::pattern_markdown(*p))
             .collect::<Vec<_>>()
             .join("\n")
     };
-    let entries: Vec<Value> = matching.iter().map(|p| pattern_entry(*p)).collect();
+    let entries: Vec<Value> = matching
+        .iter()
+        .map(|p| {
+            let mut entry = pages::pattern_json(*p);
+            entry["uri"] = json!(format!("{PATTERNS_URI}{}", p.name()));
+            entry
+        })
+        .collect();
     let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
     result.structured_content = Some(json!({ "patterns": entries }));
     Ok(result)
-}
-
-/// An unknown name, with the closest known one when there is one.
-fn unknown(kind: &str, name: &str) -> String {
-    let hint = registry::closest(name)
-        .or_else(|| find_pattern(name).map(Pattern::name))
-        .map(|known| format!("; did you mean `{known}`?"))
-        .unwrap_or_default();
-    format!("unknown {kind} `{name}`{hint}")
-}
-
-/// A pattern by name, also as written with underscores or capitals.
-fn find_pattern(name: &str) -> Option<Pattern> {
-    let name = name.trim().to_ascii_lowercase().replace('_', "-");
-    Pattern::ALL.into_iter().find(|p| p.name() == name)
-}
-
-/// What a pattern is about, for finding it by topic. The pattern
-/// catalogue (issue 11) will declare these with the patterns.
-fn tags(pattern: Pattern) -> &'static [&'static str] {
-    match pattern {
-        Pattern::Spawn => &["tasks", "spawn", "shared-state"],
-        Pattern::Channels => &["channels", "backpressure", "mpsc"],
-        Pattern::Cancellation => &["cancellation", "shutdown", "timeouts", "select"],
-        Pattern::Errors => &["errors", "panics", "result"],
-        Pattern::StructuredConcurrency => &["tasks", "join", "joinset", "shutdown"],
-        Pattern::Blocking => &["blocking", "locks", "spawn-blocking"],
-    }
-}
-
-fn enforcing(pattern: Pattern) -> impl Iterator<Item = &'static asyncheck::rule::RuleMeta> {
-    registry::rules()
-        .iter()
-        .map(|rule| rule.meta())
-        .filter(move |meta| meta.pattern == pattern)
-}
-
-fn pattern_entry(pattern: Pattern) -> Value {
-    let rules: Vec<Value> = enforcing(pattern)
-        .map(|meta| json!({"name": meta.name, "group": meta.group.name(), "summary": meta.summary}))
-        .collect();
-    json!({
-        "name": pattern.name(),
-        "rule_of_thumb": pattern.rule_of_thumb(),
-        "tags": tags(pattern),
-        "rules": rules,
-        "uri": format!("{PATTERNS_URI}{}", pattern.name()),
-    })
-}
-
-fn pattern_markdown(pattern: Pattern) -> String {
-    let mut page = format!(
-        "# Pattern: {}\n\n> {}\n\nTags: {}\n\n## Rules that enforce it\n\n",
-        pattern.name(),
-        pattern.rule_of_thumb(),
-        tags(pattern)
-            .iter()
-            .map(|t| format!("`{t}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    for meta in enforcing(pattern) {
-        page.push_str(&format!(
-            "- `{}` ({}): {}\n",
-            meta.name,
-            meta.group.name(),
-            meta.summary
-        ));
-    }
-    page
-}
-
-fn group_markdown(group: Group) -> String {
-    let mut page = format!(
-        "# Group: {}\n\n{}\n\nDefault level: {}.\n\n## Rules\n\n",
-        group.name(),
-        group.description(),
-        group.default_level().as_str()
-    );
-    for rule in registry::rules() {
-        let meta = rule.meta();
-        if meta.group == group {
-            page.push_str(&format!("- `{}`: {}\n", meta.name, meta.summary));
-        }
-    }
-    page
 }

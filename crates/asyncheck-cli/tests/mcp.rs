@@ -157,6 +157,62 @@ fn bad_requests_are_errors_and_the_session_goes_on() {
 }
 
 #[test]
+fn the_pattern_catalogue() {
+    let root = project();
+    let mut session = Session::start(root.path());
+    let answer = session.call(1, "patterns", json!({"name": "structured-concurrency"}));
+    let entry = &answer["result"]["structuredContent"]["patterns"][0];
+    assert_eq!(entry["uri"], "asyncheck://patterns/structured-concurrency");
+    assert_eq!(entry["choose_between"][2]["tool"], "`JoinSet`");
+    assert!(entry["bad_example"]
+        .as_str()
+        .unwrap()
+        .contains("tokio::join!"));
+    assert!(!entry["bad_example"].as_str().unwrap().contains("//~"));
+    assert!(entry["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["name"] == "detached-spawn"));
+    let text = answer["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(text.contains("## Choose between"), "{text}");
+
+    let answer = session.call(2, "patterns", json!({"tag": "backpressure"}));
+    let names: Vec<&Value> = answer["result"]["structuredContent"]["patterns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| &p["name"])
+        .collect();
+    assert_eq!(names, [&json!("channels")]);
+
+    let answer = session.call(3, "patterns", json!({"name": "cancelation"}));
+    assert_eq!(answer["result"]["isError"], true, "{answer}");
+    let text = answer["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(text.contains("did you mean `cancellation`?"), "{text}");
+
+    let answer = session.call(4, "explain", json!({"name": "blocking"}));
+    let text = answer["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(text.starts_with("# Pattern: blocking"), "{text}");
+    assert!(text.contains("## Best practices"), "{text}");
+    let answer = session.call(5, "explain", json!({"name": "structured-concurency"}));
+    let text = answer["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("did you mean `structured-concurrency`?"),
+        "{text}"
+    );
+
+    session.send(
+        &json!({"jsonrpc": "2.0", "id": 6, "method": "resources/read",
+        "params": {"uri": "asyncheck://patterns/cancellation"}}),
+    );
+    let answer = session.receive();
+    let page = answer["result"]["contents"][0]["text"].as_str().unwrap();
+    assert!(page.contains("## Follows the pattern"), "{page}");
+    assert!(page.contains("CancellationToken"), "{page}");
+}
+
+#[test]
 fn a_client_that_leaves_mid_call_ends_the_server() {
     let root = project();
     let mut session = Session::start(root.path());

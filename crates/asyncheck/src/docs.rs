@@ -1,11 +1,11 @@
-//! Rule documentation rendered from [`RuleMeta`]: the one source for
-//! `explain`, the README table, `docs/rules/*.md` and, later, SARIF and
-//! editor hovers.
+//! Documentation rendered from [`RuleMeta`] and the pattern catalogue: the
+//! one source for `explain`, `patterns`, the README table, `docs/rules/*.md`,
+//! `docs/patterns/*.md`, the MCP server's pages and editor hovers.
 
 use std::fmt::Write;
 
 use crate::registry;
-use crate::rule::{OptionKind, RuleMeta};
+use crate::rule::{Group, OptionKind, Pattern, RuleMeta};
 
 /// The rule's full documentation as Markdown.
 pub fn rule_markdown(meta: &RuleMeta) -> String {
@@ -122,6 +122,68 @@ pub fn rules_table() -> String {
             meta.summary,
             name = meta.name,
         );
+    }
+    out
+}
+
+/// A pattern's catalogue page as Markdown.
+pub fn pattern_markdown(pattern: Pattern) -> String {
+    let doc = pattern.doc();
+    let mut out = String::new();
+    let _ = writeln!(out, "# Pattern: {}\n", pattern.name());
+    let _ = writeln!(out, "> {}\n", doc.rule_of_thumb);
+    let tags: Vec<String> = doc.tags.iter().map(|t| format!("`{t}`")).collect();
+    let _ = writeln!(out, "Tags: {}\n", tags.join(", "));
+    let _ = writeln!(out, "## Why\n\n{}\n", doc.rationale);
+    let _ = writeln!(
+        out,
+        "## Breaks the pattern\n\n```rust\n{}```\n",
+        strip_markers(doc.bad)
+    );
+    let _ = writeln!(out, "## Follows the pattern\n\n```rust\n{}```\n", doc.good);
+    out.push_str("## Best practices\n\n");
+    for practice in doc.best_practices {
+        let _ = writeln!(out, "- {practice}");
+    }
+    if !doc.choose_between.is_empty() {
+        out.push_str("\n## Choose between\n\n");
+        for choice in doc.choose_between {
+            let _ = writeln!(out, "- {}: {}.", choice.tool, choice.when);
+        }
+    }
+    let related: Vec<String> = doc
+        .related
+        .iter()
+        .map(|p| format!("`{}`", p.name()))
+        .collect();
+    let _ = writeln!(out, "\n## Related patterns\n\n{}\n", related.join(", "));
+    out.push_str("## Rules that enforce it\n\n");
+    for meta in pattern.rules() {
+        let _ = writeln!(
+            out,
+            "- `{}` ({}, default {}): {}",
+            meta.name,
+            meta.group.name(),
+            meta.default_level().as_str(),
+            meta.summary
+        );
+    }
+    out
+}
+
+/// A group's page: what it holds, its default level and its rules.
+pub fn group_markdown(group: Group) -> String {
+    let mut out = format!(
+        "# Group: {}\n\n{}\n\nDefault level: {}.\n\n## Rules\n\n",
+        group.name(),
+        group.description(),
+        group.default_level().as_str()
+    );
+    for rule in registry::rules() {
+        let meta = rule.meta();
+        if meta.group == group {
+            let _ = writeln!(out, "- `{}`: {}", meta.name, meta.summary);
+        }
     }
     out
 }

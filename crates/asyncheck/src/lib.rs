@@ -9,6 +9,7 @@ pub mod docs;
 pub mod fix;
 pub mod index;
 pub mod line_index;
+pub mod patterns;
 pub mod registry;
 pub mod rule;
 mod rules;

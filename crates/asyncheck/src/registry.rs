@@ -83,10 +83,20 @@ pub fn diagnostic_kind(name: &str) -> Option<(&'static str, &'static str)> {
 /// The rule or group name closest to a misspelt one, if any is close enough
 /// to be what was meant.
 pub fn closest(name: &str) -> Option<&'static str> {
-    RULES
-        .iter()
-        .map(|rule| rule.meta().name)
-        .chain(Group::ALL.iter().map(|g| g.name()))
+    closest_among(
+        name,
+        RULES
+            .iter()
+            .map(|rule| rule.meta().name)
+            .chain(Group::ALL.iter().map(|g| g.name())),
+    )
+}
+
+/// The name among `known` closest to a misspelt one, if any is close
+/// enough to be what was meant.
+pub fn closest_among<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    known
+        .into_iter()
         .map(|known| (edit_distance(name, known), known))
         .filter(|(distance, known)| *distance <= known.len() / 3 + 1)
         .min()

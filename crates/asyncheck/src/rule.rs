@@ -10,7 +10,8 @@ use crate::diagnostic::Finding;
 use crate::settings::RuleOptions;
 use crate::syntax::{Imports, SyntaxKind, SyntaxNode};
 
-/// The async patterns of rules.md; every rule enforces one.
+/// The async patterns of rules.md; every rule enforces one. Their
+/// catalogue pages are in [`crate::patterns`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pattern {
     Spawn,
@@ -39,17 +40,6 @@ impl Pattern {
             Pattern::Errors => "errors",
             Pattern::StructuredConcurrency => "structured-concurrency",
             Pattern::Blocking => "blocking",
-        }
-    }
-
-    pub fn rule_of_thumb(self) -> &'static str {
-        match self {
-            Pattern::Spawn => "Independent concurrent work goes to `tokio::spawn`; independent tasks do not share state.",
-            Pattern::Channels => "Prefer bounded channels: a full channel makes producers wait (backpressure). Unbounded only where the producer rate is bounded or backpressure is applied elsewhere.",
-            Pattern::Cancellation => "Every long-running task has a cancellation path (`tokio::select!` on a shutdown signal or token), external operations have timeouts, resources are cleaned up on cancellation.",
-            Pattern::Errors => "Propagate errors with `?` on `Result`; keep context with anyhow/thiserror instead of manual matching or panics.",
-            Pattern::StructuredConcurrency => "Child tasks complete before their parent returns: `join!` for a fixed set, `try_join!` when any error should cancel the others, `JoinSet` for dynamic sets, a kept `JoinHandle` only when a task must outlive its parent.",
-            Pattern::Blocking => "Async code never blocks its worker thread: blocking work goes to `spawn_blocking`, sync locks are never held across `.await`.",
         }
     }
 }

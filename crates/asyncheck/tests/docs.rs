@@ -1,9 +1,10 @@
-//! Generated documentation stays in step with the rules' metadata.
+//! Generated documentation stays in step with the rules' metadata and the
+//! pattern catalogue.
 //! `ASYNCHECK_UPDATE_DOCS=1 cargo test -p asyncheck --test docs` rewrites it.
 
 use std::path::{Path, PathBuf};
 
-use asyncheck::{docs, registry};
+use asyncheck::{docs, registry, Pattern};
 
 const TABLE_START: &str = "<!-- rules-table:start -->\n";
 const TABLE_END: &str = "<!-- rules-table:end -->";
@@ -30,6 +31,46 @@ fn check_file(path: &Path, expected: &str) -> Option<String> {
     Some(path.display().to_string())
 }
 
+/// The pages in `folder` that `known` does not recognise by name: removed
+/// when updating, else reported.
+fn leftover_pages(folder: &Path, known: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut stale = Vec::new();
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return stale;
+    };
+    for entry in entries {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        if !known(&name) {
+            if updating() {
+                std::fs::remove_file(&path).unwrap();
+            } else {
+                stale.push(format!("{} (no such page)", path.display()));
+            }
+        }
+    }
+    stale
+}
+
+#[test]
+fn pattern_pages_are_fresh() {
+    let pages = repo().join("docs/patterns");
+    let mut stale: Vec<String> = Pattern::ALL
+        .into_iter()
+        .filter_map(|pattern| {
+            let page = pages.join(format!("{}.md", pattern.name()));
+            check_file(&page, &docs::pattern_markdown(pattern))
+        })
+        .collect();
+    stale.extend(leftover_pages(&pages, |name| {
+        Pattern::ALL.iter().any(|p| p.name() == name)
+    }));
+    assert!(
+        stale.is_empty(),
+        "stale pattern pages: {stale:?}; run `ASYNCHECK_UPDATE_DOCS=1 cargo test -p asyncheck --test docs`"
+    );
+}
+
 #[test]
 fn rule_pages_and_readme_table_are_fresh() {
     let mut stale = Vec::new();
@@ -39,19 +80,9 @@ fn rule_pages_and_readme_table_are_fresh() {
         let page = pages.join(format!("{}.md", meta.name));
         stale.extend(check_file(&page, &docs::rule_markdown(meta)));
     }
-    if let Ok(entries) = std::fs::read_dir(&pages) {
-        for entry in entries {
-            let path = entry.unwrap().path();
-            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-            if registry::find(&name).is_none() {
-                if updating() {
-                    std::fs::remove_file(&path).unwrap();
-                } else {
-                    stale.push(format!("{} (no such rule)", path.display()));
-                }
-            }
-        }
-    }
+    stale.extend(leftover_pages(&pages, |name| {
+        registry::find(name).is_some()
+    }));
 
     let readme_path = repo().join("README.md");
     let readme = std::fs::read_to_string(&readme_path).unwrap();

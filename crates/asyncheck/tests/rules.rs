@@ -1,12 +1,13 @@
 //! Data-driven rule tests. Each folder under `fixtures/` is named after a
 //! rule; every line its files mark with `//~ rule-name` must be flagged by
 //! that rule (primary span starting on the line), and no other line may be.
-//! Each rule's documented examples are checked the same way.
+//! Each rule's documented examples are checked the same way, and so are the
+//! pattern catalogue's examples, with every rule at once.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use asyncheck::{registry, Checker, Settings};
+use asyncheck::{registry, Checker, Pattern, Settings};
 
 /// The (line, rule) pairs the markers in `text` expect.
 fn expected(text: &str) -> BTreeSet<(usize, String)> {
@@ -28,6 +29,14 @@ fn expected(text: &str) -> BTreeSet<(usize, String)> {
 /// The (line, rule) pairs `rule` reports on `text`, checked as a source file
 /// of a crate (not test code).
 fn actual(rule: &str, text: &str) -> BTreeSet<(usize, String)> {
+    every_finding(text)
+        .into_iter()
+        .filter(|(_, r)| r == rule || r == "parse-error")
+        .collect()
+}
+
+/// The (line, rule) pairs every rule together reports on `text`.
+fn every_finding(text: &str) -> BTreeSet<(usize, String)> {
     let mut settings = Settings::default();
     settings.select(&["all".to_owned()]).unwrap();
     let report = Checker::new(&settings).check(Path::new("src/lib.rs"), text);
@@ -35,7 +44,6 @@ fn actual(rule: &str, text: &str) -> BTreeSet<(usize, String)> {
     report
         .diagnostics
         .iter()
-        .filter(|d| d.rule == rule || d.rule == "parse-error")
         .map(|d| (index.line_col(d.span.start).line, d.rule.to_owned()))
         .collect()
 }
@@ -105,4 +113,38 @@ fn documented_examples() {
             meta.use_instead,
         );
     }
+}
+
+/// A pattern's bad example is flagged exactly on its marked lines, by every
+/// rule together, and at least one mark is a rule of that pattern; its good
+/// example is flagged by none.
+#[test]
+fn pattern_examples() {
+    let mut problems = Vec::new();
+    for pattern in Pattern::ALL {
+        let doc = pattern.doc();
+        let name = pattern.name();
+        let marked = expected(doc.bad);
+        if !marked
+            .iter()
+            .any(|(_, rule)| pattern.rules().any(|meta| meta.name == rule))
+        {
+            problems.push(format!(
+                "{name}: the bad example marks no finding of the pattern's rules"
+            ));
+        }
+        let found = every_finding(doc.bad);
+        let missed: Vec<_> = marked.difference(&found).collect();
+        let extra: Vec<_> = found.difference(&marked).collect();
+        if !missed.is_empty() || !extra.is_empty() {
+            problems.push(format!(
+                "{name} bad example: missed {missed:?}, unexpected {extra:?}"
+            ));
+        }
+        let found = every_finding(doc.good);
+        if !found.is_empty() {
+            problems.push(format!("{name} good example is flagged: {found:?}"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -53,6 +53,14 @@ fuzz_target!(|data: &[u8]| {
     let check = |t: &str| checker.check(path, t).diagnostics;
     let fixed = fix_file(&check, text, true);
     assert_sound(&fixed.text, &fixed.diagnostics);
+    // The fix engine runs to a fixed point: fixing its output changes nothing.
+    let again = fix_file(&check, &fixed.text, true);
+    assert!(
+        again.applied == 0,
+        "fixing a fixed file applied {} more fixes:\n{}",
+        again.applied,
+        fixed.text
+    );
     if parses(text) {
         assert!(
             parses(&fixed.text),

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use asyncheck::diagnostic::Elsewhere;
 use asyncheck::diagnostic::INTERNAL_ERROR;
 use asyncheck::{registry, Applicability, Diagnostic, Edit, Fix, Label, Settings, Severity};
 use serde::{Deserialize, Serialize};
@@ -63,11 +64,15 @@ struct Stored {
     error: bool,
     span: (usize, usize),
     message: String,
-    labels: Vec<SpanText>,
+    labels: Vec<StoredLabel>,
     help: Option<String>,
     /// Whether the fix is safe, and its edits.
     fix: Option<(bool, Vec<SpanText>)>,
 }
+
+/// A label: its span and message, and the other file's path and line it
+/// may point at.
+type StoredLabel = (usize, usize, String, Option<(String, usize)>);
 
 /// A span and a text: a label's message or an edit's replacement.
 type SpanText = (usize, usize, String);
@@ -166,7 +171,10 @@ fn store(d: &Diagnostic) -> Stored {
         labels: d
             .labels
             .iter()
-            .map(|l| (l.span.start, l.span.end, l.message.clone()))
+            .map(|l| {
+                let elsewhere = l.elsewhere.as_ref().map(|e| (e.path.clone(), e.line));
+                (l.span.start, l.span.end, l.message.clone(), elsewhere)
+            })
             .collect(),
         help: d.help.clone(),
         fix: d.fix.as_ref().map(|f| {
@@ -196,9 +204,13 @@ fn restore(stored: &Stored) -> Option<Diagnostic> {
         labels: stored
             .labels
             .iter()
-            .map(|(start, end, message)| Label {
+            .map(|(start, end, message, elsewhere)| Label {
                 span: *start..*end,
                 message: message.clone(),
+                elsewhere: elsewhere.as_ref().map(|(path, line)| Elsewhere {
+                    path: path.clone(),
+                    line: *line,
+                }),
             })
             .collect(),
         help: stored.help.clone(),

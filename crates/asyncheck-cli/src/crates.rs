@@ -140,14 +140,16 @@ impl Crates {
             .iter()
             .zip(&groups)
             .zip(modules)
-            .map(|((package, group), module)| {
+            .zip(&summaries)
+            .map(|(((package, group), module), summary)| {
                 let manifest = package
                     .as_ref()
                     .and_then(|p| manifests.get(p))
                     .cloned()
                     .unwrap_or_default();
                 let group_facts = facts.get(group).cloned().unwrap_or_default();
-                CrateIndex::new(group_facts, manifest).in_module(module)
+                let file = summary.as_ref().map(|s| s.path.clone()).unwrap_or_default();
+                CrateIndex::new(group_facts, manifest).seen_from(file, module)
             })
             .collect();
         Crates {

@@ -91,6 +91,32 @@ fn every_fixture_crate_is_flagged_where_marked() {
     assert!(checked >= 3);
 }
 
+/// A finding about another file points there: in JSON as the label's
+/// `elsewhere`, in SARIF as a related location in that file.
+#[test]
+fn a_lock_order_inverted_in_another_file_points_at_it() {
+    let root = fixtures().join("lock_orders");
+    let run = |format: &str| -> Value {
+        let output = Command::cargo_bin("asyncheck")
+            .unwrap()
+            .current_dir(&root)
+            .args(["check", "--no-cache", "--format", format, "."])
+            .output()
+            .unwrap();
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    let json = run("json");
+    let labels = &json["diagnostics"][0]["labels"];
+    assert_eq!(labels[1]["elsewhere"]["path"], "src/report.rs", "{json}");
+    assert_eq!(labels[1]["elsewhere"]["line"], 6);
+
+    let sarif = run("sarif");
+    let related = &sarif["runs"][0]["results"][0]["relatedLocations"][1]["physicalLocation"];
+    let uri = related["artifactLocation"]["uri"].as_str().unwrap();
+    assert!(uri.ends_with("lock_orders/src/report.rs"), "{uri}");
+    assert_eq!(related["region"]["startLine"], 6);
+}
+
 #[test]
 fn a_broken_manifest_is_named_once_and_its_files_still_checked() {
     let dir = tempfile::TempDir::new().unwrap();

@@ -24,6 +24,19 @@ pub type Span = Range<usize>;
 pub struct Label {
     pub span: Span,
     pub message: String,
+    /// Where in another file the label points (a lock taken in the other
+    /// order, a blocking call inside a wrapper); `span` is then the place
+    /// in this file it is about. SARIF gives it as a related location.
+    pub elsewhere: Option<Elsewhere>,
+}
+
+/// A line of another file of the crate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Elsewhere {
+    /// Its display path.
+    pub path: String,
+    /// 1-based.
+    pub line: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +93,27 @@ impl Finding {
         self.labels.push(Label {
             span,
             message: message.into(),
+            elsewhere: None,
+        });
+        self
+    }
+
+    /// A label about `span` of this file that points at `path:line` of
+    /// another file of the crate.
+    pub fn label_elsewhere(
+        mut self,
+        span: Span,
+        message: impl Into<String>,
+        path: &str,
+        line: usize,
+    ) -> Self {
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+            elsewhere: Some(Elsewhere {
+                path: path.to_owned(),
+                line,
+            }),
         });
         self
     }

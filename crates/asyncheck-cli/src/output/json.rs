@@ -41,6 +41,15 @@ struct JsonLabel<'a> {
     message: &'a str,
     start: Position,
     end: Position,
+    /// The other file and 1-based line the label points at, when it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    elsewhere: Option<JsonElsewhere<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonElsewhere<'a> {
+    path: &'a str,
+    line: usize,
 }
 
 #[derive(Serialize)]
@@ -105,6 +114,10 @@ fn diagnostics(outcome: &Outcome) -> Vec<JsonDiagnostic<'_>> {
                         message: &l.message,
                         start: position(l.span.start),
                         end: position(l.span.end),
+                        elsewhere: l.elsewhere.as_ref().map(|e| JsonElsewhere {
+                            path: &e.path,
+                            line: e.line,
+                        }),
                     })
                     .collect(),
                 help: d.help.as_deref(),

@@ -145,7 +145,13 @@ fn result(
             .iter()
             .enumerate()
             .map(|(i, label)| {
-                let mut related = location(path, index, &label.span);
+                let mut related = match &label.elsewhere {
+                    Some(other) => json!({"physicalLocation": {
+                        "artifactLocation": {"uri": uri(&super::repository_relative(&other.path))},
+                        "region": {"startLine": other.line},
+                    }}),
+                    None => location(path, index, &label.span),
+                };
                 related["id"] = json!(i);
                 related["message"] = json!({"text": label.message});
                 related

@@ -101,6 +101,21 @@ pub struct InnerCall {
     pub line: usize,
 }
 
+/// Two locks a function of the crate takes in one order (`first` held
+/// while `second` is taken), identified by the place they live in
+/// (`Server.users`): what `lock-order-inversion` pairs across files.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LockOrder {
+    pub first: String,
+    pub first_read: bool,
+    pub second: String,
+    pub second_read: bool,
+    /// The display path of its file (set on merging).
+    pub file: String,
+    /// 1-based: the second acquisition, or the call that reaches it.
+    pub line: usize,
+}
+
 /// A `mod x;` declaration: the module's file is found from it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ModDecl {
@@ -132,6 +147,7 @@ pub struct FileSummary {
     pub module: String,
     pub mods: Vec<ModDecl>,
     pub uses: Vec<ModuleUse>,
+    pub lock_orders: Vec<LockOrder>,
     /// (struct, field, type).
     pub fields: Vec<(String, String, TypeFact)>,
     pub aliases: Vec<(String, TypeFact)>,
@@ -154,6 +170,8 @@ pub struct CrateIndex {
     /// The module of the file being checked (`my_crate::net`); empty when
     /// the crate's module tree is not known.
     pub module: String,
+    /// The display path of the file being checked, as its summary has it.
+    pub file: String,
 }
 
 impl std::ops::Deref for CrateIndex {
@@ -170,19 +188,31 @@ impl CrateIndex {
             facts,
             manifest,
             module: String::new(),
+            file: String::new(),
         }
     }
 
-    /// The index as seen from the file of the module `module`.
-    pub fn in_module(self, module: String) -> Self {
-        CrateIndex { module, ..self }
+    /// The index as seen from the file `file` (its display path) of the
+    /// module `module`.
+    pub fn seen_from(self, file: String, module: String) -> Self {
+        CrateIndex {
+            file,
+            module,
+            ..self
+        }
     }
 
     /// A hash of everything the index holds: findings that depend on other
     /// files through it change only when it does.
     pub fn fingerprint(&self) -> u64 {
         let mut hasher = std::hash::DefaultHasher::new();
-        (self.facts.fingerprint, &self.manifest, &self.module).hash(&mut hasher);
+        (
+            self.facts.fingerprint,
+            &self.manifest,
+            &self.module,
+            &self.file,
+        )
+            .hash(&mut hasher);
         hasher.finish()
     }
 
@@ -214,6 +244,7 @@ pub struct Facts {
     globs: HashMap<String, Vec<String>>,
     /// Full paths of the crates' own modules and functions.
     defined: HashSet<String>,
+    lock_orders: Vec<LockOrder>,
     /// Names under which a module imports or re-exports one of the crate's
     /// own items renamed (`pub use worker::run as run_worker;`).
     renamed: HashSet<String>,
@@ -282,6 +313,11 @@ impl Facts {
                     ..function.clone()
                 });
         }
+        self.lock_orders
+            .extend(summary.lock_orders.iter().map(|order| LockOrder {
+                file: summary.path.clone(),
+                ..order.clone()
+            }));
         self.spawned_functions
             .extend(summary.spawned_functions.iter().cloned());
         self.spawned_methods
@@ -334,6 +370,11 @@ impl Facts {
             })
             .collect();
         self.exports.extend(local_roots);
+    }
+
+    /// The lock orders of every function of the crate.
+    pub fn lock_orders(&self) -> &[LockOrder] {
+        &self.lock_orders
     }
 
     /// Whether a full path is inside one of the crates whose tree is known.

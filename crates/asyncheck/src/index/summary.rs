@@ -5,13 +5,14 @@ use ra_ap_syntax::{
     AstNode, SyntaxKind, SyntaxNode,
 };
 
-use super::{FileSummary, FunctionFacts, InnerCall, ModDecl, ModuleUse, TypeFact};
+use super::{FileSummary, FunctionFacts, InnerCall, LockOrder, ModDecl, ModuleUse, TypeFact};
 use crate::line_index::LineIndex;
 use crate::rule::FileCache;
 use crate::rules::blocking_in_async::blocking_call_named;
 use crate::syntax::{
     blocks_on_future, callee_path, cancel_unsafe_call, held_type_path, is_test_code, method_name,
-    same_body_nodes, type_known, type_name, unparen, use_entries, Imports, SpawnedTasks,
+    same_body_nodes, type_known, type_name, unparen, use_entries, Access, FileLocks, Imports,
+    SpawnedTasks,
 };
 
 /// The summary of a parsed file.
@@ -91,6 +92,18 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
             _ => {}
         }
     }
+    summary.lock_orders = FileLocks::of(root, text, imports)
+        .edges()
+        .into_iter()
+        .map(|edge| LockOrder {
+            first_read: edge.first.1 == Access::Read,
+            first: edge.first.0,
+            second_read: edge.second.1 == Access::Read,
+            second: edge.second.0,
+            file: String::new(),
+            line: lines.line_of(usize::from(edge.site.start())) + 1,
+        })
+        .collect();
     let tasks = SpawnedTasks::of_file(root, text, imports);
     (summary.spawned_functions, summary.spawned_methods) = tasks.called_names();
     summary

@@ -122,9 +122,11 @@ impl Rule for BlockOnInAsync {
                     function.name, inner.what
                 ),
             )
-            .label(
+            .label_elsewhere(
                 span(node.text_range()),
                 format!("`{}` is called at {}:{}", inner.what, inner.file, inner.line),
+                &inner.file,
+                inner.line,
             )
             .help("make the function `async` and `.await` the future, or call it from `tokio::task::spawn_blocking`"),
         );

@@ -536,12 +536,14 @@ fn wrapper_call(node: &SyntaxNode, cx: &mut Context<'_>) {
                 function.name, inner.what
             ),
         )
-        .label(
+        .label_elsewhere(
             span(node.text_range()),
             format!(
                 "`{}` is called at {}:{}",
                 inner.what, inner.file, inner.line
             ),
+            &inner.file,
+            inner.line,
         )
         .help("make the function async, or call it inside `tokio::task::spawn_blocking`"),
     );

@@ -115,9 +115,11 @@ impl Rule for CancelUnsafeSelect {
             .help(help(&method));
             if let Some(function) = wrapper {
                 let inner = function.cancel_unsafe.as_ref().map_or(0, |c| c.line);
-                finding = finding.label(
+                finding = finding.label_elsewhere(
                     span_of(&future),
                     format!("`{method}` is awaited at {}:{inner}", function.file),
+                    &function.file,
+                    inner,
                 );
             }
             cx.report(finding);

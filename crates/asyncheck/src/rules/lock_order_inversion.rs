@@ -1,11 +1,10 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostic::Finding;
+use crate::index::LockOrder;
 use crate::line_index::LineIndex;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
-use crate::syntax::{
-    lock_id, Access, FileLocks, LockKind, Place, SyntaxKind, SyntaxNode, TextRange, Then,
-};
+use crate::syntax::{Access, FileLocks, LockEdge, SyntaxKind, SyntaxNode, TextRange};
 
 use super::span;
 
@@ -18,7 +17,7 @@ static META: RuleMeta = RuleMeta {
     fix: FixAvailability::None,
     skips_tests: false,
     summary: "Flags two locks taken in opposite orders in two places.",
-    flags: "Two places of the file that hold two locks at once and take them in opposite \
+    flags: "Two places of the crate that hold two locks at once and take them in opposite \
 orders: one acquires lock A and, while A's guard is alive, acquires B (in the same body, or in a \
 function of the file it calls, through up to 3 levels of calls); another acquires B and then A. \
 A lock is identified by the place it lives in: a field of a named type (`Server.users`, reached \
@@ -28,7 +27,9 @@ unknown origin are not identified and never flagged. `.lock()`, `.read()` and `.
 awaited or not; guards live as in `double-lock`. Not flagged: the same order everywhere; a guard \
 dropped or scoped out before the second acquisition; a pair in which one of the locks is only \
 read on both sides (two reads of an `RwLock` do not exclude each other). Each pair of locks is \
-reported once. Primary span: of the two second acquisitions (or the calls that reach them), the \
+reported once. When the two places are in different files of the crate, the finding is in the \
+file whose path sorts first, with a label naming the other's path and line (SARIF: a related \
+location there). Primary span: of the two second acquisitions (or the calls that reach them), the \
 one that comes first; a label names the other.",
     why: "Two tasks or threads that take the same two locks in opposite orders can each get \
 their first lock and then wait forever for the other's: a deadlock that appears only under \
@@ -83,19 +84,7 @@ impl Bank {
 };
 
 /// The edges between two locks, in one order and in the other.
-type Directions<'e> = (Vec<&'e Edge>, Vec<&'e Edge>);
-
-/// One lock taken while another's guard is alive.
-struct Edge {
-    /// The lock held, and how.
-    first: (String, Access),
-    /// The lock taken under it, and how.
-    second: (String, Access),
-    /// The first lock's acquisition.
-    held: TextRange,
-    /// The second acquisition, or the call that reaches it.
-    site: TextRange,
-}
+type Directions<'e> = (Vec<&'e LockEdge>, Vec<&'e LockEdge>);
 
 impl Rule for LockOrderInversion {
     fn meta(&self) -> &'static RuleMeta {
@@ -109,7 +98,7 @@ impl Rule for LockOrderInversion {
     fn check(&self, _node: &SyntaxNode, cx: &mut Context<'_>) {
         let text = cx.text;
         let locks = cx.file_fact(|root, imports| FileLocks::of(root, text, imports));
-        let edges = edges(&locks);
+        let edges = locks.edges();
         // Each unordered pair of locks: its edges one way, then the other.
         let mut pairs: BTreeMap<(&str, &str), Directions> = BTreeMap::new();
         for edge in &edges {
@@ -124,6 +113,28 @@ impl Rule for LockOrderInversion {
         let line = |range: TextRange| lines.line_col(usize::from(range.start())).line;
         for (forward, backward) in pairs.values() {
             let Some((primary, other)) = first_inversion(forward, backward) else {
+                let elsewhere = forward
+                    .iter()
+                    .chain(backward)
+                    .find_map(|edge| Some((*edge, inverted_elsewhere(edge, cx)?)));
+                if let Some((edge, order)) = elsewhere {
+                    let (a, b) = (&edge.first.0, &edge.second.0);
+                    let at = format!("{}:{}", order.file, order.line);
+                    cx.report(
+                        Finding::new(
+                            span(edge.site),
+                            format!("`{b}` is locked while `{a}` is held, and {at} locks them in the opposite order"),
+                        )
+                        .label(span(edge.held), format!("`{a}` is held from here"))
+                        .label_elsewhere(
+                            span(edge.site),
+                            format!("at {at} `{a}` is locked while `{b}` is held"),
+                            &order.file,
+                            order.line,
+                        )
+                        .help("take the two locks in the same order everywhere, or release one before taking the other"),
+                    );
+                }
                 continue;
             };
             let (a, b) = (&primary.first.0, &primary.second.0);
@@ -146,64 +157,14 @@ impl Rule for LockOrderInversion {
     }
 }
 
-/// Every identified lock taken while another identified lock is held.
-fn edges(locks: &FileLocks) -> Vec<Edge> {
-    let mut edges = Vec::new();
-    for body in &locks.bodies {
-        let id = |place: &Option<Place>| lock_id(place.as_ref()?, &locks.types, body);
-        for &(held, then) in &body.nested {
-            let first = &body.acquisitions[held];
-            if !orders(first.kind) {
-                continue;
-            }
-            let Some(first_id) = id(&first.place) else {
-                continue;
-            };
-            let mut add = |second_id: String, access: Access, site: TextRange| {
-                if second_id != first_id {
-                    edges.push(Edge {
-                        first: (first_id.clone(), first.access),
-                        second: (second_id, access),
-                        held: first.range,
-                        site,
-                    });
-                }
-            };
-            match then {
-                Then::Acquisition(index) => {
-                    let second = &body.acquisitions[index];
-                    if let Some(second_id) = id(&second.place).filter(|_| orders(second.kind)) {
-                        add(second_id, second.access, second.range);
-                    }
-                }
-                Then::Call(index) => {
-                    let call = &body.calls[index];
-                    for reached in locks.reached(call) {
-                        if let Some(second_id) = id(&reached.place).filter(|_| orders(reached.kind))
-                        {
-                            add(second_id, reached.access, call.range);
-                        }
-                    }
-                }
-            }
-        }
-    }
-    edges
-}
-
-/// The locks whose order matters here: mutexes and read-write locks.
-fn orders(kind: LockKind) -> bool {
-    matches!(kind, LockKind::Mutex | LockKind::RwLock)
-}
-
 /// Of the edges taking A then B and those taking B then A, the pair that
 /// can deadlock whose second acquisition comes first in the file, that edge
 /// first.
 fn first_inversion<'e>(
-    forward: &[&'e Edge],
-    backward: &[&'e Edge],
-) -> Option<(&'e Edge, &'e Edge)> {
-    let mut best: Option<(&Edge, &Edge)> = None;
+    forward: &[&'e LockEdge],
+    backward: &[&'e LockEdge],
+) -> Option<(&'e LockEdge, &'e LockEdge)> {
+    let mut best: Option<(&LockEdge, &LockEdge)> = None;
     for f in forward {
         for b in backward {
             if !excludes(f, b) {
@@ -225,10 +186,50 @@ fn first_inversion<'e>(
     best
 }
 
+/// The first place in another file of the crate that takes `edge`'s two
+/// locks in the opposite order and can deadlock with it. A pair is reported
+/// in the first file (by path) that takes both, so once per run.
+fn inverted_elsewhere<'c>(edge: &LockEdge, cx: &'c Context<'_>) -> Option<&'c LockOrder> {
+    let index = cx.imports.crate_index();
+    if index.file.is_empty() {
+        return None;
+    }
+    let read = |access: Access| access == Access::Read;
+    let (a, b) = (&edge.first.0, &edge.second.0);
+    let same_pair = |order: &&LockOrder| {
+        (order.first == *a && order.second == *b) || (order.first == *b && order.second == *a)
+    };
+    let orders = index.lock_orders();
+    // Pairs are made of what the summaries saw (a lock whose type only the
+    // merged index knows is not in them), so that every file of a run
+    // agrees on which one reports a pair.
+    let seen_here = orders
+        .iter()
+        .any(|order| order.file == index.file && order.first == *a && order.second == *b);
+    if !seen_here
+        || orders
+            .iter()
+            .filter(same_pair)
+            .any(|order| order.file < index.file)
+    {
+        return None;
+    }
+    orders
+        .iter()
+        .filter(|order| order.file > index.file)
+        .filter(|order| order.first == *b && order.second == *a)
+        .filter(|order| {
+            let shared_first = read(edge.first.1) && order.second_read;
+            let shared_second = read(edge.second.1) && order.first_read;
+            !shared_first && !shared_second
+        })
+        .min_by(|x, y| (&x.file, x.line).cmp(&(&y.file, y.line)))
+}
+
 /// Whether two tasks running `f` and `b` (opposite orders) can each block
 /// the other: on each lock, one side's hold and the other's acquisition are
 /// not both reads.
-fn excludes(f: &Edge, b: &Edge) -> bool {
+fn excludes(f: &LockEdge, b: &LockEdge) -> bool {
     let read = |access: Access| access == Access::Read;
     let shared_first = read(f.first.1) && read(b.second.1);
     let shared_second = read(f.second.1) && read(b.first.1);

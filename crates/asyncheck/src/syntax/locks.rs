@@ -44,7 +44,7 @@ pub enum LockKind {
     DashMap,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Access {
     /// `read()`, a DashMap `get`/`iter`.
     Read,
@@ -835,4 +835,72 @@ pub fn lock_id(place: &Place, types: &TypeFacts, summary: &LockSummary) -> Optio
         fields: through.to_vec(),
     };
     Some(format!("{}.{last}", place_type(&owner, types, summary)?))
+}
+
+/// One lock taken while another's guard is alive, both identified by the
+/// place they live in ([`lock_id`]): what lock orders are made of.
+#[derive(Debug, Clone)]
+pub struct LockEdge {
+    /// The lock held, and how.
+    pub first: (String, Access),
+    /// The lock taken under it, and how.
+    pub second: (String, Access),
+    /// The first lock's acquisition.
+    pub held: TextRange,
+    /// The second acquisition, or the call that reaches it.
+    pub site: TextRange,
+}
+
+impl FileLocks {
+    /// Every identified lock taken while another identified lock is held.
+    pub fn edges(&self) -> Vec<LockEdge> {
+        let locks = self;
+        let mut edges = Vec::new();
+        for body in &locks.bodies {
+            let id = |place: &Option<Place>| lock_id(place.as_ref()?, &locks.types, body);
+            for &(held, then) in &body.nested {
+                let first = &body.acquisitions[held];
+                if !orders(first.kind) {
+                    continue;
+                }
+                let Some(first_id) = id(&first.place) else {
+                    continue;
+                };
+                let mut add = |second_id: String, access: Access, site: TextRange| {
+                    if second_id != first_id {
+                        edges.push(LockEdge {
+                            first: (first_id.clone(), first.access),
+                            second: (second_id, access),
+                            held: first.range,
+                            site,
+                        });
+                    }
+                };
+                match then {
+                    Then::Acquisition(index) => {
+                        let second = &body.acquisitions[index];
+                        if let Some(second_id) = id(&second.place).filter(|_| orders(second.kind)) {
+                            add(second_id, second.access, second.range);
+                        }
+                    }
+                    Then::Call(index) => {
+                        let call = &body.calls[index];
+                        for reached in locks.reached(call) {
+                            if let Some(second_id) =
+                                id(&reached.place).filter(|_| orders(reached.kind))
+                            {
+                                add(second_id, reached.access, call.range);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        edges
+    }
+}
+
+/// The locks whose order matters here: mutexes and read-write locks.
+pub fn orders(kind: LockKind) -> bool {
+    matches!(kind, LockKind::Mutex | LockKind::RwLock)
 }

@@ -1,0 +1,6 @@
+//! Two locks taken in opposite orders in two files.
+
+mod bank;
+mod report;
+
+pub use bank::Bank;

@@ -75,19 +75,10 @@ impl Config {
             settings.check_tests = check_tests;
         }
         // Names were validated when the file was read.
-        // `unused-suppression`, `unknown-rule` and `parse-error` are not
-        // rules: their levels are applied to the report (other_diagnostics).
-        let rules = |names: &[String]| -> Vec<String> {
-            names
-                .iter()
-                .filter(|n| !crate::other_diagnostics::is_other(n))
-                .cloned()
-                .collect()
-        };
         if let Some(select) = &self.select {
-            let _ = settings.select(&rules(select));
+            let _ = settings.select(select);
         }
-        let _ = settings.ignore(&rules(&self.ignore));
+        let _ = settings.ignore(&self.ignore);
         for rule in &self.rules {
             if let Some(level) = rule.level {
                 let _ = settings.set_level(rule.name, level);

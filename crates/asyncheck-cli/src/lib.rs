@@ -300,7 +300,12 @@ fn run_check(mut args: CheckArgs, default_paths: Vec<PathBuf>) -> i32 {
         Ok(outcome) => outcome,
         Err(message) => return fail(&message),
     };
-    other_diagnostics::Levels::new(config.as_ref(), &args).apply(&mut outcome);
+    // The checker levels what it reports; this covers what the run itself
+    // reports (a manifest or a file that could not be read).
+    let levels = settings_for(config.as_ref(), &args, None);
+    for file in &mut outcome.files {
+        levels.level_others(&mut file.diagnostics);
+    }
     if let Some(file) = &args.baseline {
         match baseline::Baseline::at(file).filter(file, &mut outcome) {
             Ok(hidden) if hidden > 0 && !args.quiet => eprintln!(
@@ -491,25 +496,13 @@ fn apply_command_line(settings: &mut Settings, args: &CheckArgs) -> Result<(), S
             .unwrap_or_default();
         format!("unknown rule or group `{}`{hint}", e.0)
     };
-    // `unused-suppression`, `unknown-rule` and `parse-error` are levelled
-    // on the report (other_diagnostics), not in the rule settings.
-    let rules = |names: &[String]| -> Vec<String> {
-        names
-            .iter()
-            .filter(|n| !other_diagnostics::is_other(n))
-            .cloned()
-            .collect()
-    };
-    let select = rules(&args.select);
     if !args.select.is_empty() {
-        settings.select(&select).map_err(unknown)?;
+        settings.select(&args.select).map_err(unknown)?;
     }
     for (name, level) in args.levels() {
-        if !other_diagnostics::is_other(name) {
-            settings.set_level(name, level).map_err(unknown)?;
-        }
+        settings.set_level(name, level).map_err(unknown)?;
     }
-    settings.ignore(&rules(&args.ignore)).map_err(unknown)
+    settings.ignore(&args.ignore).map_err(unknown)
 }
 
 fn absolute(path: &Path) -> PathBuf {

@@ -1,16 +1,11 @@
 //! The diagnostics that belong to no rule but can be explained, ignored and
 //! given a level like one: `unused-suppression`, `unknown-rule` and
-//! `parse-error`. The checker reports them at their default level; the
-//! levels asked for (command line, then config file) are applied to its
-//! report.
+//! `parse-error`: their pages. Their levels live in the settings like the
+//! rules' (`Settings::level_others`).
 
 use asyncheck::diagnostic::PARSE_ERROR;
 use asyncheck::suppression::{UNKNOWN_RULE, UNUSED_SUPPRESSION};
-use asyncheck::{Level, Severity};
-
-use crate::args::CheckArgs;
-use crate::check::Outcome;
-use crate::config::Config;
+use asyncheck::Level;
 
 pub struct Other {
     pub name: &'static str,
@@ -62,69 +57,4 @@ like a rule: `-A {name}`, `-W {name}`, `-D {name}`, `--ignore {name}`, or \
         level = other.default_level.as_str(),
         page = other.page,
     )
-}
-
-/// The levels asked for, by [`OTHERS`] position; `None` keeps the default.
-#[derive(Default)]
-pub struct Levels([Option<Level>; 3]);
-
-impl Levels {
-    /// From the config file's `[rules]` and `ignore`, then the command line's
-    /// `--ignore`, `-A`, `-W` and `-D`, which win.
-    pub fn new(config: Option<&Config>, args: &CheckArgs) -> Levels {
-        let mut levels = Levels::default();
-        if let Some(config) = config {
-            for rule in &config.rules {
-                if let Some(level) = rule.level {
-                    levels.set(rule.name, level);
-                }
-            }
-            for name in &config.ignore {
-                levels.set(name, Level::Allow);
-            }
-        }
-        for name in &args.ignore {
-            levels.set(name, Level::Allow);
-        }
-        for (name, level) in args.levels() {
-            levels.set(name, level);
-        }
-        levels
-    }
-
-    fn set(&mut self, name: &str, level: Level) {
-        if let Some(position) = OTHERS.iter().position(|o| o.name == name) {
-            self.0[position] = Some(level);
-        }
-    }
-
-    /// Drops the ones turned off, and gives the others their level.
-    pub fn apply(&self, outcome: &mut Outcome) {
-        for (other, level) in OTHERS.iter().zip(self.0) {
-            let Some(level) = level else { continue };
-            for file in &mut outcome.files {
-                file.diagnostics.retain_mut(|d| {
-                    if d.rule != other.name {
-                        return true;
-                    }
-                    match level {
-                        Level::Allow => false,
-                        Level::Warn => {
-                            d.severity = Severity::Warning;
-                            true
-                        }
-                        Level::Deny => {
-                            d.severity = Severity::Error;
-                            true
-                        }
-                    }
-                });
-            }
-        }
-    }
-}
-
-/// Whether `name` is one of them, which the rule settings do not know.
-pub fn is_other(name: &str) -> bool {
-    find(name).is_some()
 }

@@ -275,6 +275,39 @@ fn positions_default_to_utf16() {
     );
 }
 
+/// `unused-suppression` and `parse-error` take the levels the config file
+/// gives them, in the editor as on the command line.
+#[test]
+fn the_config_levels_diagnostics_that_are_not_rules() {
+    let dir = tempfile::TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("asyncheck.toml"),
+        "[rules]\nunused-suppression = \"allow\"\nparse-error = \"warn\"\n",
+    )
+    .unwrap();
+    let mut editor = Editor::start();
+    editor.request("initialize", json!({"capabilities": {}}));
+    editor.notify("initialized", json!({}));
+    let open = |editor: &mut Editor, name: &str, text: &str| {
+        let uri = format!("file://{}/src/{name}", dir.path().display());
+        editor.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "rust", "version": 1, "text": text}}),
+        );
+        editor.diagnostics(&uri, 1)
+    };
+    let stale = open(
+        &mut editor,
+        "stale.rs",
+        "// asyncheck: allow(detached-spawn)\nfn f() {}\n",
+    );
+    assert!(stale.is_empty(), "{stale:?}");
+    let broken = open(&mut editor, "broken.rs", "fn g( {}\n");
+    assert_eq!(rules(&broken), ["parse-error"], "{broken:?}");
+    // LSP severity 2 is a warning (parse-error is an error by default).
+    assert_eq!(broken[0]["severity"], 2);
+}
+
 /// Facts cross files in the editor too: a field's type declared in state.rs
 /// decides a finding in lib.rs, and editing state.rs re-checks lib.rs.
 #[test]

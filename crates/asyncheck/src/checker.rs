@@ -80,6 +80,18 @@ impl<'s> Checker<'s> {
         test_module: bool,
         parsed: Option<syntax::ParsedFile>,
     ) -> FileReport {
+        let mut report = self.run_rules(path, text, test_module, parsed);
+        self.settings.level_others(&mut report.diagnostics);
+        report
+    }
+
+    fn run_rules(
+        &self,
+        path: &Path,
+        text: &str,
+        test_module: bool,
+        parsed: Option<syntax::ParsedFile>,
+    ) -> FileReport {
         let Some(mut parsed) = parsed else {
             return FileReport {
                 diagnostics: vec![Diagnostic::parse_error(

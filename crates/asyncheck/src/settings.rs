@@ -4,8 +4,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use crate::diagnostic::{Diagnostic, Severity, PARSE_ERROR};
 use crate::registry;
 use crate::rule::{Group, Level, OptionKind, RuleMeta};
+use crate::suppression::{UNKNOWN_RULE, UNUSED_SUPPRESSION};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OptionValue {
@@ -86,6 +88,9 @@ pub struct Settings {
     group_levels: [Option<Level>; 3],
     /// Whether a `select` replaced the default set of rules.
     selecting: bool,
+    /// Levels given to the diagnostics that belong to no rule, by
+    /// [`OTHERS`] position; `None` keeps their default.
+    others: [Option<Level>; 3],
     /// Run the rules that skip test code on test code too.
     pub check_tests: bool,
     /// Run the rules on files that did not parse cleanly (editors want this;
@@ -107,6 +112,7 @@ impl Default for Settings {
                 })
                 .collect(),
             group_levels: [None; 3],
+            others: [None; 3],
             selecting: false,
             check_tests: false,
             check_broken_files: false,
@@ -123,6 +129,15 @@ enum Target {
     All,
     Group(Group),
     Rule(usize),
+}
+
+/// The diagnostics that belong to no rule but are levelled, ignored and
+/// explained like one.
+pub const OTHERS: [&str; 3] = [UNUSED_SUPPRESSION, UNKNOWN_RULE, PARSE_ERROR];
+
+/// Whether `name` is one of [`OTHERS`].
+pub fn is_other(name: &str) -> bool {
+    OTHERS.contains(&name)
 }
 
 fn target(name: &str) -> Result<Target, UnknownRule> {
@@ -152,6 +167,10 @@ impl Settings {
     /// its group's whatever the order they were set in; for the same name the
     /// later call wins (config first, then the command line).
     pub fn set_level(&mut self, name: &str, level: Level) -> Result<(), UnknownRule> {
+        if let Some(position) = OTHERS.iter().position(|other| *other == name) {
+            self.others[position] = Some(level);
+            return Ok(());
+        }
         match target(name)? {
             Target::All => self.group_levels = [Some(level); 3],
             Target::Group(group) => self.group_levels[group_slot(group)] = Some(level),
@@ -163,10 +182,12 @@ impl Settings {
 
     /// Runs only the named rules and groups (`all` for every rule), replacing
     /// any earlier selection; a selected rule that would be off runs as a
-    /// warning.
+    /// warning. `unused-suppression`, `unknown-rule` and `parse-error` are
+    /// not rules: selecting them changes nothing.
     pub fn select(&mut self, names: &[String]) -> Result<(), UnknownRule> {
         let targets = names
             .iter()
+            .filter(|name| !is_other(name))
             .map(|name| target(name))
             .collect::<Result<Vec<_>, _>>()?;
         self.selecting = true;
@@ -185,6 +206,10 @@ impl Settings {
     /// Turns off the named rules and groups.
     pub fn ignore(&mut self, names: &[String]) -> Result<(), UnknownRule> {
         for name in names {
+            if is_other(name) {
+                self.set_level(name, Level::Allow)?;
+                continue;
+            }
             let target = target(name)?;
             for index in self.indices(&target) {
                 self.rules[index].ignored = true;
@@ -192,6 +217,30 @@ impl Settings {
         }
         self.resolve();
         Ok(())
+    }
+
+    /// Gives `unused-suppression`, `unknown-rule` and `parse-error` the
+    /// levels set for them: drops those turned off.
+    pub fn level_others(&self, diagnostics: &mut Vec<Diagnostic>) {
+        for (name, level) in OTHERS.iter().zip(self.others) {
+            let Some(level) = level else { continue };
+            diagnostics.retain_mut(|d| {
+                if d.rule != *name {
+                    return true;
+                }
+                match level {
+                    Level::Allow => false,
+                    Level::Warn => {
+                        d.severity = Severity::Warning;
+                        true
+                    }
+                    Level::Deny => {
+                        d.severity = Severity::Error;
+                        true
+                    }
+                }
+            });
+        }
     }
 
     fn indices(&self, target: &Target) -> Vec<usize> {

@@ -9,19 +9,33 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
-use asyncheck::diagnostic::Elsewhere;
-use asyncheck::diagnostic::INTERNAL_ERROR;
+use asyncheck::diagnostic::{Elsewhere, INTERNAL_ERROR};
+use asyncheck::index::FileSummary;
 use asyncheck::{registry, Applicability, Diagnostic, Edit, Fix, Label, Settings, Severity};
 use serde::{Deserialize, Serialize};
 
-const FILE_NAME: &str = "results-v1.json";
+const FILE_NAME: &str = "results-v2.json";
 
 pub struct Cache {
     file: PathBuf,
     previous: HashMap<String, Entry>,
     current: Mutex<HashMap<String, Entry>>,
+    previous_summaries: HashMap<String, Summary>,
+    current_summaries: Mutex<HashMap<String, Summary>>,
+    /// Whether this run recorded anything new: an unchanged workspace does
+    /// not write the cache again.
+    changed: AtomicBool,
+}
+
+/// A file's summary for its crate's index, with the hash of the content it
+/// was made from: an unchanged file is not parsed for it again.
+#[derive(Clone, Serialize, Deserialize)]
+struct Summary {
+    content: u64,
+    summary: FileSummary,
 }
 
 /// What identifies one check of one file.
@@ -50,6 +64,7 @@ impl Key {
 struct CacheFile {
     version: String,
     entries: HashMap<String, Entry>,
+    summaries: HashMap<String, Summary>,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -85,17 +100,45 @@ impl Cache {
             None => cargo_target(paths.first()?)?.join("asyncheck"),
         };
         let file = folder.join(FILE_NAME);
-        let previous = std::fs::read(&file)
+        let (previous, previous_summaries) = std::fs::read(&file)
             .ok()
             .and_then(|bytes| serde_json::from_slice::<CacheFile>(&bytes).ok())
             .filter(|cache| cache.version == env!("CARGO_PKG_VERSION"))
-            .map(|cache| cache.entries)
+            .map(|cache| (cache.entries, cache.summaries))
             .unwrap_or_default();
         Some(Cache {
             file,
             previous,
             current: Mutex::new(HashMap::new()),
+            previous_summaries,
+            current_summaries: Mutex::new(HashMap::new()),
+            changed: AtomicBool::new(false),
         })
+    }
+
+    /// The summary recorded for this path when its content is unchanged.
+    pub fn summary(&self, path: &str, content: u64) -> Option<FileSummary> {
+        let found = self
+            .previous_summaries
+            .get(path)
+            .filter(|s| s.content == content)?;
+        self.remember_summary(path, found.clone());
+        Some(found.summary.clone())
+    }
+
+    pub fn put_summary(&self, path: &str, content: u64, summary: &FileSummary) {
+        self.changed.store(true, Ordering::Relaxed);
+        let summary = Summary {
+            content,
+            summary: summary.clone(),
+        };
+        self.remember_summary(path, summary);
+    }
+
+    fn remember_summary(&self, path: &str, summary: Summary) {
+        if let Ok(mut current) = self.current_summaries.lock() {
+            current.insert(path.to_owned(), summary);
+        }
     }
 
     /// The diagnostics recorded for this path and key, if any.
@@ -115,6 +158,7 @@ impl Cache {
             key,
             diagnostics: diagnostics.iter().map(store).collect(),
         };
+        self.changed.store(true, Ordering::Relaxed);
         self.remember(path, entry);
     }
 
@@ -127,14 +171,23 @@ impl Cache {
     /// Writes the cache: this run's entries, and the earlier ones for files
     /// this run did not check. Failing to write only costs the next run time.
     pub fn save(self) {
-        let Ok(current) = self.current.into_inner() else {
+        if !self.changed.load(Ordering::Relaxed) {
+            return;
+        }
+        let (Ok(current), Ok(current_summaries)) = (
+            self.current.into_inner(),
+            self.current_summaries.into_inner(),
+        ) else {
             return;
         };
         let mut entries = self.previous;
         entries.extend(current);
+        let mut summaries = self.previous_summaries;
+        summaries.extend(current_summaries);
         let cache = CacheFile {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             entries,
+            summaries,
         };
         let Some(folder) = self.file.parent() else {
             return;

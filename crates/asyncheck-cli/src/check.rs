@@ -74,13 +74,24 @@ impl Outcome {
 
 /// The crate index of every input: each file is read and summarised first
 /// (in parallel), then the summaries of a crate are merged.
-fn crate_indexes(inputs: &[Input], keep: bool) -> (Crates, Vec<Option<Kept>>) {
+fn crate_indexes(
+    inputs: &[Input],
+    keep: bool,
+    cache: Option<&Cache>,
+    test_modules: &TestModules,
+) -> (Crates, Vec<Option<Kept>>) {
     let read: Vec<(Option<FileSummary>, Option<Kept>)> = inputs
         .par_iter()
         .map(|input| {
             let Ok(bytes) = read_regular_file(&input.path) else {
                 return (None, None);
             };
+            let content = xxhash_rust::xxh3::xxh3_64(&bytes);
+            if let Some(summary) = cache.and_then(|c| c.summary(&input.display, content)) {
+                // Unchanged: no parse unless its findings must be made again.
+                let kept = keep.then_some(Kept { bytes, parse: None });
+                return (Some(summary), kept);
+            }
             let Ok(text) = std::str::from_utf8(&bytes) else {
                 return (None, None);
             };
@@ -93,11 +104,22 @@ fn crate_indexes(inputs: &[Input], keep: bool) -> (Crates, Vec<Option<Kept>>) {
                 path: input.display.clone(),
                 ..summary
             };
-            let kept = keep.then_some(Kept { bytes, parse });
+            if let Some(cache) = cache {
+                cache.put_summary(&input.display, content, &summary);
+            }
+            let kept = keep.then_some(Kept {
+                bytes,
+                parse: Some(parse),
+            });
             (Some(summary), kept)
         })
         .collect();
     let (summaries, kept): (Vec<_>, Vec<_>) = read.into_iter().unzip();
+    for (input, summary) in inputs.iter().zip(&summaries) {
+        if let Some(summary) = summary {
+            test_modules.record(&input.path, &summary.mods);
+        }
+    }
     let paths: Vec<&std::path::Path> = inputs.iter().map(|i| i.path.as_path()).collect();
     let current = std::env::current_dir().unwrap_or_default();
     let crates = Crates::new(&paths, summaries, &|path| {
@@ -113,7 +135,8 @@ fn crate_indexes(inputs: &[Input], keep: bool) -> (Crates, Vec<Option<Kept>>) {
 /// that it is read and parsed once per run.
 struct Kept {
     bytes: Vec<u8>,
-    parse: KeptParse,
+    /// `None` when the summary came from the cache.
+    parse: Option<KeptParse>,
 }
 
 /// Parses are kept between the passes while the run's files add up to no
@@ -148,7 +171,7 @@ pub fn check_files<'s>(
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
     let test_modules = TestModules::default();
     let keep = mode == Mode::Check && within_keep_budget(inputs);
-    let (crates, kept) = pool.install(|| crate_indexes(inputs, keep));
+    let (crates, kept) = pool.install(|| crate_indexes(inputs, keep, cache, &test_modules));
     let mut files: Vec<Checked> = pool.install(|| {
         inputs
             .par_iter()
@@ -156,7 +179,7 @@ pub fn check_files<'s>(
             .enumerate()
             .map(|(position, (input, kept))| {
                 let (bytes, parse) = match kept {
-                    Some(kept) => (Ok(kept.bytes), Some(kept.parse)),
+                    Some(kept) => (Ok(kept.bytes), kept.parse),
                     None => (read_regular_file(&input.path), None),
                 };
                 (position, input, bytes, parse)

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use asyncheck::index::{module_paths, CrateIndex, Facts, FileSummary, Manifest};
+use asyncheck::index::{module_paths, CrateIndex, Facts, FileSummary, Manifest, Workspace};
 use asyncheck::Diagnostic;
 
 /// The crates of a run: each file's index, and the manifests that could
@@ -81,17 +81,24 @@ impl Crates {
             .collect();
 
         let mut manifests: HashMap<PathBuf, Manifest> = HashMap::new();
+        let mut workspaces: HashMap<PathBuf, Option<Workspace>> = HashMap::new();
         let mut broken_manifests = Vec::new();
         for package in packages.iter().flatten() {
             if manifests.contains_key(package) {
                 continue;
             }
-            let workspace = layout
-                .workspace(package)
-                .and_then(|root| read_manifest(&root.join("Cargo.toml")));
+            let workspace = layout.workspace(package).and_then(|root| {
+                workspaces
+                    .entry(root.clone())
+                    .or_insert_with(|| {
+                        read_manifest(&root.join("Cargo.toml"))
+                            .and_then(|text| Workspace::parse(&text))
+                    })
+                    .as_ref()
+            });
             let path = package.join("Cargo.toml");
             let text = read_manifest(&path).unwrap_or_default();
-            let manifest = Manifest::parse(&text, workspace.as_deref()).unwrap_or_else(|error| {
+            let manifest = Manifest::parse(&text, workspace).unwrap_or_else(|error| {
                 let offset = offset_of(&text, error.line, error.column);
                 broken_manifests.push((
                     display(&path),

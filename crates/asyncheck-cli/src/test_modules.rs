@@ -7,6 +7,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use asyncheck::index::ModDecl;
+
 #[derive(Default)]
 pub struct TestModules {
     /// Module files' test-ness, and each parent file's test declarations.
@@ -45,6 +47,19 @@ impl TestModules {
         parents.iter().filter(|p| p.is_file()).any(|parent| {
             self.declared_for_tests(parent).contains(&name) || self.lookup(parent, depth - 1)
         })
+    }
+
+    /// What a file of this run declares for tests, from its summary: that
+    /// file is then not read again.
+    pub fn record(&self, path: &Path, mods: &[ModDecl]) {
+        let names = mods
+            .iter()
+            .filter(|m| m.for_tests && m.within.is_empty())
+            .map(|m| m.name.clone())
+            .collect();
+        if let Ok(mut declarations) = self.declarations.lock() {
+            declarations.insert(path.to_path_buf(), names);
+        }
     }
 
     fn declared_for_tests(&self, parent: &Path) -> Vec<String> {

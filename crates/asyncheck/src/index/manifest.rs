@@ -30,6 +30,18 @@ pub struct Manifest {
     pub is_library: bool,
 }
 
+/// A workspace root's manifest, read once for all its members (which
+/// inherit dependencies and the edition from it).
+#[derive(Debug, Clone)]
+pub struct Workspace(Table);
+
+impl Workspace {
+    /// `None` when it does not parse (its own package names the error).
+    pub fn parse(text: &str) -> Option<Workspace> {
+        text.parse().ok().map(Workspace)
+    }
+}
+
 /// A manifest that could not be read, where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManifestError {
@@ -54,9 +66,9 @@ const RUNTIMES: &[(&str, Runtime)] = &[
 const TOKIO_ALL: &[&str] = &["full"];
 
 impl Manifest {
-    /// Reads a package manifest; `workspace` is the text of the workspace
-    /// root's manifest, for dependencies inherited with `workspace = true`.
-    pub fn parse(text: &str, workspace: Option<&str>) -> Result<Manifest, ManifestError> {
+    /// Reads a package manifest; `workspace` is the workspace root's
+    /// manifest, for dependencies inherited with `workspace = true`.
+    pub fn parse(text: &str, workspace: Option<&Workspace>) -> Result<Manifest, ManifestError> {
         let table: Table = text.parse().map_err(|e: toml::de::Error| {
             let offset = e.span().map_or(0, |s| s.start).min(text.len());
             let before = &text[..offset];
@@ -67,9 +79,8 @@ impl Manifest {
                 message: e.message().to_owned(),
             }
         })?;
-        let workspace_deps: Option<Table> = workspace
-            .and_then(|w| w.parse::<Table>().ok())
-            .and_then(|w| w.get("workspace")?.get("dependencies")?.as_table().cloned());
+        let workspace = workspace.and_then(|w| w.0.get("workspace"));
+        let workspace_deps = workspace.and_then(|w| w.get("dependencies")?.as_table());
         let package = table.get("package");
         let mut manifest = Manifest {
             known: true,
@@ -81,9 +92,7 @@ impl Manifest {
                 .and_then(|p| p.get("edition"))
                 .and_then(|edition| match edition {
                     // `edition = { workspace = true }`: the workspace's.
-                    Value::Table(_) => workspace
-                        .and_then(|w| w.parse::<Table>().ok())?
-                        .get("workspace")?
+                    Value::Table(_) => workspace?
                         .get("package")?
                         .get("edition")?
                         .as_str()
@@ -106,9 +115,7 @@ impl Manifest {
                 .get("workspace")
                 .and_then(Value::as_bool)
                 .unwrap_or(false);
-            let base = inherited
-                .then(|| workspace_deps.as_ref()?.get(key))
-                .flatten();
+            let base = inherited.then(|| workspace_deps?.get(key)).flatten();
             let package = base
                 .and_then(|b| b.get("package"))
                 .and_then(Value::as_str)
@@ -174,7 +181,8 @@ mod tests {
     fn runtimes_features_and_inherited_dependencies() {
         let workspace = "[workspace.package]\nedition = \"2024\"\n[workspace.dependencies]\ntokio = { version = \"1\", features = [\"rt\", \"time\"] }\n";
         let member = "[package]\nname = \"m\"\nedition = { workspace = true }\n[dependencies]\ntokio = { workspace = true, features = [\"fs\"] }\nfutures = \"0.3\"\n";
-        let manifest = Manifest::parse(member, Some(workspace)).unwrap();
+        let workspace = Workspace::parse(workspace).unwrap();
+        let manifest = Manifest::parse(member, Some(&workspace)).unwrap();
         assert_eq!(manifest.name.as_deref(), Some("m"));
         assert!(manifest.tokio_has("time") && manifest.tokio_has("fs"));
         assert!(!manifest.tokio_has("net"));

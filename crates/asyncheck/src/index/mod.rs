@@ -15,11 +15,13 @@ mod manifest;
 mod modules;
 mod summary;
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-pub use manifest::{Manifest, ManifestError, Runtime};
+use serde::{Deserialize, Serialize};
+
+pub use manifest::{Manifest, ManifestError, Runtime, Workspace};
 pub use modules::module_paths;
 pub use summary::summarize;
 
@@ -43,7 +45,7 @@ use crate::syntax::KnownType;
 /// through `Arc`, `&`, `Box`, `LazyLock`), resolved with the imports of the
 /// file that wrote it, and the name of the type itself (its last path
 /// segment through the same wrappers) for following fields and aliases.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TypeFact {
     pub known: Option<KnownType>,
     pub name: Option<String>,
@@ -53,7 +55,7 @@ pub struct TypeFact {
 }
 
 /// A crate function, as the rules need it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct FunctionFacts {
     pub name: String,
     /// The inline modules around it in its file (`a::b`); on merging, its
@@ -91,7 +93,7 @@ pub const WRAPPER_DEPTH: usize = 3;
 
 /// A call inside a crate function that gives the function its effect, for
 /// labels that point into another file.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct InnerCall {
     /// What is called (`read_exact`, `std::fs::read`).
     pub what: String,
@@ -104,7 +106,7 @@ pub struct InnerCall {
 /// Two locks a function of the crate takes in one order (`first` held
 /// while `second` is taken), identified by the place they live in
 /// (`Server.users`): what `lock-order-inversion` pairs across files.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct LockOrder {
     pub first: String,
     pub first_read: bool,
@@ -117,19 +119,22 @@ pub struct LockOrder {
 }
 
 /// A `mod x;` declaration: the module's file is found from it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ModDecl {
     /// The inline modules it is declared in (`mod a { mod x; }`).
     pub within: Vec<String>,
     pub name: String,
     /// Its `#[path = ".."]`.
     pub path: Option<String>,
+    /// Declared only for tests (`#[cfg(test)] mod tests;`): the module's
+    /// file is test code.
+    pub for_tests: bool,
 }
 
 /// A module-level `use` of a file: what a path through that module reaches
 /// (`pub use parking_lot::Mutex;` in `sync.rs` makes `crate::sync::Mutex`
 /// parking_lot's).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ModuleUse {
     /// The inline modules it is in, as in [`ModDecl::within`].
     pub within: Vec<String>,
@@ -137,7 +142,7 @@ pub struct ModuleUse {
 }
 
 /// One file's contribution to its crate's index.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct FileSummary {
     /// How the file is reported (its display path), for labels in other
     /// files; set by whoever read the file.
@@ -232,6 +237,10 @@ pub struct Facts {
     aliases: HashMap<String, Option<TypeFact>>,
     statics: HashMap<String, Option<TypeFact>>,
     functions: HashMap<String, Vec<FunctionFacts>>,
+    /// A function's position among `functions[name]` by its name and the
+    /// type it is a method of; `None` where several match (test functions
+    /// left out).
+    function_positions: HashMap<(String, Option<String>), Option<usize>>,
     spawned_functions: HashSet<String>,
     spawned_methods: HashSet<String>,
     /// The crates whose module trees are known (the first segment of their
@@ -267,6 +276,7 @@ impl Facts {
             facts.add(summary);
         }
         facts.fingerprint = hasher.finish();
+        facts.place_functions();
         facts.close_wrappers();
         facts.resolve_exported_types();
         facts
@@ -357,6 +367,7 @@ impl Facts {
     /// the crate root, meaning `my_crate::net::tls::Config`) are told from
     /// external ones only once every file is in: they are rewritten then.
     fn absolutize_local_paths(&mut self) {
+        let mut local = String::new();
         let local_roots: Vec<(String, String)> = self
             .exports
             .iter()
@@ -364,7 +375,10 @@ impl Facts {
             .filter_map(|(key, target)| {
                 let module = key.rsplit_once("::")?.0;
                 let first = target.split("::").next()?;
-                let local = join_path(module, first);
+                local.clear();
+                local.push_str(module);
+                local.push_str("::");
+                local.push_str(first);
                 (self.defined.contains(&local) || self.exports.contains_key(&local))
                     .then(|| (key.clone(), join_path(module, target)))
             })
@@ -447,58 +461,86 @@ impl Facts {
     fn resolve_exported_types(&mut self) {
         self.absolutize_local_paths();
         let last = |path: &str| path.rsplit("::").next().unwrap_or(path).to_owned();
+        fn last_segment(path: &str) -> &str {
+            path.rsplit("::").next().unwrap_or(path)
+        }
         self.renamed = self
             .exports
             .iter()
-            .filter(|(key, target)| self.is_own(target) && last(key) != last(target))
+            .filter(|(key, target)| {
+                last_segment(key) != last_segment(target) && self.is_own(target)
+            })
             .map(|(key, _)| last(key))
             .collect();
         if self.exports.is_empty() && self.globs.is_empty() {
             return;
         }
-        let resolve = |fact: &TypeFact| -> Option<TypeFact> {
+        let known_through_exports = |fact: &TypeFact| -> Option<KnownType> {
             if fact.known.is_some() {
                 return None;
             }
-            let known = fact
-                .paths
+            fact.paths
                 .iter()
-                .find_map(|path| crate::syntax::known_type_named(&self.resolve_path(path)))?;
-            Some(TypeFact {
-                known: Some(known),
-                ..fact.clone()
-            })
+                .filter(|path| self.is_own(path))
+                .find_map(|path| crate::syntax::known_type_named(&self.resolve_path(path)))
         };
         let fields: Vec<_> = self
             .fields
             .iter()
-            .filter_map(|(key, fact)| Some((key.clone(), resolve(fact)?)))
+            .filter_map(|(key, fact)| Some((key.clone(), known_through_exports(fact)?)))
             .collect();
         let by_name: Vec<_> = self
             .fields_by_name
             .iter()
-            .map(|(name, facts)| {
-                let facts = facts
-                    .iter()
-                    .map(|f| resolve(f).unwrap_or_else(|| f.clone()))
-                    .collect::<Vec<_>>();
-                (name.clone(), facts)
+            .flat_map(|(name, facts)| {
+                facts.iter().enumerate().filter_map(|(position, fact)| {
+                    Some((name.clone(), position, known_through_exports(fact)?))
+                })
             })
             .collect();
-        let named = |map: &HashMap<String, Option<TypeFact>>| -> Vec<(String, TypeFact)> {
+        let named = |map: &HashMap<String, Option<TypeFact>>| -> Vec<(String, KnownType)> {
             map.iter()
-                .filter_map(|(name, fact)| Some((name.clone(), resolve(fact.as_ref()?)?)))
+                .filter_map(|(name, fact)| {
+                    Some((name.clone(), known_through_exports(fact.as_ref()?)?))
+                })
                 .collect()
         };
         let aliases = named(&self.aliases);
         let statics = named(&self.statics);
-        self.fields.extend(fields);
-        self.fields_by_name.extend(by_name);
-        for (name, fact) in aliases {
-            self.aliases.insert(name, Some(fact));
+        for (key, known) in fields {
+            if let Some(fact) = self.fields.get_mut(&key) {
+                fact.known = Some(known);
+            }
         }
-        for (name, fact) in statics {
-            self.statics.insert(name, Some(fact));
+        for (name, position, known) in by_name {
+            if let Some(fact) = self
+                .fields_by_name
+                .get_mut(&name)
+                .and_then(|facts| facts.get_mut(position))
+            {
+                fact.known = Some(known);
+            }
+        }
+        for (map, found) in [(&mut self.aliases, aliases), (&mut self.statics, statics)] {
+            for (name, known) in found {
+                if let Some(Some(fact)) = map.get_mut(&name) {
+                    fact.known = Some(known);
+                }
+            }
+        }
+    }
+
+    fn place_functions(&mut self) {
+        for (name, functions) in &self.functions {
+            for (position, function) in functions.iter().enumerate() {
+                if function.is_test {
+                    continue;
+                }
+                self.function_positions
+                    .entry((name.clone(), function.self_type.clone()))
+                    .and_modify(|found| *found = None)
+                    .or_insert(Some(position));
+            }
         }
     }
 
@@ -506,20 +548,23 @@ impl Facts {
     /// crate functions it calls, level by level: a wrapper of a wrapper of a
     /// `block_on` blocks on it too. Cycles end with the depth.
     fn close_wrappers(&mut self) {
-        type Effect = fn(&mut FunctionFacts) -> &mut Option<InnerCall>;
-        let effects: [Effect; 2] = [|f| &mut f.blocks_on, |f| &mut f.blocks];
-        for effect in effects {
+        type Effect = fn(&FunctionFacts) -> &Option<InnerCall>;
+        type SetEffect = fn(&mut FunctionFacts, InnerCall);
+        let effects: [(Effect, SetEffect); 2] = [
+            (|f| &f.blocks_on, |f, inner| f.blocks_on = Some(inner)),
+            (|f| &f.blocks, |f, inner| f.blocks = Some(inner)),
+        ];
+        for (effect, set) in effects {
             for _ in 0..WRAPPER_DEPTH {
                 let mut found = Vec::new();
                 for (name, functions) in &self.functions {
                     for (position, function) in functions.iter().enumerate() {
-                        let mut function = function.clone();
-                        if function.is_async || effect(&mut function).is_some() {
+                        if function.is_async || effect(function).is_some() {
                             continue;
                         }
                         let inner = function.calls.iter().find_map(|(callee, self_type)| {
-                            let mut callee = self.function(callee, self_type.as_deref())?.clone();
-                            effect(&mut callee).clone().filter(|_| !callee.is_async)
+                            let callee = self.function(callee, self_type.as_deref())?;
+                            effect(callee).clone().filter(|_| !callee.is_async)
                         });
                         if let Some(inner) = inner {
                             found.push((name.clone(), position, inner));
@@ -535,7 +580,7 @@ impl Facts {
                         .get_mut(&name)
                         .and_then(|f| f.get_mut(position))
                     {
-                        *effect(function) = Some(inner);
+                        set(function, inner);
                     }
                 }
             }
@@ -605,12 +650,9 @@ impl Facts {
     /// (`self_type` `None`), or a method of the type `self_type`. `None` when
     /// the crate has none, or several.
     pub fn function(&self, name: &str, self_type: Option<&str>) -> Option<&FunctionFacts> {
-        let mut found = self
-            .functions(name)
-            .iter()
-            .filter(|f| f.self_type.as_deref() == self_type && !f.is_test);
-        let only = found.next()?;
-        found.next().is_none().then_some(only)
+        let key = (name.to_owned(), self_type.map(str::to_owned));
+        let position = (*self.function_positions.get(&key)?)?;
+        self.functions(name).get(position)
     }
 
     /// Whether some file of the crate runs the function `name` as a task

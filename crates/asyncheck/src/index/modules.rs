@@ -158,6 +158,7 @@ mod tests {
             within: within.iter().map(|s| s.to_string()).collect(),
             name: name.into(),
             path: path.map(str::to_owned),
+            for_tests: false,
         }
     }
 

@@ -62,6 +62,7 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
                         within: inline_modules(module.syntax()),
                         name: name.text().to_string(),
                         path: path_attribute(&module),
+                        for_tests: is_test_code(module.syntax()),
                     });
                 }
             }

@@ -56,7 +56,7 @@ pub fn written_text(node: &SyntaxNode) -> String {
 }
 
 /// Types whose methods we recognise on a receiver.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum KnownType {
     JoinSet,
     /// `tokio_util::task::JoinMap`: a `JoinSet` whose tasks have keys.

@@ -206,7 +206,7 @@ impl Imports {
 
 /// What one `use` item brings in: a local name (`None` for a glob) and the
 /// full path, as written, that it stands for.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct UseEntry {
     pub local: Option<String>,
     pub path: String,

@@ -8,7 +8,7 @@ use ra_ap_syntax::{
     AstNode, SmolStr, SyntaxKind, SyntaxNode,
 };
 
-use super::{segments, Imports};
+use super::{peel_errors, segments, Imports};
 use crate::index::{FunctionFacts, TypeFact};
 
 /// The path a call expression calls, when its callee is a plain path.
@@ -414,12 +414,49 @@ fn type_name_of(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option<Stri
             }
             let name = segment.name_ref()?;
             let ty = match find_binding(expr.syntax(), name.text())? {
-                Binding::Let(binding) => binding.ty()?,
+                Binding::Let(binding) => match binding.ty() {
+                    Some(ty) => ty,
+                    None => {
+                        let init = binding.initializer()?;
+                        return constructed_type(&init, imports, hops.checked_sub(1)?);
+                    }
+                },
                 Binding::Param(param) => param.ty()?,
                 Binding::For(_) | Binding::Element(..) => return None,
             };
             type_name(&ty)
         }
+        _ => None,
+    }
+}
+
+/// The crate type an untyped `let` initialiser builds: a struct literal
+/// (`Conn { .. }`, `Self { .. }`), a call of a crate function or method whose declared
+/// return type names it (`Conn::open(..)` returning `Self` or `Conn`, through
+/// `?`, `.await`, `.unwrap()`), or another binding of a known type. Calls to
+/// functions the crate does not define give nothing; nor does a return type
+/// that wraps the value (`Result<Conn, E>`: the index keeps only its name).
+fn constructed_type(init: &ast::Expr, imports: &Imports, hops: usize) -> Option<String> {
+    match peel_errors(init.clone()) {
+        ast::Expr::RecordExpr(record) => match record.path()?.segment()?.name_ref() {
+            Some(name) => Some(name.text().to_string()),
+            None => type_name(
+                &record
+                    .syntax()
+                    .ancestors()
+                    .find_map(ast::Impl::cast)?
+                    .self_ty()?,
+            ),
+        },
+        call @ (ast::Expr::CallExpr(_) | ast::Expr::MethodCallExpr(_)) => {
+            let function = crate_function_called(&call, imports)?;
+            match function.returns.as_deref()? {
+                "Self" => function.self_type.clone(),
+                "Option" | "Result" | "Vec" | "Box" | "Pin" => None,
+                named => Some(named.to_owned()),
+            }
+        }
+        path @ ast::Expr::PathExpr(_) => type_name_of(&path, imports, hops),
         _ => None,
     }
 }

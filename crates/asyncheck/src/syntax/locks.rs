@@ -20,9 +20,9 @@ use ra_ap_syntax::{
 };
 
 use super::{
-    body_kind, callee_path, find_binding, known_type_in, lock_call_typed, method_name, segments,
-    type_name, unparen, with_adapters, Binding, BodyKind, Edition, GuardLife, Imports, ItemTypes,
-    KnownType,
+    binding_of, body_kind, callee_path, find_binding, known_type_in, lock_call_typed, method_name,
+    segments, type_name, unparen, with_adapters, Binding, BodyKind, Edition, GuardLife, Imports,
+    ItemTypes, KnownType,
 };
 
 /// How many levels of calls an acquisition is looked for through.
@@ -762,7 +762,12 @@ fn place_of(expr: &ast::Expr, types: &TypeFacts) -> Option<Place> {
                     // A `match` arm or `if let` binding the name would hide
                     // a static; statics are SCREAMING_CASE and bindings not.
                     None if types.is_static(&name) => break Root::Static(name),
-                    None => return None,
+                    // Bound by a pattern (`if let Some(ext) = ..`, a `match`
+                    // arm): the same binding is the same value.
+                    None => {
+                        let pattern = binding_of(&segment.name_ref()?)?;
+                        break Root::Local(pattern.syntax().text_range().start());
+                    }
                 }
             }
             _ => return None,

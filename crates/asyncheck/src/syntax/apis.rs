@@ -353,9 +353,19 @@ pub fn crate_function_called<'i>(
     call: &ast::Expr,
     imports: &'i Imports,
 ) -> Option<&'i FunctionFacts> {
+    function_called_within(call, imports, MAX_BINDING_HOPS)
+}
+
+/// [`crate_function_called`], following at most `hops` bindings to the
+/// receiver's type.
+fn function_called_within<'i>(
+    call: &ast::Expr,
+    imports: &'i Imports,
+    hops: usize,
+) -> Option<&'i FunctionFacts> {
     let (name, owner) = match unparen(call.clone()) {
         ast::Expr::MethodCallExpr(call) => {
-            let owner = type_name_of(&call.receiver()?, imports, MAX_BINDING_HOPS)?;
+            let owner = type_name_of(&call.receiver()?, imports, hops)?;
             (method_name(&call)?.to_string(), Some(owner))
         }
         ast::Expr::CallExpr(call) => {
@@ -449,7 +459,7 @@ fn constructed_type(init: &ast::Expr, imports: &Imports, hops: usize) -> Option<
             ),
         },
         call @ (ast::Expr::CallExpr(_) | ast::Expr::MethodCallExpr(_)) => {
-            let function = crate_function_called(&call, imports)?;
+            let function = function_called_within(&call, imports, hops)?;
             match function.returns.as_deref()? {
                 "Self" => function.self_type.clone(),
                 "Option" | "Result" | "Vec" | "Box" | "Pin" => None,

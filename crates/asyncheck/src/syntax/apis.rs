@@ -443,7 +443,8 @@ fn type_name_of(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option<Stri
 /// The crate type an untyped `let` initialiser builds: a struct literal
 /// (`Conn { .. }`, `Self { .. }`), a call of a crate function or method whose declared
 /// return type names it (`Conn::open(..)` returning `Self` or `Conn`, through
-/// `?`, `.await`, `.unwrap()`), or another binding of a known type. Calls to
+/// `?`, `.await`, `.unwrap()`), through `Arc::new(..)`/`Arc::clone(..)`/`.clone()`,
+/// or another binding or field of a known type. Calls to
 /// functions the crate does not define give nothing; nor does a return type
 /// that wraps the value (`Result<Conn, E>`: the index keeps only its name).
 fn constructed_type(init: &ast::Expr, imports: &Imports, hops: usize) -> Option<String> {
@@ -458,6 +459,16 @@ fn constructed_type(init: &ast::Expr, imports: &Imports, hops: usize) -> Option<
                     .self_ty()?,
             ),
         },
+        // `Arc::new(Server { .. })`, `Arc::clone(&server)`: the same type.
+        ast::Expr::CallExpr(call) if callee_path(&call).is_some_and(|p| is_wrapper_new(&p)) => {
+            constructed_type(&call.arg_list()?.args().next()?, imports, hops)
+        }
+        ast::Expr::MethodCallExpr(call)
+            if method_name(&call).is_some_and(|n| n == "clone")
+                && call.arg_list().is_some_and(|a| a.args().next().is_none()) =>
+        {
+            constructed_type(&call.receiver()?, imports, hops)
+        }
         call @ (ast::Expr::CallExpr(_) | ast::Expr::MethodCallExpr(_)) => {
             let function = function_called_within(&call, imports, hops)?;
             match function.returns.as_deref()? {
@@ -466,7 +477,9 @@ fn constructed_type(init: &ast::Expr, imports: &Imports, hops: usize) -> Option<
                 named => Some(named.to_owned()),
             }
         }
-        path @ ast::Expr::PathExpr(_) => type_name_of(&path, imports, hops),
+        place @ (ast::Expr::PathExpr(_) | ast::Expr::FieldExpr(_) | ast::Expr::RefExpr(_)) => {
+            type_name_of(&place, imports, hops)
+        }
         _ => None,
     }
 }

@@ -31,7 +31,7 @@ body, or in a function of the file called while the guard is alive (`self.method
 free function, `Type::function(..)`), directly or through up to 3 levels of calls; an `async fn` \
 counts when its call is awaited there. Locks are the same when their places are: the same path \
 from `self` or a parameter (`self.a`, `self.inner.a`), the same `static`, or the same local \
-binding; the callee's `self` and parameters are replaced by the call's receiver and arguments. \
+binding (of a `let`, or of a pattern: `if let Some(ext) = ..`, a `match` arm); the callee's `self` and parameters are replaced by the call's receiver and arguments. \
 A guard bound with `let` lives to the end of its block or to `drop(guard)`; a temporary guard to \
 the end of its statement; a `match` scrutinee's through every arm; an `if let` scrutinee's \
 through its `else` too (before edition 2024; edition 2021 is assumed). Not flagged: `try_lock`, \

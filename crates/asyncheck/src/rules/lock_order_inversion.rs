@@ -22,7 +22,9 @@ orders: one acquires lock A and, while A's guard is alive, acquires B (in the sa
 function of the file it calls, through up to 3 levels of calls); another acquires B and then A. \
 A lock is identified by the place it lives in: a field of a named type (`Server.users`, reached \
 as `self.users`, `server.users` for a parameter `server: &Server`, or `self.inner.users` when the \
-type of `inner` is written in a struct of the file) or a `static`; locals and parameters of \
+type of `inner` is written in a struct of the file) or a `static`; a slot of such a field's \
+collection of locks (`self.shards[i]`, one lock per shard) is that field's lock, whatever the \
+index (two slots of one collection are not a pair); locals and parameters of \
 unknown origin are not identified and never flagged. `.lock()`, `.read()` and `.write()` count, \
 awaited or not; guards live as in `double-lock`. Not flagged: the same order everywhere; a guard \
 dropped or scoped out before the second acquisition; a pair in which one of the locks is only \

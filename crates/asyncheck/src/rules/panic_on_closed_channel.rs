@@ -21,8 +21,13 @@ static META: RuleMeta = RuleMeta {
 `send_async(..)`/`recv_async()`, tokio's `blocking_send(..)`, an awaited tokio \
 `oneshot::Receiver`, `watch::Receiver::changed()` and `broadcast::Receiver::recv()`. A channel \
 end is known by its binding (`let (tx, rx) = mpsc::channel(8)` and the other constructors, a \
-`clone()` of a known end, a broadcast `subscribe()`) or by the declared type of a local, a \
-parameter or a struct field of the same file. Not flagged: `try_send`/`try_recv` (a full or \
+`clone()` of a known end, a broadcast `subscribe()`, the sender of tonic's \
+`Channel::balance_channel`), by the declared type of a local, a parameter or a struct field of \
+the same file, or as an element of a received message whose type is written \
+(`while let Some((job, reply)) = rx.recv().await` with \
+`rx: mpsc::Receiver<(Job, oneshot::Sender<u64>)>` or `mpsc::channel::<(..)>(8)`). The result \
+may be unwrapped through a local (`let r = rx.recv().await;`, a `select!` branch \
+`r = rx.recv() =>`) when the unwrap is the local's only use (a `debug_assert!` aside). Not flagged: `try_send`/`try_recv` (a full or \
 empty channel is not a closed one); results handled any other way (`?`, `if let Err`, \
 `let _ =`, `.ok()`); an end whose other end, from the same `channel()` call, is still owned by \
 the function making the call (up to the call, only borrowed there, never moved into a task, a \

@@ -2,7 +2,8 @@ use crate::diagnostic::{Applicability, Edit, Finding, Fix};
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast, awaits_implicitly, is_drop_call, known_type, method_name, same_body_nodes, spawn_call,
-    AstNode, Imports, KnownType, Mention, Names, SyntaxKind, SyntaxNode, TextRange,
+    strip_future_wrappers, type_path, AstNode, Imports, KnownType, Mention, Names, SyntaxKind,
+    SyntaxNode, TextRange,
 };
 
 use super::{span, span_of};
@@ -32,7 +33,11 @@ is not mentioned before the spawn nor after it (other than `drop(permit)`): a me
 it into the work, store it with the work or `forget()` it;\n\
 - bound by `let` at the top of a function that returns a stream or a future (`impl Stream`, \
 `BoxStream`, `BoxFuture`, `SendableRecordBatchStream`, ...) and never mentioned, with no `.await` \
-after it: the value returned runs after the permit is gone.",
+after it: the value returned runs after the permit is gone;\n\
+- handed in as a parameter typed `OwnedSemaphorePermit`/`SemaphorePermit` (also through a crate \
+that re-exports tokio) of a closure or function that is not async and returns an async block it \
+builds (through `Box::pin(..)`, `.boxed()`), when the parameter is `_` or never mentioned: it is \
+dropped when the call returns, before the future runs. The primary span is then the parameter.",
     why: "A semaphore limits concurrency only while the permit is held by the work it counts. \
 A permit bound to `_` is dropped at once; a permit that stays in the loop body while the work \
 goes to `tokio::spawn` is dropped when the iteration ends, right after the spawn, while the task \
@@ -116,10 +121,14 @@ impl Rule for PermitReleasedEarly {
     }
 
     fn kinds(&self) -> &'static [SyntaxKind] {
-        &[SyntaxKind::METHOD_CALL_EXPR]
+        &[SyntaxKind::METHOD_CALL_EXPR, SyntaxKind::PARAM]
     }
 
     fn check(&self, node: &SyntaxNode, cx: &mut Context<'_>) {
+        if let Some(param) = ast::Param::cast(node.clone()) {
+            check_permit_param(&param, cx);
+            return;
+        }
         let Some(call) = ast::MethodCallExpr::cast(node.clone()) else {
             return;
         };
@@ -352,6 +361,98 @@ fn released_early(
     ast::StmtList::cast(block)?
         .tail_expr()
         .map(Released::AtReturn)
+}
+
+const PERMIT_TYPES: &[&str] = &[
+    "tokio::sync::OwnedSemaphorePermit",
+    "tokio::sync::SemaphorePermit",
+];
+
+/// A permit handed in as a parameter of a closure or function that is not
+/// async and returns a future it builds (`move |_: OwnedSemaphorePermit|
+/// Box::pin(async move { .. })`): the parameter is dropped when the call
+/// returns, before that future runs, unless the future takes it.
+fn check_permit_param(param: &ast::Param, cx: &mut Context<'_>) {
+    let Some(ty) = param.ty() else {
+        return;
+    };
+    // Also through a crate that re-exports tokio (`base::tokio::sync::..`).
+    let is_permit = |p: &str| {
+        PERMIT_TYPES
+            .iter()
+            .any(|t| p == *t || p.strip_suffix(t).is_some_and(|head| head.ends_with("::")))
+    };
+    if type_path(&ty, cx.imports, &is_permit).is_none() {
+        return;
+    }
+    let Some(owner) = param.syntax().parent().and_then(|list| list.parent()) else {
+        return;
+    };
+    let body = if let Some(closure) = ast::ClosureExpr::cast(owner.clone()) {
+        if closure.async_token().is_some() {
+            return;
+        }
+        closure.body()
+    } else if let Some(function) = ast::Fn::cast(owner) {
+        if function.async_token().is_some() {
+            return;
+        }
+        function.body().map(ast::Expr::BlockExpr)
+    } else {
+        return;
+    };
+    let Some(body) = body else {
+        return;
+    };
+    let unused = match param.pat() {
+        Some(ast::Pat::WildcardPat(_)) => true,
+        Some(ast::Pat::IdentPat(binding)) => {
+            let names = cx.file_fact(|root, _| Names::of(root));
+            names.mentions(&binding).is_empty()
+        }
+        _ => false,
+    };
+    let Some(future) = returned_async_block(&body, cx.imports) else {
+        return;
+    };
+    if !unused {
+        return;
+    }
+    cx.report(
+        Finding::new(
+            span_of(param),
+            "the permit handed in here is released when this call returns, before the future it returns runs: the semaphore does not limit that work",
+        )
+        .label(
+            span_of(&future),
+            "this future is returned without the permit: it runs after the permit is released",
+        )
+        .help("move the permit into the future: name it and take it inside (`async move { let _permit = permit; .. }`)"),
+    );
+}
+
+/// The async block a body returns as its value (through `Box::pin(..)`,
+/// `.boxed()`, a block's tail), when it builds one and awaits nothing itself.
+fn returned_async_block(body: &ast::Expr, imports: &Imports) -> Option<ast::Expr> {
+    let mut value = strip_future_wrappers(body.clone(), imports);
+    for _ in 0..8 {
+        let ast::Expr::BlockExpr(block) = &value else {
+            return None;
+        };
+        if block.async_token().is_some() {
+            return Some(value);
+        }
+        if block.modifier().is_some() {
+            return None;
+        }
+        let returns_early = same_body_nodes(block.syntax())
+            .any(|n| matches!(n.kind(), SyntaxKind::RETURN_EXPR | SyntaxKind::AWAIT_EXPR));
+        if returns_early {
+            return None;
+        }
+        value = strip_future_wrappers(block.stmt_list()?.tail_expr()?, imports);
+    }
+    None
 }
 
 /// `drop(permit)`: the permit ends there, it goes nowhere.

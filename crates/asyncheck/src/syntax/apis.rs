@@ -8,7 +8,7 @@ use ra_ap_syntax::{
     AstNode, SmolStr, SyntaxKind, SyntaxNode,
 };
 
-use super::{is_crate_relative, segments, Imports};
+use super::{is_crate_relative, peel_errors, segments, Imports};
 use crate::index::{FunctionFacts, TypeFact};
 
 /// The path a call expression calls, when its callee is a plain path.
@@ -361,9 +361,19 @@ pub fn crate_function_called<'i>(
     call: &ast::Expr,
     imports: &'i Imports,
 ) -> Option<&'i FunctionFacts> {
+    function_called_within(call, imports, MAX_BINDING_HOPS)
+}
+
+/// [`crate_function_called`], following at most `hops` bindings to the
+/// receiver's type.
+fn function_called_within<'i>(
+    call: &ast::Expr,
+    imports: &'i Imports,
+    hops: usize,
+) -> Option<&'i FunctionFacts> {
     let (name, owner) = match unparen(call.clone()) {
         ast::Expr::MethodCallExpr(call) => {
-            let owner = type_name_of(&call.receiver()?, imports, MAX_BINDING_HOPS)?;
+            let owner = type_name_of(&call.receiver()?, imports, hops)?;
             (method_name(&call)?.to_string(), Some(owner))
         }
         ast::Expr::CallExpr(call) => {
@@ -431,11 +441,61 @@ fn type_name_of(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option<Stri
             }
             let name = segment.name_ref()?;
             let ty = match find_binding(expr.syntax(), name.text())? {
-                Binding::Let(binding) => binding.ty()?,
+                Binding::Let(binding) => match binding.ty() {
+                    Some(ty) => ty,
+                    None => {
+                        let init = binding.initializer()?;
+                        return constructed_type(&init, imports, hops.checked_sub(1)?);
+                    }
+                },
                 Binding::Param(param) => param.ty()?,
                 Binding::For(_) | Binding::Element(..) => return None,
             };
             type_name(&ty)
+        }
+        _ => None,
+    }
+}
+
+/// The crate type an untyped `let` initialiser builds: a struct literal
+/// (`Conn { .. }`, `Self { .. }`), a call of a crate function or method whose declared
+/// return type names it (`Conn::open(..)` returning `Self` or `Conn`, through
+/// `?`, `.await`, `.unwrap()`), through `Arc::new(..)`/`Arc::clone(..)`/`.clone()`,
+/// or another binding or field of a known type. Calls to
+/// functions the crate does not define give nothing; nor does a return type
+/// that wraps the value (`Result<Conn, E>`: the index keeps only its name).
+fn constructed_type(init: &ast::Expr, imports: &Imports, hops: usize) -> Option<String> {
+    match peel_errors(init.clone()) {
+        ast::Expr::RecordExpr(record) => match record.path()?.segment()?.name_ref() {
+            Some(name) => Some(name.text().to_string()),
+            None => type_name(
+                &record
+                    .syntax()
+                    .ancestors()
+                    .find_map(ast::Impl::cast)?
+                    .self_ty()?,
+            ),
+        },
+        // `Arc::new(Server { .. })`, `Arc::clone(&server)`: the same type.
+        ast::Expr::CallExpr(call) if callee_path(&call).is_some_and(|p| is_wrapper_new(&p)) => {
+            constructed_type(&call.arg_list()?.args().next()?, imports, hops)
+        }
+        ast::Expr::MethodCallExpr(call)
+            if method_name(&call).is_some_and(|n| n == "clone")
+                && call.arg_list().is_some_and(|a| a.args().next().is_none()) =>
+        {
+            constructed_type(&call.receiver()?, imports, hops)
+        }
+        call @ (ast::Expr::CallExpr(_) | ast::Expr::MethodCallExpr(_)) => {
+            let function = function_called_within(&call, imports, hops)?;
+            match function.returns.as_deref()? {
+                "Self" => function.self_type.clone(),
+                "Option" | "Result" | "Vec" | "Box" | "Pin" => None,
+                named => Some(named.to_owned()),
+            }
+        }
+        place @ (ast::Expr::PathExpr(_) | ast::Expr::FieldExpr(_) | ast::Expr::RefExpr(_)) => {
+            type_name_of(&place, imports, hops)
         }
         _ => None,
     }

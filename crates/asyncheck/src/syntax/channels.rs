@@ -10,7 +10,7 @@ use ra_ap_syntax::{
 
 use super::{
     binding_of, callee_path, enclosing_body, is_loop, method_name, type_path, unparen, value_use,
-    FieldTypes, Imports, Mention, Names, ValueUse,
+    FieldTypes, Imports, Mention, Names, SelectBranch, ValueUse,
 };
 
 /// Bindings are followed at most this many times (`let tx2 = tx.clone();`).
@@ -277,7 +277,8 @@ pub fn closed_channel_unwrap(
         ("unwrap", 0) | ("expect", 1) => {}
         _ => return None,
     }
-    let (operation, end_expr) = operation(&call.receiver()?)?;
+    let (operation, end_expr) =
+        operation(&call.receiver()?).or_else(|| bound_result(call, &(facts.names)()))?;
     let end = channel_end(&end_expr, imports, facts, MAX_HOPS)?;
     if !performs(end.kind, end.side, &operation) {
         return None;
@@ -315,6 +316,71 @@ fn operation(result: &ast::Expr) -> Option<(String, ast::Expr)> {
         }
         _ => None,
     }
+}
+
+/// The operation whose result a plain local holds, when it is unwrapped
+/// through that local: `let r = rx.recv().await;` or a `select!` branch
+/// `r = rx.recv() => r.unwrap()` (the branch awaits its future). Only when
+/// the unwrap is the local's one use (a `debug_assert!` aside, which does not
+/// guard release builds): a local checked first (`if r.is_err()`) is not
+/// unwrapped blindly.
+fn bound_result(call: &ast::MethodCallExpr, names: &Names) -> Option<(String, ast::Expr)> {
+    let ast::Expr::PathExpr(local) = unparen(call.receiver()?) else {
+        return None;
+    };
+    let path = local.path()?;
+    if path.qualifier().is_some() {
+        return None;
+    }
+    let pattern = binding_of(&path.segment()?.name_ref()?)?;
+    let only_use = names
+        .mentions(&pattern)
+        .iter()
+        .all(|mention| match mention {
+            Mention::Path(other) => other == &local || in_debug_assert(other.syntax()),
+            Mention::FormatCapture(_) | Mention::Unparsed(_) => false,
+        });
+    if !only_use {
+        return None;
+    }
+    let parent = pattern.syntax().parent()?;
+    match parent.kind() {
+        SyntaxKind::LET_STMT => {
+            let statement = ast::LetStmt::cast(parent)?;
+            if statement.ty().is_some() || statement.let_else().is_some() {
+                return None;
+            }
+            operation(&statement.initializer()?)
+        }
+        SyntaxKind::MATCH_ARM => {
+            let future = select_branch(&parent)?.future()?;
+            match unparen(future) {
+                ast::Expr::MethodCallExpr(op) => {
+                    Some((method_name(&op)?.to_string(), op.receiver()?))
+                }
+                end @ (ast::Expr::PathExpr(_) | ast::Expr::FieldExpr(_)) => {
+                    Some(("await".to_owned(), end))
+                }
+                ast::Expr::RefExpr(end) => Some(("await".to_owned(), end.expr()?)),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+fn in_debug_assert(node: &SyntaxNode) -> bool {
+    node.ancestors()
+        .filter_map(ast::MacroCall::cast)
+        .filter_map(|m| m.path()?.segment()?.name_ref())
+        .any(|name| name.text().starts_with("debug_assert"))
+}
+
+/// The `select!` branch `arm` is, when it is one (not a `match` arm).
+fn select_branch(arm: &SyntaxNode) -> Option<SelectBranch> {
+    let list = arm.parent()?;
+    (list.kind() == SyntaxKind::MATCH_ARM_LIST && list.parent()?.kind() == SyntaxKind::MACRO_CALL)
+        .then(|| SelectBranch(arm.clone()))
 }
 
 /// Whether the operation exists on that end and fails when the channel is
@@ -399,7 +465,9 @@ fn bound_end(
     match parent.kind() {
         SyntaxKind::TUPLE_PAT => {
             let tuple = ast::TuplePat::cast(parent.clone())?;
-            let statement = ast::LetStmt::cast(parent.parent()?)?;
+            let Some(statement) = ast::LetStmt::cast(parent.parent()?) else {
+                return received_element(pattern, &tuple, imports, facts, hops);
+            };
             let fields: Vec<ast::Pat> = tuple.fields().collect();
             let [sender, receiver] = fields.as_slice() else {
                 return None;
@@ -407,6 +475,9 @@ fn bound_end(
             let ast::Expr::CallExpr(call) = unparen(statement.initializer()?) else {
                 return None;
             };
+            if let Some(end) = paired_end(&call, imports) {
+                return (receiver.syntax() == pattern.syntax()).then_some(end);
+            }
             let kind = constructor_kind(&call, imports)?;
             let (side, other_end) = if sender.syntax() == pattern.syntax() {
                 (Side::Sender, receiver.clone())
@@ -432,6 +503,137 @@ fn bound_end(
         }
         _ => None,
     }
+}
+
+/// The channel end a tuple pattern takes out of a received message:
+/// `while let Some((job, reply)) = rx.recv().await` (also `if let`, a
+/// `let .. else`, a `select!` branch), where the receiver's message type is
+/// written (`mpsc::channel::<(Job, oneshot::Sender<u64>)>(8)`, a typed
+/// local, parameter or field) and the element is a channel end.
+fn received_element(
+    pattern: &ast::IdentPat,
+    tuple: &ast::TuplePat,
+    imports: &Imports,
+    facts: &ChannelFacts<'_>,
+    hops: usize,
+) -> Option<ChannelEnd> {
+    let index = tuple
+        .fields()
+        .position(|f| f.syntax() == pattern.syntax())?;
+    let wrapper = ast::TupleStructPat::cast(tuple.syntax().parent()?)?;
+    let variant = wrapper.path()?.segment()?.name_ref()?;
+    if !matches!(variant.text().to_string().as_str(), "Some" | "Ok")
+        || wrapper.fields().count() != 1
+    {
+        return None;
+    }
+    let holder = wrapper.syntax().parent()?;
+    let received = match holder.kind() {
+        SyntaxKind::LET_EXPR => ast::LetExpr::cast(holder)?.expr()?,
+        SyntaxKind::LET_STMT => ast::LetStmt::cast(holder)?.initializer()?,
+        SyntaxKind::MATCH_ARM => select_branch(&holder)?.future()?,
+        _ => return None,
+    };
+    let receiver = match unparen(received) {
+        ast::Expr::AwaitExpr(awaited) => awaited.expr()?,
+        other => other,
+    };
+    let ast::Expr::MethodCallExpr(op) = unparen(receiver) else {
+        return None;
+    };
+    if !matches!(
+        method_name(&op)?.as_str(),
+        "recv" | "recv_async" | "blocking_recv"
+    ) {
+        return None;
+    }
+    let end_expr = op.receiver()?;
+    let end = channel_end(&end_expr, imports, facts, hops)?;
+    if end.side != Side::Receiver {
+        return None;
+    }
+    let ast::Type::TupleType(message) = message_of(&end_expr, imports)? else {
+        return None;
+    };
+    let element = message.fields().nth(index)?;
+    typed_end(&type_path(&element, imports, &is_channel_type)?)
+}
+
+/// The written message type of a channel end: the turbofish of the
+/// constructor that made it, or its declared type (local, parameter, or the
+/// field of that name in the file).
+fn message_of(end: &ast::Expr, imports: &Imports) -> Option<ast::Type> {
+    let declared = match unparen(end.clone()) {
+        ast::Expr::RefExpr(r) => return message_of(&r.expr()?, imports),
+        ast::Expr::FieldExpr(field) => {
+            let name = field.name_ref()?;
+            let root = field.syntax().ancestors().last()?;
+            root.descendants()
+                .filter_map(ast::RecordField::cast)
+                .filter(|f| f.name().is_some_and(|n| n.text() == name.text()))
+                .find_map(|f| f.ty())?
+        }
+        ast::Expr::PathExpr(path) => {
+            let pattern = binding_of(&path.path()?.segment()?.name_ref()?)?;
+            let parent = pattern.syntax().parent()?;
+            match parent.kind() {
+                SyntaxKind::TUPLE_PAT => {
+                    let statement = ast::LetStmt::cast(parent.parent()?)?;
+                    let ast::Expr::CallExpr(call) = unparen(statement.initializer()?) else {
+                        return None;
+                    };
+                    constructor_kind(&call, imports)?;
+                    let args = callee_path(&call)?.segment()?.generic_arg_list()?;
+                    return match args.generic_args().next()? {
+                        ast::GenericArg::TypeArg(arg) => arg.ty(),
+                        _ => None,
+                    };
+                }
+                SyntaxKind::LET_STMT => ast::LetStmt::cast(parent)?.ty()?,
+                SyntaxKind::PARAM => ast::Param::cast(parent)?.ty()?,
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    let end = declared
+        .syntax()
+        .descendants_with_tokens()
+        .filter_map(|e| e.into_node())
+        .filter_map(ast::PathType::cast)
+        .find(|p| {
+            type_path(&ast::Type::PathType(p.clone()), imports, &is_channel_type).is_some()
+        })?;
+    match end
+        .path()?
+        .segment()?
+        .generic_arg_list()?
+        .generic_args()
+        .next()?
+    {
+        ast::GenericArg::TypeArg(arg) => arg.ty(),
+        _ => None,
+    }
+}
+
+/// Functions returning a value paired with a channel end into it, as
+/// `(value, end)`: the other end lives inside the value, out of the
+/// caller's hands.
+const PAIRED: &[(&str, ChannelKind, Side)] = &[(
+    "tonic::transport::Channel::balance_channel",
+    ChannelKind::TokioMpsc,
+    Side::Sender,
+)];
+
+fn paired_end(call: &ast::CallExpr, imports: &Imports) -> Option<ChannelEnd> {
+    let names: Vec<&str> = PAIRED.iter().map(|(p, _, _)| *p).collect();
+    let found = imports.resolve(&callee_path(call)?, &names)?;
+    let (_, kind, side) = PAIRED.iter().find(|(p, _, _)| *p == found)?;
+    Some(ChannelEnd {
+        kind: *kind,
+        side: *side,
+        other_end: None,
+    })
 }
 
 fn constructor_kind(call: &ast::CallExpr, imports: &Imports) -> Option<ChannelKind> {

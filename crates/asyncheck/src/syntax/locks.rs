@@ -20,9 +20,9 @@ use ra_ap_syntax::{
 };
 
 use super::{
-    body_kind, callee_path, find_binding, known_type_in, lock_call_typed, method_name, segments,
-    type_name, unparen, with_adapters, Binding, BodyKind, Edition, GuardLife, Imports, ItemTypes,
-    KnownType,
+    binding_of, body_kind, callee_path, find_binding, known_type_in, lock_call_typed, method_name,
+    segments, type_name, unparen, with_adapters, Binding, BodyKind, Edition, GuardLife, Imports,
+    ItemTypes, KnownType,
 };
 
 /// How many levels of calls an acquisition is looked for through.
@@ -86,7 +86,7 @@ impl Place {
 /// One lock taken in a body.
 #[derive(Debug, Clone)]
 pub struct Acquired {
-    /// `None` when the receiver is not a place (a call's result, an index).
+    /// `None` when the receiver is not a place (a call's result).
     pub place: Option<Place>,
     pub kind: LockKind,
     pub access: Access,
@@ -713,6 +713,14 @@ fn place_of(expr: &ast::Expr, types: &TypeFacts) -> Option<Place> {
             ast::Expr::CallExpr(call) if is_shared_clone(&call) => {
                 call.arg_list()?.args().next()?
             }
+            // One slot of a sharded lock (`self.shards[i]`): a segment that
+            // no other place shares (two slots may differ), which
+            // [`lock_id`] reads as the collection's field.
+            ast::Expr::IndexExpr(index) => {
+                let at = u32::from(index.syntax().text_range().start());
+                fields.push(format!("{INDEX}{at}"));
+                index.base()?
+            }
             ast::Expr::FieldExpr(field) => {
                 let name = match field.name_ref() {
                     Some(name) => name.text().to_string(),
@@ -754,7 +762,12 @@ fn place_of(expr: &ast::Expr, types: &TypeFacts) -> Option<Place> {
                     // A `match` arm or `if let` binding the name would hide
                     // a static; statics are SCREAMING_CASE and bindings not.
                     None if types.is_static(&name) => break Root::Static(name),
-                    None => return None,
+                    // Bound by a pattern (`if let Some(ext) = ..`, a `match`
+                    // arm): the same binding is the same value.
+                    None => {
+                        let pattern = binding_of(&segment.name_ref()?)?;
+                        break Root::Local(pattern.syntax().text_range().start());
+                    }
                 }
             }
             _ => return None,
@@ -818,18 +831,29 @@ pub fn place_type<'t>(
     Some(ty)
 }
 
+/// Marks a [`Place`] segment that indexes a collection of locks.
+const INDEX: &str = "[]@";
+
 /// A lock identified across functions: `Type.field`, or a `static` (with
-/// the fields reached from it).
+/// the fields reached from it). A slot of a field's collection of locks
+/// (`self.shards[i]`) is the field's lock.
 pub fn lock_id(place: &Place, types: &TypeFacts, summary: &LockSummary) -> Option<String> {
+    let slots = place
+        .fields
+        .iter()
+        .rev()
+        .take_while(|f| f.starts_with(INDEX))
+        .count();
+    let fields = &place.fields[..place.fields.len() - slots];
     if let Root::Static(name) = &place.root {
         let mut id = name.clone();
-        for field in &place.fields {
+        for field in fields {
             id.push('.');
             id.push_str(field);
         }
         return Some(id);
     }
-    let (last, through) = place.fields.split_last()?;
+    let (last, through) = fields.split_last()?;
     let owner = Place {
         root: place.root.clone(),
         fields: through.to_vec(),

@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 
 use ra_ap_syntax::{
-    ast::{self, HasName},
+    ast::{self, HasArgList, HasGenericParams, HasName},
     AstNode, SyntaxKind, SyntaxNode, TextRange,
 };
 
@@ -66,10 +66,11 @@ impl SpawnedTasks {
     }
 
     fn consider(&mut self, node: &SyntaxNode, imports: &Imports) {
-        let Some(spawn) = spawn_call(node, imports) else {
-            return;
+        let future = match spawn_call(node, imports) {
+            Some(spawn) => spawn.task.filter(|_| !spawn.blocking),
+            None => generic_spawn_task(node),
         };
-        if let Some(future) = spawn.task.filter(|_| !spawn.blocking) {
+        if let Some(future) = future {
             self.record(future, imports);
         }
     }
@@ -162,6 +163,41 @@ impl SpawnedTasks {
             _ => {}
         }
     }
+}
+
+/// The future handed to a runtime abstraction's `spawn` through a generic
+/// type parameter (`C::AsyncRuntime::spawn(fut)`, `R::spawn(fut)` with `R`
+/// a parameter of the enclosing impl or fn): whatever runtime fills it in,
+/// the argument runs as a task. A method or a concrete type's `spawn` is not
+/// known by its name alone (a local `Executor::spawn` may do anything).
+fn generic_spawn_task(node: &SyntaxNode) -> Option<ast::Expr> {
+    let call = ast::CallExpr::cast(node.clone())?;
+    let path = callee_path(&call)?;
+    let names = segments(&path);
+    let [first, .., last] = names.as_slice() else {
+        return None;
+    };
+    if last != "spawn" || !is_generic_param(node, first) {
+        return None;
+    }
+    let mut args = call.arg_list()?.args();
+    let task = args.next()?;
+    args.next().is_none().then_some(task)
+}
+
+/// Whether `name` is a type parameter of an item enclosing `at`.
+fn is_generic_param(at: &SyntaxNode, name: &str) -> bool {
+    at.ancestors()
+        .filter_map(|item| {
+            ast::Fn::cast(item.clone())
+                .and_then(|f| f.generic_param_list())
+                .or_else(|| ast::Impl::cast(item).and_then(|i| i.generic_param_list()))
+        })
+        .flat_map(|list| list.type_or_const_params())
+        .any(|param| match param {
+            ast::TypeOrConstParam::Type(param) => param.name().is_some_and(|n| n.text() == name),
+            ast::TypeOrConstParam::Const(_) => false,
+        })
 }
 
 /// Whether another file of the crate spawns the async fn `name`

@@ -174,7 +174,7 @@ fn joins_only_handles(call: &ast::MacroCall, imports: &Imports) -> bool {
 
 /// `expr` without the `?`, `.unwrap()`, `.expect(..)` and `.await` that
 /// only take the success value out of a joined result.
-fn peel_errors(mut expr: ast::Expr) -> ast::Expr {
+pub(crate) fn peel_errors(mut expr: ast::Expr) -> ast::Expr {
     loop {
         let inner = match unparen(expr.clone()) {
             ast::Expr::TryExpr(t) => t.expr(),

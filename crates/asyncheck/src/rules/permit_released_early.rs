@@ -318,6 +318,7 @@ fn released_early(
     let mentions: Vec<(TextRange, bool)> = names
         .mentions(binding)
         .iter()
+        .filter(|m| !matches!(m, Mention::Path(path) if is_ignored(path)))
         .map(|m| match m {
             Mention::Path(path) => (path.syntax().text_range(), is_dropped(path, imports)),
             Mention::FormatCapture(token) | Mention::Unparsed(token) => (token.text_range(), false),
@@ -453,6 +454,21 @@ fn returned_async_block(body: &ast::Expr, imports: &Imports) -> Option<ast::Expr
         value = strip_future_wrappers(block.stmt_list()?.tail_expr()?, imports);
     }
     None
+}
+
+/// `let _ = permit;`: a wildcard binds nothing, so the permit is neither
+/// moved nor dropped there (and a closure or async block that mentions it
+/// only so does not capture it).
+fn is_ignored(path: &ast::PathExpr) -> bool {
+    path.syntax()
+        .parent()
+        .and_then(ast::LetStmt::cast)
+        .is_some_and(|statement| {
+            matches!(statement.pat(), Some(ast::Pat::WildcardPat(_)))
+                && statement
+                    .initializer()
+                    .is_some_and(|init| init.syntax() == path.syntax())
+        })
 }
 
 /// `drop(permit)`: the permit ends there, it goes nowhere.

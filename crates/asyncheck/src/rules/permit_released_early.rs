@@ -30,7 +30,8 @@ later in its block (`tokio::spawn`, `spawn_blocking`, a `JoinSet`, runtime handl
 or closure nor in the call's arguments, no `.await` (nor `select!`/`join!`) of the same body \
 follows the spawn in the permit's block, awaiting the spawn's handle included, and the binding \
 is not mentioned before the spawn nor after it (other than `drop(permit)`): a mention can move \
-it into the work, store it with the work or `forget()` it;\n\
+it into the work, store it with the work or `forget()` it (`let _ = permit;` is no mention: a \
+wildcard binds nothing, and an async block that only does that does not capture the permit);\n\
 - bound by `let` at the top of a function that returns a stream or a future (`impl Stream`, \
 `BoxStream`, `BoxFuture`, `SendableRecordBatchStream`, ...) and never mentioned, with no `.await` \
 after it: the value returned runs after the permit is gone;\n\

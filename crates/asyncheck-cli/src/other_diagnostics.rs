@@ -1,9 +1,9 @@
 //! The diagnostics that belong to no rule but can be explained, ignored and
-//! given a level like one: `unused-suppression`, `unknown-rule` and
-//! `parse-error`: their pages. Their levels live in the settings like the
+//! given a level like one: `unused-suppression`, `unknown-rule`,
+//! `parse-error` and `io-error`: their pages. Their levels live in the settings like the
 //! rules' (`Settings::level_others`).
 
-use asyncheck::diagnostic::PARSE_ERROR;
+use asyncheck::diagnostic::{IO_ERROR, PARSE_ERROR};
 use asyncheck::suppression::{UNKNOWN_RULE, UNUSED_SUPPRESSION};
 use asyncheck::Level;
 
@@ -14,7 +14,7 @@ pub struct Other {
     pub page: &'static str,
 }
 
-pub const OTHERS: [Other; 3] = [
+pub const OTHERS: [Other; 4] = [
     Other {
         name: UNUSED_SUPPRESSION,
         default_level: Level::Warn,
@@ -39,6 +39,14 @@ nothing.",
 broken tree would not be trustworthy). The first error's position is reported, with \
 the count of the others. A file nested deeper than 20,000 levels is reported the \
 same way instead of being parsed. At `allow`, broken files are skipped silently.",
+    },
+    Other {
+        name: IO_ERROR,
+        default_level: Level::Deny,
+        summary: "The file cannot be read or is not UTF-8; it was not analysed.",
+        page: "A file given or found could not be read (permissions, a broken link, a \
+file removed during the run) or is not valid UTF-8, so no rule was run on it. At \
+`allow`, such files are skipped silently.",
     },
 ];
 

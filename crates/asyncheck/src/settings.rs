@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::diagnostic::{Diagnostic, Severity, PARSE_ERROR};
+use crate::diagnostic::{Diagnostic, Severity, IO_ERROR, PARSE_ERROR};
 use crate::registry;
 use crate::rule::{Group, Level, OptionKind, RuleMeta};
 use crate::suppression::{UNKNOWN_RULE, UNUSED_SUPPRESSION};
@@ -90,7 +90,7 @@ pub struct Settings {
     selecting: bool,
     /// Levels given to the diagnostics that belong to no rule, by
     /// [`OTHERS`] position; `None` keeps their default.
-    others: [Option<Level>; 3],
+    others: [Option<Level>; 4],
     /// Run the rules that skip test code on test code too.
     pub check_tests: bool,
     /// Run the rules on files that did not parse cleanly (editors want this;
@@ -112,7 +112,7 @@ impl Default for Settings {
                 })
                 .collect(),
             group_levels: [None; 3],
-            others: [None; 3],
+            others: [None; 4],
             selecting: false,
             check_tests: false,
             check_broken_files: false,
@@ -133,7 +133,7 @@ enum Target {
 
 /// The diagnostics that belong to no rule but are levelled, ignored and
 /// explained like one.
-pub const OTHERS: [&str; 3] = [UNUSED_SUPPRESSION, UNKNOWN_RULE, PARSE_ERROR];
+pub const OTHERS: [&str; 4] = [UNUSED_SUPPRESSION, UNKNOWN_RULE, PARSE_ERROR, IO_ERROR];
 
 /// Whether `name` is one of [`OTHERS`].
 pub fn is_other(name: &str) -> bool {
@@ -219,8 +219,8 @@ impl Settings {
         Ok(())
     }
 
-    /// Gives `unused-suppression`, `unknown-rule` and `parse-error` the
-    /// levels set for them: drops those turned off.
+    /// Gives `unused-suppression`, `unknown-rule`, `parse-error` and
+    /// `io-error` the levels set for them: drops those turned off.
     pub fn level_others(&self, diagnostics: &mut Vec<Diagnostic>) {
         for (name, level) in OTHERS.iter().zip(self.others) {
             let Some(level) = level else { continue };

@@ -1,7 +1,7 @@
 //! `--format sarif`: SARIF 2.1.0, one run, with every rule's metadata
 //! rendered from its documentation.
 
-use asyncheck::diagnostic::{INTERNAL_ERROR, IO_ERROR};
+use asyncheck::diagnostic::INTERNAL_ERROR;
 use asyncheck::line_index::LineIndex;
 use asyncheck::{docs, registry, Diagnostic, Level, Severity, Span};
 use serde_json::{json, Value};
@@ -13,13 +13,10 @@ const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 /// Diagnostics that belong to no rule and cannot be levelled, described for
 /// SARIF consumers (the others are in `other_diagnostics`).
-const INPUT_DESCRIPTORS: &[(&str, &str)] = &[
-    (IO_ERROR, "The file cannot be read or is not UTF-8."),
-    (
-        INTERNAL_ERROR,
-        "asyncheck failed on this file; please report it.",
-    ),
-];
+const INPUT_DESCRIPTORS: &[(&str, &str)] = &[(
+    INTERNAL_ERROR,
+    "asyncheck failed on this file; please report it.",
+)];
 
 /// The environment variable that gives where the rule pages are published:
 /// a base URL that each page's name (`RULE.md`) is appended to.

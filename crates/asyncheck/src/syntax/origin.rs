@@ -182,7 +182,10 @@ pub fn type_path(
                 let segment = path.segment()?;
                 let wrapper = segment.name_ref()?;
                 if !WRAPPERS.contains(&wrapper.text()) {
-                    return None;
+                    // A crate alias, wherever it is declared:
+                    // `type EventSender = mpsc::UnboundedSender<Event>;`.
+                    let alias = imports.crate_index().alias(wrapper.text())?;
+                    return accepted(alias.paths, accept);
                 }
                 match segment.generic_arg_list()?.generic_args().next()? {
                     ast::GenericArg::TypeArg(arg) => arg.ty()?,

@@ -1,4 +1,7 @@
 mod error;
+mod events;
+mod outbox;
+mod worker;
 
 use error::{Fallible, Report};
 

@@ -69,6 +69,10 @@ pub struct FunctionFacts {
     /// The written return type's last segment, through aliases the file
     /// itself cannot see (`Fallible`), when it is not a plain `Result`.
     pub returns: Option<String>,
+    /// The name of the first type argument of the return type (`Conn` of
+    /// `Result<Conn>`, `Self` of `Option<Self>`): what `?`, `.unwrap()` or
+    /// `.expect(..)` on the call's result gives.
+    pub returns_ok: Option<String>,
     pub is_test: bool,
     /// For an `async fn`: the first cancel-unsafe tokio I/O call it awaits
     /// (`read_exact`, `write_all`, ...), which makes the whole function

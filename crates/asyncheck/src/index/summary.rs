@@ -110,6 +110,20 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
     summary
 }
 
+/// The name of a written type's first type argument (`Conn` of
+/// `io::Result<Conn>`).
+fn first_type_argument(ty: &ast::Type) -> Option<String> {
+    use ast::HasGenericArgs;
+    let ast::Type::PathType(path) = ty else {
+        return None;
+    };
+    let segment = path.path()?.segment()?;
+    match segment.generic_arg_list()?.generic_args().next()? {
+        ast::GenericArg::TypeArg(arg) => type_name(&arg.ty()?),
+        _ => None,
+    }
+}
+
 /// The names of the inline modules around `node`, outermost first.
 fn inline_modules(node: &SyntaxNode) -> Vec<String> {
     let mut names: Vec<String> = node
@@ -222,6 +236,10 @@ fn function_facts(
             .ret_type()
             .and_then(|r| r.ty())
             .and_then(|ty| type_name(&ty)),
+        returns_ok: function
+            .ret_type()
+            .and_then(|r| r.ty())
+            .and_then(|ty| first_type_argument(&ty)),
         is_test: is_test_code(function.syntax()),
         cancel_unsafe: effects.cancel_unsafe,
         blocks_on: effects.blocks_on,

@@ -461,9 +461,10 @@ fn type_name_of(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option<Stri
 /// (`Conn { .. }`, `Self { .. }`), a call of a crate function or method whose declared
 /// return type names it (`Conn::open(..)` returning `Self` or `Conn`, through
 /// `?`, `.await`, `.unwrap()`), through `Arc::new(..)`/`Arc::clone(..)`/`.clone()`,
-/// or another binding or field of a known type. Calls to
-/// functions the crate does not define give nothing; nor does a return type
-/// that wraps the value (`Result<Conn, E>`: the index keeps only its name).
+/// or another binding or field of a known type; `Conn::open(..)?` (or
+/// `.unwrap()`, `.expect(..)`) of one returning `Result<Conn, E>` or
+/// `Option<Self>` is its first type argument. Calls to functions the crate
+/// does not define give nothing.
 fn constructed_type(init: &ast::Expr, imports: &Imports, hops: usize) -> Option<String> {
     match peel_errors(init.clone()) {
         ast::Expr::RecordExpr(record) => match record.path()?.segment()?.name_ref() {
@@ -488,7 +489,13 @@ fn constructed_type(init: &ast::Expr, imports: &Imports, hops: usize) -> Option<
         }
         call @ (ast::Expr::CallExpr(_) | ast::Expr::MethodCallExpr(_)) => {
             let function = function_called_within(&call, imports, hops)?;
-            match function.returns.as_deref()? {
+            // `Conn::open(..)?` is the `Conn` of its `Result<Conn>`.
+            let returned = if unwraps_a_result(init) {
+                function.returns_ok.as_deref()?
+            } else {
+                function.returns.as_deref()?
+            };
+            match returned {
                 "Self" => function.self_type.clone(),
                 "Option" | "Result" | "Vec" | "Box" | "Pin" => None,
                 named => Some(named.to_owned()),
@@ -498,6 +505,18 @@ fn constructed_type(init: &ast::Expr, imports: &Imports, hops: usize) -> Option<
             type_name_of(&place, imports, hops)
         }
         _ => None,
+    }
+}
+
+/// Whether `expr` takes the value out of a `Result` or `Option` (`?`,
+/// `.unwrap()`, `.expect(..)`, also after an `.await`).
+fn unwraps_a_result(expr: &ast::Expr) -> bool {
+    match unparen(expr.clone()) {
+        ast::Expr::TryExpr(_) => true,
+        ast::Expr::MethodCallExpr(call) => {
+            method_name(&call).is_some_and(|n| matches!(n.as_str(), "unwrap" | "expect"))
+        }
+        _ => false,
     }
 }
 

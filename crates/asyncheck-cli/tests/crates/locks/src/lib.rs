@@ -58,6 +58,21 @@ impl Server {
     }
 }
 
+/// The type comes from the constructor's `Result<Self, _>`, through `?`.
+pub async fn loaded() -> Result<(), String> {
+    let state = State::load()?;
+    let items = state.items.lock(); //~ lock-across-await
+    tick().await;
+    drop(items);
+
+    // `Option<Self>` through `.expect(..)`: tokio's lock, awaited.
+    let queue = Queue::open().expect("opened at start");
+    let queued = queue.items.lock().await;
+    tick().await;
+    drop(queued);
+    Ok(())
+}
+
 async fn tick() {
     tokio::task::yield_now().await;
 }

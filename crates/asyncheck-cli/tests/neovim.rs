@@ -19,7 +19,7 @@ const SOURCE: &str = "pub async fn load() -> u32 {
 
 /// Polls for diagnostics, then writes them to the file named by
 /// `ASYNCHECK_PROBE_OUT` (one per line: source, code, line, message) and
-/// quits; on timeout it writes the attached clients instead and exits 1.
+/// quits; on timeout it writes the running clients instead and exits 1.
 const PROBE: &str = r#"
 local out = os.getenv('ASYNCHECK_PROBE_OUT')
 local deadline = vim.loop.now() + 15000
@@ -45,8 +45,8 @@ timer:start(50, 50, vim.schedule_wrap(function()
   elseif vim.loop.now() > deadline then
     timer:stop()
     local lines = { 'TIMEOUT: no diagnostics; filetype=' .. vim.bo.filetype }
-    for _, client in pairs(vim.lsp.buf_get_clients(0)) do
-      lines[#lines + 1] = 'attached client: ' .. client.name
+    for _, client in pairs((vim.lsp.get_clients or vim.lsp.get_active_clients)()) do
+      lines[#lines + 1] = 'client: ' .. client.name
     end
     write(lines)
     vim.cmd('cquit 1')

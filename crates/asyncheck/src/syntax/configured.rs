@@ -24,6 +24,14 @@ pub fn configured_path<'c>(
     if forms.is_empty() {
         forms.push(written.clone());
     }
+    // A path the module tree placed (`my_crate::fs::asyncify`) also counts
+    // as `crate::..`, for configured paths that name the crate otherwise.
+    let placed: Vec<String> = forms
+        .iter()
+        .filter(|form| imports.crate_index().is_own(form))
+        .filter_map(|form| Some(format!("crate::{}", form.split_once("::")?.1)))
+        .collect();
+    forms.extend(placed);
     configured
         .iter()
         .find(|c| *c == &written || forms.iter().any(|form| same_item(form, c)))

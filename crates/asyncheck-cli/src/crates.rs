@@ -199,7 +199,7 @@ fn place_in_modules(
             .get(package)
             .and_then(|m| m.name.as_deref())
             .unwrap_or("crate")
-            .replace('-', "_");
+            .to_owned();
         let tree: Vec<(&Path, &[asyncheck::index::ModDecl])> = positions
             .iter()
             .map(|&p| {

@@ -19,6 +19,8 @@ pub enum Runtime {
 pub struct Manifest {
     /// Whether a manifest was read at all.
     pub known: bool,
+    /// The name other crates use for it: its `[lib] name`, else its
+    /// package name, with `-` as `_`.
     pub name: Option<String>,
     pub edition: Option<String>,
     /// Every runtime among the dependencies (normal ones, not dev).
@@ -84,10 +86,12 @@ impl Manifest {
         let package = table.get("package");
         let mut manifest = Manifest {
             known: true,
-            name: package
-                .and_then(|p| p.get("name"))
+            name: table
+                .get("lib")
+                .and_then(|lib| lib.get("name"))
+                .or_else(|| package?.get("name"))
                 .and_then(Value::as_str)
-                .map(str::to_owned),
+                .map(|name| name.replace('-', "_")),
             edition: package
                 .and_then(|p| p.get("edition"))
                 .and_then(|edition| match edition {

@@ -148,7 +148,8 @@ impl Crates {
             .zip(&groups)
             .zip(modules)
             .zip(&summaries)
-            .map(|(((package, group), module), summary)| {
+            .zip(&absolute)
+            .map(|((((package, group), module), summary), path)| {
                 let manifest = package
                     .as_ref()
                     .and_then(|p| manifests.get(p))
@@ -156,7 +157,11 @@ impl Crates {
                     .unwrap_or_default();
                 let group_facts = facts.get(group).cloned().unwrap_or_default();
                 let file = summary.as_ref().map(|s| s.path.clone()).unwrap_or_default();
-                CrateIndex::new(group_facts, manifest).seen_from(file, module)
+                let in_package = package
+                    .as_ref()
+                    .and_then(|p| path.strip_prefix(p).ok())
+                    .map(Path::to_path_buf);
+                CrateIndex::new(group_facts, manifest).seen_from(file, module, in_package)
             })
             .collect();
         Crates {

@@ -129,9 +129,9 @@ impl<'s> Checker<'s> {
                 ..index::summarize(&parsed.root, text, &parsed.imports)
             }),
         };
+        let test_file = test_module || is_test_path(index.in_package.as_deref().unwrap_or(path));
         parsed.imports.set_crate_index(index);
 
-        let test_file = test_module || is_test_path(path);
         // The test items we are inside, innermost last.
         let mut test_items: Vec<syntax::SyntaxNode> = Vec::new();
         let mut findings = Vec::new();

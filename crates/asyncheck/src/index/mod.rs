@@ -181,6 +181,10 @@ pub struct CrateIndex {
     pub module: String,
     /// The display path of the file being checked, as its summary has it.
     pub file: String,
+    /// Its path from its package's folder, when it is in a package: whether
+    /// it is under the crate's `tests/` or `benches/` is read from this, so
+    /// that folders above the package do not count.
+    pub in_package: Option<std::path::PathBuf>,
 }
 
 impl std::ops::Deref for CrateIndex {
@@ -198,15 +202,22 @@ impl CrateIndex {
             manifest,
             module: String::new(),
             file: String::new(),
+            in_package: None,
         }
     }
 
     /// The index as seen from the file `file` (its display path) of the
     /// module `module`.
-    pub fn seen_from(self, file: String, module: String) -> Self {
+    pub fn seen_from(
+        self,
+        file: String,
+        module: String,
+        in_package: Option<std::path::PathBuf>,
+    ) -> Self {
         CrateIndex {
             file,
             module,
+            in_package,
             ..self
         }
     }

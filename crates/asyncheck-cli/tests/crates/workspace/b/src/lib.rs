@@ -17,3 +17,16 @@ pub async fn count(registry: &Registry) -> usize {
     tokio::task::yield_now().await;
     n
 }
+
+/// A lock type re-exported by member `a` under another name.
+pub struct Cache {
+    pub entries: a::sync::Lock<Vec<u8>>,
+}
+
+pub async fn refresh(cache: &Cache) {
+    let entries = cache.entries.lock(); //~ lock-across-await
+    tokio::task::yield_now().await;
+    drop(entries);
+    let bytes = a::disk::load(); //~ blocking-in-async
+    drop(bytes);
+}

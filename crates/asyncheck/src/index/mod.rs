@@ -157,6 +157,8 @@ pub struct FileSummary {
     pub mods: Vec<ModDecl>,
     pub uses: Vec<ModuleUse>,
     pub lock_orders: Vec<LockOrder>,
+    /// What its functions lock, for callers in other files.
+    pub lock_functions: Vec<crate::syntax::FunctionLocks>,
     /// (struct, field, type).
     pub fields: Vec<(String, String, TypeFact)>,
     pub aliases: Vec<(String, TypeFact)>,
@@ -269,6 +271,9 @@ pub struct Facts {
     /// Full paths of the crates' own modules and functions.
     defined: HashSet<String>,
     lock_orders: Vec<LockOrder>,
+    /// `None` where two functions are called the same way.
+    lock_functions: HashMap<crate::syntax::Callee, Option<crate::syntax::FunctionLocks>>,
+    lock_function_names: HashSet<String>,
     /// Names under which a module imports or re-exports one of the crate's
     /// own items renamed (`pub use worker::run as run_worker;`).
     renamed: HashSet<String>,
@@ -338,6 +343,22 @@ impl Facts {
                     ..function.clone()
                 });
         }
+        for function in &summary.lock_functions {
+            let located = crate::syntax::FunctionLocks {
+                file: summary.path.clone(),
+                ..function.clone()
+            };
+            let name = match &function.callee {
+                crate::syntax::Callee::Method { name, .. } | crate::syntax::Callee::Free(name) => {
+                    name
+                }
+            };
+            self.lock_function_names.insert(name.clone());
+            self.lock_functions
+                .entry(function.callee.clone())
+                .and_modify(|known| *known = None)
+                .or_insert(Some(located));
+        }
         self.lock_orders
             .extend(summary.lock_orders.iter().map(|order| LockOrder {
                 file: summary.path.clone(),
@@ -399,6 +420,20 @@ impl Facts {
             })
             .collect();
         self.exports.extend(local_roots);
+    }
+
+    /// Whether some crate function of this name takes a lock: a cheap test
+    /// before a call is resolved.
+    pub fn locks_named(&self, name: &str) -> bool {
+        self.lock_function_names.contains(name)
+    }
+
+    /// What the one crate function called as `callee` locks.
+    pub fn lock_function(
+        &self,
+        callee: &crate::syntax::Callee,
+    ) -> Option<&crate::syntax::FunctionLocks> {
+        self.lock_functions.get(callee)?.as_ref()
     }
 
     /// The lock orders of every function of the crate.

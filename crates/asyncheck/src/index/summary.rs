@@ -93,7 +93,10 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
             _ => {}
         }
     }
-    summary.lock_orders = FileLocks::of(root, text, imports)
+    let locks = FileLocks::of(root, text, imports);
+    summary.lock_functions =
+        locks.function_locks(&|range| lines.line_of(usize::from(range.start())) + 1);
+    summary.lock_orders = locks
         .edges()
         .into_iter()
         .map(|edge| LockOrder {

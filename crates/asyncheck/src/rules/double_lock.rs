@@ -26,10 +26,12 @@ written, or read twice (tokio's, parking_lot's and std's are write-preferring); 
 (`insert`, `remove`, `entry`, `get_mut`, `alter`, `retain`, `clear`) while a guard into it \
 (`get`, `get_mut`, `entry`, `iter`, `iter_mut`, or a value bound from them) is alive, or read \
 while a write guard is. Sync and async locks both count. The second acquisition is in the same \
-body, or in a function of the file called while the guard is alive (`self.method()`, \
+body, or in a function of the crate called while the guard is alive (`self.method()`, \
 `self.field.method()` or `param.method()` when the receiver's type is written in the file, a \
 free function, `Type::function(..)`), directly or through up to 3 levels of calls; an `async fn` \
-counts when its call is awaited there. Locks are the same when their places are: the same path \
+counts when its call is awaited there. A callee in another file is known by what the crate \
+index records of it: the locks it takes (through the calls of its own file) as paths from its \
+`self` or parameters, and the label names its file and line. Locks are the same when their places are: the same path \
 from `self` or a parameter (`self.a`, `self.inner.a`), the same `static`, or the same local \
 binding (of a `let`, or of a pattern: `if let Some(ext) = ..`, a `match` arm); the callee's `self` and parameters are replaced by the call's receiver and arguments. \
 A guard bound with `let` lives to the end of its block or to `drop(guard)`; a temporary guard to \
@@ -152,14 +154,26 @@ impl Rule for DoubleLock {
                         }) else {
                             continue;
                         };
-                        Finding::new(
+                        let finding = Finding::new(
                             span(call.range),
                             format!("this call locks `{lock}` again while its guard from line {first_line} is still alive"),
-                        )
-                        .label(
-                            span(inner.range),
-                            format!("`{}` takes the lock here (line {})", inner.function, line(inner.range)),
-                        )
+                        );
+                        match &inner.elsewhere {
+                            Some((file, at)) => finding.label_elsewhere(
+                                span(call.range),
+                                format!("`{}` takes the lock at {file}:{at}", inner.function),
+                                file,
+                                *at,
+                            ),
+                            None => finding.label(
+                                span(inner.range),
+                                format!(
+                                    "`{}` takes the lock here (line {})",
+                                    inner.function,
+                                    line(inner.range)
+                                ),
+                            ),
+                        }
                     }
                 };
                 reported.insert(then);

@@ -14,6 +14,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::index::CrateIndex;
 use ra_ap_syntax::{
     ast::{self, HasArgList, HasName},
     AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, WalkEvent,
@@ -35,7 +36,7 @@ const MAX_ACQUISITIONS: usize = 128;
 /// At most this many acquisitions are collected through one call.
 const MAX_REACHED: usize = 256;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum LockKind {
     Mutex,
     RwLock,
@@ -44,7 +45,7 @@ pub enum LockKind {
     DashMap,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Access {
     /// `read()`, a DashMap `get`/`iter`.
     Read,
@@ -113,7 +114,7 @@ pub struct CrateCall {
     pub range: TextRange,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Callee {
     /// A method or associated function of the type named `ty`.
     Method { ty: String, name: String },
@@ -160,10 +161,48 @@ pub struct Reached {
     pub kind: LockKind,
     pub access: Access,
     pub reentrant: bool,
-    /// The acquisition, in the innermost callee.
+    /// The acquisition, in the innermost callee; the call itself when that
+    /// callee is in another file.
     pub range: TextRange,
     /// The name of the function that takes it.
     pub function: String,
+    /// Where the acquisition is when it is in another file (path, line).
+    pub elsewhere: Option<(String, usize)>,
+}
+
+/// Where a lock a function takes lives, from the function's point of view,
+/// as the crate index keeps it: locals of the function are left out.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum PlaceRoot {
+    SelfValue,
+    Param(usize),
+    Static(String),
+}
+
+/// A lock a crate function takes, directly or through the calls of its own
+/// file, for callers in other files (`double-lock`, `lock-order-inversion`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct TakenLock {
+    pub root: PlaceRoot,
+    pub fields: Vec<String>,
+    pub kind: LockKind,
+    pub access: Access,
+    pub reentrant: bool,
+    /// The function that takes it (the callee itself or one it calls).
+    pub function: String,
+    /// 1-based, in the function's file.
+    pub line: usize,
+}
+
+/// The locks a crate function takes, by how it is called.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct FunctionLocks {
+    pub callee: Callee,
+    pub has_self: bool,
+    pub is_async: bool,
+    pub taken: Vec<TakenLock>,
+    /// The display path of its file (set on merging).
+    pub file: String,
 }
 
 /// The written types of the file's struct fields, and its statics.
@@ -258,11 +297,21 @@ pub struct FileLocks {
     /// a function of the file.
     pub bodies: Vec<LockSummary>,
     functions: HashMap<Callee, usize>,
+    /// For callees in other files of the crate.
+    index: CrateIndex,
 }
 
 impl FileLocks {
     /// Compute it once per file (`Context::file_fact`).
     pub fn of(root: &SyntaxNode, text: &str, imports: &Imports) -> FileLocks {
+        let index = imports.crate_index().clone();
+        FileLocks {
+            index,
+            ..Self::of_file(root, text, imports)
+        }
+    }
+
+    fn of_file(root: &SyntaxNode, text: &str, imports: &Imports) -> FileLocks {
         let semaphores = text.contains("Semaphore") && text.contains("acquire");
         let dashmaps = text.contains("Dash");
         let locks = ["lock()", "read()", "write()"];
@@ -307,7 +356,68 @@ impl FileLocks {
             types,
             bodies,
             functions,
+            index: CrateIndex::default(),
         }
+    }
+
+    /// What each function of the file locks, through the calls of the file,
+    /// in its own terms: for the crate index.
+    pub fn function_locks(&self, line_of: &dyn Fn(TextRange) -> usize) -> Vec<FunctionLocks> {
+        let mut out = Vec::new();
+        for (callee, &position) in &self.functions {
+            let body = &self.bodies[position];
+            let call = CrateCall {
+                callee: callee.clone(),
+                receiver: body.has_self.then(|| Place {
+                    root: Root::SelfValue,
+                    fields: Vec::new(),
+                }),
+                args: (0..body.param_types.len())
+                    .map(|i| {
+                        Some(Place {
+                            root: Root::Param(i),
+                            fields: Vec::new(),
+                        })
+                    })
+                    .collect(),
+                awaited: true,
+                range: TextRange::default(),
+            };
+            let taken: Vec<TakenLock> = self
+                .reached(&call)
+                .into_iter()
+                .filter(|reached| reached.elsewhere.is_none())
+                .filter_map(|reached| {
+                    let place = reached.place?;
+                    let root = match place.root {
+                        Root::SelfValue => PlaceRoot::SelfValue,
+                        Root::Param(i) => PlaceRoot::Param(i),
+                        Root::Static(name) => PlaceRoot::Static(name),
+                        Root::Local(_) => return None,
+                    };
+                    Some(TakenLock {
+                        root,
+                        fields: place.fields,
+                        kind: reached.kind,
+                        access: reached.access,
+                        reentrant: reached.reentrant,
+                        function: reached.function,
+                        line: line_of(reached.range),
+                    })
+                })
+                .collect();
+            if !taken.is_empty() {
+                out.push(FunctionLocks {
+                    callee: callee.clone(),
+                    has_self: body.has_self,
+                    is_async: body.is_async,
+                    taken,
+                    file: String::new(),
+                });
+            }
+        }
+        out.sort_by(|a, b| format!("{:?}", a.callee).cmp(&format!("{:?}", b.callee)));
+        out
     }
 
     /// The body of the function `call` calls, when the file has exactly one.
@@ -336,13 +446,14 @@ impl FileLocks {
         visiting: &mut Vec<Callee>,
         out: &mut Vec<Reached>,
     ) {
-        let Some(target) = self.target(call) else {
-            return;
-        };
         if depth == 0 || visiting.contains(&call.callee) {
             return;
         }
-        let (receiver, args) = bind_arguments(target, frame);
+        let Some(target) = self.target(call) else {
+            self.reach_elsewhere(call, frame, out);
+            return;
+        };
+        let (receiver, args) = bind_arguments(target.has_self, frame);
         let outer = |place: &Option<Place>| substitute(place.as_ref()?, receiver, args);
         for acquired in &target.acquisitions {
             if out.len() >= MAX_REACHED {
@@ -355,6 +466,7 @@ impl FileLocks {
                 reentrant: acquired.reentrant,
                 range: acquired.range,
                 function: target.name.clone().unwrap_or_default(),
+                elsewhere: None,
             });
         }
         visiting.push(call.callee.clone());
@@ -370,13 +482,47 @@ impl FileLocks {
     }
 }
 
-/// The receiver and the arguments of `call` for `target`'s `self` and
+impl FileLocks {
+    /// The locks a callee the file does not define takes, from the crate
+    /// index (its own file's calls already followed there).
+    fn reach_elsewhere(&self, call: &CrateCall, frame: &CrateCall, out: &mut Vec<Reached>) {
+        let Some(target) = self.index.lock_function(&call.callee) else {
+            return;
+        };
+        if target.is_async && !call.awaited {
+            return;
+        }
+        let (receiver, args) = bind_arguments(target.has_self, frame);
+        for taken in &target.taken {
+            if out.len() >= MAX_REACHED {
+                return;
+            }
+            let root = match &taken.root {
+                PlaceRoot::SelfValue => Root::SelfValue,
+                PlaceRoot::Param(i) => Root::Param(i.to_owned()),
+                PlaceRoot::Static(name) => Root::Static(name.clone()),
+            };
+            let place = Place {
+                root,
+                fields: taken.fields.clone(),
+            };
+            out.push(Reached {
+                place: substitute(&place, receiver, args),
+                kind: taken.kind,
+                access: taken.access,
+                reentrant: taken.reentrant,
+                range: call.range,
+                function: taken.function.clone(),
+                elsewhere: Some((target.file.clone(), taken.line)),
+            });
+        }
+    }
+}
+
+/// The receiver and the arguments of `call` for the callee's `self` and
 /// parameters: `Type::f(x, y)` passes `x` as `self` when `f` has one.
-fn bind_arguments<'c>(
-    target: &LockSummary,
-    call: &'c CrateCall,
-) -> (Option<&'c Place>, &'c [Option<Place>]) {
-    if call.receiver.is_some() || !target.has_self {
+fn bind_arguments(has_self: bool, call: &CrateCall) -> (Option<&Place>, &[Option<Place>]) {
+    if call.receiver.is_some() || !has_self {
         return (call.receiver.as_ref(), &call.args);
     }
     match call.args.split_first() {
@@ -623,7 +769,7 @@ impl Recognise<'_> {
             SyntaxKind::METHOD_CALL_EXPR => {
                 let call = ast::MethodCallExpr::cast(node.clone())?;
                 let name = call.name_ref()?;
-                if !self.types.functions.contains(name.text()) {
+                if !self.crate_defines(name.text()) {
                     return None;
                 }
                 let receiver = place_of(&call.receiver()?, self.types)?;
@@ -643,19 +789,33 @@ impl Recognise<'_> {
                 let call = ast::CallExpr::cast(node.clone())?;
                 let path = callee_path(&call)?;
                 let name = path.segment()?.name_ref()?;
-                if !self.types.functions.contains(name.text()) {
+                if !self.crate_defines(name.text()) {
                     return None;
                 }
+                let index = self.imports.crate_index();
+                let elsewhere = |callee: &Callee| index.lock_function(callee).is_some();
                 let callee = match segments(&path).as_slice() {
-                    [name] if self.imports.defines(name) => Callee::Free(name.clone()),
+                    [name]
+                        if self.imports.defines(name) || elsewhere(&Callee::Free(name.clone())) =>
+                    {
+                        Callee::Free(name.clone())
+                    }
                     [ty, name] if ty == "Self" => Callee::Method {
                         ty: summary.self_ty.clone()?,
                         name: name.clone(),
                     },
-                    [ty, name] if self.imports.defines(ty) => Callee::Method {
-                        ty: ty.clone(),
-                        name: name.clone(),
-                    },
+                    [ty, name]
+                        if self.imports.defines(ty)
+                            || elsewhere(&Callee::Method {
+                                ty: ty.clone(),
+                                name: name.clone(),
+                            }) =>
+                    {
+                        Callee::Method {
+                            ty: ty.clone(),
+                            name: name.clone(),
+                        }
+                    }
                     _ => return None,
                 };
                 Some(CrateCall {
@@ -668,6 +828,12 @@ impl Recognise<'_> {
             }
             _ => None,
         }
+    }
+
+    /// Whether the file, or another file of the crate, has a function
+    /// `name` whose locks are known.
+    fn crate_defines(&self, name: &str) -> bool {
+        self.types.functions.contains(name) || self.imports.crate_index().locks_named(name)
     }
 
     fn arg_places(&self, args: ast::ArgList) -> Vec<Option<Place>> {

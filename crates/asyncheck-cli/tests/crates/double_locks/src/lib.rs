@@ -1,0 +1,6 @@
+//! A lock taken again by a method defined in another file.
+
+mod audit;
+mod registry;
+
+pub use registry::Registry;

@@ -783,3 +783,61 @@ fn agree(map: &mut HashMap<String, Option<TypeFact>>, name: &str, ty: &TypeFact)
         })
         .or_insert_with(|| Some(ty.clone()));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Summaries of `(module, text)` pairs, as one crate.
+    fn facts(files: &[(&str, &str)]) -> Facts {
+        let summaries: Vec<FileSummary> = files
+            .iter()
+            .map(|(module, text)| FileSummary {
+                path: format!("{module}.rs"),
+                module: (*module).to_owned(),
+                ..summarize_text(text).unwrap()
+            })
+            .collect();
+        Facts::new(summaries.iter())
+    }
+
+    #[test]
+    fn re_exports_resolve_through_renames_globs_and_parents() {
+        let facts = facts(&[
+            (
+                "app",
+                "pub mod sync;\npub mod prelude;\npub use sync::FastLock as Lock;\n",
+            ),
+            ("app::sync", "pub use parking_lot::Mutex as FastLock;\n"),
+            (
+                "app::prelude",
+                "pub use tokio::sync::*;\npub use super::Lock;\n",
+            ),
+        ]);
+        assert_eq!(
+            facts.resolve_path("app::sync::FastLock"),
+            "parking_lot::Mutex"
+        );
+        assert_eq!(facts.resolve_path("app::Lock"), "parking_lot::Mutex");
+        assert_eq!(
+            facts.resolve_path("app::prelude::Lock"),
+            "parking_lot::Mutex"
+        );
+        assert_eq!(
+            facts.resolve_path("app::prelude::RwLock"),
+            "tokio::sync::RwLock"
+        );
+    }
+
+    #[test]
+    fn cycles_of_re_exports_end() {
+        let facts = facts(&[
+            ("app", "pub mod a;\npub mod b;\n"),
+            ("app::a", "pub use crate::b::Thing;\npub use crate::b::*;\n"),
+            ("app::b", "pub use crate::a::Thing;\npub use crate::a::*;\n"),
+        ]);
+        // Whatever it ends at, it ends, and stays in the crate.
+        assert!(facts.is_own(&facts.resolve_path("app::a::Thing")));
+        assert!(facts.is_own(&facts.resolve_path("app::b::Other")));
+    }
+}

@@ -20,6 +20,10 @@ use asyncheck::index::{CrateIndex, Facts, Manifest};
 use asyncheck::{Checker, Settings};
 use rayon::prelude::*;
 
+/// The asyncheck binary's allocator, so that the figures are its own.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SEED: u64 = 0x00a5_c4ec;
 const STACK_SIZE: usize = 256 * 1024 * 1024;
 /// Each figure is the best of this many runs.

@@ -13,6 +13,10 @@ mod output;
 mod pages;
 mod test_modules;
 
+/// Every asyncheck binary allocates through mimalloc (see Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::borrow::Cow;
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};

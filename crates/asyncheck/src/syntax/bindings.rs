@@ -6,7 +6,7 @@
 //! a `match` arm, `for`, `if let` or `while let` pattern. A function item
 //! ends the search (items do not capture locals).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use ra_ap_syntax::{
     ast::{self, HasGenericArgs, HasLoopBody, HasName},
@@ -56,7 +56,13 @@ impl Names {
             match &element {
                 NodeOrToken::Node(node) => match node.kind() {
                     SyntaxKind::MACRO_CALL => in_macro += 1,
-                    SyntaxKind::NAME_REF => names.add(node.text().to_string(), element),
+                    SyntaxKind::NAME_REF => {
+                        // A name reference is one token: no text assembled.
+                        let name = node
+                            .first_token()
+                            .map_or_else(|| node.text().to_string(), |t| t.text().to_owned());
+                        names.add(name, element)
+                    }
                     SyntaxKind::IDENT_PAT => {
                         if let Some(pat) = ast::IdentPat::cast(node.clone()) {
                             if let Some(name) = pat.name() {

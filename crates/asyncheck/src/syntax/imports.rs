@@ -6,7 +6,7 @@
 //! function resolve there, and its cost (a name imported differently in two
 //! functions of the same file) is rare in practice.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::index::CrateIndex;
 use ra_ap_syntax::{

@@ -296,9 +296,39 @@ pub fn closed_channel_unwrap(
 
 /// The operation an unwrapped expression is, and the channel end it is
 /// performed on: `end.op(..)`, `end.op(..).await`, or `end.await`.
+/// Wrappers of a future that await the same operation (tracing's spans,
+/// await-tree's stack traces, boxing, fusing).
+const FUTURE_WRAPPERS: &[&str] = &[
+    "instrument",
+    "in_current_span",
+    "instrument_await",
+    "stack_trace",
+    "verbose_stack_trace",
+    "boxed",
+    "fuse",
+];
+
+/// The future under its [`FUTURE_WRAPPERS`]: `rx.recv()` of
+/// `rx.recv().instrument(span)`.
+fn unwrapped_future(mut future: ast::Expr) -> ast::Expr {
+    for _ in 0..4 {
+        let ast::Expr::MethodCallExpr(call) = unparen(future.clone()) else {
+            break;
+        };
+        let Some(inner) = call
+            .receiver()
+            .filter(|_| method_name(&call).is_some_and(|n| FUTURE_WRAPPERS.contains(&n.as_str())))
+        else {
+            break;
+        };
+        future = inner;
+    }
+    future
+}
+
 fn operation(result: &ast::Expr) -> Option<(String, ast::Expr)> {
     match unparen(result.clone()) {
-        ast::Expr::AwaitExpr(awaited) => match unparen(awaited.expr()?) {
+        ast::Expr::AwaitExpr(awaited) => match unparen(unwrapped_future(awaited.expr()?)) {
             ast::Expr::MethodCallExpr(op) => Some((method_name(&op)?.to_string(), op.receiver()?)),
             end @ (ast::Expr::PathExpr(_) | ast::Expr::FieldExpr(_) | ast::Expr::RefExpr(_)) => {
                 Some(("await".to_owned(), end))

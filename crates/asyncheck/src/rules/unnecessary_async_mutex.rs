@@ -155,6 +155,9 @@ struct Uses {
     /// The file declares a module whose body is in another file (other than
     /// for tests): code there may use private fields of this one.
     has_child_files: bool,
+    /// The values the file's struct literals give each field name (`None`
+    /// for a shorthand `name`, a local).
+    initialisers: HashMap<String, Vec<Option<ast::Expr>>>,
 }
 
 impl Uses {
@@ -165,6 +168,7 @@ impl Uses {
             destructured: HashSet::new(),
             unparsed: HashSet::new(),
             has_child_files: false,
+            initialisers: HashMap::new(),
         };
         for element in root.descendants_with_tokens() {
             let node = match element {
@@ -206,6 +210,17 @@ impl Uses {
                     });
                     uses.destructured.extend(name);
                 }
+                SyntaxKind::RECORD_EXPR_FIELD => {
+                    let Some(field) = ast::RecordExprField::cast(node.clone()) else {
+                        continue;
+                    };
+                    if let Some(name) = field.field_name() {
+                        uses.initialisers
+                            .entry(name.to_string())
+                            .or_default()
+                            .push(field.expr());
+                    }
+                }
                 SyntaxKind::MODULE => {
                     let module = ast::Module::cast(node.clone());
                     if module.is_some_and(|m| m.item_list().is_none()) && !is_test_item(&node) {
@@ -241,7 +256,7 @@ fn field(item: &SyntaxNode, uses: &Uses, imports: &Imports) -> Option<TextRange>
     if !locked {
         return None;
     }
-    let inits = initialisers(item, &name);
+    let inits = uses.initialisers.get(&name).map_or(&[][..], Vec::as_slice);
     let built: Vec<TextRange> = inits
         .iter()
         .filter_map(|e| lock_new(e.as_ref()?, imports))
@@ -255,19 +270,6 @@ fn field(item: &SyntaxNode, uses: &Uses, imports: &Imports) -> Option<TextRange>
         [one] => Some(*one),
         _ => Some(ty.syntax().text_range()),
     }
-}
-
-/// The values the file's struct literals give the field `name` (`None`
-/// for a shorthand `name`, a local).
-fn initialisers(item: &SyntaxNode, name: &str) -> Vec<Option<ast::Expr>> {
-    let Some(root) = item.ancestors().last() else {
-        return Vec::new();
-    };
-    root.descendants()
-        .filter_map(ast::RecordExprField::cast)
-        .filter(|f| f.field_name().is_some_and(|n| n.to_string() == name))
-        .map(|f| f.expr())
-        .collect()
 }
 
 /// `Arc<..>` or `Rc<..>`: the lock may have other owners.

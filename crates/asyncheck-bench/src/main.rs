@@ -263,13 +263,15 @@ fn measure(args: &[String]) -> Result<(), String> {
                 .sum();
         }
         // As the CLI does: every file read, parsed and summarised for the
-        // crate index (the corpus is one crate), its parse kept, then
-        // checked with the index.
+        // crate index (the corpus is one crate), its parse kept within the
+        // CLI's budget (else parsed again), then checked with the index.
+        let keep = asyncheck::index::KeepBudget::new(true);
         let (summaries, kept): (Vec<_>, Vec<_>) = files
             .par_iter()
             .map(|path| {
                 let text = read(path);
                 let (summary, parse) = asyncheck::index::summarize_and_keep(&text).unzip();
+                let parse = parse.filter(|_| keep.take(text.len()));
                 (summary, (text, parse))
             })
             .unzip();
@@ -280,7 +282,10 @@ fn measure(args: &[String]) -> Result<(), String> {
             .par_iter()
             .zip(kept.into_par_iter())
             .map(|(path, (text, parse))| {
-                let parsed = parse.map(|p| p.file());
+                let parsed = match parse {
+                    Some(kept) => Some(kept.file()),
+                    None => asyncheck::syntax::parse_file(&text),
+                };
                 checker
                     .check_parsed(path, &text, false, parsed)
                     .diagnostics

@@ -76,7 +76,7 @@ impl Outcome {
 /// (in parallel), then the summaries of a crate are merged.
 fn crate_indexes(
     inputs: &[Input],
-    keep: bool,
+    keep: &asyncheck::index::KeepBudget,
     cache: Option<&Cache>,
     test_modules: &TestModules,
 ) -> (Crates, Vec<Option<Kept>>) {
@@ -89,7 +89,9 @@ fn crate_indexes(
             let content = xxhash_rust::xxh3::xxh3_64(&bytes);
             if let Some(summary) = cache.and_then(|c| c.summary(&input.display, content)) {
                 // Unchanged: no parse unless its findings must be made again.
-                let kept = keep.then_some(Kept { bytes, parse: None });
+                let kept = keep
+                    .take(bytes.len())
+                    .then_some(Kept { bytes, parse: None });
                 return (Some(summary), kept);
             }
             let Ok(text) = std::str::from_utf8(&bytes) else {
@@ -107,7 +109,7 @@ fn crate_indexes(
             if let Some(cache) = cache {
                 cache.put_summary(&input.display, content, &summary);
             }
-            let kept = keep.then_some(Kept {
+            let kept = keep.take(bytes.len()).then_some(Kept {
                 bytes,
                 parse: Some(parse),
             });
@@ -139,22 +141,6 @@ struct Kept {
     parse: Option<KeptParse>,
 }
 
-/// Parses are kept between the passes while the run's files add up to no
-/// more than this (a tree takes about ten times its text): memory stays
-/// bounded whatever the number of files; past it, files are parsed twice.
-const KEEP_BUDGET: u64 = 64 << 20;
-
-fn within_keep_budget(inputs: &[Input]) -> bool {
-    let mut total = 0u64;
-    for input in inputs {
-        total += std::fs::metadata(&input.path).map_or(0, |m| m.len());
-        if total > KEEP_BUDGET {
-            return false;
-        }
-    }
-    true
-}
-
 /// Checks each input with the settings `settings_for` gives its path.
 pub fn check_files<'s>(
     inputs: &[Input],
@@ -170,8 +156,8 @@ pub fn check_files<'s>(
         .build()
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
     let test_modules = TestModules::default();
-    let keep = mode == Mode::Check && within_keep_budget(inputs);
-    let (crates, kept) = pool.install(|| crate_indexes(inputs, keep, cache, &test_modules));
+    let keep = asyncheck::index::KeepBudget::new(mode == Mode::Check);
+    let (crates, kept) = pool.install(|| crate_indexes(inputs, &keep, cache, &test_modules));
     let mut files: Vec<Checked> = pool.install(|| {
         inputs
             .par_iter()

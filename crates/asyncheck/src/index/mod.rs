@@ -17,6 +17,7 @@ mod summary;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -40,6 +41,30 @@ pub fn summarize_and_keep(text: &str) -> Option<(FileSummary, crate::syntax::Kep
 }
 
 use crate::syntax::KnownType;
+
+/// Parses are kept between the passes for files whose text adds up to no
+/// more than this (a tree takes 10 to 30 times its text): memory stays
+/// bounded whatever the number of files; the files past it are parsed twice.
+pub const KEEP_BUDGET: u64 = 16 << 20;
+
+/// What is left of [`KEEP_BUDGET`] in a run, taken file by file.
+pub struct KeepBudget(AtomicU64);
+
+impl KeepBudget {
+    pub fn new(keep: bool) -> KeepBudget {
+        KeepBudget(AtomicU64::new(if keep { KEEP_BUDGET } else { 0 }))
+    }
+
+    /// Whether a file of `len` bytes may keep its parse.
+    pub fn take(&self, len: usize) -> bool {
+        let len = len as u64;
+        self.0
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(len)
+            })
+            .is_ok()
+    }
+}
 
 /// What a written type says: the lock, runtime or task type it is (seen
 /// through `Arc`, `&`, `Box`, `LazyLock`), resolved with the imports of the

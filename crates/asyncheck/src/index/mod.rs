@@ -295,7 +295,8 @@ pub struct Facts {
     globs: HashMap<String, Vec<String>>,
     /// Full paths of the crates' own modules and functions.
     defined: HashSet<String>,
-    lock_orders: Vec<LockOrder>,
+    /// By the pair of locks, in the order they are taken.
+    lock_orders: HashMap<(String, String), Vec<LockOrder>>,
     /// `None` where two functions are called the same way.
     lock_functions: HashMap<crate::syntax::Callee, Option<crate::syntax::FunctionLocks>>,
     lock_function_names: HashSet<String>,
@@ -384,11 +385,15 @@ impl Facts {
                 .and_modify(|known| *known = None)
                 .or_insert(Some(located));
         }
-        self.lock_orders
-            .extend(summary.lock_orders.iter().map(|order| LockOrder {
-                file: summary.path.clone(),
-                ..order.clone()
-            }));
+        for order in &summary.lock_orders {
+            self.lock_orders
+                .entry((order.first.clone(), order.second.clone()))
+                .or_default()
+                .push(LockOrder {
+                    file: summary.path.clone(),
+                    ..order.clone()
+                });
+        }
         self.spawned_functions
             .extend(summary.spawned_functions.iter().cloned());
         self.spawned_methods
@@ -461,9 +466,11 @@ impl Facts {
         self.lock_functions.get(callee)?.as_ref()
     }
 
-    /// The lock orders of every function of the crate.
-    pub fn lock_orders(&self) -> &[LockOrder] {
-        &self.lock_orders
+    /// The places in the crate that take `second` while `first` is held.
+    pub fn lock_orders(&self, first: &str, second: &str) -> &[LockOrder] {
+        self.lock_orders
+            .get(&(first.to_owned(), second.to_owned()))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// Whether a full path is inside one of the crates whose tree is known.

@@ -198,28 +198,22 @@ fn inverted_elsewhere<'c>(edge: &LockEdge, cx: &'c Context<'_>) -> Option<&'c Lo
     }
     let read = |access: Access| access == Access::Read;
     let (a, b) = (&edge.first.0, &edge.second.0);
-    let same_pair = |order: &&LockOrder| {
-        (order.first == *a && order.second == *b) || (order.first == *b && order.second == *a)
-    };
-    let orders = index.lock_orders();
+    let (forward, backward) = (index.lock_orders(a, b), index.lock_orders(b, a));
     // Pairs are made of what the summaries saw (a lock whose type only the
     // merged index knows is not in them), so that every file of a run
     // agrees on which one reports a pair.
-    let seen_here = orders
-        .iter()
-        .any(|order| order.file == index.file && order.first == *a && order.second == *b);
+    let seen_here = forward.iter().any(|order| order.file == index.file);
     if !seen_here
-        || orders
+        || forward
             .iter()
-            .filter(same_pair)
+            .chain(backward)
             .any(|order| order.file < index.file)
     {
         return None;
     }
-    orders
+    backward
         .iter()
         .filter(|order| order.file > index.file)
-        .filter(|order| order.first == *b && order.second == *a)
         .filter(|order| {
             let shared_first = read(edge.first.1) && order.second_read;
             let shared_second = read(edge.second.1) && order.first_read;

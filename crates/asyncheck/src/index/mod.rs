@@ -542,7 +542,6 @@ impl Facts {
     /// `use crate::sync::Mutex;`) are known once the re-exports are.
     fn resolve_exported_types(&mut self) {
         self.absolutize_local_paths();
-        let last = |path: &str| path.rsplit("::").next().unwrap_or(path).to_owned();
         fn last_segment(path: &str) -> &str {
             path.rsplit("::").next().unwrap_or(path)
         }
@@ -552,7 +551,7 @@ impl Facts {
             .filter(|(key, target)| {
                 last_segment(key) != last_segment(target) && self.is_own(target)
             })
-            .map(|(key, _)| last(key))
+            .map(|(key, _)| last_segment(key).to_owned())
             .collect();
         if self.exports.is_empty() && self.globs.is_empty() {
             return;

@@ -10,9 +10,9 @@ use crate::line_index::LineIndex;
 use crate::rule::FileCache;
 use crate::rules::blocking_in_async::blocking_call_named;
 use crate::syntax::{
-    blocks_on_future, callee_path, cancel_unsafe_call, held_type_path, is_test_code, method_name,
-    same_body_nodes, type_known, type_name, unparen, use_entries, Access, FileLocks, Imports,
-    SpawnedTasks,
+    blocks_on_future, callee_path, cancel_unsafe_call, held_type_path, inline_modules_around,
+    is_test_code, method_name, same_body_nodes, type_known, type_name, unparen, use_entries,
+    Access, FileLocks, Imports, SpawnedTasks,
 };
 
 /// The summary of a parsed file.
@@ -59,7 +59,7 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
                 }
                 if let Some(name) = module.name() {
                     summary.mods.push(ModDecl {
-                        within: inline_modules(module.syntax()),
+                        within: inline_modules_around(module.syntax()),
                         name: name.text().to_string(),
                         path: path_attribute(&module),
                         for_tests: is_test_code(module.syntax()),
@@ -75,7 +75,7 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
                 let Some(item) = ast::Use::cast(node).filter(|_| at_module_level) else {
                     continue;
                 };
-                let within = inline_modules(item.syntax());
+                let within = inline_modules_around(item.syntax());
                 summary
                     .uses
                     .extend(use_entries(&item).into_iter().map(|entry| ModuleUse {
@@ -125,18 +125,6 @@ fn first_type_argument(ty: &ast::Type) -> Option<String> {
         ast::GenericArg::TypeArg(arg) => type_name(&arg.ty()?),
         _ => None,
     }
-}
-
-/// The names of the inline modules around `node`, outermost first.
-fn inline_modules(node: &SyntaxNode) -> Vec<String> {
-    let mut names: Vec<String> = node
-        .ancestors()
-        .skip(1)
-        .filter_map(ast::Module::cast)
-        .filter_map(|m| m.name().map(|n| n.text().to_string()))
-        .collect();
-    names.reverse();
-    names
 }
 
 /// The file a `#[path = "x.rs"] mod x;` names.
@@ -232,7 +220,7 @@ fn function_facts(
         .unwrap_or_default();
     Some(FunctionFacts {
         name,
-        module: inline_modules(function.syntax()).join("::"),
+        module: inline_modules_around(function.syntax()).join("::"),
         file: String::new(),
         is_async: function.async_token().is_some(),
         returns: function

@@ -9,8 +9,8 @@ use ra_ap_syntax::{
 };
 
 use super::{
-    binding_of, callee_path, enclosing_body, is_loop, method_name, type_path, unparen, value_use,
-    FieldTypes, Imports, Mention, Names, SelectBranch, ValueUse,
+    binding_of, callee_path, enclosing_body, future_inside, is_loop, method_name, type_path,
+    unparen, value_use, FieldTypes, Imports, Mention, Names, SelectBranch, ValueUse,
 };
 
 /// Bindings are followed at most this many times (`let tx2 = tx.clone();`).
@@ -277,8 +277,8 @@ pub fn closed_channel_unwrap(
         ("unwrap", 0) | ("expect", 1) => {}
         _ => return None,
     }
-    let (operation, end_expr) =
-        operation(&call.receiver()?).or_else(|| bound_result(call, &(facts.names)()))?;
+    let (operation, end_expr) = operation(&call.receiver()?, imports)
+        .or_else(|| bound_result(call, imports, &(facts.names)()))?;
     let end = channel_end(&end_expr, imports, facts, MAX_HOPS)?;
     if !performs(end.kind, end.side, &operation) {
         return None;
@@ -296,39 +296,9 @@ pub fn closed_channel_unwrap(
 
 /// The operation an unwrapped expression is, and the channel end it is
 /// performed on: `end.op(..)`, `end.op(..).await`, or `end.await`.
-/// Wrappers of a future that await the same operation (tracing's spans,
-/// await-tree's stack traces, boxing, fusing).
-const FUTURE_WRAPPERS: &[&str] = &[
-    "instrument",
-    "in_current_span",
-    "instrument_await",
-    "stack_trace",
-    "verbose_stack_trace",
-    "boxed",
-    "fuse",
-];
-
-/// The future under its [`FUTURE_WRAPPERS`]: `rx.recv()` of
-/// `rx.recv().instrument(span)`.
-fn unwrapped_future(mut future: ast::Expr) -> ast::Expr {
-    for _ in 0..4 {
-        let ast::Expr::MethodCallExpr(call) = unparen(future.clone()) else {
-            break;
-        };
-        let Some(inner) = call
-            .receiver()
-            .filter(|_| method_name(&call).is_some_and(|n| FUTURE_WRAPPERS.contains(&n.as_str())))
-        else {
-            break;
-        };
-        future = inner;
-    }
-    future
-}
-
-fn operation(result: &ast::Expr) -> Option<(String, ast::Expr)> {
+fn operation(result: &ast::Expr, imports: &Imports) -> Option<(String, ast::Expr)> {
     match unparen(result.clone()) {
-        ast::Expr::AwaitExpr(awaited) => match unparen(unwrapped_future(awaited.expr()?)) {
+        ast::Expr::AwaitExpr(awaited) => match future_inside(awaited.expr()?, imports) {
             ast::Expr::MethodCallExpr(op) => Some((method_name(&op)?.to_string(), op.receiver()?)),
             end @ (ast::Expr::PathExpr(_) | ast::Expr::FieldExpr(_) | ast::Expr::RefExpr(_)) => {
                 Some(("await".to_owned(), end))
@@ -354,7 +324,11 @@ fn operation(result: &ast::Expr) -> Option<(String, ast::Expr)> {
 /// the unwrap is the local's one use (a `debug_assert!` aside, which does not
 /// guard release builds): a local checked first (`if r.is_err()`) is not
 /// unwrapped blindly.
-fn bound_result(call: &ast::MethodCallExpr, names: &Names) -> Option<(String, ast::Expr)> {
+fn bound_result(
+    call: &ast::MethodCallExpr,
+    imports: &Imports,
+    names: &Names,
+) -> Option<(String, ast::Expr)> {
     let ast::Expr::PathExpr(local) = unparen(call.receiver()?) else {
         return None;
     };
@@ -380,7 +354,7 @@ fn bound_result(call: &ast::MethodCallExpr, names: &Names) -> Option<(String, as
             if statement.ty().is_some() || statement.let_else().is_some() {
                 return None;
             }
-            operation(&statement.initializer()?)
+            operation(&statement.initializer()?, imports)
         }
         SyntaxKind::MATCH_ARM => {
             let future = select_branch(&parent)?.future()?;

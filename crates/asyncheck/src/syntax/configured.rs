@@ -3,7 +3,7 @@
 
 use ra_ap_syntax::ast;
 
-use super::{segments, Imports};
+use super::{is_crate_relative, segments, Imports};
 
 /// Which of `configured` (full paths such as `my_crate::fs::asyncify`) the
 /// written `path` stands for: through the file's imports, or as written.
@@ -43,10 +43,7 @@ fn same_item(form: &str, configured: &str) -> bool {
         return true;
     }
     let mut parts = form.split("::").peekable();
-    if !parts
-        .peek()
-        .is_some_and(|first| matches!(*first, "crate" | "self" | "super"))
-    {
+    if !parts.peek().is_some_and(|first| is_crate_relative(first)) {
         return false;
     }
     let tail: Vec<&str> = parts

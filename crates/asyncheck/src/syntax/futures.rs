@@ -71,6 +71,36 @@ pub fn strip_future_wrappers(expr: ast::Expr, imports: &Imports) -> ast::Expr {
     expr
 }
 
+/// The future under its wrappers and decorators: `Box::pin(..)`, `pin!`,
+/// `.boxed()`, `.fuse()`, and the tracing and await-tree decorators
+/// (`.instrument(span)`, `.in_current_span()`, `.instrument_await(..)`),
+/// which only dress the same future.
+pub fn future_inside(expr: ast::Expr, imports: &Imports) -> ast::Expr {
+    let mut expr = strip_future_wrappers(expr, imports);
+    while let ast::Expr::MethodCallExpr(call) = &expr {
+        let Some(receiver) = call
+            .receiver()
+            .filter(|_| method_name(call).is_some_and(|n| is_decorator(&n)))
+        else {
+            break;
+        };
+        expr = strip_future_wrappers(receiver, imports);
+    }
+    expr
+}
+
+fn is_decorator(method: &str) -> bool {
+    matches!(
+        method,
+        "instrument"
+            | "in_current_span"
+            | "with_current_subscriber"
+            | "instrument_await"
+            | "stack_trace"
+            | "verbose_stack_trace"
+    )
+}
+
 /// The future one such wrapper holds, when `expr` is one.
 pub fn wrapped_future(expr: &ast::Expr, imports: &Imports) -> Option<ast::Expr> {
     match expr {

@@ -265,7 +265,7 @@ pub fn is_crate_relative(path: &str) -> bool {
 
 /// The names of the inline modules (`mod tests { .. }`) around a node,
 /// outermost first.
-fn inline_modules_around(node: &ra_ap_syntax::SyntaxNode) -> Vec<String> {
+pub fn inline_modules_around(node: &ra_ap_syntax::SyntaxNode) -> Vec<String> {
     let mut names: Vec<String> = node
         .ancestors()
         .filter_map(ast::Module::cast)

@@ -114,7 +114,9 @@ pub struct CrateCall {
     pub range: TextRange,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Callee {
     /// A method or associated function of the type named `ty`.
     Method { ty: String, name: String },
@@ -416,7 +418,7 @@ impl FileLocks {
                 });
             }
         }
-        out.sort_by(|a, b| format!("{:?}", a.callee).cmp(&format!("{:?}", b.callee)));
+        out.sort_by(|a, b| a.callee.cmp(&b.callee));
         out
     }
 

@@ -36,7 +36,9 @@ pub use facts::*;
 pub use flow::*;
 pub use futures::*;
 pub use guards::*;
-pub use imports::{is_crate_relative, segments, use_entries, Imports, UseEntry};
+pub use imports::{
+    inline_modules_around, is_crate_relative, segments, use_entries, Imports, UseEntry,
+};
 pub use iteration::{iteration_chain, IterationChain};
 pub use joinsets::*;
 pub use locks::*;

@@ -14,8 +14,8 @@ use ra_ap_syntax::{
 };
 
 use super::{
-    callee_path, method_name, same_body_nodes, segments, spawn_call, strip_future_wrappers,
-    unparen, Imports,
+    callee_path, future_inside, method_name, same_body_nodes, segments, spawn_call, unparen,
+    Imports,
 };
 
 /// Every task spawned in a file: computed once per file through
@@ -235,28 +235,4 @@ fn call_around(root: &SyntaxNode, offset: usize) -> Option<SyntaxNode> {
 /// `Self` or a type (capitalised), as opposed to a module path.
 fn is_type_name(segment: &str) -> bool {
     segment.starts_with(|c: char| c.is_ascii_uppercase())
-}
-
-/// The future a spawn argument wraps: through `Box::pin(..)`, `pin!`,
-/// `.boxed()` and the tracing decorators (`.instrument(span)`,
-/// `.in_current_span()`), which only dress the same future.
-fn future_inside(expr: ast::Expr, imports: &Imports) -> ast::Expr {
-    let mut expr = strip_future_wrappers(expr, imports);
-    while let ast::Expr::MethodCallExpr(call) = &expr {
-        let Some(receiver) = call
-            .receiver()
-            .filter(|_| method_name(call).is_some_and(|n| is_decorator(&n)))
-        else {
-            break;
-        };
-        expr = strip_future_wrappers(receiver, imports);
-    }
-    expr
-}
-
-fn is_decorator(method: &str) -> bool {
-    matches!(
-        method,
-        "instrument" | "in_current_span" | "with_current_subscriber"
-    )
 }

@@ -47,9 +47,15 @@ impl Layout {
             return found.clone();
         }
         let found = package.ancestors().find_map(|folder| {
-            read_manifest(&folder.join("Cargo.toml"))
-                .is_some_and(|text| text.contains("[workspace"))
-                .then(|| folder.to_path_buf())
+            let text = read_manifest(&folder.join("Cargo.toml"))?;
+            if !text.contains("[workspace") {
+                return None;
+            }
+            // A package the workspace excludes is not one of its members.
+            let excluded = package.strip_prefix(folder).is_ok_and(|inside| {
+                Workspace::parse(&text).is_some_and(|workspace| workspace.excludes(inside))
+            });
+            (!excluded).then(|| folder.to_path_buf())
         });
         self.workspace_of
             .insert(package.to_path_buf(), found.clone());

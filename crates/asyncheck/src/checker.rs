@@ -171,6 +171,7 @@ impl<'s> Checker<'s> {
                     imports: &parsed.imports,
                     cache: &cache,
                     options: &settings.options,
+                    in_test,
                     findings: &mut findings,
                 };
                 let outcome = catch_unwind(AssertUnwindSafe(|| rule.check(&node, &mut cx)));
@@ -207,7 +208,7 @@ impl<'s> Checker<'s> {
     }
 }
 
-fn is_test_path(path: &Path) -> bool {
+pub(crate) fn is_test_path(path: &Path) -> bool {
     path.components()
         .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "benches")))
 }

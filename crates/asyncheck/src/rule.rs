@@ -195,6 +195,9 @@ pub struct Context<'a> {
     pub root: &'a SyntaxNode,
     pub imports: &'a Imports,
     pub options: &'a RuleOptions,
+    /// Whether the node is test code (rules.md): in a test item or a test
+    /// file.
+    pub in_test: bool,
     pub(crate) cache: &'a FileCache,
     pub(crate) findings: &'a mut Vec<Finding>,
 }

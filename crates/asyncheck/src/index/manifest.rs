@@ -42,6 +42,24 @@ impl Workspace {
     pub fn parse(text: &str) -> Option<Workspace> {
         text.parse().ok().map(Workspace)
     }
+
+    /// Whether its `exclude` list leaves out the package at `package`
+    /// (relative to the workspace root): such a package is a crate of its
+    /// own, not a member.
+    pub fn excludes(&self, package: &std::path::Path) -> bool {
+        let Some(excluded) = self
+            .0
+            .get("workspace")
+            .and_then(|w| w.get("exclude"))
+            .and_then(|e| e.as_array())
+        else {
+            return false;
+        };
+        excluded
+            .iter()
+            .filter_map(|entry| entry.as_str())
+            .any(|entry| package.starts_with(entry.trim_end_matches('/')))
+    }
 }
 
 /// A manifest that could not be read, where.
@@ -202,6 +220,22 @@ mod tests {
         )
         .unwrap();
         assert!(full.tokio_has("fs"));
+    }
+
+    #[test]
+    fn an_excluded_package_is_not_a_member() {
+        let workspace = Workspace::parse(
+            "[workspace]\nmembers = [\"rust/*\"]\nexclude = [\"python\", \"java/jni/\"]\n",
+        )
+        .unwrap();
+        let excluded = |p: &str| workspace.excludes(std::path::Path::new(p));
+        assert!(excluded("python"));
+        assert!(excluded("java/jni"));
+        assert!(!excluded("rust/core"));
+        assert!(!excluded("pythonic"));
+        assert!(!Workspace::parse("[workspace]\n")
+            .unwrap()
+            .excludes(std::path::Path::new("python")));
     }
 
     #[test]

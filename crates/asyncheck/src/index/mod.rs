@@ -99,6 +99,8 @@ pub struct FunctionFacts {
     /// `.expect(..)` on the call's result gives.
     pub returns_ok: Option<String>,
     pub is_test: bool,
+    /// Its parameters, `self` counted.
+    pub parameters: usize,
     /// For an `async fn`: the first cancel-unsafe tokio I/O call it awaits
     /// (`read_exact`, `write_all`, ...), which makes the whole function
     /// unsafe to race in a `select!`.
@@ -145,6 +147,31 @@ pub struct LockOrder {
     pub file: String,
     /// 1-based: the second acquisition, or the call that reaches it.
     pub line: usize,
+}
+
+/// A call made in async context outside test code and not awaited where it
+/// is made: how async code reaches a crate function that is not async
+/// (and may block on a future inside).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AsyncCall {
+    pub name: String,
+    pub owner: CallOwner,
+    /// What it passes, the receiver of a method call counted.
+    pub arguments: usize,
+    /// 1-based.
+    pub line: usize,
+}
+
+/// What an [`AsyncCall`] says about the function it calls.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum CallOwner {
+    /// A free function (`helper()`, `util::helper()`).
+    Free,
+    /// A method or associated function of this type (`T::f()`, `Self::f()`,
+    /// `self.f()` in an `impl T`).
+    Type(String),
+    /// A method called on a receiver whose type the file does not write.
+    Unknown,
 }
 
 /// A `mod x;` declaration: the module's file is found from it.
@@ -194,6 +221,7 @@ pub struct FileSummary {
     pub spawned_functions: Vec<String>,
     /// Names of methods called as a spawned future.
     pub spawned_methods: Vec<String>,
+    pub async_calls: Vec<AsyncCall>,
 }
 
 /// What a crate knows: the facts merged from the summaries of its files
@@ -303,6 +331,10 @@ pub struct Facts {
     /// Names under which a module imports or re-exports one of the crate's
     /// own items renamed (`pub use worker::run as run_worker;`).
     renamed: HashSet<String>,
+    /// The `block_on` calls (by file and line) inside functions that are not
+    /// async but that async code calls, directly or through wrappers: to the
+    /// first such call (its callee's name, file and line).
+    reached_from_async: HashMap<(String, usize), InnerCall>,
     /// A hash of the summaries merged, in order.
     fingerprint: u64,
 }
@@ -317,14 +349,27 @@ impl Facts {
     pub fn new<'a>(summaries: impl IntoIterator<Item = &'a FileSummary>) -> Self {
         let mut facts = Facts::default();
         let mut hasher = std::hash::DefaultHasher::new();
+        let mut async_calls = Vec::new();
         for summary in summaries {
             summary.hash(&mut hasher);
             facts.add(summary);
+            // A file under `tests/` or `benches/` is test code: its calls
+            // are not the crate's.
+            if !crate::checker::is_test_path(std::path::Path::new(&summary.path)) {
+                let krate = crate_of(&summary.module);
+                async_calls.extend(
+                    summary
+                        .async_calls
+                        .iter()
+                        .map(|call| (summary.path.as_str(), krate, call)),
+                );
+            }
         }
         facts.fingerprint = hasher.finish();
         facts.place_functions();
         facts.close_wrappers();
         facts.resolve_exported_types();
+        facts.reach_block_ons(async_calls);
         facts
     }
 
@@ -645,7 +690,14 @@ impl Facts {
                         }
                         let inner = function.calls.iter().find_map(|(callee, self_type)| {
                             let callee = self.function(callee, self_type.as_deref())?;
-                            effect(callee).clone().filter(|_| !callee.is_async)
+                            // A free function called by its bare name is the
+                            // caller's crate's (or imported, which the
+                            // summary does not follow).
+                            let reachable = self_type.is_some()
+                                || crate_of(&callee.module) == crate_of(&function.module);
+                            effect(callee)
+                                .clone()
+                                .filter(|_| !callee.is_async && reachable)
                         });
                         if let Some(inner) = inner {
                             found.push((name.clone(), position, inner));
@@ -666,6 +718,52 @@ impl Facts {
                 }
             }
         }
+    }
+
+    /// Marks the `block_on`s that async code reaches through the crate's
+    /// functions that are not async. A call on a receiver of unknown type
+    /// counts only when every method of that name in the crate is not
+    /// async (an `async fn` of that name may be what it calls).
+    fn reach_block_ons(&mut self, mut calls: Vec<(&str, &str, &AsyncCall)>) {
+        calls.sort_by(|a, b| (a.0, a.2.line).cmp(&(b.0, b.2.line)));
+        for (file, krate, call) in calls {
+            // Only a written type reaches into another member of the
+            // workspace; a bare name stays in its own crate.
+            let same_crate = |f: &FunctionFacts| krate.is_empty() || crate_of(&f.module) == krate;
+            let candidates = self.functions(&call.name).iter().filter(|f| {
+                !f.is_test
+                    && f.parameters == call.arguments
+                    && match &call.owner {
+                        CallOwner::Free => f.self_type.is_none() && same_crate(f),
+                        CallOwner::Type(owner) => f.self_type.as_ref() == Some(owner),
+                        CallOwner::Unknown => f.self_type.is_some() && same_crate(f),
+                    }
+            });
+            let mut inner = None;
+            for function in candidates {
+                if function.is_async {
+                    inner = None;
+                    break;
+                }
+                inner = inner.or(function.blocks_on.as_ref());
+            }
+            let Some(inner) = inner.cloned() else {
+                continue;
+            };
+            self.reached_from_async
+                .entry((inner.file.clone(), inner.line))
+                .or_insert_with(|| InnerCall {
+                    what: call.name.clone(),
+                    file: file.to_owned(),
+                    line: call.line,
+                });
+        }
+    }
+
+    /// The first call from async code that reaches the `block_on` at this
+    /// file and line through the crate's functions that are not async.
+    pub fn block_on_reached_from(&self, file: &str, line: usize) -> Option<&InnerCall> {
+        self.reached_from_async.get(&(file.to_owned(), line))
     }
 
     /// The known type of `owner.field` (`owner` a struct name), else of
@@ -767,6 +865,12 @@ fn placed_in(ty: &TypeFact, module: &str) -> TypeFact {
         paths,
         ..ty.clone()
     }
+}
+
+/// The crate of a full module path (`my_crate` of `my_crate::net`); empty
+/// when the module tree is not known.
+fn crate_of(module: &str) -> &str {
+    module.split("::").next().unwrap_or_default()
 }
 
 fn join_path(prefix: &str, name: &str) -> String {

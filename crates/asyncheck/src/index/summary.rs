@@ -1,18 +1,21 @@
 //! A file's summary for the crate index, from its parsed tree.
 
 use ra_ap_syntax::{
-    ast::{self, HasName},
+    ast::{self, HasArgList, HasName},
     AstNode, SyntaxKind, SyntaxNode,
 };
 
-use super::{FileSummary, FunctionFacts, InnerCall, LockOrder, ModDecl, ModuleUse, TypeFact};
+use super::{
+    AsyncCall, CallOwner, FileSummary, FunctionFacts, InnerCall, LockOrder, ModDecl, ModuleUse,
+    TypeFact,
+};
 use crate::line_index::LineIndex;
 use crate::rule::FileCache;
 use crate::rules::blocking_in_async::blocking_call_named;
 use crate::syntax::{
-    blocks_on_future, callee_path, cancel_unsafe_call, held_type_path, inline_modules_around,
-    is_test_code, method_name, same_body_nodes, type_known, type_name, unparen, use_entries,
-    Access, FileLocks, Imports, SpawnedTasks,
+    awaits_implicitly, blocks_on_future, body_kind, callee_path, cancel_unsafe_call, find_binding,
+    held_type_path, inline_modules_around, is_test_code, method_name, same_body_nodes, type_known,
+    type_name, unparen, use_entries, Access, Binding, FileLocks, Imports, SpawnedTasks,
 };
 
 /// The summary of a parsed file.
@@ -26,6 +29,9 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
         cache: FileCache::default(),
     };
     for node in root.descendants() {
+        if body_kind(&node).is_some_and(|kind| kind.is_async()) && !is_test_code(&node) {
+            async_calls(&node, imports, &lines, &mut summary.async_calls);
+        }
         match node.kind() {
             SyntaxKind::STRUCT => struct_fields(&node, imports, &mut summary),
             SyntaxKind::TYPE_ALIAS => {
@@ -108,6 +114,13 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
             line: lines.line_of(usize::from(edge.site.start())) + 1,
         })
         .collect();
+    // The first call of each function is all the crate needs.
+    summary
+        .async_calls
+        .sort_by(|a, b| (&a.name, &a.owner, a.line).cmp(&(&b.name, &b.owner, b.line)));
+    summary
+        .async_calls
+        .dedup_by(|later, first| later.name == first.name && later.owner == first.owner);
     let tasks = SpawnedTasks::of_file(root, text, imports);
     (summary.spawned_functions, summary.spawned_methods) = tasks.called_names();
     summary
@@ -232,6 +245,9 @@ fn function_facts(
             .and_then(|r| r.ty())
             .and_then(|ty| first_type_argument(&ty)),
         is_test: is_test_code(function.syntax()),
+        parameters: function.param_list().map_or(0, |list| {
+            list.params().count() + usize::from(list.self_param().is_some())
+        }),
         cancel_unsafe: effects.cancel_unsafe,
         blocks_on: effects.blocks_on,
         blocks: effects.blocks,
@@ -299,6 +315,174 @@ impl Effects {
         effects.calls.dedup();
         effects
     }
+}
+
+/// The calls of an async body (its own level: a closure inside runs
+/// elsewhere, an async block inside is a body of its own) that are not
+/// awaited where they are made.
+fn async_calls(
+    body: &SyntaxNode,
+    imports: &Imports,
+    lines: &LineIndex<'_>,
+    found: &mut Vec<AsyncCall>,
+) {
+    let self_type = body
+        .ancestors()
+        .find_map(ast::Impl::cast)
+        .and_then(|item| item.self_ty())
+        .and_then(|ty| type_name(&ty));
+    // A method that wraps another type's method of its own name (a sync
+    // facade: `fn update(&self) { rt.block_on(self.inner.update()) }`)
+    // calls that one, not itself.
+    let function = body.ancestors().find_map(ast::Fn::cast);
+    // A method that wraps another type's method of its own name (a sync
+    // facade: `fn update(&self) { rt.block_on(self.inner.update()) }`)
+    // calls that one, not itself; and an async block in a sync function
+    // mostly bridges to another crate's async API (handed to `block_on`),
+    // whose method names such a facade repeats. There, a call on a
+    // receiver of unknown type is taken for the other crate's.
+    let facade = function
+        .as_ref()
+        .and_then(|f| f.name())
+        .map(|n| n.text().to_string());
+    let bridged = function.is_some_and(|f| f.async_token().is_none());
+    for node in same_body_nodes(body) {
+        if !matches!(
+            node.kind(),
+            SyntaxKind::CALL_EXPR | SyntaxKind::METHOD_CALL_EXPR
+        ) || is_awaited(&node, imports)
+        {
+            continue;
+        }
+        let owner = match called(&node, self_type.as_ref()) {
+            Some((name, owner)) => Some((name, owner.map_or(CallOwner::Free, CallOwner::Type))),
+            None => ast::MethodCallExpr::cast(node.clone()).and_then(|call| {
+                let name = method_name(&call)?.to_string();
+                match call.receiver().and_then(|r| written_type_of(&r)) {
+                    Some(owner) => Some((name, CallOwner::Type(owner))),
+                    None => (!bridged
+                        && !STD_METHODS.contains(&name.as_str())
+                        && facade.as_deref() != Some(name.as_str()))
+                    .then_some((name, CallOwner::Unknown)),
+                }
+            }),
+        };
+        if let Some((name, owner)) = owner {
+            let arguments = match ast::Expr::cast(node.clone()) {
+                Some(ast::Expr::CallExpr(call)) => call.arg_list(),
+                Some(ast::Expr::MethodCallExpr(call)) => call.arg_list(),
+                _ => None,
+            };
+            found.push(AsyncCall {
+                name,
+                owner,
+                // `T::f(x)` passes the receiver as an argument.
+                arguments: arguments.map_or(0, |list| list.args().count())
+                    + usize::from(node.kind() == SyntaxKind::METHOD_CALL_EXPR),
+                line: lines.line_of(usize::from(node.text_range().start())) + 1,
+            });
+        }
+    }
+}
+
+/// The type written for a receiver that is a parameter or a `let` of the
+/// same function (`previous: &Response`): the method is that type's.
+fn written_type_of(receiver: &ast::Expr) -> Option<String> {
+    let ast::Expr::PathExpr(path) = unparen(receiver.clone()) else {
+        return None;
+    };
+    let path = path.path()?;
+    if path.qualifier().is_some() {
+        return None;
+    }
+    let name = path.segment()?.name_ref()?;
+    let ty = match find_binding(receiver.syntax(), name.text())? {
+        Binding::Let(binding) => binding.ty()?,
+        Binding::Param(param) => param.ty()?,
+        Binding::For(_) | Binding::Element(..) => return None,
+    };
+    type_name(&ty)
+}
+
+/// Method names of the standard library's and the async ecosystem's common
+/// types and traits (iterators, streams, collections, channels, I/O): a call
+/// of one on a receiver of unknown type is far more likely theirs than a
+/// crate method's of the same name.
+const STD_METHODS: &[&str] = &[
+    "next",
+    "next_back",
+    "poll",
+    "poll_next",
+    "get",
+    "get_mut",
+    "insert",
+    "remove",
+    "push",
+    "pop",
+    "len",
+    "is_empty",
+    "iter",
+    "iter_mut",
+    "into_iter",
+    "clone",
+    "drop",
+    "take",
+    "map",
+    "collect",
+    "send",
+    "recv",
+    "try_send",
+    "try_recv",
+    "call",
+    "flush",
+    "write",
+    "read",
+    "lock",
+    "wait",
+    "join",
+    "contains",
+    "contains_key",
+    "extend",
+    "entry",
+    "load",
+    "store",
+    "from",
+    "into",
+    "as_ref",
+    "as_mut",
+    "fmt",
+    "finish",
+    "build",
+    "run",
+    "close",
+    "shutdown",
+    "first",
+    "last",
+    "keys",
+    "values",
+    "clear",
+    "split",
+    "parse",
+    "to_string",
+    "to_owned",
+];
+
+/// Whether a call's value is awaited where it is made: `.await`ed, or a
+/// future of a `select!`/`join!` (which await their futures).
+fn is_awaited(call: &SyntaxNode, imports: &Imports) -> bool {
+    let Some(parent) = call.parent() else {
+        return false;
+    };
+    if parent.kind() == SyntaxKind::AWAIT_EXPR {
+        return true;
+    }
+    call.ancestors()
+        .skip(1)
+        .take_while(|node| {
+            ast::Expr::cast(node.clone()).is_none() || node.kind() == SyntaxKind::MACRO_EXPR
+        })
+        .find_map(ast::MacroCall::cast)
+        .is_some_and(|macro_call| awaits_implicitly(&macro_call, imports))
 }
 
 /// The crate function a call may reach: a free function by name, a method

@@ -1,8 +1,8 @@
 use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
-    ast, blocks_on_future, call_name, crate_function_called, is_async_context, AstNode, SyntaxKind,
-    SyntaxNode,
+    ast, blocks_on_future, call_name, crate_function_called, enclosing_body, is_async_context,
+    AstNode, BodyKind, SyntaxKind, SyntaxNode,
 };
 
 use super::span;
@@ -26,7 +26,15 @@ executor), `futures::executor::block_on`, `futures_lite::future::block_on`, \
 `blocking_recv_many`, `blocking_send`. Also a call from async context to a crate function \
 that is not async and blocks on a future in its own body (not in a closure handed elsewhere), \
 directly or through up to 3 levels of such functions, wherever in the crate it is defined: \
-the finding is at the call, with a label naming the inner `block_on` (file:line).",
+the finding is at the call, with a label naming the inner `block_on` (file:line). And, where \
+the fix belongs, the `block_on` itself in such a function (outside test code) when async code \
+of the crate calls it or its wrappers: by a path (`storage::open()`, `Store::open(..)`), on \
+`self` or a receiver whose type the caller writes, or by method name alone when every method \
+of that name in the crate is not async, the arguments match in number, and the name is not \
+one of the standard library's common methods (`get`, `next`, `send`, ...); calls in async \
+blocks of sync functions (bridges to another crate's async API through `block_on`) and in \
+a method of the same name (a sync facade over it) count only with a written type. The label \
+names the first such call (file:line).",
     why: "Blocking on a future from inside a task stops the worker thread until that future \
 completes, but the future may need this very worker (or the task holding the lock, or the \
 other end of the channel) to make progress: the program deadlocks. tokio detects the case \
@@ -79,7 +87,11 @@ impl Rule for BlockOnInAsync {
 
     fn check(&self, node: &SyntaxNode, cx: &mut Context<'_>) {
         if let Some(blocked_on) = blocks_on_future(node, cx.imports) {
-            if is_async_context(node) {
+            if !is_async_context(node) {
+                reached_from_async(node, &blocked_on, cx);
+                return;
+            }
+            {
                 cx.report(
                     Finding::new(
                         span(node.text_range()),
@@ -131,6 +143,41 @@ impl Rule for BlockOnInAsync {
             .help("make the function `async` and `.await` the future, or call it from `tokio::task::spawn_blocking`"),
         );
     }
+}
+
+/// A `block_on` in a function that is not async, which async code of the
+/// crate calls (directly or through up to 3 levels of such functions): it
+/// runs on the async worker all the same, and the fix belongs here.
+fn reached_from_async(node: &SyntaxNode, blocked_on: &str, cx: &mut Context<'_>) {
+    let in_sync_fn = enclosing_body(node).is_some_and(|(_, kind)| kind == BodyKind::Fn);
+    if !in_sync_fn || cx.in_test {
+        return;
+    }
+    let offset = usize::from(node.text_range().start());
+    let line = cx.text[..offset].bytes().filter(|&b| b == b'\n').count() + 1;
+    let index = cx.imports.crate_index();
+    let Some(caller) = index.block_on_reached_from(&index.file, line) else {
+        return;
+    };
+    cx.report(
+        Finding::new(
+            span(node.text_range()),
+            format!(
+                "`{blocked_on}` blocks on a future in a function that async code calls: it \
+                 panics in a tokio runtime or deadlocks"
+            ),
+        )
+        .label_elsewhere(
+            span(node.text_range()),
+            format!(
+                "reached from async code through `{}` at {}:{}",
+                caller.what, caller.file, caller.line
+            ),
+            &caller.file,
+            caller.line,
+        )
+        .help("make this function `async` and `.await` the future, or have async callers run it through `tokio::task::spawn_blocking`"),
+    );
 }
 
 fn help(blocked_on: &str) -> &'static str {

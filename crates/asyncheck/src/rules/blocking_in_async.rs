@@ -491,6 +491,7 @@ pub(crate) fn blocking_call_named(
         root,
         imports,
         options: &options,
+        in_test: false,
         cache,
         findings: &mut findings,
     };

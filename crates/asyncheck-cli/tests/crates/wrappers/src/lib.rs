@@ -55,3 +55,19 @@ pub async fn configure() -> usize {
     let m = tokio::task::spawn_blocking(storage::settings).await.unwrap_or(0);
     text.len() + more.len() + n + m
 }
+
+pub async fn maintain(make: fn() -> storage::Dataset, resp: &storage::Response, message: Message) -> u32 {
+    let dataset = make();
+    let a = dataset.checkpoint_now();
+    let b = message.snapshot_at();
+    let c = resp.leader_id();
+    a + b + c
+}
+
+pub async fn only_sync_callers_block() -> u32 {
+    tokio::task::spawn_blocking(storage::open_for_sync_callers)
+        .await
+        .unwrap_or(0)
+}
+
+pub struct Message;

@@ -10,7 +10,7 @@ async fn connect() -> u32 {
 
 /// Sync API for sync callers: blocks the thread until connected.
 pub fn open() -> u32 {
-    futures::executor::block_on(connect())
+    futures::executor::block_on(connect()) //~ block-on-in-async
 }
 
 /// A wrapper of the wrapper.
@@ -26,7 +26,7 @@ pub fn open_elsewhere() -> u32 {
 
 impl Store {
     pub fn flush(&self) -> u32 {
-        self.handle.block_on(connect())
+        self.handle.block_on(connect()) //~ block-on-in-async
     }
 }
 
@@ -49,4 +49,64 @@ pub fn settings() -> usize {
 
 fn parsed() -> String {
     load_config()
+}
+
+/// Only sync code calls it: blocking there is its purpose.
+pub fn open_for_sync_callers() -> u32 {
+    futures::executor::block_on(connect())
+}
+
+/// A client of another crate, whose async methods a sync facade wraps.
+pub struct Remote;
+
+pub struct Dataset {
+    handle: Handle,
+    remote: std::sync::Arc<Remote>,
+}
+
+impl Dataset {
+    pub fn open(handle: Handle, remote: std::sync::Arc<Remote>) -> Dataset {
+        Dataset { handle, remote }
+    }
+
+    /// The facade: the call inside is the other crate's `compact_files`.
+    pub fn compact_files(&self) -> u32 {
+        let remote = std::sync::Arc::clone(&self.remote);
+        self.handle.block_on(async move { remote.compact_files().with_limit(2).await })
+    }
+
+    /// The async block bridges to the other crate: `rebuild_index` there is
+    /// its method, not this type's.
+    pub fn optimize(&self) -> u32 {
+        let remote = std::sync::Arc::clone(&self.remote);
+        self.handle.block_on(async move { remote.rebuild_index().in_background().await })
+    }
+
+    pub fn rebuild_index(&self) -> u32 {
+        self.handle.block_on(connect())
+    }
+
+    /// Async code calls it on a value whose type it does not write.
+    pub fn checkpoint_now(&self) -> u32 {
+        self.handle.block_on(connect()) //~ block-on-in-async
+    }
+
+    /// Two parameters: a call that passes none is another function.
+    pub fn snapshot_at(&self, version: u64) -> u32 {
+        let _ = version;
+        self.handle.block_on(connect())
+    }
+
+    /// Another type's `leader_id` is what async code calls.
+    pub fn leader_id(&self) -> u32 {
+        self.handle.block_on(connect())
+    }
+}
+
+pub struct Response;
+
+impl Response {
+    pub fn leader_id(&self) -> u32 {
+        1
+    }
 }

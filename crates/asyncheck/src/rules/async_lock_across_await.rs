@@ -38,7 +38,11 @@ flagged: an await whose receiver is the guard or a value borrowed from it (`guar
 `guard.recv()`, `tx` in `if let Some(tx) = guard.get(&id)`, unless copied out with `.clone()`) \
 or made by a call lent one (`std::mem::take(&mut *guard)`), a \
 call of the file's function that is handed the guard (`write_frame(&mut guard)`): serialising \
-that resource is what the lock is for; other lock acquisitions (`double-lock` and \
+that resource is what the lock is for. A method of the file called on the guard \
+(`guard.shutdown().await`) is judged by its body with `self` as the guarded value: what it \
+waits on through `self` serialises the resource, but a wait on anything else (a reply from \
+another task on a fresh oneshot, a timer) is flagged; a method of the type whose code took \
+the lock is not taken for the guard's (a type does not keep a lock of itself). Other lock acquisitions (`double-lock` and \
 `lock-order-inversion` own those); awaits of computation, of unknown methods and of functions \
 that wait on none of the above. Any receiver of an awaited `.lock()` is taken for an async \
 mutex; an awaited `.read()`/`.write()` directly followed by `?`, `.unwrap()`, `.expect(..)`, \
@@ -189,15 +193,34 @@ impl GuardValues {
     /// `if let Some(tx) = guard.get(&id)`, `for peer in guard.iter()`),
     /// unless the chain ends in a copy (`.clone()`, `.take()`).
     fn of(held: &GuardAwaits, lock: &SyntaxNode) -> GuardValues {
-        let mut values = GuardValues {
+        let values = GuardValues {
             guard: held.lock.guard.syntax().text_range(),
             names: held.names.clone(),
         };
-        let Some((body, _)) = enclosing_body(lock) else {
-            return values;
+        match enclosing_body(lock) {
+            Some((body, _)) => values.and_derived(&body, lock.text_range().start()),
+            None => values,
+        }
+    }
+
+    /// `self` in a method of the guarded value (`guard.shutdown().await`
+    /// runs `shutdown` on it) and the names bound from it in the body.
+    fn of_self(function: &ast::Fn) -> GuardValues {
+        let values = GuardValues {
+            guard: TextRange::empty(0.into()),
+            names: vec!["self".to_owned()],
         };
-        let from = lock.text_range().start();
-        for node in same_body_nodes(&body) {
+        match function.body() {
+            Some(body) => values.and_derived(body.syntax(), 0.into()),
+            None => values,
+        }
+    }
+
+    /// With the names bound in `body` after `from` from a chain that starts
+    /// at these values.
+    fn and_derived(mut self, body: &SyntaxNode, from: ra_ap_syntax::TextSize) -> GuardValues {
+        let values = &mut self;
+        for node in same_body_nodes(body) {
             if node.text_range().end() <= from {
                 continue;
             }
@@ -251,7 +274,7 @@ impl GuardValues {
                 values.names.extend(bound);
             }
         }
-        values
+        self
     }
 
     /// Whether the argument `arg` hands the guard, or a place inside it, to
@@ -374,18 +397,34 @@ fn future_wait(future: &ast::Expr, guard: &GuardValues, lookup: &Lookup<'_, '_>)
         ast::Expr::MethodCallExpr(call) => call.receiver(),
         _ => Some(future.clone()),
     };
-    if receiver.is_some_and(|r| guard.holds(&r)) {
-        return None;
-    }
-    if let Some(what) = foreign_wait(&future, lookup) {
-        return Some(Wait::Direct(what));
+    let on_guard = receiver.is_some_and(|r| guard.holds(&r));
+    if !on_guard {
+        if let Some(what) = foreign_wait(&future, lookup) {
+            return Some(Wait::Direct(what));
+        }
     }
     let (callee, args) = local_call(&future)?;
     if args.iter().any(|arg| guard.lends(arg)) {
         return None;
     }
+    // A method of the guarded value serialises that value: only what it
+    // waits on apart from `self` (a reply from another task, a timer)
+    // holds the lock's other users up.
+    // A type does not keep a lock of itself: the method is of another type
+    // than the one whose code took the lock.
+    let holder = impl_type(future.syntax());
+    let on = if on_guard {
+        On::Guarded {
+            holder: holder.as_deref(),
+        }
+    } else {
+        On::Other
+    };
+    if on_guard && !matches!(future, ast::Expr::MethodCallExpr(_)) {
+        return None;
+    }
     let mut budget = MAX_FUNCTIONS;
-    let inner = function_wait(&callee, lookup, CALL_DEPTH, &mut budget)?;
+    let inner = function_wait(&callee, on, lookup, CALL_DEPTH, &mut budget)?;
     Some(Wait::Through { callee, inner })
 }
 
@@ -466,6 +505,7 @@ impl AsyncFns {
 /// here, giving the bodies of functions of other files.
 fn function_wait(
     name: &str,
+    on: On<'_>,
     lookup: &Lookup<'_, '_>,
     depth: usize,
     budget: &mut usize,
@@ -477,15 +517,44 @@ fn function_wait(
     let candidates = fns.0.get(name)?;
     let mut found = None;
     for function in candidates {
-        let wait = body_wait(function, lookup, depth, budget)?;
+        let guarded = match on {
+            On::Guarded { holder } => {
+                function.param_list()?.self_param()?;
+                if holder.is_some() && impl_type(function.syntax()).as_deref() == holder {
+                    return None;
+                }
+                Some(GuardValues::of_self(function))
+            }
+            On::Other => None,
+        };
+        let wait = body_wait(function, guarded.as_ref(), on, lookup, depth, budget)?;
         found.get_or_insert(wait);
     }
     found
 }
 
+/// Whom a called method runs on.
+#[derive(Clone, Copy)]
+enum On<'a> {
+    /// The value the lock guards (held by code of the type `holder`): waits
+    /// on `self` serialise it.
+    Guarded {
+        holder: Option<&'a str>,
+    },
+    Other,
+}
+
+/// The type of the `impl` around `node`.
+fn impl_type(node: &SyntaxNode) -> Option<String> {
+    let item = node.ancestors().find_map(ast::Impl::cast)?;
+    crate::syntax::type_name(&item.self_ty()?)
+}
+
 /// The first wait outside the task in the body of `function`.
 fn body_wait(
     function: &ast::Fn,
+    guarded: Option<&GuardValues>,
+    on: On<'_>,
     lookup: &Lookup<'_, '_>,
     depth: usize,
     budget: &mut usize,
@@ -520,6 +589,22 @@ fn body_wait(
         };
         for future in futures {
             let future = strip_future_wrappers(future, lookup.imports);
+            let receiver = match &future {
+                ast::Expr::MethodCallExpr(call) => call.receiver(),
+                _ => Some(future.clone()),
+            };
+            let on_guarded =
+                guarded.is_some_and(|values| receiver.is_some_and(|r| values.holds(&r)));
+            if on_guarded {
+                if let (ast::Expr::MethodCallExpr(_), Some((callee, _))) =
+                    (&future, local_call(&future))
+                {
+                    if let Some(found) = function_wait(&callee, on, lookup, depth - 1, budget) {
+                        return Some(found);
+                    }
+                }
+                continue;
+            }
             if let Some(what) = foreign_wait(&future, lookup) {
                 let function = function.name().map(|n| n.text().to_string());
                 return Some(InnerWait {
@@ -531,7 +616,7 @@ fn body_wait(
             let Some((callee, _)) = local_call(&future) else {
                 continue;
             };
-            if let Some(found) = function_wait(&callee, lookup, depth - 1, budget) {
+            if let Some(found) = function_wait(&callee, On::Other, lookup, depth - 1, budget) {
                 return Some(found);
             }
         }

@@ -123,9 +123,25 @@ impl Crates {
         }
 
         let modules = place_in_modules(&absolute, &packages, &manifests, &summaries);
-        for (summary, module) in summaries.iter_mut().zip(&modules) {
+        // Each file's path inside its package.
+        let in_packages: Vec<Option<PathBuf>> = packages
+            .iter()
+            .zip(&absolute)
+            .map(|(package, path)| {
+                let inside = path.strip_prefix(package.as_ref()?).ok()?;
+                Some(inside.to_path_buf())
+            })
+            .collect();
+        for (((summary, module), in_package), path) in summaries
+            .iter_mut()
+            .zip(&modules)
+            .zip(&in_packages)
+            .zip(&absolute)
+        {
             if let Some(summary) = summary {
                 summary.module = module.clone();
+                summary.in_test_folder =
+                    asyncheck::checker::is_test_path(in_package.as_deref().unwrap_or(path));
             }
         }
 
@@ -154,8 +170,8 @@ impl Crates {
             .zip(&groups)
             .zip(modules)
             .zip(&summaries)
-            .zip(&absolute)
-            .map(|((((package, group), module), summary), path)| {
+            .zip(in_packages)
+            .map(|((((package, group), module), summary), in_package)| {
                 let manifest = package
                     .as_ref()
                     .and_then(|p| manifests.get(p))
@@ -163,10 +179,6 @@ impl Crates {
                     .unwrap_or_default();
                 let group_facts = facts.get(group).cloned().unwrap_or_default();
                 let file = summary.as_ref().map(|s| s.path.clone()).unwrap_or_default();
-                let in_package = package
-                    .as_ref()
-                    .and_then(|p| path.strip_prefix(p).ok())
-                    .map(Path::to_path_buf);
                 CrateIndex::new(group_facts, manifest).seen_from(file, module, in_package)
             })
             .collect();

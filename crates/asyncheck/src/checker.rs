@@ -208,7 +208,9 @@ impl<'s> Checker<'s> {
     }
 }
 
-pub(crate) fn is_test_path(path: &Path) -> bool {
+/// Whether a file is under a `tests` or `benches` folder (of its package,
+/// when `path` is relative to it): test code.
+pub fn is_test_path(path: &Path) -> bool {
     path.components()
         .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "benches")))
 }

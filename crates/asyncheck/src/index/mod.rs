@@ -119,6 +119,9 @@ pub struct FunctionFacts {
     pub calls: Vec<(String, Option<String>)>,
 }
 
+/// The name of the method that runs a future to completion.
+const BLOCK_ON_METHOD: &str = "block_on";
+
 /// How many levels of crate calls a wrapper's effect is followed through.
 pub const WRAPPER_DEPTH: usize = 3;
 
@@ -206,6 +209,9 @@ pub struct FileSummary {
     /// The file's module (`my_crate::net::tls`), set by whoever knows the
     /// crate's module tree; empty when nobody does.
     pub module: String,
+    /// The file is under its package's `tests/` or `benches/` folder (test
+    /// code), set by whoever knows the package.
+    pub in_test_folder: bool,
     pub mods: Vec<ModDecl>,
     pub uses: Vec<ModuleUse>,
     pub lock_orders: Vec<LockOrder>,
@@ -331,6 +337,10 @@ pub struct Facts {
     /// Names under which a module imports or re-exports one of the crate's
     /// own items renamed (`pub use worker::run as run_worker;`).
     renamed: HashSet<String>,
+    /// The crate defines its own `block_on` methods and none of them blocks
+    /// the calling worker (they run the future inside `block_in_place` or on
+    /// another thread): a `.block_on(..)` call is taken for theirs.
+    own_block_on_is_safe: bool,
     /// The `block_on` calls (by file and line) inside functions that are not
     /// async but that async code calls, directly or through wrappers: to the
     /// first such call (its callee's name, file and line).
@@ -353,9 +363,8 @@ impl Facts {
         for summary in summaries {
             summary.hash(&mut hasher);
             facts.add(summary);
-            // A file under `tests/` or `benches/` is test code: its calls
-            // are not the crate's.
-            if !crate::checker::is_test_path(std::path::Path::new(&summary.path)) {
+            // Test code's calls are not the crate's.
+            if !summary.in_test_folder {
                 let krate = crate_of(&summary.module);
                 async_calls.extend(
                     summary
@@ -367,6 +376,7 @@ impl Facts {
         }
         facts.fingerprint = hasher.finish();
         facts.place_functions();
+        facts.trust_own_block_on();
         facts.close_wrappers();
         facts.resolve_exported_types();
         facts.reach_block_ons(async_calls);
@@ -718,6 +728,35 @@ impl Facts {
                 }
             }
         }
+    }
+
+    /// Decides [`Facts::own_block_on_is_safe`], and then forgets the
+    /// `.block_on(..)` calls the functions of the crate make.
+    fn trust_own_block_on(&mut self) {
+        let mut own = self
+            .functions(BLOCK_ON_METHOD)
+            .iter()
+            .filter(|f| !f.is_test && f.self_type.is_some())
+            .peekable();
+        self.own_block_on_is_safe = own.peek().is_some() && own.all(|f| f.blocks_on.is_none());
+        if !self.own_block_on_is_safe {
+            return;
+        }
+        for function in self.functions.values_mut().flatten() {
+            if function
+                .blocks_on
+                .as_ref()
+                .is_some_and(|inner| inner.what == crate::syntax::BLOCK_ON_METHOD_CALL)
+            {
+                function.blocks_on = None;
+            }
+        }
+    }
+
+    /// Whether a `.block_on(..)` method call is taken for the crate's own
+    /// `block_on`, which does not block the worker.
+    pub fn own_block_on_is_safe(&self) -> bool {
+        self.own_block_on_is_safe
     }
 
     /// Marks the `block_on`s that async code reaches through the crate's

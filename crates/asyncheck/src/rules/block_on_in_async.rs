@@ -2,7 +2,7 @@ use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast, blocks_on_future, call_name, crate_function_called, enclosing_body, is_async_context,
-    AstNode, BodyKind, SyntaxKind, SyntaxNode,
+    AstNode, BodyKind, SyntaxKind, SyntaxNode, BLOCK_ON_METHOD_CALL,
 };
 
 use super::span;
@@ -34,7 +34,10 @@ of that name in the crate is not async, the arguments match in number, and the n
 one of the standard library's common methods (`get`, `next`, `send`, ...); calls in async \
 blocks of sync functions (bridges to another crate's async API through `block_on`) and in \
 a method of the same name (a sync facade over it) count only with a written type. The label \
-names the first such call (file:line).",
+names the first such call (file:line). A crate that defines its own `block_on` methods (a \
+runtime wrapper), none of which blocks the worker in its own body (they run the future inside \
+`block_in_place` or on another thread), has its `.block_on(..)` method calls taken for those: \
+not flagged.",
     why: "Blocking on a future from inside a task stops the worker thread until that future \
 completes, but the future may need this very worker (or the task holding the lock, or the \
 other end of the channel) to make progress: the program deadlocks. tokio detects the case \
@@ -87,6 +90,12 @@ impl Rule for BlockOnInAsync {
 
     fn check(&self, node: &SyntaxNode, cx: &mut Context<'_>) {
         if let Some(blocked_on) = blocks_on_future(node, cx.imports) {
+            // The crate's own `block_on` (its runtime wrapper) is judged by
+            // its body, in the crate index.
+            if blocked_on == BLOCK_ON_METHOD_CALL && cx.imports.crate_index().own_block_on_is_safe()
+            {
+                return;
+            }
             if !is_async_context(node) {
                 reached_from_async(node, &blocked_on, cx);
                 return;

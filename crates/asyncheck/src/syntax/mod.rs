@@ -52,7 +52,9 @@ pub use ra_ap_syntax::{
     TextRange, TextSize, WalkEvent, T,
 };
 pub use returns::*;
-pub use runtime::{block_on_call, blocks_on_future, is_block_on_future, is_startup_body};
+pub use runtime::{
+    block_on_call, blocks_on_future, is_block_on_future, is_startup_body, BLOCK_ON_METHOD_CALL,
+};
 pub use spawned::SpawnedTasks;
 pub use tasks::*;
 pub use timers::*;

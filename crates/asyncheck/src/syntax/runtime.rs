@@ -22,6 +22,9 @@ const BLOCK_ON_FUNCTIONS: &[&str] = &[
     "tokio_test::block_on",
 ];
 
+/// How a `.block_on(..)` method call is named in findings and effects.
+pub const BLOCK_ON_METHOD_CALL: &str = ".block_on()";
+
 /// A call that runs a future to completion on the calling thread: a
 /// `.block_on(..)` method (tokio's `Runtime`/`Handle`, any executor) or one
 /// of the [`BLOCK_ON_FUNCTIONS`]. Returns what it calls: `.block_on()` or
@@ -30,7 +33,7 @@ pub fn block_on_call(node: &SyntaxNode, imports: &Imports) -> Option<&'static st
     match node.kind() {
         SyntaxKind::METHOD_CALL_EXPR => {
             let call = ast::MethodCallExpr::cast(node.clone())?;
-            (method_name(&call)? == "block_on").then_some(".block_on()")
+            (method_name(&call)? == "block_on").then_some(BLOCK_ON_METHOD_CALL)
         }
         SyntaxKind::CALL_EXPR => resolve_call(
             &ast::CallExpr::cast(node.clone())?,

@@ -219,6 +219,8 @@ pub struct FileSummary {
     pub lock_functions: Vec<crate::syntax::FunctionLocks>,
     /// (struct, field, type).
     pub fields: Vec<(String, String, TypeFact)>,
+    /// (enum variant, field, type): what a pattern of the variant binds.
+    pub variant_fields: Vec<(String, String, TypeFact)>,
     pub aliases: Vec<(String, TypeFact)>,
     /// `static` and `const` items.
     pub statics: Vec<(String, TypeFact)>,
@@ -394,6 +396,10 @@ impl Facts {
                 .entry(field.clone())
                 .or_default()
                 .push(ty);
+        }
+        for (variant, field, ty) in &summary.variant_fields {
+            self.fields
+                .insert((variant.clone(), field.clone()), placed(ty));
         }
         for (name, ty) in &summary.aliases {
             agree(&mut self.aliases, name, &placed(ty));
@@ -820,6 +826,13 @@ impl Facts {
             .map(|t| self.resolve(t));
         let first = all.next()?;
         all.all(|other| other == first).then_some(first)
+    }
+
+    /// The declared type of the field `field` of the struct or enum variant
+    /// `owner`, and nothing else.
+    pub fn declared_field(&self, owner: &str, field: &str) -> Option<TypeFact> {
+        let found = self.fields.get(&(owner.to_owned(), field.to_owned()))?;
+        Some(self.resolve(found))
     }
 
     /// The type a `static` or `const` of the crate was declared with.

@@ -34,6 +34,15 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
         }
         match node.kind() {
             SyntaxKind::STRUCT => struct_fields(&node, imports, &mut summary),
+            SyntaxKind::VARIANT => {
+                if let Some(variant) = ast::Variant::cast(node) {
+                    let owner = variant.name().map(|n| n.text().to_string());
+                    if let Some(owner) = owner {
+                        let fields = declared_fields(owner, variant.field_list(), imports);
+                        summary.variant_fields.extend(fields);
+                    }
+                }
+            }
             SyntaxKind::TYPE_ALIAS => {
                 let Some(alias) = ast::TypeAlias::cast(node) else {
                     continue;
@@ -167,11 +176,23 @@ fn struct_fields(node: &SyntaxNode, imports: &Imports, summary: &mut FileSummary
     let Some(owner) = item.name().map(|n| n.text().to_string()) else {
         return;
     };
-    match item.field_list() {
+    let fields = declared_fields(owner, item.field_list(), imports);
+    summary.fields.extend(fields);
+}
+
+/// The fields of a struct or an enum variant, with their declared types;
+/// a tuple's by position.
+fn declared_fields(
+    owner: String,
+    fields: Option<ast::FieldList>,
+    imports: &Imports,
+) -> Vec<(String, String, TypeFact)> {
+    let mut found = Vec::new();
+    match fields {
         Some(ast::FieldList::RecordFieldList(list)) => {
             for field in list.fields() {
                 if let (Some(name), Some(ty)) = (field.name(), field.ty()) {
-                    summary.fields.push((
+                    found.push((
                         owner.clone(),
                         name.text().to_string(),
                         type_fact(&ty, imports),
@@ -182,16 +203,13 @@ fn struct_fields(node: &SyntaxNode, imports: &Imports, summary: &mut FileSummary
         Some(ast::FieldList::TupleFieldList(list)) => {
             for (position, field) in list.fields().enumerate() {
                 if let Some(ty) = field.ty() {
-                    summary.fields.push((
-                        owner.clone(),
-                        position.to_string(),
-                        type_fact(&ty, imports),
-                    ));
+                    found.push((owner.clone(), position.to_string(), type_fact(&ty, imports)));
                 }
             }
         }
         None => {}
     }
+    found
 }
 
 /// What a written type says, with the imports of the file that wrote it.

@@ -25,7 +25,9 @@ end is known by its binding (`let (tx, rx) = mpsc::channel(8)` and the other con
 `Channel::balance_channel`), by the declared type of a local, a parameter or a struct field of \
 the same file, or as an element of a received message whose type is written \
 (`while let Some((job, reply)) = rx.recv().await` with \
-`rx: mpsc::Receiver<(Job, oneshot::Sender<u64>)>` or `mpsc::channel::<(..)>(8)`). The result \
+`rx: mpsc::Receiver<(Job, oneshot::Sender<u64>)>` or `mpsc::channel::<(..)>(8)`), or as a \
+field of a struct or enum variant pattern, by the field's declared type anywhere in the crate \
+(`Request::Get { key, reply }`, `Write(answer, data)`: the request/reply shape of actors). The result \
 may be unwrapped through a local (`let r = rx.recv().await;`, a `select!` branch \
 `r = rx.recv() =>`) when the unwrap is the local's only use (a `debug_assert!` aside). Not flagged: `try_send`/`try_recv` (a full or \
 empty channel is not a closed one); results handled any other way (`?`, `if let Err`, \

@@ -440,7 +440,11 @@ fn type_name_of(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option<Stri
                 return type_name(&item.self_ty()?);
             }
             let name = segment.name_ref()?;
-            let ty = match find_binding(expr.syntax(), name.text())? {
+            let Some(binding) = find_binding(expr.syntax(), name.text()) else {
+                let (owner, field) = field_binding(expr.syntax(), name.text())?;
+                return imports.crate_index().declared_field(&owner, &field)?.name;
+            };
+            let ty = match binding {
                 Binding::Let(binding) => match binding.ty() {
                     Some(ty) => ty,
                     None => {
@@ -579,7 +583,11 @@ fn binding_type(
     items: Option<&ItemTypes>,
     hops: usize,
 ) -> Option<KnownType> {
-    match find_binding(at, name)? {
+    let Some(binding) = find_binding(at, name) else {
+        let (owner, field) = field_binding(at, name)?;
+        return imports.crate_index().declared_field(&owner, &field)?.known;
+    };
+    match binding {
         Binding::Let(found) => match found.ty() {
             Some(ty) => type_known(&ty, imports),
             None => known_type_within(&found.initializer()?, imports, items, hops),
@@ -608,6 +616,21 @@ pub enum Binding {
 /// `match` arm, `if let`, `for (i, x)`) binds it: its type is not written
 /// anywhere.
 pub fn find_binding(at: &SyntaxNode, name: &str) -> Option<Binding> {
+    match binding_site(at, name)? {
+        Site::Binding(binding) => Some(binding),
+        Site::Pattern(_) => None,
+    }
+}
+
+/// Where a name is bound, as [`find_binding`] looks for it.
+enum Site {
+    Binding(Binding),
+    /// Inside another pattern: of a `let`, or the header of a `match` arm,
+    /// `if let` or `while let`.
+    Pattern(SyntaxNode),
+}
+
+fn binding_site(at: &SyntaxNode, name: &str) -> Option<Site> {
     let mut child = at.clone();
     for ancestor in at.ancestors().skip(1) {
         match ancestor.kind() {
@@ -615,13 +638,13 @@ pub fn find_binding(at: &SyntaxNode, name: &str) -> Option<Binding> {
                 let earlier = std::iter::successors(child.prev_sibling(), |s| s.prev_sibling());
                 for statement in earlier.filter_map(ast::LetStmt::cast) {
                     if binds(statement.pat(), name) {
-                        return Some(Binding::Let(statement));
+                        return Some(Site::Binding(Binding::Let(statement)));
                     }
                     if let Some(index) = tuple_element(statement.pat(), name) {
-                        return Some(Binding::Element(statement, index));
+                        return Some(Site::Binding(Binding::Element(statement, index)));
                     }
                     if pattern_binds(statement.pat(), name) {
-                        return None;
+                        return Some(Site::Pattern(statement.syntax().clone()));
                     }
                 }
             }
@@ -629,17 +652,18 @@ pub fn find_binding(at: &SyntaxNode, name: &str) -> Option<Binding> {
                 return ast::ForExpr::cast(ancestor)
                     .filter(|f| binds(f.pat(), name))
                     .filter(|f| f.loop_body().is_some_and(|body| *body.syntax() == child))
-                    .map(Binding::For);
+                    .map(|f| Site::Binding(Binding::For(f)));
             }
             SyntaxKind::MATCH_ARM | SyntaxKind::IF_EXPR | SyntaxKind::WHILE_EXPR
                 if header_binds(&ancestor, name) =>
             {
-                return None;
+                return Some(Site::Pattern(ancestor));
             }
             SyntaxKind::FN | SyntaxKind::CLOSURE_EXPR => {
                 let params = match_params(&ancestor);
                 if let Some(param) = params.into_iter().find(|p| pattern_binds(p.pat(), name)) {
-                    return binds(param.pat(), name).then_some(Binding::Param(param));
+                    return binds(param.pat(), name)
+                        .then_some(Site::Binding(Binding::Param(param)));
                 }
                 if ancestor.kind() == SyntaxKind::FN {
                     return None;
@@ -650,6 +674,52 @@ pub fn find_binding(at: &SyntaxNode, name: &str) -> Option<Binding> {
         child = ancestor;
     }
     None
+}
+
+/// The struct or enum variant and field that a pattern binds `name` to, seen
+/// from `at`: `Write(tx, data)` binds `tx` to the field `0` of `Write`,
+/// `Command::Get { key, resp }` binds `resp` to `Get.resp`. Its type is
+/// that field's declared type.
+pub fn field_binding(at: &SyntaxNode, name: &str) -> Option<(String, String)> {
+    let Site::Pattern(site) = binding_site(at, name)? else {
+        return None;
+    };
+    let ident = site
+        .descendants()
+        .filter(|node| node.kind() != SyntaxKind::BLOCK_EXPR)
+        .filter_map(ast::IdentPat::cast)
+        .find(|ident| ident.name().is_some_and(|n| n.text() == name))?;
+    pattern_field(&ident)
+}
+
+/// The struct or enum variant and field a name pattern stands in:
+/// `tx` in `Write(tx, data)` is the field `0` of `Write`, `resp` in
+/// `Get { key, resp }` the field `resp` of `Get`.
+pub fn pattern_field(ident: &ast::IdentPat) -> Option<(String, String)> {
+    let name = ident.name()?.text().to_string();
+    let parent = ident.syntax().parent()?;
+    let owner_of = |path: Option<ast::Path>| -> Option<String> {
+        Some(path?.segment()?.name_ref()?.text().to_string())
+    };
+    if let Some(tuple) = ast::TupleStructPat::cast(parent.clone()) {
+        let fields: Vec<ast::Pat> = tuple.fields().collect();
+        let position = fields.iter().position(|f| f.syntax() == ident.syntax())?;
+        // After a `..` the position no longer says which field it is.
+        if fields[..position]
+            .iter()
+            .any(|f| matches!(f, ast::Pat::RestPat(_)))
+        {
+            return None;
+        }
+        return Some((owner_of(tuple.path())?, position.to_string()));
+    }
+    let field = ast::RecordPatField::cast(parent)?;
+    let record = field.syntax().ancestors().find_map(ast::RecordPat::cast)?;
+    let field_name = match field.name_ref() {
+        Some(written) => written.text().to_string(),
+        None => name,
+    };
+    Some((owner_of(record.path())?, field_name))
 }
 
 /// Whether the patterns of a `match` arm, `for`, `if let` or `while let`

@@ -9,8 +9,8 @@ use ra_ap_syntax::{
 };
 
 use super::{
-    binding_of, callee_path, enclosing_body, future_inside, is_loop, method_name, type_path,
-    unparen, value_use, FieldTypes, Imports, Mention, Names, SelectBranch, ValueUse,
+    binding_of, callee_path, enclosing_body, future_inside, is_loop, method_name, pattern_field,
+    type_path, unparen, value_use, FieldTypes, Imports, Mention, Names, SelectBranch, ValueUse,
 };
 
 /// Bindings are followed at most this many times (`let tx2 = tx.clone();`).
@@ -504,6 +504,13 @@ fn bound_end(
         SyntaxKind::PARAM => {
             let ty = ast::Param::cast(parent)?.ty()?;
             typed_end(&type_path(&ty, imports, &is_channel_type)?)
+        }
+        // A field of a struct or enum variant pattern (`Write(reply, data)`,
+        // `Get { key, resp }`): the field's declared type.
+        SyntaxKind::TUPLE_STRUCT_PAT | SyntaxKind::RECORD_PAT_FIELD => {
+            let (owner, field) = pattern_field(pattern)?;
+            let declared = imports.crate_index().declared_field(&owner, &field)?;
+            declared.paths.iter().find_map(|path| typed_end(path))
         }
         _ => None,
     }

@@ -4,8 +4,8 @@ use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasArgList, HasLoopBody, HasName},
-    callee_path, label_of, loop_body, method_name, segments, AstNode, Imports, NodeOrToken,
-    SyntaxKind, SyntaxNode, TextRange, TextSize,
+    callee_path, find_binding, label_of, loop_body, method_name, segments, unparen, AstNode,
+    Binding, Imports, NodeOrToken, SyntaxKind, SyntaxNode, TextRange, TextSize,
 };
 
 use super::span;
@@ -25,7 +25,10 @@ given to `poll_fn`), when some path from the function's entry to it neither ment
 (passing it to an inner poll, `ready!(..)`, `register(cx.waker())`, ...) nor uses \
 `cx.waker()`, and that path takes a branch chosen by something outside the value's own state: \
 a method that is not a plain state read (`timer.is_elapsed()`, `counter.load(..)`, \
-`lock.try_lock()`, `rx.try_recv()`) or a function (`Instant::now()`). The paths follow \
+`lock.try_lock()`, `rx.try_recv()`) or a function (`Instant::now()`), or the statement \
+right before the `Pending` changes the value's own state (`self.yielded = true; return \
+Poll::Pending`, or a variable a `poll_fn` closure captures): the value expects another poll to \
+act on the change, and only a wakeup brings one. The paths follow \
 `if`/`else`, `match` arms, loops (a `for` loop is taken to run at least once), \
 `break`/`continue`, early `return`s, `let .. else` and diverging macros (`panic!`, \
 `unreachable!`); `&&` and `||` count as running both sides (a poll on the right is usually \
@@ -618,6 +621,8 @@ struct Frame {
 }
 
 struct Walk<'a> {
+    /// The poll function's body.
+    body: SyntaxNode,
     cx: Option<&'a str>,
     imports: &'a Imports,
     owner: &'a str,
@@ -636,6 +641,7 @@ struct Walk<'a> {
 /// (`!fut.is_terminated() && fut.poll(cx).is_ready()`).
 fn walk(function: &PollFunction, imports: &Imports, helpers: &Helpers) -> Walked {
     let mut walk = Walk {
+        body: function.body.clone(),
         cx: function.cx.as_deref(),
         imports,
         owner: &function.owner,
@@ -835,7 +841,10 @@ impl Walk<'_> {
         if !tail || self.imports.resolve(&path, PENDING_PATHS).is_none() {
             return;
         }
-        if self.state.external {
+        // A value that changes its own state right before it waits expects
+        // to be polled again to act on the change (`self.yielded = true;
+        // Poll::Pending`), which only a wakeup brings.
+        if self.state.external || (self.state.clean && changed_just_before(node, &self.body)) {
             self.found.pendings.push(node.text_range());
         }
         if self.state.via != 0 {
@@ -1123,6 +1132,80 @@ impl Walk<'_> {
             NodeOrToken::Node(_) => false,
         })
     }
+}
+
+/// Whether the statement right before the `Pending` expression `pending`,
+/// in its own block, assigns to the value's own state.
+fn changed_just_before(pending: &SyntaxNode, body: &SyntaxNode) -> bool {
+    let statement = pending
+        .ancestors()
+        .take_while(|n| n.kind() != SyntaxKind::STMT_LIST)
+        .last()
+        .filter(|top| {
+            top.ancestors()
+                .skip(1)
+                .take_while(|n| n.kind() != SyntaxKind::STMT_LIST)
+                .next()
+                .is_none()
+        });
+    let Some(statement) = statement.filter(|s| {
+        matches!(
+            s.kind(),
+            SyntaxKind::EXPR_STMT | SyntaxKind::PATH_EXPR | SyntaxKind::RETURN_EXPR
+        )
+    }) else {
+        return false;
+    };
+    statement
+        .prev_sibling()
+        .and_then(ast::ExprStmt::cast)
+        .and_then(|s| s.expr())
+        .is_some_and(|expr| changes_own_state(expr.syntax(), body))
+}
+
+/// Whether `node` assigns (`=`, `+=`, ...) to the polled value's own state:
+/// a place reached from `self`, or a variable the `poll_fn` closure `body`
+/// captures (declared outside it).
+fn changes_own_state(node: &SyntaxNode, body: &SyntaxNode) -> bool {
+    let Some(assign) = ast::BinExpr::cast(node.clone()) else {
+        return false;
+    };
+    if !matches!(assign.op_kind(), Some(ast::BinaryOp::Assignment { .. })) {
+        return false;
+    }
+    let mut place = assign.lhs();
+    while let Some(expr) = place.map(unparen) {
+        place = match expr {
+            ast::Expr::FieldExpr(field) => field.expr(),
+            ast::Expr::IndexExpr(index) => index.base(),
+            ast::Expr::PrefixExpr(deref) => deref.expr(),
+            ast::Expr::PathExpr(path) => {
+                let Some(name) = path.path().and_then(|p| p.segment()) else {
+                    return false;
+                };
+                if name.self_token().is_some() {
+                    return true;
+                }
+                let Some(name) = name.name_ref() else {
+                    return false;
+                };
+                let Some(closure) = body
+                    .parent()
+                    .filter(|p| p.kind() == SyntaxKind::CLOSURE_EXPR)
+                else {
+                    return false;
+                };
+                let declared = match find_binding(node, name.text()) {
+                    Some(Binding::Let(binding)) => binding.syntax().text_range(),
+                    Some(Binding::Param(param)) => param.syntax().text_range(),
+                    _ => return false,
+                };
+                return !closure.text_range().contains_range(declared);
+            }
+            _ => return false,
+        };
+    }
+    false
 }
 
 /// Methods that read a value's own state: a branch they choose is a state

@@ -258,14 +258,7 @@ fn filled_places(handler: &SyntaxNode) -> Vec<(String, SyntaxNode)> {
                     .filter(|call| method_name(call).is_some_and(|n| FILLS.contains(&n.as_str())))
                     .and_then(|call| call.receiver()),
                 SyntaxKind::BIN_EXPR => ast::BinExpr::cast(node.clone())
-                    .filter(|bin| {
-                        matches!(
-                            bin.op_kind(),
-                            Some(ast::BinaryOp::Assignment {
-                                op: Some(ast::ArithOp::Add)
-                            })
-                        )
-                    })
+                    .filter(adds_to_itself)
                     .and_then(|bin| bin.lhs()),
                 _ => None,
             };
@@ -275,6 +268,29 @@ fn filled_places(handler: &SyntaxNode) -> Vec<(String, SyntaxNode)> {
         }
     }
     filled
+}
+
+/// `count += n`, or `count = count + n` (either side).
+fn adds_to_itself(assign: &ast::BinExpr) -> bool {
+    match assign.op_kind() {
+        Some(ast::BinaryOp::Assignment {
+            op: Some(ast::ArithOp::Add),
+        }) => true,
+        Some(ast::BinaryOp::Assignment { op: None }) => {
+            let (Some(place), Some(ast::Expr::BinExpr(sum))) =
+                (assign.lhs(), assign.rhs().map(unparen))
+            else {
+                return false;
+            };
+            let place = place.syntax().text().to_string();
+            sum.op_kind() == Some(ast::BinaryOp::ArithOp(ast::ArithOp::Add))
+                && [sum.lhs(), sum.rhs()]
+                    .iter()
+                    .flatten()
+                    .any(|side| side.syntax().text() == place.as_str())
+        }
+        _ => false,
+    }
 }
 
 /// Whether a place named in a handler (or, `in_method`, in the body of a

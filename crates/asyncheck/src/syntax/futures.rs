@@ -11,7 +11,7 @@ use super::{
     body_kind, callee_path, find_binding, macro_args, method_name, unparen, Binding, Imports,
 };
 
-const SELECT_MACROS: &[&str] = &[
+pub(crate) const SELECT_MACROS: &[&str] = &[
     "tokio::select",
     "futures::select",
     "futures::select_biased",

@@ -32,16 +32,39 @@ type Green = GreenElement<GreenNode, GreenToken>;
 /// Returns the tree with the known macro bodies parsed in place, or `None`
 /// when it has no macro body to expand. `macro_calls` are the ranges of the
 /// tree's macro calls in expression position, as the parser noted them.
-pub(crate) fn expand(root: &SyntaxNode, macro_calls: &[TextRange]) -> Option<GreenNode> {
-    expand_at_depth(root, macro_calls, 0)
+/// `selects` are the local names the file imports `select!` under
+/// (`use tokio::select as race;`), besides `select` and `select_biased`.
+pub(crate) fn expand(
+    root: &SyntaxNode,
+    macro_calls: &[TextRange],
+    selects: &[String],
+) -> Option<GreenNode> {
+    expand_at_depth(root, macro_calls, Depth { level: 0, selects })
+}
+
+/// How deep in nested macros an expansion is, and what the file calls
+/// `select!`.
+#[derive(Clone, Copy)]
+struct Depth<'a> {
+    level: usize,
+    selects: &'a [String],
+}
+
+impl Depth<'_> {
+    fn deeper(self) -> Self {
+        Depth {
+            level: self.level + 1,
+            ..self
+        }
+    }
 }
 
 fn expand_at_depth(
     root: &SyntaxNode,
     macro_calls: &[TextRange],
-    depth: usize,
+    depth: Depth<'_>,
 ) -> Option<GreenNode> {
-    if depth >= MAX_MACRO_DEPTH {
+    if depth.level >= MAX_MACRO_DEPTH {
         return None;
     }
     let replacements: Vec<(TextRange, GreenNode)> = macro_calls
@@ -73,12 +96,13 @@ pub(crate) fn node_at(root: &SyntaxNode, range: TextRange, kind: SyntaxKind) -> 
         .find(|n| n.kind() == kind)
 }
 
-fn expand_body(call: &SyntaxNode, token_tree: &SyntaxNode, depth: usize) -> Option<GreenNode> {
+fn expand_body(call: &SyntaxNode, token_tree: &SyntaxNode, depth: Depth<'_>) -> Option<GreenNode> {
     if !is_delimited(token_tree) {
         return None;
     }
-    let is_select =
-        macro_name(call).is_some_and(|name| name == "select" || name == "select_biased");
+    let is_select = macro_name(call).is_some_and(|name| {
+        name == "select" || name == "select_biased" || depth.selects.contains(&name)
+    });
     if is_select {
         if let Some(green) = expand_select(token_tree, depth) {
             return Some(green);
@@ -116,7 +140,7 @@ fn macro_name(call: &SyntaxNode) -> Option<String> {
 }
 
 /// Reads `(a, b)`, `[a, b]` or `{a, b}` as a tuple expression.
-fn expand_expression_list(token_tree: &SyntaxNode, depth: usize) -> Option<GreenNode> {
+fn expand_expression_list(token_tree: &SyntaxNode, depth: Depth<'_>) -> Option<GreenNode> {
     let mut text = token_tree.text().to_string();
     if text.len() < 2 || !text.is_char_boundary(text.len() - 1) {
         return None;
@@ -146,9 +170,9 @@ fn parse_exact(text: &str, entry: TopEntryPoint) -> Option<Parsed> {
 }
 
 /// A parsed fragment with the macros inside it expanded too.
-fn expand_nested(parsed: Parsed, depth: usize) -> GreenNode {
+fn expand_nested(parsed: Parsed, depth: Depth<'_>) -> GreenNode {
     let node = SyntaxNode::new_root(parsed.green.clone());
-    expand_at_depth(&node, &parsed.marks.macro_calls, depth + 1).unwrap_or(parsed.green)
+    expand_at_depth(&node, &parsed.marks.macro_calls, depth.deeper()).unwrap_or(parsed.green)
 }
 
 fn kind_of(green: &GreenNode) -> SyntaxKind {
@@ -206,7 +230,7 @@ fn is_trivia(element: &SyntaxElement) -> bool {
 }
 
 /// Splits a `select!` body into its branches and parses each piece.
-fn expand_select(token_tree: &SyntaxNode, depth: usize) -> Option<GreenNode> {
+fn expand_select(token_tree: &SyntaxNode, depth: Depth<'_>) -> Option<GreenNode> {
     let elements = inner_elements(token_tree);
     let base = token_tree.text_range().start();
     let text = token_tree.text().to_string();
@@ -334,7 +358,7 @@ fn expand_select(token_tree: &SyntaxNode, depth: usize) -> Option<GreenNode> {
     Some(GreenNode::new(raw(SyntaxKind::MATCH_ARM_LIST), out))
 }
 
-fn parse_piece(text: &str, entry: TopEntryPoint, depth: usize) -> Option<GreenNode> {
+fn parse_piece(text: &str, entry: TopEntryPoint, depth: Depth<'_>) -> Option<GreenNode> {
     parse_exact(text, entry).map(|parsed| expand_nested(parsed, depth))
 }
 

@@ -117,7 +117,8 @@ pub fn parse_file(text: &str) -> Option<ParsedFile> {
         }
     }
     imports.record_items(std::mem::take(&mut parsed.marks.item_names));
-    let expanded = macros::expand(&root, &parsed.marks.macro_calls);
+    let selects = imports.local_names_for(|target| futures::SELECT_MACROS.contains(&target));
+    let expanded = macros::expand(&root, &parsed.marks.macro_calls, &selects);
     Some(ParsedFile {
         root: expanded.map(SyntaxNode::new_root).unwrap_or(root),
         imports,

@@ -152,11 +152,10 @@ pub struct LockOrder {
     pub line: usize,
 }
 
-/// A call made in async context outside test code and not awaited where it
-/// is made: how async code reaches a crate function that is not async
-/// (and may block on a future inside).
+/// A call of a crate function as a summary keeps it: what it calls, as far
+/// as the calling file says.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct AsyncCall {
+pub struct CallSite {
     pub name: String,
     pub owner: CallOwner,
     /// What it passes, the receiver of a method call counted.
@@ -165,7 +164,7 @@ pub struct AsyncCall {
     pub line: usize,
 }
 
-/// What an [`AsyncCall`] says about the function it calls.
+/// What a [`CallSite`] says about the function it calls.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum CallOwner {
     /// A free function (`helper()`, `util::helper()`).
@@ -229,7 +228,28 @@ pub struct FileSummary {
     pub spawned_functions: Vec<String>,
     /// Names of methods called as a spawned future.
     pub spawned_methods: Vec<String>,
-    pub async_calls: Vec<AsyncCall>,
+    /// Calls made in async context outside test code and not awaited where
+    /// they are made: how async code reaches a crate function that is not
+    /// async (and may block on a future inside).
+    pub async_calls: Vec<CallSite>,
+    /// Calls made inside loops that run an unknown number of times: what a
+    /// function does there, it does again and again.
+    pub loop_calls: Vec<CallSite>,
+    /// Struct fields declared with a `JoinSet`/`JoinMap` type.
+    pub set_fields: Vec<SetField>,
+    /// Names of fields that some code reaps (`join_next`, ...) or hands on
+    /// (`&mut self.tasks` passed to a call, returned, moved).
+    pub released_fields: Vec<String>,
+}
+
+/// A struct field that holds a task set.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SetField {
+    pub owner: String,
+    pub name: String,
+    /// Declared `pub` in a `pub` struct: code outside a library may reap
+    /// it.
+    pub public: bool,
 }
 
 /// What a crate knows: the facts merged from the summaries of its files
@@ -343,6 +363,12 @@ pub struct Facts {
     /// the calling worker (they run the future inside `block_in_place` or on
     /// another thread): a `.block_on(..)` call is taken for theirs.
     own_block_on_is_safe: bool,
+    /// Task-set fields by name, with their owners and whether they are `pub`.
+    set_fields: HashMap<String, Vec<SetField>>,
+    released_fields: HashSet<String>,
+    /// Calls in unbounded loops by the name called, with their files and
+    /// crates.
+    loop_calls: HashMap<String, Vec<(String, String, CallSite)>>,
     /// The `block_on` calls (by file and line) inside functions that are not
     /// async but that async code calls, directly or through wrappers: to the
     /// first such call (its callee's name, file and line).
@@ -454,6 +480,23 @@ impl Facts {
                     file: summary.path.clone(),
                     ..order.clone()
                 });
+        }
+        for field in &summary.set_fields {
+            self.set_fields
+                .entry(field.name.clone())
+                .or_default()
+                .push(field.clone());
+        }
+        self.released_fields
+            .extend(summary.released_fields.iter().cloned());
+        if !summary.in_test_folder {
+            for call in &summary.loop_calls {
+                self.loop_calls.entry(call.name.clone()).or_default().push((
+                    summary.path.clone(),
+                    crate_of(&summary.module).to_owned(),
+                    call.clone(),
+                ));
+            }
         }
         self.spawned_functions
             .extend(summary.spawned_functions.iter().cloned());
@@ -759,6 +802,43 @@ impl Facts {
         }
     }
 
+    /// The task-set fields of the crate named `name`.
+    pub fn set_fields(&self, name: &str) -> &[SetField] {
+        self.set_fields.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether some code of the crate reaps a field named `name` or hands
+    /// it on.
+    pub fn is_released(&self, name: &str) -> bool {
+        self.released_fields.contains(name)
+    }
+
+    /// A call, inside a loop of the crate, of the method `name` of the type
+    /// `owner` taking `parameters` (`self` counted): by its type, or by its
+    /// name alone on a receiver of unknown type in the same crate. The
+    /// first by file and line.
+    pub fn called_in_loop(
+        &self,
+        name: &str,
+        owner: &str,
+        parameters: usize,
+        krate: &str,
+    ) -> Option<(&str, usize)> {
+        self.loop_calls
+            .get(name)?
+            .iter()
+            .filter(|(_, calling_crate, call)| {
+                call.arguments == parameters
+                    && match &call.owner {
+                        CallOwner::Type(written) => written == owner,
+                        CallOwner::Unknown => krate.is_empty() || calling_crate == krate,
+                        CallOwner::Free => false,
+                    }
+            })
+            .map(|(file, _, call)| (file.as_str(), call.line))
+            .min()
+    }
+
     /// Whether a `.block_on(..)` method call is taken for the crate's own
     /// `block_on`, which does not block the worker.
     pub fn own_block_on_is_safe(&self) -> bool {
@@ -769,7 +849,7 @@ impl Facts {
     /// functions that are not async. A call on a receiver of unknown type
     /// counts only when every method of that name in the crate is not
     /// async (an `async fn` of that name may be what it calls).
-    fn reach_block_ons(&mut self, mut calls: Vec<(&str, &str, &AsyncCall)>) {
+    fn reach_block_ons(&mut self, mut calls: Vec<(&str, &str, &CallSite)>) {
         calls.sort_by(|a, b| (a.0, a.2.line).cmp(&(b.0, b.2.line)));
         for (file, krate, call) in calls {
             // Only a written type reaches into another member of the

@@ -1,21 +1,22 @@
 //! A file's summary for the crate index, from its parsed tree.
 
 use ra_ap_syntax::{
-    ast::{self, HasArgList, HasName},
+    ast::{self, HasArgList, HasName, HasVisibility},
     AstNode, SyntaxKind, SyntaxNode,
 };
 
 use super::{
-    AsyncCall, CallOwner, FileSummary, FunctionFacts, InnerCall, LockOrder, ModDecl, ModuleUse,
-    TypeFact,
+    CallOwner, CallSite, FileSummary, FunctionFacts, InnerCall, LockOrder, ModDecl, ModuleUse,
+    SetField, TypeFact,
 };
 use crate::line_index::LineIndex;
 use crate::rule::FileCache;
 use crate::rules::blocking_in_async::blocking_call_named;
 use crate::syntax::{
     awaits_implicitly, blocks_on_future, body_kind, callee_path, cancel_unsafe_call, find_binding,
-    held_type_path, inline_modules_around, is_test_code, method_name, same_body_nodes, type_known,
-    type_name, unparen, use_entries, Access, Binding, FileLocks, Imports, SpawnedTasks,
+    held_type_path, inline_modules_around, is_constant_for, is_loop, is_test_code, method_name,
+    parameter_count, same_body_nodes, set_use, type_known, type_name, unparen, use_entries, Access,
+    Binding, FileLocks, Imports, KnownType, SetUse, SpawnedTasks,
 };
 
 /// The summary of a parsed file.
@@ -31,6 +32,12 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
     for node in root.descendants() {
         if body_kind(&node).is_some_and(|kind| kind.is_async()) && !is_test_code(&node) {
             async_calls(&node, imports, &lines, &mut summary.async_calls);
+        }
+        if is_loop(&node) && !is_test_code(&node) {
+            loop_calls(&node, &lines, &mut summary.loop_calls);
+        }
+        if let Some(name) = released_field(&node) {
+            summary.released_fields.push(name);
         }
         match node.kind() {
             SyntaxKind::STRUCT => struct_fields(&node, imports, &mut summary),
@@ -124,12 +131,17 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
         })
         .collect();
     // The first call of each function is all the crate needs.
-    summary
-        .async_calls
-        .sort_by(|a, b| (&a.name, &a.owner, a.line).cmp(&(&b.name, &b.owner, b.line)));
-    summary
-        .async_calls
-        .dedup_by(|later, first| later.name == first.name && later.owner == first.owner);
+    for calls in [&mut summary.async_calls, &mut summary.loop_calls] {
+        calls.sort_by(|a, b| {
+            (&a.name, &a.owner, a.arguments, a.line).cmp(&(&b.name, &b.owner, b.arguments, b.line))
+        });
+        calls.dedup_by(|later, first| {
+            (&later.name, &later.owner, later.arguments)
+                == (&first.name, &first.owner, first.arguments)
+        });
+    }
+    summary.released_fields.sort();
+    summary.released_fields.dedup();
     let tasks = SpawnedTasks::of_file(root, text, imports);
     (summary.spawned_functions, summary.spawned_methods) = tasks.called_names();
     summary
@@ -176,8 +188,56 @@ fn struct_fields(node: &SyntaxNode, imports: &Imports, summary: &mut FileSummary
     let Some(owner) = item.name().map(|n| n.text().to_string()) else {
         return;
     };
+    if let Some(ast::FieldList::RecordFieldList(list)) = item.field_list() {
+        for field in list.fields() {
+            let is_set = field.ty().is_some_and(|ty| {
+                matches!(
+                    type_known(&ty, imports),
+                    Some(KnownType::JoinSet | KnownType::JoinMap)
+                )
+            });
+            if let (true, Some(name)) = (is_set, field.name()) {
+                summary.set_fields.push(SetField {
+                    owner: owner.clone(),
+                    name: name.text().to_string(),
+                    public: is_pub(item.visibility()) && is_pub(field.visibility()),
+                });
+            }
+        }
+    }
     let fields = declared_fields(owner, item.field_list(), imports);
     summary.fields.extend(fields);
+}
+
+/// The field a node reaps or hands on, by name: `self.tasks.join_next()`,
+/// `&mut self.tasks` passed to a call, or a pattern that takes it out of
+/// its struct (`let Self { tasks, .. } = self;`).
+fn released_field(node: &SyntaxNode) -> Option<String> {
+    match node.kind() {
+        SyntaxKind::FIELD_EXPR if matches!(set_use(node), SetUse::Reap | SetUse::Escape) => Some(
+            ast::FieldExpr::cast(node.clone())?
+                .name_ref()?
+                .text()
+                .to_string(),
+        ),
+        SyntaxKind::RECORD_PAT_FIELD => {
+            let field = ast::RecordPatField::cast(node.clone())?;
+            match field.name_ref() {
+                Some(name) => Some(name.text().to_string()),
+                None => match field.pat()? {
+                    ast::Pat::IdentPat(ident) => Some(ident.name()?.text().to_string()),
+                    _ => None,
+                },
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Visible outside the crate, as far as the item says (`pub`, not
+/// `pub(crate)`).
+fn is_pub(visibility: Option<ast::Visibility>) -> bool {
+    visibility.is_some_and(|v| v.syntax().text() == "pub")
 }
 
 /// The fields of a struct or an enum variant, with their declared types;
@@ -263,9 +323,7 @@ fn function_facts(
             .and_then(|r| r.ty())
             .and_then(|ty| first_type_argument(&ty)),
         is_test: is_test_code(function.syntax()),
-        parameters: function.param_list().map_or(0, |list| {
-            list.params().count() + usize::from(list.self_param().is_some())
-        }),
+        parameters: parameter_count(function),
         cancel_unsafe: effects.cancel_unsafe,
         blocks_on: effects.blocks_on,
         blocks: effects.blocks,
@@ -342,64 +400,105 @@ fn async_calls(
     body: &SyntaxNode,
     imports: &Imports,
     lines: &LineIndex<'_>,
-    found: &mut Vec<AsyncCall>,
+    found: &mut Vec<CallSite>,
 ) {
-    let self_type = body
-        .ancestors()
-        .find_map(ast::Impl::cast)
-        .and_then(|item| item.self_ty())
-        .and_then(|ty| type_name(&ty));
-    // A method that wraps another type's method of its own name (a sync
-    // facade: `fn update(&self) { rt.block_on(self.inner.update()) }`)
-    // calls that one, not itself.
-    let function = body.ancestors().find_map(ast::Fn::cast);
-    // A method that wraps another type's method of its own name (a sync
-    // facade: `fn update(&self) { rt.block_on(self.inner.update()) }`)
-    // calls that one, not itself; and an async block in a sync function
-    // mostly bridges to another crate's async API (handed to `block_on`),
-    // whose method names such a facade repeats. There, a call on a
-    // receiver of unknown type is taken for the other crate's.
-    let facade = function
-        .as_ref()
-        .and_then(|f| f.name())
-        .map(|n| n.text().to_string());
-    let bridged = function.is_some_and(|f| f.async_token().is_none());
+    let caller = Caller::of(body);
     for node in same_body_nodes(body) {
+        if !is_awaited(&node, imports) {
+            found.extend(caller.call_site(&node, lines));
+        }
+    }
+}
+
+/// The calls inside a loop that runs an unknown number of times (its own
+/// level and the loops nested in it; a closure or async block inside runs
+/// elsewhere).
+fn loop_calls(found_loop: &SyntaxNode, lines: &LineIndex<'_>, found: &mut Vec<CallSite>) {
+    if is_constant_for(found_loop) {
+        return;
+    }
+    let caller = Caller::of(found_loop);
+    for node in same_body_nodes(found_loop) {
+        found.extend(caller.call_site(&node, lines));
+    }
+}
+
+/// What the code around calls says about the functions they call.
+struct Caller {
+    /// The type of the `impl` around: what `self.f()` and `Self::f()` call.
+    self_type: Option<String>,
+    /// The function around, by name: a method that wraps another type's
+    /// method of its own name (a sync facade: `fn update(&self) {
+    /// rt.block_on(self.inner.update()) }`) calls that one, not itself.
+    facade: Option<String>,
+    /// Code inside an async block of a sync function: that mostly bridges to
+    /// another crate's async API (handed to `block_on`), whose method names
+    /// a facade repeats. There, and in a facade, a call on a receiver of
+    /// unknown type is taken for the other crate's.
+    bridged: bool,
+}
+
+impl Caller {
+    fn of(node: &SyntaxNode) -> Caller {
+        let function = node.ancestors().find_map(ast::Fn::cast);
+        let in_async_body = node
+            .ancestors()
+            .take_while(|n| n.kind() != SyntaxKind::FN)
+            .any(|n| body_kind(&n).is_some_and(|kind| kind.is_async()));
+        Caller {
+            self_type: node
+                .ancestors()
+                .find_map(ast::Impl::cast)
+                .and_then(|item| item.self_ty())
+                .and_then(|ty| type_name(&ty)),
+            facade: function
+                .as_ref()
+                .and_then(|f| f.name())
+                .map(|n| n.text().to_string()),
+            bridged: in_async_body && function.is_some_and(|f| f.async_token().is_none()),
+        }
+    }
+
+    /// The call `node` is, as the crate can match it to its functions.
+    fn call_site(&self, node: &SyntaxNode, lines: &LineIndex<'_>) -> Option<CallSite> {
         if !matches!(
             node.kind(),
             SyntaxKind::CALL_EXPR | SyntaxKind::METHOD_CALL_EXPR
-        ) || is_awaited(&node, imports)
-        {
-            continue;
+        ) {
+            return None;
         }
-        let owner = match called(&node, self_type.as_ref()) {
-            Some((name, owner)) => Some((name, owner.map_or(CallOwner::Free, CallOwner::Type))),
-            None => ast::MethodCallExpr::cast(node.clone()).and_then(|call| {
+        let (name, owner) = match called(node, self.self_type.as_ref()) {
+            Some((name, owner)) => (name, owner.map_or(CallOwner::Free, CallOwner::Type)),
+            None => {
+                let call = ast::MethodCallExpr::cast(node.clone())?;
                 let name = method_name(&call)?.to_string();
                 match call.receiver().and_then(|r| written_type_of(&r)) {
-                    Some(owner) => Some((name, CallOwner::Type(owner))),
-                    None => (!bridged
-                        && !STD_METHODS.contains(&name.as_str())
-                        && facade.as_deref() != Some(name.as_str()))
-                    .then_some((name, CallOwner::Unknown)),
+                    Some(owner) => (name, CallOwner::Type(owner)),
+                    None => {
+                        let unknown_is_ours = !self.bridged
+                            && !STD_METHODS.contains(&name.as_str())
+                            && self.facade.as_deref() != Some(name.as_str());
+                        if !unknown_is_ours {
+                            return None;
+                        }
+                        (name, CallOwner::Unknown)
+                    }
                 }
-            }),
+            }
         };
-        if let Some((name, owner)) = owner {
-            let arguments = match ast::Expr::cast(node.clone()) {
-                Some(ast::Expr::CallExpr(call)) => call.arg_list(),
-                Some(ast::Expr::MethodCallExpr(call)) => call.arg_list(),
-                _ => None,
-            };
-            found.push(AsyncCall {
-                name,
-                owner,
-                // `T::f(x)` passes the receiver as an argument.
-                arguments: arguments.map_or(0, |list| list.args().count())
-                    + usize::from(node.kind() == SyntaxKind::METHOD_CALL_EXPR),
-                line: lines.line_of(usize::from(node.text_range().start())) + 1,
-            });
-        }
+        let arguments = match ast::Expr::cast(node.clone())? {
+            ast::Expr::CallExpr(call) => call.arg_list(),
+            ast::Expr::MethodCallExpr(call) => call.arg_list(),
+            _ => None,
+        };
+        Some(CallSite {
+            name,
+            owner,
+            // `T::f(x)` passes the receiver as an argument.
+            arguments: arguments.map_or(0, |list| list.args().count())
+                + usize::from(node.kind() == SyntaxKind::METHOD_CALL_EXPR),
+            line: lines.line_of(usize::from(node.text_range().start())) + 1,
+        })
     }
 }
 

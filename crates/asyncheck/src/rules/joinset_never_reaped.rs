@@ -1,11 +1,10 @@
 use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
-    ast::{self, HasName, HasVisibility},
+    ast::{self, HasName},
     binding_of, callee_path, enclosing_body, enclosing_loop, find_binding, has_break_out,
-    iteration_chain, local_set_uses, method_name, set_use, spawn_call, type_known, unparen,
-    AstNode, Binding, KnownType, Names, SetUse, Spawner, SyntaxKind, SyntaxNode, TextRange,
-    TextSize,
+    is_constant_for, local_set_uses, method_name, parameter_count, spawn_call, unparen, AstNode,
+    Binding, Names, SetUse, Spawner, SyntaxKind, SyntaxNode, TextRange, TextSize,
 };
 
 use super::{span, span_of};
@@ -30,11 +29,15 @@ either the loop runs for the life of its input (a `loop` with no `break` leaving
 whose condition awaits, such as `while let Some(x) = rx.recv().await`, with no `break`) or the \
 set is reaped in no loop after it. A set that escapes (passed to a call, returned, stored, bound \
 to another name) is left alone.\n\
-- A struct field typed `JoinSet`/`JoinMap` in the same file, private to its module, spawned on \
-inside such a loop, or in a method that code of the same file calls inside such a loop \
-(`self.start_job(..)`, `Self::start_job(..)`, `Type::start_job(..)`, or `pool.start_job(..)` \
-on a local or parameter whose written type or constructor names the type), when no code of the file reaps a field of that \
-name or hands it elsewhere (`&mut self.tasks` passed to a call, `mem::take`, reassigned).",
+- A struct field typed `JoinSet`/`JoinMap` anywhere in the crate, spawned on inside such a \
+loop, or in a method that code of the crate calls inside such a loop (in the same file: \
+`self.start_job(..)`, `Self::start_job(..)`, `Type::start_job(..)`, or `pool.start_job(..)` on \
+a local or parameter whose written type or constructor names the type; in another file: a \
+call naming the type, on `self` or a receiver of written type, or by the method's name and \
+number of arguments on a receiver of unknown type in the same crate), when no code of the \
+crate reaps a field of that name or hands it elsewhere (`&mut self.tasks` passed to a call or \
+returned, `mem::take`, reassigned), and it is not a `pub` field of a `pub` struct of a library \
+(code outside the crate may reap that).",
     why: "A `JoinSet` keeps the output of every finished task until someone joins it. A set \
 that an accept loop or a message loop keeps spawning on, and that nobody drains, grows with \
 every task ever run: memory leaks slowly for the life of the service, and the errors and \
@@ -120,22 +123,32 @@ impl Rule for JoinsetNeverReaped {
             return;
         };
         let set = receiver.syntax().text().to_string();
+        let finding = Finding::new(
+            span_of(&call),
+            format!("tasks are spawned on `{set}` again and again and nothing reaps them as they finish: the set keeps every finished task and grows without bound"),
+        );
         cx.report(
-            Finding::new(
-                span_of(&call),
-                format!("tasks are spawned on `{set}` again and again and nothing reaps them as they finish: the set keeps every finished task and grows without bound"),
-            )
-            .label(span(repeat.range), repeat.describe())
+            repeat
+                .label(finding)
             .help("reap finished tasks as you go: `while let Some(res) = set.try_join_next() { .. }` in the loop, or a `select!` branch on `set.join_next()`"),
         );
     }
 }
 
-/// What repeats the spawn.
+/// What repeats the spawn, and where a label shows it.
 struct Repeat {
-    /// The loop's keyword, or the call of the method that spawns.
     range: TextRange,
-    by_call: bool,
+    by: RepeatedBy,
+}
+
+enum RepeatedBy {
+    /// The loop around the spawn (`range`: its keyword).
+    Loop,
+    /// A call in a loop of the method that spawns (`range`: the call).
+    Call,
+    /// A call in a loop of another file, at this file and line (`range`:
+    /// the method's name).
+    CallElsewhere(String, usize),
 }
 
 impl Repeat {
@@ -151,15 +164,27 @@ impl Repeat {
             .map_or(found.text_range(), |e| e.text_range());
         Repeat {
             range: keyword,
-            by_call: false,
+            by: RepeatedBy::Loop,
         }
     }
 
-    fn describe(&self) -> &'static str {
-        if self.by_call {
-            "this call, repeated by its loop, spawns on the set each time"
-        } else {
-            "this loop spawns on the set each turn, and reaps nothing"
+    fn label(&self, finding: Finding) -> Finding {
+        let at = span(self.range);
+        match &self.by {
+            RepeatedBy::Loop => finding.label(
+                at,
+                "this loop spawns on the set each turn, and reaps nothing",
+            ),
+            RepeatedBy::Call => finding.label(
+                at,
+                "this call, repeated by its loop, spawns on the set each time",
+            ),
+            RepeatedBy::CallElsewhere(file, line) => finding.label_elsewhere(
+                at,
+                format!("called in a loop at {file}:{line}: it spawns on the set each time"),
+                file,
+                *line,
+            ),
         }
     }
 }
@@ -179,12 +204,6 @@ fn unbounded_loop(node: &SyntaxNode, from: TextSize) -> Option<SyntaxNode> {
         at = found;
     }
     None
-}
-
-fn is_constant_for(found: &SyntaxNode) -> bool {
-    ast::ForExpr::cast(found.clone())
-        .and_then(|f| f.iterable())
-        .is_some_and(|iterable| iteration_chain(&iterable).constant)
 }
 
 /// A loop that runs for as long as its input lasts, whatever comes after it:
@@ -255,59 +274,42 @@ fn reaps_repeatedly(place: &SyntaxNode) -> bool {
 }
 
 /// A field set spawned on at `spawn`: the loop, or the call in a loop of
-/// the method holding the spawn, that repeats it, when no code of the file
-/// reaps the field.
+/// the method holding the spawn, that repeats it, when the crate declares
+/// the field as a task set that code outside it cannot reach (a `pub`
+/// field of a `pub` struct of a library can be),
+/// and no code of the crate reaps a field of that name or hands it
+/// elsewhere.
 fn field_repeat(field: &ast::FieldExpr, spawn: &SyntaxNode, cx: &Context<'_>) -> Option<Repeat> {
     let name = field.name_ref()?.text().to_string();
-    if !private_set_field(cx.root, &name, cx) {
+    let index = cx.imports.crate_index();
+    let declared = index.set_fields(&name);
+    let escapes = index.manifest.is_library && declared.iter().any(|field| field.public);
+    if declared.is_empty() || escapes {
         return None;
     }
-    if field_reaped_or_handed_on(cx.root, &name) {
+    if index.is_released(&name) {
         return None;
     }
     if let Some(found) = unbounded_loop(spawn, 0.into()) {
         return Some(Repeat::of_loop(&found));
     }
-    let caller = call_in_loop(&enclosing_method(spawn)?, cx.root)?;
-    Some(Repeat {
-        range: caller,
-        by_call: true,
-    })
-}
-
-/// Whether the file declares a struct field `name` of a set type, and every
-/// such field is private (code in other files could reap a visible one; the
-/// crate index will answer that).
-fn private_set_field(root: &SyntaxNode, name: &str, cx: &Context<'_>) -> bool {
-    let mut found = false;
-    for field in root.descendants().filter_map(ast::RecordField::cast) {
-        if field.name().is_none_or(|n| n.text() != name) {
-            continue;
-        }
-        let is_set = field.ty().is_some_and(|ty| {
-            matches!(
-                type_known(&ty, cx.imports),
-                Some(KnownType::JoinSet | KnownType::JoinMap)
-            )
+    let method = enclosing_method(spawn)?;
+    if let Some(caller) = call_in_loop(&method, cx.root) {
+        return Some(Repeat {
+            range: caller,
+            by: RepeatedBy::Call,
         });
-        if is_set {
-            if field.visibility().is_some() {
-                return false;
-            }
-            found = true;
-        }
     }
-    found
-}
-
-/// Whether some code of the file reaps a field named `name`, or hands the
-/// field on where we cannot follow it. This is where a crate-wide index of
-/// field uses would plug in.
-fn field_reaped_or_handed_on(root: &SyntaxNode, name: &str) -> bool {
-    root.descendants()
-        .filter_map(ast::FieldExpr::cast)
-        .filter(|f| f.name_ref().is_some_and(|n| n.text() == name))
-        .any(|f| matches!(set_use(f.syntax()), SetUse::Reap | SetUse::Escape))
+    // A call in a loop of another file.
+    let (function, type_name) = &method;
+    let parameters = parameter_count(function);
+    let krate = index.module.split("::").next().unwrap_or_default();
+    let (file, line) =
+        index.called_in_loop(function.name()?.text(), type_name, parameters, krate)?;
+    Some(Repeat {
+        range: function.name()?.syntax().text_range(),
+        by: RepeatedBy::CallElsewhere(file.to_owned(), line),
+    })
 }
 
 /// The method of an impl whose own body (not a closure or async block in

@@ -947,3 +947,11 @@ pub fn is_drop_call(call: &SyntaxNode, imports: &Imports) -> bool {
     }
     callee_path(&call).is_some_and(|path| imports.is_prelude(&path, "drop"))
 }
+
+/// How many parameters a function takes, `self` counted: what a call of it
+/// passes (a method call's receiver counted).
+pub fn parameter_count(function: &ast::Fn) -> usize {
+    function.param_list().map_or(0, |list| {
+        list.params().count() + usize::from(list.self_param().is_some())
+    })
+}

@@ -3,7 +3,7 @@
 
 use ra_ap_syntax::{
     ast::{self, HasArgList},
-    AstNode,
+    AstNode, SyntaxNode,
 };
 
 use super::{find_binding, method_name, unparen, Binding};
@@ -233,4 +233,12 @@ fn is_iterator_method(method: &str) -> bool {
             | "take_while"
             | "skip_while"
     )
+}
+
+/// A `for` loop over a range with constant bounds or listed items: it runs
+/// a known number of times.
+pub fn is_constant_for(found: &SyntaxNode) -> bool {
+    ast::ForExpr::cast(found.clone())
+        .and_then(|f| f.iterable())
+        .is_some_and(|iterable| iteration_chain(&iterable).constant)
 }

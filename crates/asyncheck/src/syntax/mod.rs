@@ -39,7 +39,7 @@ pub use guards::*;
 pub use imports::{
     inline_modules_around, is_crate_relative, segments, use_entries, Imports, UseEntry,
 };
-pub use iteration::{iteration_chain, IterationChain};
+pub use iteration::{is_constant_for, iteration_chain, IterationChain};
 pub use joinsets::*;
 pub use locks::*;
 pub use network::{network_io, network_operation, Fields, NetworkMentions, NetworkOperation};

@@ -169,7 +169,14 @@ fn known_constructor(path: &ast::Path, imports: &Imports) -> Option<KnownType> {
 /// The known type a written path names (`JoinSet`, `tokio::sync::Semaphore`).
 pub fn known_type_of_path(path: &ast::Path, imports: &Imports) -> Option<KnownType> {
     let names: Vec<&str> = KNOWN_TYPES.iter().map(|(p, _)| *p).collect();
-    let found = imports.resolve(path, &names)?;
+    let Some(found) = imports.resolve(path, &names) else {
+        // A crate's alias: `Tasks::new()` with `type Tasks = JoinSet<()>`.
+        if path.qualifier().is_some() {
+            return None;
+        }
+        let name = path.segment()?.name_ref()?;
+        return imports.crate_index().alias(&name.text())?.known;
+    };
     KNOWN_TYPES
         .iter()
         .find(|(p, _)| *p == found)

@@ -1,7 +1,8 @@
 use crate::diagnostic::{Applicability, Edit, Finding, Fix};
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
-    ast, awaits_implicitly, is_drop_call, known_type, method_name, same_body_nodes, spawn_call,
+    ast::{self, HasLoopBody},
+    awaits_implicitly, is_drop_call, known_type, method_name, same_body_nodes, spawn_call,
     strip_future_wrappers, type_path, AstNode, Imports, KnownType, Mention, Names, SyntaxKind,
     SyntaxNode, TextRange,
 };
@@ -24,8 +25,9 @@ also inside `Arc::new(..)`, or a parameter, local or same-file struct field type
 `.context(..)`, that is\n\
 - not bound at all: `let _ = sem.acquire().await;` or the acquire as a statement (not for \
 `acquire_many*`, which is also how code waits until every permit is back);\n\
-- bound by `let` (`let permit = ..`, `let Ok(permit) = .. else { .. }`) and alive at a spawn \
-later in its block (`tokio::spawn`, `spawn_blocking`, a `JoinSet`, runtime handle or \
+- bound by `let` (`let permit = ..`, `let Ok(permit) = .. else { .. }`, `let permit = match \
+.. { Ok(p) => p, .. }`) or by an `if let`/`while let` condition (alive through its body) and \
+alive at a spawn later in its block (`tokio::spawn`, `spawn_blocking`, a `JoinSet`, runtime handle or \
 `TaskTracker` spawn) that does not take it: the binding is not mentioned in the spawned future \
 or closure nor in the call's arguments, no `.await` (nor `select!`/`join!`) of the same body \
 follows the spawn in the permit's block, awaiting the spawn's handle included, and the binding \
@@ -146,9 +148,17 @@ impl Rule for PermitReleasedEarly {
             return;
         }
         let permit = permit_value(node);
-        let Some(parent) = permit.parent() else {
+        let Some(mut parent) = permit.parent() else {
             return;
         };
+        // `let permit = match sem.acquire().await { Ok(p) => p, Err(_) => return };`
+        // binds the permit as the `let` does.
+        if parent.kind() == SyntaxKind::MATCH_EXPR {
+            match parent.parent().filter(|p| p.kind() == SyntaxKind::LET_STMT) {
+                Some(statement) => parent = statement,
+                None => return,
+            }
+        }
         let waits_for_all =
             method.starts_with("acquire_many") || method.starts_with("try_acquire_many");
         match parent.kind() {
@@ -169,12 +179,29 @@ impl Rule for PermitReleasedEarly {
                             return;
                         };
                         let names = cx.file_fact(|root, _| Names::of(root));
-                        if let Some(released) =
-                            released_early(&statement, &binding, &names, cx.imports)
+                        let scope = Scope::after_let(&statement);
+                        if let Some(released) = released_early(&scope, &binding, &names, cx.imports)
                         {
                             report_released(&call, &binding, &released, cx);
                         }
                     }
+                }
+            }
+            // `if let Ok(permit) = sem.try_acquire() { .. }`, `while let ..`:
+            // the permit lives through the body.
+            SyntaxKind::LET_EXPR => {
+                let Some(binding) = ast::LetExpr::cast(parent.clone())
+                    .and_then(|l| l.pat())
+                    .and_then(permit_binding)
+                else {
+                    return;
+                };
+                let Some(scope) = Scope::of_condition(&parent) else {
+                    return;
+                };
+                let names = cx.file_fact(|root, _| Names::of(root));
+                if let Some(released) = released_early(&scope, &binding, &names, cx.imports) {
+                    report_released(&call, &binding, &released, cx);
                 }
             }
             SyntaxKind::EXPR_STMT if !waits_for_all => {
@@ -308,13 +335,52 @@ enum Released {
 
 /// The spawn (or the returned value) that the permit bound by `statement`
 /// is meant to limit but does not.
+/// Where a permit binding lives: what runs after it while it is alive.
+struct Scope {
+    /// Where the binding is made.
+    binding: TextRange,
+    /// The statements after it, to the end of its scope.
+    later: Vec<SyntaxNode>,
+    /// The block whose tail is returned from the function, for a binding by
+    /// `let` in the function's own block.
+    block: Option<SyntaxNode>,
+}
+
+impl Scope {
+    fn after_let(statement: &ast::LetStmt) -> Scope {
+        Scope {
+            binding: statement.syntax().text_range(),
+            later: std::iter::successors(statement.syntax().next_sibling(), |s| s.next_sibling())
+                .collect(),
+            block: statement.syntax().parent(),
+        }
+    }
+
+    /// The body an `if let`/`while let` condition guards.
+    fn of_condition(let_expr: &SyntaxNode) -> Option<Scope> {
+        let holder = let_expr
+            .ancestors()
+            .skip(1)
+            .find(|n| matches!(n.kind(), SyntaxKind::IF_EXPR | SyntaxKind::WHILE_EXPR))?;
+        let body = match ast::Expr::cast(holder)? {
+            ast::Expr::IfExpr(expr) => expr.then_branch()?,
+            ast::Expr::WhileExpr(expr) => expr.loop_body()?,
+            _ => return None,
+        };
+        Some(Scope {
+            binding: let_expr.text_range(),
+            later: body.stmt_list()?.syntax().children().collect(),
+            block: None,
+        })
+    }
+}
+
 fn released_early(
-    statement: &ast::LetStmt,
+    scope: &Scope,
     binding: &ast::IdentPat,
     names: &Names,
     imports: &Imports,
 ) -> Option<Released> {
-    let block = statement.syntax().parent()?;
     // Each mention, and whether it only drops the permit.
     let mentions: Vec<(TextRange, bool)> = names
         .mentions(binding)
@@ -325,10 +391,11 @@ fn released_early(
             Mention::FormatCapture(token) | Mention::Unparsed(token) => (token.text_range(), false),
         })
         .collect();
-    let later: Vec<SyntaxNode> =
-        std::iter::successors(statement.syntax().next_sibling(), |s| s.next_sibling())
-            .flat_map(|sibling| same_body_nodes(&sibling).collect::<Vec<_>>())
-            .collect();
+    let later: Vec<SyntaxNode> = scope
+        .later
+        .iter()
+        .flat_map(|sibling| same_body_nodes(sibling).collect::<Vec<_>>())
+        .collect();
     let awaits_after = |at: TextRange| {
         later.iter().any(|n| {
             n.text_range().end() > at.end()
@@ -347,9 +414,10 @@ fn released_early(
             .all(|(range, dropped)| *dropped && range.start() >= at.end());
         return (untouched && !awaits_after(at)).then(|| Released::AtSpawn(spawn.clone()));
     }
-    if !mentions.is_empty() || awaits_after(statement.syntax().text_range()) {
+    if !mentions.is_empty() || awaits_after(scope.binding) {
         return None;
     }
+    let block = scope.block.clone()?;
     let function = block.parent()?.parent().and_then(ast::Fn::cast)?;
     let returns_lazy = function.ret_type().and_then(|r| r.ty()).is_some_and(|ty| {
         ty.syntax()

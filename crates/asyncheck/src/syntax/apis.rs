@@ -175,7 +175,7 @@ pub fn known_type_of_path(path: &ast::Path, imports: &Imports) -> Option<KnownTy
             return None;
         }
         let name = path.segment()?.name_ref()?;
-        return imports.crate_index().alias(&name.text())?.known;
+        return imports.crate_index().alias(name.text())?.known;
     };
     KNOWN_TYPES
         .iter()

@@ -119,9 +119,6 @@ pub struct FunctionFacts {
     pub calls: Vec<(String, Option<String>)>,
 }
 
-/// The name of the method that runs a future to completion.
-const BLOCK_ON_METHOD: &str = "block_on";
-
 /// How many levels of crate calls a wrapper's effect is followed through.
 pub const WRAPPER_DEPTH: usize = 3;
 
@@ -359,10 +356,12 @@ pub struct Facts {
     /// Names under which a module imports or re-exports one of the crate's
     /// own items renamed (`pub use worker::run as run_worker;`).
     renamed: HashSet<String>,
-    /// The crate defines its own `block_on` methods and none of them blocks
-    /// the calling worker (they run the future inside `block_in_place` or on
-    /// another thread): a `.block_on(..)` call is taken for theirs.
-    own_block_on_is_safe: bool,
+    /// Blocking method names (`block_on`, `blocking_lock`, ...) that the
+    /// crate defines methods of, none of which blocks the calling worker
+    /// (a runtime wrapper running the future inside `block_in_place` or on
+    /// another thread, a lock of its own): a call of that name is taken for
+    /// theirs.
+    safe_own_methods: HashSet<String>,
     /// Task-set fields by name, with their owners and whether they are `pub`.
     set_fields: HashMap<String, Vec<SetField>>,
     released_fields: HashSet<String>,
@@ -404,7 +403,7 @@ impl Facts {
         }
         facts.fingerprint = hasher.finish();
         facts.place_functions();
-        facts.trust_own_block_on();
+        facts.trust_own_methods();
         facts.close_wrappers();
         facts.resolve_exported_types();
         facts.reach_block_ons(async_calls);
@@ -779,23 +778,32 @@ impl Facts {
         }
     }
 
-    /// Decides [`Facts::own_block_on_is_safe`], and then forgets the
-    /// `.block_on(..)` calls the functions of the crate make.
-    fn trust_own_block_on(&mut self) {
-        let mut own = self
-            .functions(BLOCK_ON_METHOD)
-            .iter()
-            .filter(|f| !f.is_test && f.self_type.is_some())
-            .peekable();
-        self.own_block_on_is_safe = own.peek().is_some() && own.all(|f| f.blocks_on.is_none());
-        if !self.own_block_on_is_safe {
+    /// Decides [`Facts::safe_own_methods`], and then forgets the calls of
+    /// them that the functions of the crate make.
+    fn trust_own_methods(&mut self) {
+        for &name in crate::syntax::BLOCKING_METHODS {
+            let mut own = self
+                .functions(name)
+                .iter()
+                .filter(|f| !f.is_test && f.self_type.is_some())
+                .peekable();
+            if own.peek().is_some() && own.all(|f| f.blocks_on.is_none()) {
+                self.safe_own_methods.insert(name.to_owned());
+            }
+        }
+        if self.safe_own_methods.is_empty() {
             return;
         }
+        let trusted: HashSet<String> = self
+            .safe_own_methods
+            .iter()
+            .map(|name| crate::syntax::method_call_named(name))
+            .collect();
         for function in self.functions.values_mut().flatten() {
             if function
                 .blocks_on
                 .as_ref()
-                .is_some_and(|inner| inner.what == crate::syntax::BLOCK_ON_METHOD_CALL)
+                .is_some_and(|inner| trusted.contains(&inner.what))
             {
                 function.blocks_on = None;
             }
@@ -839,10 +847,11 @@ impl Facts {
             .min()
     }
 
-    /// Whether a `.block_on(..)` method call is taken for the crate's own
-    /// `block_on`, which does not block the worker.
-    pub fn own_block_on_is_safe(&self) -> bool {
-        self.own_block_on_is_safe
+    /// Whether a call of the blocking method `name` (`block_on`,
+    /// `blocking_lock`) is taken for the crate's own, which does not block
+    /// the worker.
+    pub fn own_method_is_safe(&self, name: &str) -> bool {
+        self.safe_own_methods.contains(name)
     }
 
     /// Marks the `block_on`s that async code reaches through the crate's

@@ -2,7 +2,7 @@ use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast, blocks_on_future, call_name, crate_function_called, enclosing_body, is_async_context,
-    AstNode, BodyKind, SyntaxKind, SyntaxNode, BLOCK_ON_METHOD_CALL,
+    AstNode, BodyKind, SyntaxKind, SyntaxNode,
 };
 
 use super::span;
@@ -34,10 +34,10 @@ of that name in the crate is not async, the arguments match in number, and the n
 one of the standard library's common methods (`get`, `next`, `send`, ...); calls in async \
 blocks of sync functions (bridges to another crate's async API through `block_on`) and in \
 a method of the same name (a sync facade over it) count only with a written type. The label \
-names the first such call (file:line). A crate that defines its own `block_on` methods (a \
-runtime wrapper), none of which blocks the worker in its own body (they run the future inside \
-`block_in_place` or on another thread), has its `.block_on(..)` method calls taken for those: \
-not flagged.",
+names the first such call (file:line). A crate that defines its own `block_on` (or \
+`blocking_lock`, ...) methods, none of which blocks the worker in its own body (a runtime \
+wrapper running the future inside `block_in_place` or on another thread, a lock of its own), \
+has its method calls of that name taken for those: not flagged.",
     why: "Blocking on a future from inside a task stops the worker thread until that future \
 completes, but the future may need this very worker (or the task holding the lock, or the \
 other end of the channel) to make progress: the program deadlocks. tokio detects the case \
@@ -90,10 +90,12 @@ impl Rule for BlockOnInAsync {
 
     fn check(&self, node: &SyntaxNode, cx: &mut Context<'_>) {
         if let Some(blocked_on) = blocks_on_future(node, cx.imports) {
-            // The crate's own `block_on` (its runtime wrapper) is judged by
-            // its body, in the crate index.
-            if blocked_on == BLOCK_ON_METHOD_CALL && cx.imports.crate_index().own_block_on_is_safe()
-            {
+            // The crate's own `block_on` (its runtime wrapper) or
+            // `blocking_lock` is judged by its body, in the crate index.
+            let own_method = blocked_on
+                .strip_prefix('.')
+                .and_then(|name| name.strip_suffix("()"));
+            if own_method.is_some_and(|name| cx.imports.crate_index().own_method_is_safe(name)) {
                 return;
             }
             if !is_async_context(node) {

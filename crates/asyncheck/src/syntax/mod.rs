@@ -53,7 +53,8 @@ pub use ra_ap_syntax::{
 };
 pub use returns::*;
 pub use runtime::{
-    block_on_call, blocks_on_future, is_block_on_future, is_startup_body, BLOCK_ON_METHOD_CALL,
+    block_on_call, blocks_on_future, is_block_on_future, is_startup_body, method_call_named,
+    BLOCKING_METHODS,
 };
 pub use spawned::SpawnedTasks;
 pub use tasks::*;

@@ -22,9 +22,6 @@ const BLOCK_ON_FUNCTIONS: &[&str] = &[
     "tokio_test::block_on",
 ];
 
-/// How a `.block_on(..)` method call is named in findings and effects.
-pub const BLOCK_ON_METHOD_CALL: &str = ".block_on()";
-
 /// A call that runs a future to completion on the calling thread: a
 /// `.block_on(..)` method (tokio's `Runtime`/`Handle`, any executor) or one
 /// of the [`BLOCK_ON_FUNCTIONS`]. Returns what it calls: `.block_on()` or
@@ -33,7 +30,7 @@ pub fn block_on_call(node: &SyntaxNode, imports: &Imports) -> Option<&'static st
     match node.kind() {
         SyntaxKind::METHOD_CALL_EXPR => {
             let call = ast::MethodCallExpr::cast(node.clone())?;
-            (method_name(&call)? == "block_on").then_some(BLOCK_ON_METHOD_CALL)
+            (method_name(&call)? == "block_on").then_some(".block_on()")
         }
         SyntaxKind::CALL_EXPR => resolve_call(
             &ast::CallExpr::cast(node.clone())?,
@@ -89,8 +86,10 @@ fn segment_is(path: &ast::Path, name: &str) -> bool {
         .is_some_and(|n| n.text() == name)
 }
 
-/// tokio's methods that block the thread, panicking in async context.
-const BLOCKING_METHODS: &[&str] = &[
+/// Methods that block the thread on a future or a tokio primitive, as a
+/// method call names them (`.blocking_lock()` is `blocking_lock`).
+pub const BLOCKING_METHODS: &[&str] = &[
+    "block_on",
     "blocking_lock",
     "blocking_lock_owned",
     "blocking_read",
@@ -110,5 +109,11 @@ pub fn blocks_on_future(node: &SyntaxNode, imports: &Imports) -> Option<String> 
     let name = method_name(&ast::MethodCallExpr::cast(node.clone())?)?;
     BLOCKING_METHODS
         .contains(&name.as_str())
-        .then(|| format!(".{name}()"))
+        .then(|| method_call_named(&name))
+}
+
+/// How a blocking method call is named in findings and effects
+/// (`.blocking_lock()`).
+pub fn method_call_named(name: &str) -> String {
+    format!(".{name}()")
 }

@@ -27,7 +27,8 @@ is a local bound inside the loop. Not flagged: cancel-safe methods (`recv`, `rea
 resumable `read_until` and `write_all_buf`, `read_exact` into a one-byte array (read whole or \
 not at all, like `read_u8`), a future created before the loop and polled by reference \
 (`&mut fut`), and a branch whose every competing branch leaves the loop: its handler is or ends \
-in `break`/`return` (or a panic). tokio's `else` and futures' `complete` never compete, since \
+in `break`/`return` (or a panic) on every way through it (both sides of an `if .. else`, every \
+arm of a `match`). tokio's `else` and futures' `complete` never compete, since \
 they run only when no future is left; futures' `default` does. A method of the same name \
 called with other arguments than tokio's (a type's own `read_line()` returning the line) is \
 another method.",

@@ -63,24 +63,53 @@ pub fn label_of(node: &SyntaxNode) -> Option<String> {
 }
 
 /// An expression that is or ends in `break` or `return`, or diverges with a
-/// panic: a `select!` handler that ends so leaves the loop around it.
+/// panic, on every way through it (both sides of an `if .. else`, every arm
+/// of a `match`): a `select!` handler that ends so leaves the loop around it.
 pub fn always_leaves(handler: &ast::Expr) -> bool {
-    let mut expr = handler.clone();
-    // Blocks nest a bounded number of times in practice; stop at a depth.
-    for _ in 0..8 {
-        match expr {
-            ast::Expr::BreakExpr(_) | ast::Expr::ReturnExpr(_) => return true,
-            ast::Expr::MacroExpr(mac) => return is_panic(&mac),
-            ast::Expr::BlockExpr(block) => {
-                let Some(last) = block.stmt_list().and_then(|list| last_expr(&list)) else {
-                    return false;
-                };
-                expr = last;
-            }
-            _ => return false,
+    leaves_within(handler, 8)
+}
+
+/// [`always_leaves`], through at most `depth` nested blocks, `if`s and
+/// `match`es (they nest a bounded number of times in practice).
+fn leaves_within(expr: &ast::Expr, depth: usize) -> bool {
+    let Some(depth) = depth.checked_sub(1) else {
+        return false;
+    };
+    match expr {
+        ast::Expr::BreakExpr(_) | ast::Expr::ReturnExpr(_) => true,
+        ast::Expr::MacroExpr(mac) => is_panic(mac),
+        ast::Expr::BlockExpr(block) => block
+            .stmt_list()
+            .and_then(|list| last_expr(&list))
+            .is_some_and(|last| leaves_within(&last, depth)),
+        // Every way through leaves: both sides of an `if .. else`, every
+        // arm of a `match`.
+        ast::Expr::IfExpr(branch) => {
+            let then_leaves = branch
+                .then_branch()
+                .is_some_and(|then| leaves_within(&ast::Expr::BlockExpr(then), depth));
+            let else_leaves = match branch.else_branch() {
+                Some(ast::ElseBranch::Block(block)) => {
+                    leaves_within(&ast::Expr::BlockExpr(block), depth)
+                }
+                Some(ast::ElseBranch::IfExpr(next)) => {
+                    leaves_within(&ast::Expr::IfExpr(next), depth)
+                }
+                None => false,
+            };
+            then_leaves && else_leaves
         }
+        ast::Expr::MatchExpr(found) => {
+            let mut arms = found
+                .match_arm_list()
+                .into_iter()
+                .flat_map(|list| list.arms())
+                .peekable();
+            arms.peek().is_some()
+                && arms.all(|arm| arm.expr().is_some_and(|e| leaves_within(&e, depth)))
+        }
+        _ => false,
     }
-    false
 }
 
 /// The block's tail expression, or its last statement's expression.

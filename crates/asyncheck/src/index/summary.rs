@@ -13,10 +13,10 @@ use crate::line_index::LineIndex;
 use crate::rule::FileCache;
 use crate::rules::blocking_in_async::blocking_call_named;
 use crate::syntax::{
-    awaits_implicitly, blocks_on_future, body_kind, callee_path, cancel_unsafe_call, find_binding,
+    awaits_implicitly, blocks_on_future, body_kind, callee_path, cancel_unsafe_call,
     held_type_path, inline_modules_around, is_constant_for, is_loop, is_test_code, method_name,
-    parameter_count, same_body_nodes, set_use, type_known, type_name, unparen, use_entries, Access,
-    Binding, FileLocks, Imports, KnownType, SetUse, SpawnedTasks,
+    parameter_count, same_body_nodes, set_use, type_known, type_name, unparen, use_entries,
+    written_type_of, Access, FileLocks, Imports, KnownType, SetUse, SpawnedTasks,
 };
 
 /// The summary of a parsed file.
@@ -500,25 +500,6 @@ impl Caller {
             line: lines.line_of(usize::from(node.text_range().start())) + 1,
         })
     }
-}
-
-/// The type written for a receiver that is a parameter or a `let` of the
-/// same function (`previous: &Response`): the method is that type's.
-fn written_type_of(receiver: &ast::Expr) -> Option<String> {
-    let ast::Expr::PathExpr(path) = unparen(receiver.clone()) else {
-        return None;
-    };
-    let path = path.path()?;
-    if path.qualifier().is_some() {
-        return None;
-    }
-    let name = path.segment()?.name_ref()?;
-    let ty = match find_binding(receiver.syntax(), name.text())? {
-        Binding::Let(binding) => binding.ty()?,
-        Binding::Param(param) => param.ty()?,
-        Binding::For(_) | Binding::Element(..) => return None,
-    };
-    type_name(&ty)
 }
 
 /// Method names of the standard library's and the async ecosystem's common

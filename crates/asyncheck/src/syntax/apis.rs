@@ -962,3 +962,22 @@ pub fn parameter_count(function: &ast::Fn) -> usize {
         list.params().count() + usize::from(list.self_param().is_some())
     })
 }
+
+/// The type written for a receiver that is a parameter or a `let` of the
+/// same function (`previous: &Response`): the method is that type's.
+pub fn written_type_of(receiver: &ast::Expr) -> Option<String> {
+    let ast::Expr::PathExpr(path) = unparen(receiver.clone()) else {
+        return None;
+    };
+    let path = path.path()?;
+    if path.qualifier().is_some() {
+        return None;
+    }
+    let name = path.segment()?.name_ref()?;
+    let ty = match find_binding(receiver.syntax(), name.text())? {
+        Binding::Let(binding) => binding.ty()?,
+        Binding::Param(param) => param.ty()?,
+        Binding::For(_) | Binding::Element(..) => return None,
+    };
+    type_name(&ty)
+}

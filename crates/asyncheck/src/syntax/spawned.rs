@@ -14,8 +14,8 @@ use ra_ap_syntax::{
 };
 
 use super::{
-    callee_path, future_inside, method_name, same_body_nodes, segments, spawn_call, unparen,
-    Imports,
+    callee_path, future_inside, inline_modules_around, method_name, same_body_nodes, segments,
+    spawn_call, type_name, unparen, written_type_of, Imports,
 };
 
 /// Every task spawned in a file: computed once per file through
@@ -24,10 +24,14 @@ use super::{
 pub struct SpawnedTasks {
     /// Text ranges of the async blocks a (non-blocking) spawn runs.
     blocks: Vec<TextRange>,
-    /// Names of free functions called as a spawned future.
-    functions: HashSet<String>,
-    /// Names of methods and associated functions called as one.
-    methods: HashSet<String>,
+    /// Free functions called as a spawned future, by name and the inline
+    /// module of the call (`a::b`, empty at the file's top).
+    functions: HashSet<(String, String)>,
+    /// Methods and associated functions called as one, by name and the type
+    /// the call names (`self.run()` in an `impl Server`, `Server::run(..)`,
+    /// a receiver of written type), `None` when it names none.
+    methods: HashSet<(String, Option<String>)>,
+
     /// Names of functions of other modules called as one
     /// (`spawn(worker::run(rx))`): the crate index finds their bodies.
     module_functions: HashSet<String>,
@@ -80,12 +84,16 @@ impl SpawnedTasks {
     pub(crate) fn called_names(&self) -> (Vec<String>, Vec<String>) {
         let mut functions: Vec<String> = self
             .functions
-            .union(&self.module_functions)
+            .iter()
+            .map(|(name, _)| name)
+            .chain(&self.module_functions)
             .cloned()
             .collect();
-        let mut methods: Vec<String> = self.methods.iter().cloned().collect();
+        let mut methods: Vec<String> = self.methods.iter().map(|(name, _)| name.clone()).collect();
         functions.sort();
+        functions.dedup();
         methods.sort();
+        methods.dedup();
         (functions, methods)
     }
 
@@ -106,16 +114,25 @@ impl SpawnedTasks {
         let Some(name) = function.name() else {
             return false;
         };
+        let name = name.text().to_string();
         let is_method = function
             .syntax()
             .parent()
             .is_some_and(|p| p.kind() == SyntaxKind::ASSOC_ITEM_LIST);
-        let names = if is_method {
-            &self.methods
+        let here = if is_method {
+            // `self.run()` in `impl Client` is not `Server::run`.
+            let owner = impl_type_around(function.syntax());
+            self.methods.contains(&(name.clone(), owner))
+                || self.methods.contains(&(name.clone(), None))
         } else {
-            &self.functions
+            // A bare `worker()` calls the `worker` of its own module, or the
+            // file's only async `worker` (imported from another module).
+            let module = inline_modules_around(function.syntax()).join("::");
+            self.functions.contains(&(name.clone(), module))
+                || (self.functions.iter().any(|(called, _)| *called == name)
+                    && only_async_function_named(function.syntax(), &name))
         };
-        names.contains(name.text()) || spawned_elsewhere(name.text(), is_method, imports)
+        here || spawned_elsewhere(&name, is_method, imports)
     }
 
     fn record(&mut self, future: ast::Expr, imports: &Imports) {
@@ -144,10 +161,15 @@ impl SpawnedTasks {
                 let names = segments(&path);
                 match names.as_slice() {
                     [name] => {
-                        self.functions.insert(name.clone());
+                        let module = inline_modules_around(call.syntax()).join("::");
+                        self.functions.insert((name.clone(), module));
                     }
                     [owner, name] if is_type_name(owner) => {
-                        self.methods.insert(name.clone());
+                        let owner = match owner.as_str() {
+                            "Self" => impl_type_around(call.syntax()),
+                            _ => Some(owner.clone()),
+                        };
+                        self.methods.insert((name.clone(), owner));
                     }
                     [.., module, name] if !is_type_name(module) => {
                         self.module_functions.insert(name.clone());
@@ -157,7 +179,21 @@ impl SpawnedTasks {
             }
             ast::Expr::MethodCallExpr(call) => {
                 if let Some(name) = method_name(call) {
-                    self.methods.insert(name.to_string());
+                    let owner =
+                        call.receiver()
+                            .and_then(|receiver| match unparen(receiver.clone()) {
+                                ast::Expr::PathExpr(path) if path.syntax().text() == "self" => {
+                                    impl_type_around(call.syntax())
+                                }
+                                // A unit struct's value: `Worker.run()`.
+                                ast::Expr::PathExpr(path)
+                                    if is_type_name(&path.syntax().text().to_string()) =>
+                                {
+                                    Some(path.syntax().text().to_string())
+                                }
+                                _ => written_type_of(&receiver),
+                            });
+                    self.methods.insert((name.to_string(), owner));
                 }
             }
             _ => {}
@@ -230,6 +266,30 @@ fn call_around(root: &SyntaxNode, offset: usize) -> Option<SyntaxNode> {
             SyntaxKind::CALL_EXPR | SyntaxKind::METHOD_CALL_EXPR
         )
     })
+}
+
+/// Whether the file of `function` defines no other async free function
+/// named `name`: then a bare call of that name anywhere reaches it.
+fn only_async_function_named(function: &SyntaxNode, name: &str) -> bool {
+    let Some(root) = function.ancestors().last() else {
+        return false;
+    };
+    root.descendants()
+        .filter_map(ast::Fn::cast)
+        .filter(|f| f.async_token().is_some())
+        .filter(|f| {
+            f.syntax()
+                .parent()
+                .is_none_or(|p| p.kind() != SyntaxKind::ASSOC_ITEM_LIST)
+        })
+        .filter(|f| f.name().is_some_and(|n| n.text() == name))
+        .count()
+        == 1
+}
+
+/// The type of the `impl` around `node`.
+fn impl_type_around(node: &SyntaxNode) -> Option<String> {
+    type_name(&node.ancestors().find_map(ast::Impl::cast)?.self_ty()?)
 }
 
 /// `Self` or a type (capitalised), as opposed to a module path.

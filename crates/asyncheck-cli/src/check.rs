@@ -74,24 +74,29 @@ impl Outcome {
 
 /// The crate index of every input: each file is read and summarised first
 /// (in parallel), then the summaries of a crate are merged.
+/// The files of the inputs' packages that are not inputs are read too, for
+/// their summaries only; the crates' positions are the inputs' first.
 fn crate_indexes(
     inputs: &[Input],
     keep: &asyncheck::index::KeepBudget,
     cache: Option<&Cache>,
     test_modules: &TestModules,
 ) -> (Crates, Vec<Option<Kept>>) {
-    let read: Vec<(Option<FileSummary>, Option<Kept>)> = inputs
+    let context = crate::crates::package_context(inputs);
+    let all: Vec<&Input> = inputs.iter().chain(&context).collect();
+    let read: Vec<(Option<FileSummary>, Option<Kept>)> = all
         .par_iter()
-        .map(|input| {
+        .enumerate()
+        .map(|(position, input)| {
+            // Only the inputs are checked: only their parses are worth keeping.
+            let keep = |len: usize| position < inputs.len() && keep.take(len);
             let Ok(bytes) = read_regular_file(&input.path) else {
                 return (None, None);
             };
             let content = xxhash_rust::xxh3::xxh3_64(&bytes);
             if let Some(summary) = cache.and_then(|c| c.summary(&input.display, content)) {
                 // Unchanged: no parse unless its findings must be made again.
-                let kept = keep
-                    .take(bytes.len())
-                    .then_some(Kept { bytes, parse: None });
+                let kept = keep(bytes.len()).then_some(Kept { bytes, parse: None });
                 return (Some(summary), kept);
             }
             let Ok(text) = std::str::from_utf8(&bytes) else {
@@ -109,20 +114,21 @@ fn crate_indexes(
             if let Some(cache) = cache {
                 cache.put_summary(&input.display, content, &summary);
             }
-            let kept = keep.take(bytes.len()).then_some(Kept {
+            let kept = keep(bytes.len()).then_some(Kept {
                 bytes,
                 parse: Some(parse),
             });
             (Some(summary), kept)
         })
         .collect();
-    let (summaries, kept): (Vec<_>, Vec<_>) = read.into_iter().unzip();
-    for (input, summary) in inputs.iter().zip(&summaries) {
+    let (summaries, mut kept): (Vec<_>, Vec<_>) = read.into_iter().unzip();
+    kept.truncate(inputs.len());
+    for (input, summary) in all.iter().zip(&summaries) {
         if let Some(summary) = summary {
             test_modules.record(&input.path, &summary.mods);
         }
     }
-    let paths: Vec<&std::path::Path> = inputs.iter().map(|i| i.path.as_path()).collect();
+    let paths: Vec<&std::path::Path> = all.iter().map(|i| i.path.as_path()).collect();
     let current = std::env::current_dir().unwrap_or_default();
     let crates = Crates::new(&paths, summaries, &|path| {
         path.strip_prefix(&current)
@@ -222,8 +228,21 @@ pub fn check_files<'s>(
     Ok(finish(files, inputs.len()))
 }
 
+/// Standard input is checked as the file `display` of its crate: the text
+/// stands for that file's, the crate's other files are read from disk.
 pub fn check_stdin(display: &str, settings: &Settings) -> Result<Outcome, String> {
-    check_text(display, read_stdin()?, &Checker::new(settings))
+    let text = read_stdin()?;
+    let checker = Checker::new(settings);
+    let open = [(
+        std::path::PathBuf::from(display),
+        String::from_utf8_lossy(&text).into_owned(),
+    )];
+    let index =
+        crate::crates::SummaryCache::default().index_for(std::path::Path::new(display), &open);
+    match index {
+        Some(index) => check_text(display, text, &checker.with_index(index)),
+        None => check_text(display, text, &checker),
+    }
 }
 
 /// `--fix` or `--diff` on standard input: the text read, and what fixing it

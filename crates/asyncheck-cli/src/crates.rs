@@ -51,16 +51,69 @@ impl Layout {
             if !text.contains("[workspace") {
                 return None;
             }
-            // A package the workspace excludes is not one of its members.
-            let excluded = package.strip_prefix(folder).is_ok_and(|inside| {
-                Workspace::parse(&text).is_some_and(|workspace| workspace.excludes(inside))
-            });
-            (!excluded).then(|| folder.to_path_buf())
+            let inside = package.strip_prefix(folder).ok()?;
+            is_member(&Workspace::parse(&text)?, inside).then(|| folder.to_path_buf())
         });
         self.workspace_of
             .insert(package.to_path_buf(), found.clone());
         found
     }
+}
+
+/// The files of the crates (with their cargo workspaces, as the language
+/// server reads them) of the files named on their own among `inputs`, that
+/// are not inputs: read for what their crate knows, not checked, so that a
+/// file checked alone is checked as part of its crate.
+pub fn package_context(inputs: &[crate::discover::Input]) -> Vec<crate::discover::Input> {
+    let mut layout = Layout::default();
+    let current = std::env::current_dir().unwrap_or_default();
+    let mut packages: Vec<PathBuf> = inputs
+        .iter()
+        .filter(|input| input.explicit)
+        .filter_map(|input| {
+            let absolute = std::path::absolute(&input.path).ok()?;
+            let package = layout.package(absolute.parent()?)?;
+            Some(layout.workspace(&package).unwrap_or(package))
+        })
+        .map(|package| match package.strip_prefix(&current) {
+            Ok(inside) if inside.as_os_str().is_empty() => PathBuf::from("."),
+            Ok(inside) => inside.to_path_buf(),
+            Err(_) => package,
+        })
+        .collect();
+    packages.sort();
+    packages.dedup();
+    if packages.is_empty() {
+        return Vec::new();
+    }
+    let known: std::collections::HashSet<PathBuf> = inputs
+        .iter()
+        .filter_map(|input| std::path::absolute(&input.path).ok())
+        .collect();
+    let (found, _) = crate::discover::discover(&packages);
+    found
+        .into_iter()
+        .filter(|file| std::path::absolute(&file.path).is_ok_and(|path| !known.contains(&path)))
+        .collect()
+}
+
+/// Whether the package at `inside` (relative to the workspace's root) is a
+/// member: the root package, or one its `members` patterns name and its
+/// `exclude` list does not. Any other package under the root (a test
+/// fixture, a vendored crate) is a crate of its own.
+fn is_member(workspace: &Workspace, inside: &Path) -> bool {
+    if inside.as_os_str().is_empty() {
+        return true;
+    }
+    if workspace.excludes(inside) {
+        return false;
+    }
+    workspace.member_patterns().iter().any(|pattern| {
+        globset::GlobBuilder::new(pattern.trim_end_matches('/'))
+            .literal_separator(true)
+            .build()
+            .is_ok_and(|glob| glob.compile_matcher().is_match(inside))
+    })
 }
 
 fn read_manifest(path: &Path) -> Option<String> {
@@ -320,5 +373,25 @@ impl SummaryCache {
         let crates = Crates::new(&refs, summaries, &|p| p.display().to_string());
         let position = paths.iter().position(|p| *p == absolute)?;
         Some(crates.index(position))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_are_what_the_workspace_names() {
+        let workspace = Workspace::parse(
+            "[workspace]\nmembers = [\"crates/*\", \"tools/gen\"]\nexclude = [\"crates/legacy\"]\n",
+        )
+        .unwrap();
+        let member = |p: &str| is_member(&workspace, Path::new(p));
+        assert!(member(""));
+        assert!(member("crates/core"));
+        assert!(member("tools/gen"));
+        assert!(!member("crates/legacy"));
+        assert!(!member("crates/core/tests/fixtures/demo"));
+        assert!(!member("examples/demo"));
     }
 }

@@ -91,6 +91,50 @@ fn every_fixture_crate_is_flagged_where_marked() {
     assert!(checked >= 3);
 }
 
+/// A file checked alone, or given on standard input under its name, is
+/// still checked as part of its crate: wrappers in other files are known,
+/// and only that file is reported.
+#[test]
+fn a_file_checked_alone_knows_its_crate() {
+    let root = fixtures().join("wrappers");
+    let lines = |output: std::process::Output| -> Vec<(String, u64)> {
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["rule"] == "block-on-in-async")
+            .map(|d| {
+                (
+                    d["path"].as_str().unwrap().to_owned(),
+                    d["start"]["line"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let args = ["check", "--select", "all", "--no-cache", "--format", "json"];
+    let alone = Command::cargo_bin("asyncheck")
+        .unwrap()
+        .current_dir(&root)
+        .args(args)
+        .arg("src/lib.rs")
+        .output()
+        .unwrap();
+    let expected = vec![("src/lib.rs".to_owned(), 38), ("src/lib.rs".to_owned(), 39)];
+    assert_eq!(lines(alone), expected);
+
+    let text = std::fs::read_to_string(root.join("src/lib.rs")).unwrap();
+    let piped = Command::cargo_bin("asyncheck")
+        .unwrap()
+        .current_dir(&root)
+        .args(args)
+        .args(["--stdin-filename", "src/lib.rs", "-"])
+        .write_stdin(text)
+        .output()
+        .unwrap();
+    assert_eq!(lines(piped), expected);
+}
+
 /// A finding about another file points there: in JSON as the label's
 /// `elsewhere`, in SARIF as a related location in that file.
 #[test]

@@ -600,7 +600,90 @@ fn binding_type(
             None => known_type_within(&found.initializer()?, imports, items, hops),
         },
         Binding::Param(param) => type_known(&param.ty()?, imports),
-        Binding::For(_) | Binding::Element(..) => None,
+        Binding::Element(statement, index) => match statement.ty() {
+            Some(ty) => type_known(&tuple_element_type(&ty, index)?, imports),
+            None => element_known(&statement.initializer()?, index, imports, items, hops),
+        },
+        Binding::For(_) => None,
+    }
+}
+
+/// The known type of element `index` of the tuple `expr` gives.
+fn element_known(
+    expr: &ast::Expr,
+    index: usize,
+    imports: &Imports,
+    items: Option<&ItemTypes>,
+    hops: usize,
+) -> Option<KnownType> {
+    match tuple_element_of(expr, index, hops)? {
+        Element::Expr(element) => known_type_within(&element, imports, items, hops),
+        Element::Type(element) => type_known(&element, imports),
+    }
+}
+
+/// Element `index` of a tuple, as the code shows it.
+pub enum Element {
+    /// The expression that makes it (`Condvar::new()` in `(m, Condvar::new())`).
+    Expr(ast::Expr),
+    /// Its written type (`Condvar` in `Arc<(Mutex<bool>, Condvar)>`).
+    Type(ast::Type),
+}
+
+/// Element `index` of the tuple `expr` gives, seen through `&`, `*`,
+/// `Arc::new(..)`, `.clone()` and at most `hops` bindings: `let (lock,
+/// cvar) = &*pair;` with `pair = Arc::new((Mutex::new(..), Condvar::new()))`
+/// or `pair: Arc<(Mutex<bool>, Condvar)>`.
+pub fn tuple_element_of(expr: &ast::Expr, index: usize, hops: usize) -> Option<Element> {
+    match unparen(expr.clone()) {
+        ast::Expr::TupleExpr(tuple) => tuple.fields().nth(index).map(Element::Expr),
+        ast::Expr::RefExpr(inner) => tuple_element_of(&inner.expr()?, index, hops),
+        ast::Expr::PrefixExpr(deref) if deref.op_kind() == Some(ast::UnaryOp::Deref) => {
+            tuple_element_of(&deref.expr()?, index, hops)
+        }
+        ast::Expr::CallExpr(call) if callee_path(&call).is_some_and(|p| is_wrapper_new(&p)) => {
+            tuple_element_of(&call.arg_list()?.args().next()?, index, hops)
+        }
+        ast::Expr::MethodCallExpr(call) if method_name(&call).is_some_and(|n| n == "clone") => {
+            tuple_element_of(&call.receiver()?, index, hops)
+        }
+        ast::Expr::PathExpr(path) => {
+            let name = path.path()?.as_single_name_ref()?;
+            let written = match find_binding(path.syntax(), name.text())? {
+                Binding::Let(found) => match found.ty() {
+                    Some(ty) => ty,
+                    None => {
+                        return tuple_element_of(&found.initializer()?, index, hops.checked_sub(1)?)
+                    }
+                },
+                Binding::Param(param) => param.ty()?,
+                Binding::For(_) | Binding::Element(..) => return None,
+            };
+            tuple_element_type(&written, index).map(Element::Type)
+        }
+        _ => None,
+    }
+}
+
+/// Element `index` of a written tuple type, through `&`, `Arc<..>`,
+/// `Rc<..>` and `Box<..>`.
+fn tuple_element_type(ty: &ast::Type, index: usize) -> Option<ast::Type> {
+    use ast::HasGenericArgs;
+    match ty {
+        ast::Type::TupleType(tuple) => tuple.fields().nth(index),
+        ast::Type::RefType(reference) => tuple_element_type(&reference.ty()?, index),
+        ast::Type::PathType(path) => {
+            let segment = path.path()?.segment()?;
+            let wrapper = segment.name_ref()?;
+            if !matches!(&*wrapper.text(), "Arc" | "Rc" | "Box") {
+                return None;
+            }
+            match segment.generic_arg_list()?.generic_args().next()? {
+                ast::GenericArg::TypeArg(arg) => tuple_element_type(&arg.ty()?, index),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 

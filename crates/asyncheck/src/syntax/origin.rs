@@ -12,7 +12,8 @@ use ra_ap_syntax::{
 };
 
 use super::{
-    callee_path, crate_field, find_binding, is_wrapper_new, method_name, unparen, Binding, Imports,
+    callee_path, crate_field, find_binding, is_wrapper_new, method_name, tuple_element_of, unparen,
+    Binding, Element, Imports,
 };
 
 /// Bindings are followed at most this many times (`let b = a; let c = b;`).
@@ -136,6 +137,18 @@ fn element_origin(
     fields: &FieldTypes,
     accept: &dyn Fn(&str) -> bool,
 ) -> Option<Origin> {
+    // A tuple the code builds or types itself: `let (lock, cvar) = &*pair;`.
+    match tuple_element_of(init, index, MAX_TUPLE_HOPS) {
+        Some(Element::Expr(element)) => return chain_origin(&element, imports, fields, accept),
+        Some(Element::Type(element)) => {
+            let path = type_path(&element, imports, accept)?;
+            return Some(Origin {
+                path,
+                indirect: true,
+            });
+        }
+        None => {}
+    }
     let mut init = unparen(init.clone());
     loop {
         init = match init {
@@ -158,6 +171,9 @@ fn element_origin(
         indirect: true,
     })
 }
+
+/// Bindings followed to find a tuple (`let pair = Arc::new((..))`).
+const MAX_TUPLE_HOPS: usize = 4;
 
 fn accepted(candidates: Vec<String>, accept: &dyn Fn(&str) -> bool) -> Option<String> {
     candidates.into_iter().find(|c| accept(c))

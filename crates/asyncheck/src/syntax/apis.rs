@@ -675,7 +675,7 @@ fn tuple_element_type(ty: &ast::Type, index: usize) -> Option<ast::Type> {
         ast::Type::PathType(path) => {
             let segment = path.path()?.segment()?;
             let wrapper = segment.name_ref()?;
-            if !matches!(&*wrapper.text(), "Arc" | "Rc" | "Box") {
+            if !matches!(wrapper.text(), "Arc" | "Rc" | "Box") {
                 return None;
             }
             match segment.generic_arg_list()?.generic_args().next()? {

@@ -98,22 +98,12 @@ pub fn package_context(inputs: &[crate::discover::Input]) -> Vec<crate::discover
 }
 
 /// Whether the package at `inside` (relative to the workspace's root) is a
-/// member: the root package, or one its `members` patterns name and its
-/// `exclude` list does not. Any other package under the root (a test
-/// fixture, a vendored crate) is a crate of its own.
+/// member: any package under the root that its `exclude` list does not
+/// leave out (cargo makes the listed ones and the path dependencies members,
+/// and refuses to build any other package under a workspace that does not
+/// exclude it or declare a workspace of its own).
 fn is_member(workspace: &Workspace, inside: &Path) -> bool {
-    if inside.as_os_str().is_empty() {
-        return true;
-    }
-    if workspace.excludes(inside) {
-        return false;
-    }
-    workspace.member_patterns().iter().any(|pattern| {
-        globset::GlobBuilder::new(pattern.trim_end_matches('/'))
-            .literal_separator(true)
-            .build()
-            .is_ok_and(|glob| glob.compile_matcher().is_match(inside))
-    })
+    inside.as_os_str().is_empty() || !workspace.excludes(inside)
 }
 
 fn read_manifest(path: &Path) -> Option<String> {
@@ -381,17 +371,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn members_are_what_the_workspace_names() {
+    fn members_are_all_but_the_excluded() {
         let workspace = Workspace::parse(
-            "[workspace]\nmembers = [\"crates/*\", \"tools/gen\"]\nexclude = [\"crates/legacy\"]\n",
+            "[workspace]\nmembers = [\"crates/*\"]\nexclude = [\"crates/legacy\"]\n",
         )
         .unwrap();
         let member = |p: &str| is_member(&workspace, Path::new(p));
         assert!(member(""));
         assert!(member("crates/core"));
-        assert!(member("tools/gen"));
+        // A path dependency of a member, not listed: cargo makes it one.
+        assert!(member("src/common/base"));
         assert!(!member("crates/legacy"));
-        assert!(!member("crates/core/tests/fixtures/demo"));
-        assert!(!member("examples/demo"));
+        assert!(!member("crates/legacy/inner"));
     }
 }

@@ -43,16 +43,6 @@ impl Workspace {
         text.parse().ok().map(Workspace)
     }
 
-    /// Its `members` patterns (`crates/*`), as written.
-    pub fn member_patterns(&self) -> Vec<&str> {
-        self.0
-            .get("workspace")
-            .and_then(|w| w.get("members"))
-            .and_then(|m| m.as_array())
-            .map(|members| members.iter().filter_map(|m| m.as_str()).collect())
-            .unwrap_or_default()
-    }
-
     /// Whether its `exclude` list leaves out the package at `package`
     /// (relative to the workspace root): such a package is a crate of its
     /// own, not a member.

@@ -2,9 +2,10 @@ use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasName},
-    body_kind, callee_path, enclosing_body, is_loop, is_task_handle, iteration_chain, loop_body,
-    method_name, same_body_nodes, same_iteration_nodes, spawn_call, unparen, AstNode, Imports,
-    IterationChain, SelectBranch, Spawner, SyntaxKind, SyntaxNode, TextRange, WalkEvent,
+    body_kind, callee_path, enclosing_body, free_async_fns_named, is_loop, is_task_handle,
+    iteration_chain, loop_body, method_name, same_body_nodes, same_iteration_nodes, spawn_call,
+    unparen, AstNode, Imports, IterationChain, SelectBranch, Spawner, SyntaxKind, SyntaxNode,
+    TextRange, WalkEvent,
 };
 
 use super::{span, span_of};
@@ -334,16 +335,8 @@ fn is_permit_call(node: &SyntaxNode) -> bool {
 fn local_async_fn_body(call: &ast::CallExpr, root: &SyntaxNode) -> Option<ast::BlockExpr> {
     let path = callee_path(call)?;
     let name = path.as_single_name_ref()?;
-    root.descendants()
-        .filter_map(ast::Fn::cast)
-        .filter(|f| f.async_token().is_some())
-        .filter(|f| {
-            f.syntax()
-                .parent()
-                .is_none_or(|p| p.kind() != SyntaxKind::ASSOC_ITEM_LIST)
-        })
-        .find(|f| f.name().is_some_and(|n| n.text() == name.text()))?
-        .body()
+    let function = free_async_fns_named(root, name.text()).next()?;
+    function.body()
 }
 
 /// How many times the loop `node` runs a spawn found in its body, inside

@@ -56,7 +56,7 @@ pub use runtime::{
     block_on_call, blocks_on_future, is_block_on_future, is_startup_body, method_call_named,
     BLOCKING_METHODS,
 };
-pub use spawned::SpawnedTasks;
+pub use spawned::{free_async_fns_named, SpawnedTasks};
 pub use tasks::*;
 pub use timers::*;
 pub use waits::{outside_wait, WaitFacts};

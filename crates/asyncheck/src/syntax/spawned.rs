@@ -274,6 +274,14 @@ fn only_async_function_named(function: &SyntaxNode, name: &str) -> bool {
     let Some(root) = function.ancestors().last() else {
         return false;
     };
+    free_async_fns_named(&root, name).count() == 1
+}
+
+/// The free `async fn`s (not methods) of the tree `root` named `name`.
+pub fn free_async_fns_named<'a>(
+    root: &SyntaxNode,
+    name: &'a str,
+) -> impl Iterator<Item = ast::Fn> + 'a {
     root.descendants()
         .filter_map(ast::Fn::cast)
         .filter(|f| f.async_token().is_some())
@@ -282,9 +290,7 @@ fn only_async_function_named(function: &SyntaxNode, name: &str) -> bool {
                 .parent()
                 .is_none_or(|p| p.kind() != SyntaxKind::ASSOC_ITEM_LIST)
         })
-        .filter(|f| f.name().is_some_and(|n| n.text() == name))
-        .count()
-        == 1
+        .filter(move |f| f.name().is_some_and(|n| n.text() == name))
 }
 
 /// The type of the `impl` around `node`.

@@ -30,7 +30,8 @@ the way delays: a delay is a call to `sleep`, `sleep_until`, `delay_for` or anyt
 name contains `sleep`, `backoff`, `delay` or `wait`, or a `.tick()` (an interval), or an \
 awaited call to a function of the same file whose body makes such a call, anywhere in the \
 error path or in the rest of the loop body (outside the success branches), such as an \
-`interval.tick().await` at the top of the loop. Waiting for the next event elsewhere in the \
+`interval.tick().await` at the top of the loop; a delay after the failing construct counts only \
+for an error path that falls through to it, not for one that `continue`s past it. Waiting for the next event elsewhere in the \
 loop body counts as a delay too (`rx.recv()`, `stream.next()` and other `recv*`/`next*` \
 methods, `accept()`, `changed()`, `notified()`, awaited or as a `select!` branch): the loop then retries \
 once per event, not in a tight loop; the failing operation itself does not count \
@@ -340,7 +341,8 @@ fn is_catch_all(pat: &ast::Pat) -> bool {
 /// How an error path goes round again with no delay, if it does.
 fn retried_at_once(failure: &Failure, turn: &Turn<'_>, cx: &Context<'_>) -> Option<Retry> {
     let operation = failure.operation.text_range();
-    let delayed_elsewhere = turn
+    let construct_end = failure.construct.text_range().end();
+    let delays: Vec<TextRange> = turn
         .waits
         .iter()
         .filter(|(range, _)| {
@@ -349,13 +351,18 @@ fn retried_at_once(failure: &Failure, turn: &Turn<'_>, cx: &Context<'_>) -> Opti
                 .iter()
                 .any(|s| s.text_range().contains_range(*range))
         })
-        .any(|(range, wait)| match wait {
+        .filter(|(range, wait)| match wait {
             Wait::Delay => true,
             Wait::Event => !operation.contains_range(*range),
-        });
-    if delayed_elsewhere {
+        })
+        .map(|(range, _)| *range)
+        .collect();
+    // A delay after the failing construct is skipped by a `continue` out of
+    // it, and passed by an error path that falls through to the loop's end.
+    if delays.iter().any(|range| range.start() < construct_end) {
         return None;
     }
+    let delayed_after = !delays.is_empty();
     let (loop_body, label) = (turn.body, turn.label);
     let at_end = ends_loop_body(&failure.construct, loop_body);
     failure.error_paths.iter().find_map(|(path, pattern)| {
@@ -373,7 +380,9 @@ fn retried_at_once(failure: &Failure, turn: &Turn<'_>, cx: &Context<'_>) -> Opti
         }
         match (continued, pattern) {
             (Some(range), _) => Some(Retry::Continue(range)),
-            (None, Some(pattern)) if at_end => Some(Retry::FallsThrough(pattern.text_range())),
+            (None, Some(pattern)) if at_end && !delayed_after => {
+                Some(Retry::FallsThrough(pattern.text_range()))
+            }
             _ => None,
         }
     })

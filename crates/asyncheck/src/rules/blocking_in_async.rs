@@ -41,8 +41,10 @@ write transactions of embedded stores: `heed::Env::write_txn`, `redb::Database::
 and the `.commit()` of what they return (or of a value typed `heed::RwTxn` / \
 `redb::WriteTransaction`), `rusqlite::Connection::execute`/`execute_batch`; and the paths \
 of the `functions` option. A method counts only when its receiver is known: a binding made by \
-one of those constructors, or a parameter, `let` or struct field of this file with that type \
-(through `Arc`, `Rc`, `Box`). Paths are resolved through the file's imports (`tokio::fs::read` \
+one of those constructors, or a parameter, `let` or struct field of the crate with that type \
+(through `Arc`, `Rc`, `Box`, and the elements that `if let Some(x) = ..`, a `for` loop or a \
+tuple pattern such as `let (lock, cvar) = &*pair` take out of an `Option`, a `Vec` or a \
+tuple). Paths are resolved through the file's imports (`tokio::fs::read` \
 and `tokio::time::sleep` are not flagged) and an awaited call is never a blocking one. Not \
 flagged: code in `spawn_blocking`, `block_in_place` or `std::thread::spawn` closures and any \
 other non-async closure, the future that non-async code hands to `block_on` (it runs on the \

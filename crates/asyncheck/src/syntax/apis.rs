@@ -782,6 +782,32 @@ pub fn field_binding(at: &SyntaxNode, name: &str) -> Option<(String, String)> {
     pattern_field(&ident)
 }
 
+/// The value that a `Some(name)`/`Ok(name)` pattern takes `name` out of,
+/// seen from `at`: `self.worker.take()` in `if let Some(handle) =
+/// self.worker.take()` (also `while let`, a `match` arm, `let .. else`).
+pub fn unwrapped_from(at: &SyntaxNode, name: &str) -> Option<ast::Expr> {
+    let Site::Pattern(site) = binding_site(at, name)? else {
+        return None;
+    };
+    let ident = site
+        .descendants()
+        .filter(|node| node.kind() != SyntaxKind::BLOCK_EXPR)
+        .filter_map(ast::IdentPat::cast)
+        .find(|ident| ident.name().is_some_and(|n| n.text() == name))?;
+    let wrapper = ast::TupleStructPat::cast(ident.syntax().parent()?)?;
+    let variant = wrapper.path()?.segment()?.name_ref()?;
+    if !matches!(variant.text(), "Some" | "Ok") || wrapper.fields().count() != 1 {
+        return None;
+    }
+    let holder = wrapper.syntax().parent()?;
+    match holder.kind() {
+        SyntaxKind::LET_EXPR => ast::LetExpr::cast(holder)?.expr(),
+        SyntaxKind::LET_STMT => ast::LetStmt::cast(holder)?.initializer(),
+        SyntaxKind::MATCH_ARM => ast::MatchExpr::cast(holder.parent()?.parent()?)?.expr(),
+        _ => None,
+    }
+}
+
 /// The struct or enum variant and field a name pattern stands in:
 /// `tx` in `Write(tx, data)` is the field `0` of `Write`, `resp` in
 /// `Get { key, resp }` the field `resp` of `Get`.

@@ -13,14 +13,16 @@ use ra_ap_syntax::{
 
 use super::{
     callee_path, crate_field, find_binding, is_wrapper_new, method_name, tuple_element_of, unparen,
-    Binding, Element, Imports,
+    unwrapped_from, Binding, Element, Imports,
 };
 
 /// Bindings are followed at most this many times (`let b = a; let c = b;`).
 const MAX_BINDING_HOPS: usize = 4;
 
-/// Wrappers looked through in declared types: `Arc<Client>` is a `Client`.
-const WRAPPERS: &[&str] = &["Arc", "Rc", "Box"];
+/// Wrappers looked through in declared types: `Arc<Client>` is a `Client`,
+/// and the elements of an `Option` or a `Vec` are what a `Some(x)` pattern
+/// or a `for` loop takes out of it.
+const WRAPPERS: &[&str] = &["Arc", "Rc", "Box", "Option", "Vec", "VecDeque"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
@@ -83,7 +85,13 @@ pub fn chain_origin(
                 hops -= 1;
                 indirect = true;
                 let name = path.segment()?.name_ref()?;
-                let declared = match find_binding(path_expr.syntax(), name.text())? {
+                let Some(binding) = find_binding(path_expr.syntax(), name.text()) else {
+                    // `if let Some(handle) = self.worker.take()`: what the
+                    // option holds.
+                    expr = unwrapped_from(path_expr.syntax(), name.text())?;
+                    continue;
+                };
+                let declared = match binding {
                     Binding::Let(binding) => match binding.ty() {
                         Some(ty) => ty,
                         None => {
@@ -96,7 +104,11 @@ pub fn chain_origin(
                         return element_origin(&init, index, imports, fields, accept);
                     }
                     Binding::Param(param) => param.ty()?,
-                    Binding::For(_) => return None,
+                    // `for handle in handles`: an element of what it walks.
+                    Binding::For(found) => {
+                        expr = found.iterable()?;
+                        continue;
+                    }
                 };
                 let path = type_path(&declared, imports, accept)?;
                 return Some(Origin { path, indirect });

@@ -78,11 +78,12 @@ impl Outcome {
 /// their summaries only; the crates' positions are the inputs' first.
 fn crate_indexes(
     inputs: &[Input],
+    read_within: Option<&std::path::Path>,
     keep: &asyncheck::index::KeepBudget,
     cache: Option<&Cache>,
     test_modules: &TestModules,
 ) -> (Crates, Vec<Option<Kept>>) {
-    let context = crate::crates::package_context(inputs);
+    let context = crate::crates::package_context(inputs, read_within);
     let all: Vec<&Input> = inputs.iter().chain(&context).collect();
     let read: Vec<(Option<FileSummary>, Option<Kept>)> = all
         .par_iter()
@@ -148,6 +149,9 @@ struct Kept {
 }
 
 /// Checks each input with the settings `settings_for` gives its path.
+/// `read_within` bounds where the other files of the inputs' crates are
+/// read from (the MCP server reads nothing outside its root); `None` reads
+/// them wherever the crates are.
 pub fn check_files<'s>(
     inputs: &[Input],
     unreadable: Vec<Unreadable>,
@@ -155,6 +159,7 @@ pub fn check_files<'s>(
     threads: Option<usize>,
     mode: Mode,
     cache: Option<&Cache>,
+    read_within: Option<&std::path::Path>,
 ) -> Result<Outcome, String> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
@@ -163,7 +168,8 @@ pub fn check_files<'s>(
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
     let test_modules = TestModules::default();
     let keep = asyncheck::index::KeepBudget::new(mode == Mode::Check);
-    let (crates, kept) = pool.install(|| crate_indexes(inputs, &keep, cache, &test_modules));
+    let (crates, kept) =
+        pool.install(|| crate_indexes(inputs, read_within, &keep, cache, &test_modules));
     let mut files: Vec<Checked> = pool.install(|| {
         inputs
             .par_iter()

@@ -64,7 +64,10 @@ impl Layout {
 /// server reads them) of the files named on their own among `inputs`, that
 /// are not inputs: read for what their crate knows, not checked, so that a
 /// file checked alone is checked as part of its crate.
-pub fn package_context(inputs: &[crate::discover::Input]) -> Vec<crate::discover::Input> {
+pub fn package_context(
+    inputs: &[crate::discover::Input],
+    within: Option<&Path>,
+) -> Vec<crate::discover::Input> {
     let mut layout = Layout::default();
     let current = std::env::current_dir().unwrap_or_default();
     let mut packages: Vec<PathBuf> = inputs
@@ -73,7 +76,11 @@ pub fn package_context(inputs: &[crate::discover::Input]) -> Vec<crate::discover
         .filter_map(|input| {
             let absolute = std::path::absolute(&input.path).ok()?;
             let package = layout.package(absolute.parent()?)?;
-            Some(layout.workspace(&package).unwrap_or(package))
+            let root = layout.workspace(&package).unwrap_or(package);
+            let inside = within.is_none_or(|within| {
+                std::path::absolute(within).is_ok_and(|within| root.starts_with(within))
+            });
+            inside.then_some(root)
         })
         .map(|package| match package.strip_prefix(&current) {
             Ok(inside) if inside.as_os_str().is_empty() => PathBuf::from("."),

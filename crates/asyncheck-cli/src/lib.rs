@@ -293,6 +293,7 @@ fn run_check(mut args: CheckArgs, default_paths: Vec<PathBuf>) -> i32 {
                 args.threads,
                 mode,
                 cache.as_ref(),
+                None,
             );
             if let Some(cache) = cache {
                 cache.save();

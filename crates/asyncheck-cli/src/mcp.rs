@@ -421,8 +421,15 @@ impl Server {
                         Cow::Borrowed(&base)
                     }
                 };
-                let outcome =
-                    check::check_files(&inputs, unreadable, &settings_for, None, mode, None)?;
+                let outcome = check::check_files(
+                    &inputs,
+                    unreadable,
+                    &settings_for,
+                    None,
+                    mode,
+                    None,
+                    Some(&self.root),
+                )?;
                 match mode {
                     Mode::Check => check_result(&outcome),
                     Mode::Fix { .. } => fix_result(&outcome, None),

@@ -194,7 +194,13 @@ pub fn select_in_loop(
 pub fn enclosing_loop(node: &SyntaxNode) -> Option<SyntaxNode> {
     let mut child = node.clone();
     for ancestor in node.ancestors().skip(1) {
-        if body_kind(&ancestor).is_some() {
+        // An async block awaited where it is written runs in place, as a
+        // plain block would (`loop { async { .. }.await }`).
+        let awaited_in_place = ancestor.kind() == SyntaxKind::BLOCK_EXPR
+            && ancestor
+                .parent()
+                .is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR);
+        if body_kind(&ancestor).is_some() && !awaited_in_place {
             return None;
         }
         let repeats = match ancestor.kind() {

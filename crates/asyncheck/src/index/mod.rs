@@ -229,8 +229,8 @@ pub struct FileSummary {
     /// they are made: how async code reaches a crate function that is not
     /// async (and may block on a future inside).
     pub async_calls: Vec<CallSite>,
-    /// Calls made inside loops that run an unknown number of times: what a
-    /// function does there, it does again and again.
+    /// Method calls made inside loops that run an unknown number of times:
+    /// what a method does there, it does again and again.
     pub loop_calls: Vec<CallSite>,
     /// Struct fields declared with a `JoinSet`/`JoinMap` type.
     pub set_fields: Vec<SetField>,

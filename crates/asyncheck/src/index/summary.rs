@@ -410,16 +410,18 @@ fn async_calls(
     }
 }
 
-/// The calls inside a loop that runs an unknown number of times (its own
-/// level and the loops nested in it; a closure or async block inside runs
-/// elsewhere).
+/// The method calls inside a loop that runs an unknown number of times
+/// (its own level and the loops nested in it; a closure or async block
+/// inside runs elsewhere).
 fn loop_calls(found_loop: &SyntaxNode, lines: &LineIndex<'_>, found: &mut Vec<CallSite>) {
     if is_constant_for(found_loop) {
         return;
     }
     let caller = Caller::of(found_loop);
     for node in same_body_nodes(found_loop) {
-        found.extend(caller.call_site(&node, lines));
+        // Only methods are asked about (which method spawns on a set).
+        let call = caller.call_site(&node, lines);
+        found.extend(call.filter(|call| call.owner != CallOwner::Free));
     }
 }
 

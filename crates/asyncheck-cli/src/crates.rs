@@ -82,11 +82,7 @@ pub fn package_context(
             });
             inside.then_some(root)
         })
-        .map(|package| match package.strip_prefix(&current) {
-            Ok(inside) if inside.as_os_str().is_empty() => PathBuf::from("."),
-            Ok(inside) => inside.to_path_buf(),
-            Err(_) => package,
-        })
+        .map(|package| crate::discover::relative_folder(package, &current))
         .collect();
     packages.sort();
     packages.dedup();

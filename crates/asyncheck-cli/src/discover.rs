@@ -89,3 +89,13 @@ fn error_path(error: &ignore::Error) -> Option<&Path> {
         _ => None,
     }
 }
+
+/// A folder as a run names it: relative to `base` (`.` for `base` itself)
+/// when it is inside, else as it is.
+pub fn relative_folder(dir: PathBuf, base: &Path) -> PathBuf {
+    match dir.strip_prefix(base) {
+        Ok(inside) if inside.as_os_str().is_empty() => PathBuf::from("."),
+        Ok(inside) => inside.to_path_buf(),
+        Err(_) => dir,
+    }
+}

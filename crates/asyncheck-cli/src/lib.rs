@@ -717,11 +717,7 @@ fn cargo_workspace_members(
                 .parent()
                 .map(Path::to_path_buf)
         })
-        .map(|dir| match dir.strip_prefix(&here) {
-            Ok(relative) if relative.as_os_str().is_empty() => PathBuf::from("."),
-            Ok(relative) => relative.to_path_buf(),
-            Err(_) => dir,
-        })
+        .map(|dir| discover::relative_folder(dir, &here))
         .collect();
     members.sort();
     members.dedup();

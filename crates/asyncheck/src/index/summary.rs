@@ -14,9 +14,10 @@ use crate::rule::FileCache;
 use crate::rules::blocking_in_async::blocking_call_named;
 use crate::syntax::{
     awaits_implicitly, blocks_on_future, body_kind, callee_path, cancel_unsafe_call,
-    held_type_path, inline_modules_around, is_constant_for, is_loop, is_test_code, method_name,
-    parameter_count, same_body_nodes, set_use, type_known, type_name, unparen, use_entries,
-    written_type_of, Access, FileLocks, Imports, KnownType, SetUse, SpawnedTasks,
+    held_type_path, impl_type_around, inline_modules_around, is_constant_for, is_loop,
+    is_test_code, method_name, parameter_count, same_body_nodes, set_use, type_known, type_name,
+    unparen, use_entries, written_type_of, Access, FileLocks, Imports, KnownType, SetUse,
+    SpawnedTasks,
 };
 
 /// The summary of a parsed file.
@@ -448,11 +449,7 @@ impl Caller {
             .take_while(|n| n.kind() != SyntaxKind::FN)
             .any(|n| body_kind(&n).is_some_and(|kind| kind.is_async()));
         Caller {
-            self_type: node
-                .ancestors()
-                .find_map(ast::Impl::cast)
-                .and_then(|item| item.self_ty())
-                .and_then(|ty| type_name(&ty)),
+            self_type: impl_type_around(node),
             facade: function
                 .as_ref()
                 .and_then(|f| f.name())

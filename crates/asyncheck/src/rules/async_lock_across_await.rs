@@ -4,10 +4,10 @@ use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasArgList, HasName},
-    awaits_implicitly, callee_path, enclosing_body, guard_awaits, local_name, macro_args,
-    method_name, outside_wait, same_body_nodes, strip_future_wrappers, unparen, AstNode,
-    FieldTypes, GuardAwaits, Imports, LockFlavor, NetworkMentions, SelectBranch, SyntaxKind,
-    SyntaxNode, TextRange, WaitFacts,
+    awaits_implicitly, callee_path, enclosing_body, guard_awaits, impl_type_around, local_name,
+    macro_args, method_name, outside_wait, same_body_nodes, strip_future_wrappers, unparen,
+    AstNode, FieldTypes, GuardAwaits, Imports, LockFlavor, NetworkMentions, SelectBranch,
+    SyntaxKind, SyntaxNode, TextRange, WaitFacts,
 };
 
 use super::{span, span_of};
@@ -412,7 +412,7 @@ fn future_wait(future: &ast::Expr, guard: &GuardValues, lookup: &Lookup<'_, '_>)
     // holds the lock's other users up.
     // A type does not keep a lock of itself: the method is of another type
     // than the one whose code took the lock.
-    let holder = impl_type(future.syntax());
+    let holder = impl_type_around(future.syntax());
     let on = if on_guard {
         On::Guarded {
             holder: holder.as_deref(),
@@ -520,7 +520,7 @@ fn function_wait(
         let guarded = match on {
             On::Guarded { holder } => {
                 function.param_list()?.self_param()?;
-                if holder.is_some() && impl_type(function.syntax()).as_deref() == holder {
+                if holder.is_some() && impl_type_around(function.syntax()).as_deref() == holder {
                     return None;
                 }
                 Some(GuardValues::of_self(function))
@@ -542,12 +542,6 @@ enum On<'a> {
         holder: Option<&'a str>,
     },
     Other,
-}
-
-/// The type of the `impl` around `node`.
-fn impl_type(node: &SyntaxNode) -> Option<String> {
-    let item = node.ancestors().find_map(ast::Impl::cast)?;
-    crate::syntax::type_name(&item.self_ty()?)
 }
 
 /// The first wait outside the task in the body of `function`.

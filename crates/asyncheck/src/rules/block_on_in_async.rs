@@ -2,7 +2,7 @@ use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast, blocks_on_future, call_name, crate_function_called, enclosing_body, is_async_context,
-    AstNode, BodyKind, SyntaxKind, SyntaxNode,
+    method_of_call_named, AstNode, BodyKind, SyntaxKind, SyntaxNode,
 };
 
 use super::span;
@@ -92,10 +92,9 @@ impl Rule for BlockOnInAsync {
         if let Some(blocked_on) = blocks_on_future(node, cx.imports) {
             // The crate's own `block_on` (its runtime wrapper) or
             // `blocking_lock` is judged by its body, in the crate index.
-            let own_method = blocked_on
-                .strip_prefix('.')
-                .and_then(|name| name.strip_suffix("()"));
-            if own_method.is_some_and(|name| cx.imports.crate_index().own_method_is_safe(name)) {
+            if method_of_call_named(&blocked_on)
+                .is_some_and(|name| cx.imports.crate_index().own_method_is_safe(name))
+            {
                 return;
             }
             if !is_async_context(node) {

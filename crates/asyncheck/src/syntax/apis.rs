@@ -771,29 +771,26 @@ fn binding_site(at: &SyntaxNode, name: &str) -> Option<Site> {
 /// `Command::Get { key, resp }` binds `resp` to `Get.resp`. Its type is
 /// that field's declared type.
 pub fn field_binding(at: &SyntaxNode, name: &str) -> Option<(String, String)> {
+    pattern_field(&pattern_ident(at, name)?)
+}
+
+/// The name pattern that binds `name` inside another pattern (of a `let`,
+/// or the header of a `match` arm, `if let` or `while let`), seen from `at`.
+fn pattern_ident(at: &SyntaxNode, name: &str) -> Option<ast::IdentPat> {
     let Site::Pattern(site) = binding_site(at, name)? else {
         return None;
     };
-    let ident = site
-        .descendants()
+    site.descendants()
         .filter(|node| node.kind() != SyntaxKind::BLOCK_EXPR)
         .filter_map(ast::IdentPat::cast)
-        .find(|ident| ident.name().is_some_and(|n| n.text() == name))?;
-    pattern_field(&ident)
+        .find(|ident| ident.name().is_some_and(|n| n.text() == name))
 }
 
 /// The value that a `Some(name)`/`Ok(name)` pattern takes `name` out of,
 /// seen from `at`: `self.worker.take()` in `if let Some(handle) =
 /// self.worker.take()` (also `while let`, a `match` arm, `let .. else`).
 pub fn unwrapped_from(at: &SyntaxNode, name: &str) -> Option<ast::Expr> {
-    let Site::Pattern(site) = binding_site(at, name)? else {
-        return None;
-    };
-    let ident = site
-        .descendants()
-        .filter(|node| node.kind() != SyntaxKind::BLOCK_EXPR)
-        .filter_map(ast::IdentPat::cast)
-        .find(|ident| ident.name().is_some_and(|n| n.text() == name))?;
+    let ident = pattern_ident(at, name)?;
     let wrapper = ast::TupleStructPat::cast(ident.syntax().parent()?)?;
     let variant = wrapper.path()?.segment()?.name_ref()?;
     if !matches!(variant.text(), "Some" | "Ok") || wrapper.fields().count() != 1 {
@@ -1089,4 +1086,9 @@ pub fn written_type_of(receiver: &ast::Expr) -> Option<String> {
         Binding::For(_) | Binding::Element(..) => return None,
     };
     type_name(&ty)
+}
+
+/// The type of the `impl` block around `node`, by name.
+pub fn impl_type_around(node: &SyntaxNode) -> Option<String> {
+    type_name(&node.ancestors().find_map(ast::Impl::cast)?.self_ty()?)
 }

@@ -54,7 +54,7 @@ pub use ra_ap_syntax::{
 pub use returns::*;
 pub use runtime::{
     block_on_call, blocks_on_future, is_block_on_future, is_startup_body, method_call_named,
-    BLOCKING_METHODS,
+    method_of_call_named, BLOCKING_METHODS,
 };
 pub use spawned::{free_async_fns_named, SpawnedTasks};
 pub use tasks::*;

@@ -117,3 +117,9 @@ pub fn blocks_on_future(node: &SyntaxNode, imports: &Imports) -> Option<String> 
 pub fn method_call_named(name: &str) -> String {
     format!(".{name}()")
 }
+
+/// The method a blocking call's name names (`blocking_lock` of
+/// `.blocking_lock()`), when it is a method call's.
+pub fn method_of_call_named(what: &str) -> Option<&str> {
+    what.strip_prefix('.')?.strip_suffix("()")
+}

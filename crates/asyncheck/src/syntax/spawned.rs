@@ -14,8 +14,8 @@ use ra_ap_syntax::{
 };
 
 use super::{
-    callee_path, future_inside, inline_modules_around, method_name, same_body_nodes, segments,
-    spawn_call, type_name, unparen, written_type_of, Imports,
+    callee_path, future_inside, impl_type_around, inline_modules_around, method_name,
+    same_body_nodes, segments, spawn_call, unparen, written_type_of, Imports,
 };
 
 /// Every task spawned in a file: computed once per file through
@@ -291,11 +291,6 @@ pub fn free_async_fns_named<'a>(
                 .is_none_or(|p| p.kind() != SyntaxKind::ASSOC_ITEM_LIST)
         })
         .filter(move |f| f.name().is_some_and(|n| n.text() == name))
-}
-
-/// The type of the `impl` around `node`.
-fn impl_type_around(node: &SyntaxNode) -> Option<String> {
-    type_name(&node.ancestors().find_map(ast::Impl::cast)?.self_ty()?)
 }
 
 /// `Self` or a type (capitalised), as opposed to a module path.

@@ -89,7 +89,7 @@ impl Rule for JoinsetDropped {
         let Some(binding) = let_bound(node) else {
             return;
         };
-        let names = cx.file_fact(|root, _| Names::of(root));
+        let names = cx.file_fact(|_, _| Names::default());
         let Some(first_spawn) = unjoined_spawn(&binding, &names) else {
             return;
         };

@@ -113,7 +113,7 @@ impl Rule for JoinsetNeverReaped {
         }
         let repeat = match &receiver {
             ast::Expr::PathExpr(path) => {
-                let names = cx.file_fact(|root, _| Names::of(root));
+                let names = cx.file_fact(|_, _| Names::default());
                 local_repeat(path, node, &names)
             }
             ast::Expr::FieldExpr(field) => field_repeat(field, node, cx),

@@ -206,7 +206,7 @@ impl Rule for MutexForTaskResults {
         let Some(binding) = let_bound(call.syntax()) else {
             return;
         };
-        let names = cx.file_fact(|root, _| Names::of(root));
+        let names = cx.file_fact(|_, _| Names::default());
         let Some(first_add) = gathered_by_tasks(&binding, cx.imports, &names) else {
             return;
         };

@@ -87,7 +87,7 @@ impl Rule for PanicOnClosedChannel {
         };
         let facts = ChannelFacts {
             fields: &|| cx.file_fact(|root, _| FieldTypes::of(root)),
-            names: &|| cx.file_fact(|root, _| Names::of(root)),
+            names: &|| cx.file_fact(|_, _| Names::default()),
         };
         let Some(found) = closed_channel_unwrap(&call, cx.imports, &facts) else {
             return;

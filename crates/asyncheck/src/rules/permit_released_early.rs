@@ -178,7 +178,7 @@ impl Rule for PermitReleasedEarly {
                         let Some(binding) = pat.and_then(permit_binding) else {
                             return;
                         };
-                        let names = cx.file_fact(|root, _| Names::of(root));
+                        let names = cx.file_fact(|_, _| Names::default());
                         let scope = Scope::after_let(&statement);
                         if let Some(released) = released_early(&scope, &binding, &names, cx.imports)
                         {
@@ -199,7 +199,7 @@ impl Rule for PermitReleasedEarly {
                 let Some(scope) = Scope::of_condition(&parent) else {
                     return;
                 };
-                let names = cx.file_fact(|root, _| Names::of(root));
+                let names = cx.file_fact(|_, _| Names::default());
                 if let Some(released) = released_early(&scope, &binding, &names, cx.imports) {
                     report_released(&call, &binding, &released, cx);
                 }
@@ -477,7 +477,7 @@ fn check_permit_param(param: &ast::Param, cx: &mut Context<'_>) {
     let unused = match param.pat() {
         Some(ast::Pat::WildcardPat(_)) => true,
         Some(ast::Pat::IdentPat(binding)) => {
-            let names = cx.file_fact(|root, _| Names::of(root));
+            let names = cx.file_fact(|_, _| Names::default());
             names.mentions(&binding).is_empty()
         }
         _ => false,

@@ -126,7 +126,7 @@ fn tuple_join(stmt: &ast::LetStmt, cx: &Context<'_>) -> Option<Finding> {
     if returns_option(&body) {
         return None;
     }
-    let names = cx.file_fact(|root, _| Names::of(root));
+    let names = cx.file_fact(|_, _| Names::default());
     let mut edits = vec![rename_edit(&join)];
     edits.push(Edit {
         span: span(joined.syntax().text_range()).end..span(joined.syntax().text_range()).end,
@@ -246,7 +246,7 @@ fn statement_of(question: &SyntaxToken) -> Option<SyntaxNode> {
 fn collected_join_all(call: &ast::CallExpr, cx: &Context<'_>) -> Option<Finding> {
     let resolved = resolve_call(call, cx.imports, JOIN_ALL)?;
     let awaited = ast::AwaitExpr::cast(call.syntax().parent()?)?;
-    let names = cx.file_fact(|root, _| Names::of(root));
+    let names = cx.file_fact(|_, _| Names::default());
     let results = joined_results(&awaited, &names)?;
     let into_iter = receiver_call(&results, "into_iter")?;
     let collect = receiver_call(into_iter.syntax(), "collect")?;

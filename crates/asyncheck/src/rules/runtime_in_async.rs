@@ -91,7 +91,7 @@ impl Rule for RuntimeInAsync {
         };
         if let Some(constructor) = resolve_call(&call, cx.imports, RUNTIME_NEW) {
             if is_async_context(node) {
-                let names = cx.file_fact(|root, _| Names::of(root));
+                let names = cx.file_fact(|_, _| Names::default());
                 if dropped_here(node, &names, cx.imports) {
                     cx.report(finding(&call, constructor, None));
                 }
@@ -101,7 +101,7 @@ impl Rule for RuntimeInAsync {
         let Some(constructor) = resolve_call(&call, cx.imports, BUILDER_NEW) else {
             return;
         };
-        let names = cx.file_fact(|root, _| Names::of(root));
+        let names = cx.file_fact(|_, _| Names::default());
         let used = follow_builder(node, &["build"], &names);
         let Some(build) = used.finished.iter().find(|build| {
             is_async_context(build.syntax()) && dropped_here(build.syntax(), &names, cx.imports)

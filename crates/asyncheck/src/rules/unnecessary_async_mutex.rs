@@ -123,7 +123,7 @@ impl Rule for UnnecessaryAsyncMutex {
                 SyntaxKind::RECORD_FIELD => field(&item, &uses, cx.imports),
                 SyntaxKind::STATIC => static_item(&item, &uses, cx.imports),
                 SyntaxKind::LET_STMT => {
-                    let names = || cx.file_fact(|root, _| Names::of(root));
+                    let names = || cx.file_fact(|_, _| Names::default());
                     local(&item, names, cx.imports)
                 }
                 _ => None,

@@ -100,7 +100,7 @@ impl Rule for UnwrapInFallibleAsync {
         // `panic-on-closed-channel` owns these: one finding per unwrap.
         let facts = ChannelFacts {
             fields: &|| cx.file_fact(|root, _| FieldTypes::of(root)),
-            names: &|| cx.file_fact(|root, _| Names::of(root)),
+            names: &|| cx.file_fact(|_, _| Names::default()),
         };
         if closed_channel_unwrap(&call, cx.imports, &facts).is_some() {
             return;

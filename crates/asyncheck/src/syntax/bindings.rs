@@ -6,6 +6,9 @@
 //! a `match` arm, `for`, `if let` or `while let` pattern. A function item
 //! ends the search (items do not capture locals).
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use rustc_hash::FxHashMap as HashMap;
 
 use ra_ap_syntax::{
@@ -27,11 +30,19 @@ pub enum Mention {
     Unparsed(SyntaxToken),
 }
 
-/// Where each name is mentioned in a file, so that a binding's mentions
-/// cost what they are rather than a scan of its scope. Build it once per
-/// file (`Context::file_fact(|root, _| Names::of(root))`).
+/// Where each name is mentioned, so that a binding's mentions cost what
+/// they are rather than a scan of its scope. Build it once per file
+/// (`Context::file_fact(|_, _| Names::default())`); each item (function,
+/// `const`, `static`) is indexed the first time one of its bindings is
+/// asked about, since a binding is never mentioned outside its item and
+/// most files never ask about most of their items.
 #[derive(Debug, Default)]
 pub struct Names {
+    items: RefCell<HashMap<TextRange, Rc<ItemNames>>>,
+}
+
+#[derive(Debug, Default)]
+struct ItemNames {
     /// Name references, identifiers in unparsed macro bodies and format
     /// strings capturing the name, in source order.
     by_name: HashMap<String, Vec<SyntaxElement>>,
@@ -40,10 +51,52 @@ pub struct Names {
 }
 
 impl Names {
-    pub fn of(root: &SyntaxNode) -> Names {
-        let mut names = Names::default();
+    /// Every mention of `binding` in its scope, in source order.
+    pub fn mentions(&self, binding: &ast::IdentPat) -> Vec<Mention> {
+        let Some(name) = binding.name().map(|n| n.text().to_string()) else {
+            return Vec::new();
+        };
+        let item = self.item_of(binding);
+        let binders = item.binders.get(&name).map_or(&[][..], Vec::as_slice);
+        let (Some(candidates), Some(region)) = (item.by_name.get(&name), region(binding, binders))
+        else {
+            return Vec::new();
+        };
+        let first = candidates.partition_point(|c| c.text_range().start() < region.start());
+        candidates[first..]
+            .iter()
+            .take_while(|c| c.text_range().start() < region.end())
+            .filter_map(|c| mention_in(c, &name, binding))
+            .collect()
+    }
+
+    /// The index of the item holding `binding`, built on first use.
+    fn item_of(&self, binding: &ast::IdentPat) -> Rc<ItemNames> {
+        let mut ancestors = binding.syntax().ancestors();
+        let item = ancestors
+            .find(|a| {
+                matches!(
+                    a.kind(),
+                    SyntaxKind::FN | SyntaxKind::CONST | SyntaxKind::STATIC
+                )
+            })
+            .or_else(|| binding.syntax().ancestors().last())
+            .unwrap_or_else(|| binding.syntax().clone());
+        let key = item.text_range();
+        if let Some(found) = self.items.borrow().get(&key) {
+            return Rc::clone(found);
+        }
+        let names = Rc::new(ItemNames::of(&item));
+        self.items.borrow_mut().insert(key, Rc::clone(&names));
+        names
+    }
+}
+
+impl ItemNames {
+    fn of(item: &SyntaxNode) -> ItemNames {
+        let mut names = ItemNames::default();
         let mut in_macro = 0usize;
-        for event in root.preorder_with_tokens() {
+        for event in item.preorder_with_tokens() {
             let element = match event {
                 WalkEvent::Enter(element) => element,
                 WalkEvent::Leave(element) => {
@@ -98,24 +151,6 @@ impl Names {
         if list.last() != Some(&element) {
             list.push(element);
         }
-    }
-
-    /// Every mention of `binding` in its scope, in source order.
-    pub fn mentions(&self, binding: &ast::IdentPat) -> Vec<Mention> {
-        let Some(name) = binding.name().map(|n| n.text().to_string()) else {
-            return Vec::new();
-        };
-        let binders = self.binders.get(&name).map_or(&[][..], Vec::as_slice);
-        let (Some(candidates), Some(region)) = (self.by_name.get(&name), region(binding, binders))
-        else {
-            return Vec::new();
-        };
-        let first = candidates.partition_point(|c| c.text_range().start() < region.start());
-        candidates[first..]
-            .iter()
-            .take_while(|c| c.text_range().start() < region.end())
-            .filter_map(|c| mention_in(c, &name, binding))
-            .collect()
     }
 }
 
@@ -384,7 +419,7 @@ mod tests {
     /// (kind, line) pairs.
     fn mentions_of(text: &str, name: &str) -> Vec<(&'static str, usize)> {
         let parsed = parse_file(text).unwrap();
-        let names = Names::of(&parsed.root);
+        let names = Names::default();
         let binding = parsed
             .root
             .descendants()

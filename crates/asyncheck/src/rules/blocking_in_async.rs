@@ -9,7 +9,8 @@ use crate::syntax::{
     unparen, AstNode, Binding, FieldTypes, Imports, SyntaxKind, SyntaxNode,
 };
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 use crate::index::{Manifest, Runtime};
 use crate::settings::RuleOptions;
@@ -178,6 +179,9 @@ const UREQ_REQUESTS: &[&str] = &[
 
 const UREQ_HELP: &str =
     "use an async HTTP client (reqwest, hyper), or run the request in `tokio::task::spawn_blocking`";
+
+/// Whether the file mentions reqwest at all.
+struct MentionsReqwest(bool);
 
 /// A blocking method, known by what its receiver was built from.
 struct BlockingMethod {
@@ -562,9 +566,31 @@ fn blocking_call(node: &SyntaxNode, cx: &Context<'_>) -> Option<Blocking> {
     }
 }
 
+/// The last path segment of every function `blocking_function` knows
+/// by name (the fs-err twins of `std::fs` share theirs).
+static KNOWN_LAST_SEGMENTS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    BLOCKING_FUNCTIONS
+        .iter()
+        .map(|(f, _)| *f)
+        .chain(UREQ_REQUESTS.iter().copied())
+        .filter_map(|f| f.rsplit("::").next())
+        .collect()
+});
+
 fn blocking_function(call: &ast::CallExpr, cx: &Context<'_>) -> Option<Blocking> {
     let path = callee_path(call)?;
-    for candidate in cx.imports.candidates(&path) {
+    // reqwest's blocking API is known by its module, whatever the name.
+    let reqwest = cx.file_fact(|_, _| MentionsReqwest(cx.text.contains("reqwest")));
+    let named = cx
+        .imports
+        .with_last_segment(&path, |last| KNOWN_LAST_SEGMENTS.contains(last))
+        .unwrap_or(false);
+    let candidates = if named || reqwest.0 {
+        cx.imports.candidates(&path)
+    } else {
+        Vec::new()
+    };
+    for candidate in candidates {
         if let Some((function, tokio_equivalent)) =
             BLOCKING_FUNCTIONS.iter().find(|(f, _)| *f == candidate)
         {

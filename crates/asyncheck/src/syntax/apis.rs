@@ -5,8 +5,9 @@ use std::collections::HashMap;
 
 use ra_ap_syntax::{
     ast::{self, HasArgList, HasGenericArgs, HasLoopBody, HasName},
-    AstNode, SmolStr, SyntaxKind, SyntaxNode,
+    AstNode, RustLanguage, SmolStr, SyntaxKind, SyntaxNode,
 };
+use rowan::Language;
 
 use super::{is_crate_relative, peel_errors, segments, Imports};
 use crate::index::{FunctionFacts, TypeFact};
@@ -31,7 +32,46 @@ pub fn resolve_call<'k>(
 /// The called method's name (inline for names up to 23 bytes: no
 /// allocation, as this runs at most method calls).
 pub fn method_name(call: &ast::MethodCallExpr) -> Option<SmolStr> {
-    Some(SmolStr::new(call.name_ref()?.text()))
+    name_ref_text(call.syntax()).map(SmolStr::new)
+}
+
+/// The text of the name reference among `node`'s children (the name of a
+/// method call or of a path segment), read from the green tree: asking the
+/// typed tree allocates a cursor for every child passed on the way, and
+/// rules ask this of nearly every call.
+pub fn name_ref_text(node: &SyntaxNode) -> Option<&str> {
+    green_name_ref(node.green())
+}
+
+fn green_name_ref(node: &rowan::GreenNodeData) -> Option<&str> {
+    let name_ref = green_children(node).find(|child| green_kind(child) == SyntaxKind::NAME_REF)?;
+    name_ref
+        .children()
+        .find_map(|t| t.into_token())
+        .map(|t| t.text())
+}
+
+/// A path's last name and whether it has a qualifier (`a::b` gives
+/// `(true, "b")`), read from the green tree like [`name_ref_text`].
+pub fn path_last_name(path: &ast::Path) -> Option<(bool, &str)> {
+    let mut qualified = false;
+    let mut segment = None;
+    for child in green_children(path.syntax().green()) {
+        match green_kind(child) {
+            SyntaxKind::PATH => qualified = true,
+            SyntaxKind::PATH_SEGMENT => segment = Some(child),
+            _ => {}
+        }
+    }
+    Some((qualified, green_name_ref(segment?)?))
+}
+
+fn green_children(node: &rowan::GreenNodeData) -> impl Iterator<Item = &rowan::GreenNodeData> {
+    node.children().filter_map(|child| child.into_node())
+}
+
+fn green_kind(node: &rowan::GreenNodeData) -> SyntaxKind {
+    RustLanguage::kind_from_raw(node.kind())
 }
 
 /// `expr` without surrounding parentheses.

@@ -8,6 +8,7 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use super::path_last_name;
 use crate::index::CrateIndex;
 use ra_ap_syntax::{
     ast::{self, HasName},
@@ -160,28 +161,37 @@ impl Imports {
     pub fn resolve<'k>(&self, path: &ast::Path, known: &[&'k str]) -> Option<&'k str> {
         // Most calls are to none of `known`: compare last segments first, so
         // that only likely matches pay for building candidate paths.
-        let last = path.segment()?.name_ref()?;
-        let last = last.text();
-        let last: &str = last;
-        let through_crate;
-        let last = match (path.qualifier(), self.aliases.get(last)) {
-            // A re-export may rename what it exports.
-            (None, Some(target))
-                if is_crate_relative(target) || self.crate_index.is_own(target) =>
-            {
-                through_crate = self.through_crate(path, &[last.to_owned()]);
-                let found = through_crate.as_deref().unwrap_or(target);
-                found.rsplit("::").next().unwrap_or(found)
-            }
-            (None, Some(target)) => target.rsplit("::").next().unwrap_or(target),
-            _ => last,
-        };
-        if !known.iter().any(|k| ends_with_segment(k, last)) {
+        if !self.with_last_segment(path, |last| {
+            known.iter().any(|k| ends_with_segment(k, last))
+        })? {
             return None;
         }
         self.candidates(path)
             .iter()
             .find_map(|c| known.iter().find(|k| **k == c).copied())
+    }
+
+    /// `test` of the last segment of every path `candidates` gives for
+    /// `path` (what a renaming import or re-export of its name stands
+    /// for): a cheap test that rules out most paths before candidates are
+    /// built.
+    pub fn with_last_segment<R>(
+        &self,
+        path: &ast::Path,
+        test: impl FnOnce(&str) -> R,
+    ) -> Option<R> {
+        let (qualified, last) = path_last_name(path)?;
+        let found = match self.aliases.get(last).filter(|_| !qualified) {
+            // A re-export may rename what it exports.
+            Some(target) if is_crate_relative(target) || self.crate_index.is_own(target) => {
+                let through_crate = self.through_crate(path, &[last.to_owned()]);
+                let found = through_crate.as_deref().unwrap_or(target);
+                return Some(test(found.rsplit("::").next().unwrap_or(found)));
+            }
+            Some(target) => target.rsplit("::").next().unwrap_or(target),
+            None => last,
+        };
+        Some(test(found))
     }
 
     /// Whether `path` is the bare name `name` of the standard prelude

@@ -1,6 +1,7 @@
 //! Facts about where a node stands: in which kind of body, in test code.
 
-use ra_ap_syntax::{ast, AstNode, SyntaxKind, SyntaxNode};
+use ra_ap_syntax::{ast, AstNode, RustLanguage, SyntaxKind, SyntaxNode};
+use rowan::Language;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyKind {
@@ -76,7 +77,14 @@ pub fn is_test_code(node: &SyntaxNode) -> bool {
 /// whose last segment is `test` or `rstest`), or a `cfg` that needs `test`;
 /// also a module or file that says so inside (`#![cfg(test)]`).
 pub fn is_test_item(node: &SyntaxNode) -> bool {
-    if !is_item_kind(node.kind()) {
+    let kind = node.kind();
+    let has_inner_attrs = matches!(kind, SyntaxKind::SOURCE_FILE | SyntaxKind::MODULE);
+    if !(has_inner_attrs || is_item_kind(kind) || is_attributed_code(kind)) {
+        return false;
+    }
+    // Most nodes have no attribute: say so from the green tree, which needs
+    // no cursor for the children looked at.
+    if !has_inner_attrs && !starts_with_attribute(node) {
         return false;
     }
     // Attributes come first among an item's children (and a module's or a
@@ -104,6 +112,30 @@ pub fn is_test_item(node: &SyntaxNode) -> bool {
                 .is_some_and(|name| name.text() == "test" || name.text() == "rstest"),
             None => false,
         })
+}
+
+/// Code inside a body that a `cfg` can leave out (`#[cfg(test)]` on a
+/// `match` arm, a statement or a block): test code like a test item.
+fn is_attributed_code(kind: SyntaxKind) -> bool {
+    matches!(
+        kind,
+        SyntaxKind::MATCH_ARM
+            | SyntaxKind::LET_STMT
+            | SyntaxKind::EXPR_STMT
+            | SyntaxKind::BLOCK_EXPR
+            | SyntaxKind::CALL_EXPR
+            | SyntaxKind::METHOD_CALL_EXPR
+            | SyntaxKind::MACRO_CALL
+            | SyntaxKind::MACRO_EXPR
+            | SyntaxKind::RECORD_EXPR_FIELD
+    )
+}
+
+fn starts_with_attribute(node: &SyntaxNode) -> bool {
+    node.green()
+        .children()
+        .find_map(|child| child.into_node())
+        .is_some_and(|child| RustLanguage::kind_from_raw(child.kind()) == SyntaxKind::ATTR)
 }
 
 fn is_item_kind(kind: SyntaxKind) -> bool {

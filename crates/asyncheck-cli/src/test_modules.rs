@@ -52,13 +52,22 @@ impl TestModules {
     /// What a file of this run declares for tests, from its summary: that
     /// file is then not read again.
     pub fn record(&self, path: &Path, mods: &[ModDecl]) {
-        let names = mods
-            .iter()
-            .filter(|m| m.for_tests && m.within.is_empty())
+        let for_tests = || mods.iter().filter(|m| m.for_tests && m.within.is_empty());
+        let names = for_tests()
+            .filter(|m| m.path.is_none())
             .map(|m| m.name.clone())
             .collect();
         if let Ok(mut declarations) = self.declarations.lock() {
             declarations.insert(path.to_path_buf(), names);
+        }
+        // `#[cfg(test)] #[path = "write_tests.rs"] mod tests;`: the file is
+        // named by the declaration, relative to the declaring file's folder.
+        let folder = path.parent().unwrap_or(Path::new(""));
+        let placed: Vec<PathBuf> = for_tests()
+            .filter_map(|m| Some(folder.join(m.path.as_deref()?)))
+            .collect();
+        if let Ok(mut known) = self.known.lock() {
+            known.extend(placed.into_iter().map(|file| (file, true)));
         }
     }
 

@@ -441,8 +441,11 @@ fn modules_declared_for_tests_in_their_parent_are_test_code() {
             "src/lib.rs",
             b"mod worker;\n#[cfg(test)]\nmod test_utils;\n#[cfg(test)]\nmod tests;\n\
 #[cfg(any(test, feature = \"test-utils\"))]\nmod support;\n\
-#[cfg(any(test, feature = \"serde\"))]\nmod wire;\nmod integration;\n",
+#[cfg(any(test, feature = \"serde\"))]\nmod wire;\nmod integration;\n\
+#[cfg(test)]\n#[path = \"worker_tests.rs\"]\nmod checks;\n#[path = \"net_impl.rs\"]\nmod net;\n",
         ),
+        ("src/worker_tests.rs", UNBOUNDED.as_bytes()),
+        ("src/net_impl.rs", UNBOUNDED.as_bytes()),
         ("src/integration.rs", b"#![cfg(test)]\nmod sub;\n"),
         ("src/integration/sub.rs", UNBOUNDED.as_bytes()),
         ("src/worker.rs", UNBOUNDED.as_bytes()),
@@ -453,7 +456,10 @@ fn modules_declared_for_tests_in_their_parent_are_test_code() {
         ("src/wire.rs", UNBOUNDED.as_bytes()),
     ]);
     let (report, _) = json(dir.path(), &["--select", "unbounded-channel"]);
-    assert_eq!(paths(&report), ["src/wire.rs", "src/worker.rs"]);
+    assert_eq!(
+        paths(&report),
+        ["src/net_impl.rs", "src/wire.rs", "src/worker.rs"]
+    );
 }
 
 #[test]

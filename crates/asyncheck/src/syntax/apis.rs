@@ -321,31 +321,23 @@ fn known_type_within(
                 return None;
             }
             // A `let` or parameter cannot shadow a `static`: fall back to one.
-            binding_type(expr.syntax(), &name, imports, items, hops - 1).or_else(|| match items {
-                Some(items) => items
+            binding_type(expr.syntax(), &name, imports, items, hops - 1).or_else(|| {
+                let items = items.unwrap_or_else(|| imports.file_items(expr.syntax()));
+                items
                     .statics
                     .get(&name)
                     .copied()
-                    .or_else(|| imports.crate_index().static_type(&name)?.known),
-                None => static_type(expr.syntax(), &name, imports),
+                    .or_else(|| imports.crate_index().static_type(&name)?.known)
             })
         }
         ast::Expr::FieldExpr(field) => {
             let name = field.name_ref()?.text().to_string();
-            if let Some(items) = items {
-                return items
-                    .fields
-                    .get(&name)
-                    .copied()
-                    .or_else(|| crate_field(&field, imports)?.known);
-            }
-            let root = expr.syntax().ancestors().last()?;
-            let in_file = root
-                .descendants()
-                .filter_map(ast::RecordField::cast)
-                .filter(|f| f.name().is_some_and(|n| n.text() == name))
-                .find_map(|f| type_known(&f.ty()?, imports));
-            in_file.or_else(|| crate_field(&field, imports)?.known)
+            let items = items.unwrap_or_else(|| imports.file_items(expr.syntax()));
+            items
+                .fields
+                .get(&name)
+                .copied()
+                .or_else(|| crate_field(&field, imports)?.known)
         }
         _ => None,
     }
@@ -569,30 +561,6 @@ fn unwraps_a_result(expr: &ast::Expr) -> bool {
         }
         _ => false,
     }
-}
-
-/// The known type of the `static` or `const` item `name` of the file, else
-/// of the crate.
-fn static_type(at: &SyntaxNode, name: &str, imports: &Imports) -> Option<KnownType> {
-    static_in_file(at, name, imports).or_else(|| imports.crate_index().static_type(name)?.known)
-}
-
-fn static_in_file(at: &SyntaxNode, name: &str, imports: &Imports) -> Option<KnownType> {
-    let root = at.ancestors().last()?;
-    root.descendants().find_map(|node| {
-        let ty = match node.kind() {
-            SyntaxKind::STATIC => {
-                let item = ast::Static::cast(node)?;
-                (item.name()?.text() == name).then(|| item.ty())??
-            }
-            SyntaxKind::CONST => {
-                let item = ast::Const::cast(node)?;
-                (item.name()?.text() == name).then(|| item.ty())??
-            }
-            _ => return None,
-        };
-        type_known(&ty, imports)
-    })
 }
 
 /// The known type of a written type: `JoinSet<T>`, `&mut JoinSet<T>`,

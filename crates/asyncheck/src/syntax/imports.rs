@@ -8,11 +8,13 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::path_last_name;
+use std::cell::OnceCell;
+
+use super::{path_last_name, ItemTypes};
 use crate::index::CrateIndex;
 use ra_ap_syntax::{
     ast::{self, HasName},
-    AstNode,
+    AstNode, SyntaxNode,
 };
 
 #[derive(Debug, Default)]
@@ -26,6 +28,9 @@ pub struct Imports {
     local_items: HashSet<String>,
     /// What the file's crate knows: names defined in its other files.
     crate_index: CrateIndex,
+    /// The known types of the file's fields and statics, found on first
+    /// ask (they depend on these imports and on the crate index).
+    items: OnceCell<ItemTypes>,
 }
 
 impl Imports {
@@ -36,6 +41,21 @@ impl Imports {
 
     pub(crate) fn set_crate_index(&mut self, index: CrateIndex) {
         self.crate_index = index;
+        self.items = OnceCell::new();
+    }
+
+    /// The known types of the fields and statics of the file whose tree
+    /// `node` is in (the file these imports are of), walked once per file.
+    pub fn file_items(&self, node: &SyntaxNode) -> &ItemTypes {
+        self.items.get_or_init(|| {
+            let mut items = ItemTypes::default();
+            if let Some(root) = node.ancestors().last() {
+                for node in root.descendants() {
+                    items.record(&node, self);
+                }
+            }
+            items
+        })
     }
 
     pub(crate) fn record_use(&mut self, item: &ast::Use) {

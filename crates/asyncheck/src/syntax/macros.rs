@@ -100,7 +100,15 @@ fn expand_body(call: &SyntaxNode, token_tree: &SyntaxNode, depth: Depth<'_>) -> 
     if !is_delimited(token_tree) {
         return None;
     }
-    let is_select = macro_name(call).is_some_and(|name| {
+    let name = macro_name(call);
+    if name
+        .as_deref()
+        .is_some_and(|name| FORMAT_MACROS.contains(&name))
+        && is_flat(token_tree)
+    {
+        return None;
+    }
+    let is_select = name.is_some_and(|name| {
         name == "select" || name == "select_biased" || depth.selects.contains(&name)
     });
     if is_select {
@@ -109,6 +117,54 @@ fn expand_body(call: &SyntaxNode, token_tree: &SyntaxNode, depth: Depth<'_>) -> 
         }
     }
     expand_expression_list(token_tree, depth)
+}
+
+/// Formatting, logging and assertion macros: their arguments are values
+/// read, and most calls pass only names and literals.
+const FORMAT_MACROS: &[&str] = &[
+    "format",
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "write",
+    "writeln",
+    "panic",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "unreachable",
+    "todo",
+    "unimplemented",
+    "trace",
+    "debug",
+    "info",
+    "warn",
+    "error",
+    "bail",
+    "anyhow",
+    "ensure",
+];
+
+/// A macro body of names, literals, paths and operators only: no call,
+/// method, field, block, closure, `?` or `.await` for a rule to look at, so it is
+/// left as tokens (its names are still mentions of their bindings, as in any
+/// unparsed macro body). Read from the green tree.
+fn is_flat(token_tree: &SyntaxNode) -> bool {
+    token_tree.green().children().all(|child| match child {
+        GreenElement::Node(_) => false,
+        GreenElement::Token(token) => !matches!(
+            RustLanguage::kind_from_raw(token.kind()),
+            SyntaxKind::DOT
+                | SyntaxKind::PIPE
+                | SyntaxKind::PIPE2
+                | SyntaxKind::QUESTION
+                | SyntaxKind::AWAIT_KW
+        ),
+    })
 }
 
 /// A token tree that opens and closes with a matching pair of delimiters.

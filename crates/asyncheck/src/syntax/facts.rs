@@ -35,29 +35,33 @@ pub fn enclosing_body(node: &SyntaxNode) -> Option<(SyntaxNode, BodyKind)> {
 /// What kind of body `node` opens, if it opens one.
 pub fn body_kind(node: &SyntaxNode) -> Option<BodyKind> {
     match node.kind() {
-        SyntaxKind::FN => Some(if ast::Fn::cast(node.clone())?.async_token().is_some() {
+        SyntaxKind::FN => Some(if has_async_token(node) {
             BodyKind::AsyncFn
         } else {
             BodyKind::Fn
         }),
-        SyntaxKind::CLOSURE_EXPR => Some(
-            if ast::ClosureExpr::cast(node.clone())?
-                .async_token()
-                .is_some()
-            {
-                BodyKind::AsyncClosure
-            } else {
-                BodyKind::Closure
-            },
-        ),
-        SyntaxKind::BLOCK_EXPR => ast::BlockExpr::cast(node.clone())?
-            .async_token()
-            .map(|_| BodyKind::AsyncBlock),
+        SyntaxKind::CLOSURE_EXPR => Some(if has_async_token(node) {
+            BodyKind::AsyncClosure
+        } else {
+            BodyKind::Closure
+        }),
+        SyntaxKind::BLOCK_EXPR => has_async_token(node).then_some(BodyKind::AsyncBlock),
         SyntaxKind::CONST | SyntaxKind::STATIC | SyntaxKind::IMPL | SyntaxKind::TRAIT => {
             Some(BodyKind::Item)
         }
         _ => None,
     }
+}
+
+/// Whether `node` (a function, closure or block) has the `async` keyword
+/// among its own tokens, read from the green tree: every walk asks this of
+/// every block it passes.
+fn has_async_token(node: &SyntaxNode) -> bool {
+    node.green().children().any(|child| {
+        child
+            .into_token()
+            .is_some_and(|token| RustLanguage::kind_from_raw(token.kind()) == SyntaxKind::ASYNC_KW)
+    })
 }
 
 /// Async context as rules.md defines it: the body of an `async fn`, block or

@@ -40,7 +40,7 @@ pub fn summarize_and_keep(text: &str) -> Option<(FileSummary, crate::syntax::Kep
     Some((summary, parsed.keep()))
 }
 
-use crate::syntax::KnownType;
+use crate::syntax::{returned_type, KnownType};
 
 /// Parses are kept between the passes for files whose text adds up to no
 /// more than this (a tree takes 10 to 30 times its text): memory stays
@@ -171,6 +171,17 @@ pub enum CallOwner {
     Type(String),
     /// A method called on a receiver whose type the file does not write.
     Unknown,
+    /// A method called on a local made by `let x = T::f(..)` (through `?`,
+    /// `.await`, `.unwrap()`): the type `T::f` returns (its `Ok`/`Some`
+    /// type when `unwrapped`), which the crate's facts know and the file may
+    /// not. Placed on merging; `or_unknown` says whether the call counts as
+    /// one of an unknown receiver when they do not know it either.
+    ReturnedBy {
+        owner: String,
+        function: String,
+        unwrapped: bool,
+        or_unknown: bool,
+    },
 }
 
 /// A `mod x;` declaration: the module's file is found from it.
@@ -406,8 +417,53 @@ impl Facts {
         facts.trust_own_methods();
         facts.close_wrappers();
         facts.resolve_exported_types();
+        facts.place_loop_call_owners();
+        let async_calls = async_calls
+            .into_iter()
+            .filter_map(|(file, krate, call)| Some((file, krate, facts.placed_call(call)?)))
+            .collect();
         facts.reach_block_ons(async_calls);
         facts
+    }
+
+    /// `call` with a receiver made by a crate function given the type that
+    /// function returns; `None` when the call then counts for nothing.
+    fn placed_call(&self, call: &CallSite) -> Option<CallSite> {
+        let CallOwner::ReturnedBy {
+            owner,
+            function,
+            unwrapped,
+            or_unknown,
+        } = &call.owner
+        else {
+            return Some(call.clone());
+        };
+        let returned = self
+            .functions(function)
+            .iter()
+            .filter(|f| !f.is_test && f.self_type.as_ref() == Some(owner))
+            .find_map(|f| returned_type(f, *unwrapped));
+        let owner = match returned {
+            Some(ty) => CallOwner::Type(ty),
+            None if *or_unknown => CallOwner::Unknown,
+            None => return None,
+        };
+        Some(CallSite {
+            owner,
+            ..call.clone()
+        })
+    }
+
+    fn place_loop_call_owners(&mut self) {
+        let mut loop_calls = std::mem::take(&mut self.loop_calls);
+        for calls in loop_calls.values_mut() {
+            let placed = calls
+                .drain(..)
+                .filter_map(|(file, krate, call)| Some((file, krate, self.placed_call(&call)?)))
+                .collect();
+            *calls = placed;
+        }
+        self.loop_calls = loop_calls;
     }
 
     fn add(&mut self, summary: &FileSummary) {
@@ -840,7 +896,7 @@ impl Facts {
                     && match &call.owner {
                         CallOwner::Type(written) => written == owner,
                         CallOwner::Unknown => krate.is_empty() || calling_crate == krate,
-                        CallOwner::Free => false,
+                        CallOwner::Free | CallOwner::ReturnedBy { .. } => false,
                     }
             })
             .map(|(file, _, call)| (file.as_str(), call.line))
@@ -858,7 +914,7 @@ impl Facts {
     /// functions that are not async. A call on a receiver of unknown type
     /// counts only when every method of that name in the crate is not
     /// async (an `async fn` of that name may be what it calls).
-    fn reach_block_ons(&mut self, mut calls: Vec<(&str, &str, &CallSite)>) {
+    fn reach_block_ons(&mut self, mut calls: Vec<(&str, &str, CallSite)>) {
         calls.sort_by(|a, b| (a.0, a.2.line).cmp(&(b.0, b.2.line)));
         for (file, krate, call) in calls {
             // Only a written type reaches into another member of the
@@ -871,6 +927,7 @@ impl Facts {
                         CallOwner::Free => f.self_type.is_none() && same_crate(f),
                         CallOwner::Type(owner) => f.self_type.as_ref() == Some(owner),
                         CallOwner::Unknown => f.self_type.is_some() && same_crate(f),
+                        CallOwner::ReturnedBy { .. } => false,
                     }
             });
             let mut inner = None;

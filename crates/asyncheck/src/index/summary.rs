@@ -15,9 +15,9 @@ use crate::rules::blocking_in_async::blocking_call_named;
 use crate::syntax::{
     awaits_implicitly, blocks_on_future, body_kind, callee_path, cancel_unsafe_call,
     held_type_path, impl_type_around, inline_modules_around, is_constant_for, is_loop,
-    is_test_code, method_name, parameter_count, same_body_nodes, set_use, type_known, type_name,
-    unparen, use_entries, written_type_of, Access, FileLocks, Imports, KnownType, SetUse,
-    SpawnedTasks,
+    is_test_code, made_by_call, method_name, parameter_count, same_body_nodes, set_use, type_known,
+    type_name, unparen, use_entries, written_type_of, Access, FileLocks, Imports, KnownType,
+    SetUse, SpawnedTasks,
 };
 
 /// The summary of a parsed file.
@@ -471,17 +471,25 @@ impl Caller {
             None => {
                 let call = ast::MethodCallExpr::cast(node.clone())?;
                 let name = method_name(&call)?.to_string();
-                match call.receiver().and_then(|r| written_type_of(&r)) {
+                let receiver = call.receiver();
+                let unknown_is_ours = !self.bridged
+                    && !STD_METHODS.contains(&name.as_str())
+                    && self.facade.as_deref() != Some(name.as_str());
+                match receiver.as_ref().and_then(written_type_of) {
                     Some(owner) => (name, CallOwner::Type(owner)),
-                    None => {
-                        let unknown_is_ours = !self.bridged
-                            && !STD_METHODS.contains(&name.as_str())
-                            && self.facade.as_deref() != Some(name.as_str());
-                        if !unknown_is_ours {
-                            return None;
+                    None => match receiver.as_ref().and_then(made_by_call) {
+                        Some((owner, function, unwrapped)) => {
+                            let owner = CallOwner::ReturnedBy {
+                                owner,
+                                function,
+                                unwrapped,
+                                or_unknown: unknown_is_ours,
+                            };
+                            (name, owner)
                         }
-                        (name, CallOwner::Unknown)
-                    }
+                        None if unknown_is_ours => (name, CallOwner::Unknown),
+                        None => return None,
+                    },
                 }
             }
         };

@@ -532,23 +532,66 @@ fn constructed_type(init: &ast::Expr, imports: &Imports, hops: usize) -> Option<
         }
         call @ (ast::Expr::CallExpr(_) | ast::Expr::MethodCallExpr(_)) => {
             let function = function_called_within(&call, imports, hops)?;
-            // `Conn::open(..)?` is the `Conn` of its `Result<Conn>`.
-            let returned = if unwraps_a_result(init) {
-                function.returns_ok.as_deref()?
-            } else {
-                function.returns.as_deref()?
-            };
-            match returned {
-                "Self" => function.self_type.clone(),
-                "Option" | "Result" | "Vec" | "Box" | "Pin" => None,
-                named => Some(named.to_owned()),
-            }
+            returned_type(function, unwraps_a_result(init))
         }
         place @ (ast::Expr::PathExpr(_) | ast::Expr::FieldExpr(_) | ast::Expr::RefExpr(_)) => {
             type_name_of(&place, imports, hops)
         }
         _ => None,
     }
+}
+
+/// The crate type a call of `function` gives: its declared return type
+/// (`Self` is its own type), or what its `Result`/`Option` holds when the
+/// value is `unwrapped` (`Conn::open(..)?` is the `Conn` of its
+/// `Result<Conn>`); nothing for a container or an unknown type.
+pub fn returned_type(function: &FunctionFacts, unwrapped: bool) -> Option<String> {
+    let returned = if unwrapped {
+        function.returns_ok.as_deref()?
+    } else {
+        function.returns.as_deref()?
+    };
+    match returned {
+        "Self" => function.self_type.clone(),
+        "Option" | "Result" | "Vec" | "Box" | "Pin" => None,
+        named => Some(named.to_owned()),
+    }
+}
+
+/// For a receiver that is a local made by `let x = T::f(..)` with no
+/// written type (through `?`, `.await`, `.unwrap()`, `.expect(..)`): the
+/// type `T` (`Self` is the `impl`'s), the function `f`, and whether the
+/// value was taken out of a `Result`/`Option`. What `T::f` returns is the
+/// crate's to say ([`returned_type`]).
+pub fn made_by_call(receiver: &ast::Expr) -> Option<(String, String, bool)> {
+    let ast::Expr::PathExpr(path) = unparen(receiver.clone()) else {
+        return None;
+    };
+    let path = path.path()?;
+    if path.qualifier().is_some() {
+        return None;
+    }
+    let name = path.segment()?.name_ref()?;
+    let Binding::Let(binding) = find_binding(receiver.syntax(), name.text())? else {
+        return None;
+    };
+    if binding.ty().is_some() {
+        return None;
+    }
+    let init = binding.initializer()?;
+    let ast::Expr::CallExpr(call) = peel_errors(init.clone()) else {
+        return None;
+    };
+    let names = segments(&callee_path(&call)?);
+    let [.., owner, function] = names.as_slice() else {
+        return None;
+    };
+    let owner = match owner.as_str() {
+        "Self" => impl_type_around(call.syntax())?,
+        ty if ty.starts_with(|c: char| c.is_ascii_uppercase()) => ty.to_owned(),
+        _ => return None,
+    };
+    Some((owner, function.clone(), unwraps_a_result(&init)))
 }
 
 /// Whether `expr` takes the value out of a `Result` or `Option` (`?`,

@@ -71,3 +71,15 @@ pub async fn only_sync_callers_block() -> u32 {
 }
 
 pub struct Message;
+
+/// Sync, bridging to async code that stops a sender made by its constructor.
+pub fn execute(handle: tokio::runtime::Handle) -> u32 {
+    let sender = storage::Sender::spawn(handle.clone());
+    std::thread::spawn(move || handle.block_on(async move { sender.shutdown() })); //~ block-on-in-async
+    0
+}
+
+pub async fn release() -> u32 {
+    let ticket = storage::Lease::acquire();
+    ticket.release_all()
+}

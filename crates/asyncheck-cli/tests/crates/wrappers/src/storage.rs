@@ -110,3 +110,44 @@ impl Response {
         1
     }
 }
+
+/// A background task's handle: stopping it waits for the task.
+pub struct Sender {
+    handle: Handle,
+}
+
+impl Sender {
+    pub fn spawn(handle: Handle) -> Sender {
+        Sender { handle }
+    }
+
+    /// For sync teardown; async code reaches it through a value that
+    /// `Sender::spawn` made, whose type is not written.
+    pub fn shutdown(&self) -> u32 {
+        self.handle.block_on(connect()) //~ block-on-in-async
+    }
+}
+
+/// A lease whose constructor hands out a `Ticket`, not a `Lease`.
+pub struct Lease {
+    handle: Handle,
+}
+
+pub struct Ticket;
+
+impl Lease {
+    pub fn acquire() -> Ticket {
+        Ticket
+    }
+
+    /// Only sync code calls a `Lease`'s: the async caller holds a `Ticket`.
+    pub fn release_all(&self) -> u32 {
+        self.handle.block_on(connect())
+    }
+}
+
+impl Ticket {
+    pub fn release_all(&self) -> u32 {
+        0
+    }
+}

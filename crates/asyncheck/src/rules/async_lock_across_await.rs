@@ -478,14 +478,16 @@ fn local_call(future: &ast::Expr) -> Option<(String, Vec<ast::Expr>)> {
     }
 }
 
-/// The `async fn`s of the file, by name: compute once per file.
+/// The `async fn`s of the file that have a body, by name: compute once per
+/// file. A trait's declaration without a body says nothing about what its
+/// implementations wait on.
 struct AsyncFns(HashMap<String, Vec<ast::Fn>>);
 
 impl AsyncFns {
     fn of(root: &SyntaxNode) -> AsyncFns {
         let mut fns: HashMap<String, Vec<ast::Fn>> = HashMap::new();
         for function in root.descendants().filter_map(ast::Fn::cast) {
-            if function.async_token().is_none() {
+            if function.async_token().is_none() || function.body().is_none() {
                 continue;
             }
             if let Some(name) = function.name() {

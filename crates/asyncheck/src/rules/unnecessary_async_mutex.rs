@@ -1,3 +1,4 @@
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
@@ -5,8 +6,8 @@ use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasArgList, HasGenericArgs, HasName, HasVisibility},
-    callee_path, is_test_item, method_name, segments, unparen, AstNode, Edition, GuardLife,
-    Imports, Mention, Names, NodeOrToken, SyntaxKind, SyntaxNode, TextRange,
+    callee_path, is_test_item, method_name, path_last_name, segments, unparen, AstNode, Edition,
+    GuardLife, Imports, Mention, Names, NodeOrToken, SyntaxKind, SyntaxNode, TextRange,
 };
 
 use super::span;
@@ -116,12 +117,15 @@ impl Rule for UnnecessaryAsyncMutex {
         if !cx.text.contains("Mutex") && !cx.text.contains("RwLock") {
             return;
         }
-        let uses = Uses::of(node);
+        // Built when the first tokio lock is found: most files that name
+        // `Mutex` hold none.
+        let uses = OnceCell::new();
+        let uses = || uses.get_or_init(|| Uses::of(node));
         let mut findings = Vec::new();
         for item in node.descendants() {
             let found = match item.kind() {
-                SyntaxKind::RECORD_FIELD => field(&item, &uses, cx.imports),
-                SyntaxKind::STATIC => static_item(&item, &uses, cx.imports),
+                SyntaxKind::RECORD_FIELD => field(&item, uses, cx.imports),
+                SyntaxKind::STATIC => static_item(&item, uses, cx.imports),
                 SyntaxKind::LET_STMT => {
                     let names = || cx.file_fact(|_, _| Names::default());
                     local(&item, names, cx.imports)
@@ -197,8 +201,10 @@ impl Uses {
                     let Some(path) = ast::PathExpr::cast(node) else {
                         continue;
                     };
-                    if let Some(name) = path.path().filter(|p| p.qualifier().is_none()) {
-                        let name = segments(&name).join("::");
+                    let written = path.path();
+                    let name = written.as_ref().and_then(path_last_name);
+                    if let Some((false, name)) = name {
+                        let name = name.to_owned();
                         uses.paths.entry(name).or_default().push(path);
                     }
                 }
@@ -235,10 +241,18 @@ impl Uses {
 }
 
 /// A private field typed as a tokio lock, every use of which is fine.
-fn field(item: &SyntaxNode, uses: &Uses, imports: &Imports) -> Option<TextRange> {
+fn field<'u>(
+    item: &SyntaxNode,
+    uses: impl Fn() -> &'u Uses,
+    imports: &Imports,
+) -> Option<TextRange> {
     let field = ast::RecordField::cast(item.clone())?;
     let ty = field.ty()?;
-    if field.visibility().is_some() || uses.has_child_files || !is_tokio_lock(&ty, imports) {
+    if field.visibility().is_some() || !is_tokio_lock(&ty, imports) {
+        return None;
+    }
+    let uses = uses();
+    if uses.has_child_files {
         return None;
     }
     let name = field.name()?.text().to_string();
@@ -283,12 +297,17 @@ fn is_shared(ty: &ast::Type) -> bool {
 }
 
 /// A private `static` typed as a tokio lock, every use of which is fine.
-fn static_item(item: &SyntaxNode, uses: &Uses, imports: &Imports) -> Option<TextRange> {
+fn static_item<'u>(
+    item: &SyntaxNode,
+    uses: impl Fn() -> &'u Uses,
+    imports: &Imports,
+) -> Option<TextRange> {
     let item = ast::Static::cast(item.clone())?;
     let ty = item.ty()?;
     if item.visibility().is_some() || !is_tokio_lock(&ty, imports) {
         return None;
     }
+    let uses = uses();
     let name = item.name()?.text().to_string();
     if uses.unparsed.contains(&name) {
         return None;

@@ -23,10 +23,12 @@ executor), `futures::executor::block_on`, `futures_lite::future::block_on`, \
 `pollster::block_on`, `async_std::task::block_on` (and `smol::block_on`, \
 `async_io::block_on`, `tokio_test::block_on`), or to one of tokio's blocking methods: \
 `blocking_lock`, `blocking_lock_owned`, `blocking_read`, `blocking_write`, `blocking_recv`, \
-`blocking_recv_many`, `blocking_send`. Also a call from async context to a crate function \
-that is not async and blocks on a future in its own body (not in a closure handed elsewhere), \
-directly or through up to 3 levels of such functions, wherever in the crate it is defined: \
-the finding is at the call, with a label naming the inner `block_on` (file:line). And, where \
+`blocking_recv_many`, `blocking_send`. Also a call from async context outside test code to \
+a crate function that is not async and blocks on a future in its own body (not in a closure \
+handed elsewhere), directly or through up to 3 levels of such functions, wherever in the crate \
+it is defined: the finding is at the call, with a label naming the inner `block_on` \
+(file:line); a test that does so panics or hangs when it runs, and test fixtures build clients \
+through such sync constructors on purpose. And, where \
 the fix belongs, the `block_on` itself in such a function (outside test code) when async code \
 of the crate calls it or its wrappers: by a path (`storage::open()`, `Store::open(..)`), on \
 `self` or a receiver whose type the caller writes, or by method name alone when every method \
@@ -132,7 +134,7 @@ impl Rule for BlockOnInAsync {
         let Some(inner) = function.blocks_on.as_ref().filter(|_| !function.is_async) else {
             return;
         };
-        if !is_async_context(node) {
+        if !is_async_context(node) || cx.in_test {
             return;
         }
         cx.report(

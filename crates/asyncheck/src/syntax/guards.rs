@@ -1108,7 +1108,7 @@ impl Events {
         self.moves.iter().any(|moved| {
             moved.text_range().end() <= at
                 && !self.is_shadowed(moved)
-                && moved_on_the_way(moved, node)
+                && moved_on_the_way(moved, node, &self.moves)
         })
     }
 
@@ -1147,8 +1147,10 @@ fn binding_scope(pat: &SyntaxNode) -> Option<(SyntaxNode, TextSize)> {
 
 /// Whether the move at `moved` happens before `point` on every path that
 /// reaches `point`: not in another branch of an `if`/`match`, and not in a
-/// branch that leaves (returns, breaks past `point`, panics) after moving.
-fn moved_on_the_way(moved: &SyntaxNode, point: &SyntaxNode) -> bool {
+/// branch that leaves (returns, breaks past `point`, panics) after moving,
+/// and not in a branch that other paths go around (`if c { drop(g) }`)
+/// unless every branch there moves it too (`moves` are all the guard's).
+fn moved_on_the_way(moved: &SyntaxNode, point: &SyntaxNode, moves: &[SyntaxNode]) -> bool {
     let target = point.text_range();
     let mut child = moved.clone();
     let Some(common) = moved
@@ -1161,7 +1163,9 @@ fn moved_on_the_way(moved: &SyntaxNode, point: &SyntaxNode) -> bool {
         if ancestor == common {
             break;
         }
-        if is_branch(&ancestor, &child) && leaves(&child, point) {
+        if is_branch(&ancestor, &child)
+            && (leaves(&child, point) || !every_branch_moves(&ancestor, &child, moves))
+        {
             return false;
         }
         if ancestor.kind() == SyntaxKind::LET_ELSE {
@@ -1175,6 +1179,41 @@ fn moved_on_the_way(moved: &SyntaxNode, point: &SyntaxNode) -> bool {
         SyntaxKind::IF_EXPR => !is_branch(&common, &child),
         SyntaxKind::MATCH_ARM_LIST => false,
         _ => true,
+    }
+}
+
+/// Whether the branches of the `if` or `match` arm `node` other than
+/// `branch` (which moves the guard) move it too, so that every path through
+/// the conditional does.
+fn every_branch_moves(node: &SyntaxNode, branch: &SyntaxNode, moves: &[SyntaxNode]) -> bool {
+    let moves_in = |other: &SyntaxNode| {
+        moves
+            .iter()
+            .any(|m| other.text_range().contains_range(m.text_range()))
+    };
+    match node.kind() {
+        SyntaxKind::IF_EXPR => {
+            let Some(conditional) = ast::IfExpr::cast(node.clone()) else {
+                return false;
+            };
+            let then = conditional.then_branch().map(|b| b.syntax().clone());
+            let otherwise = conditional.else_branch().map(|e| match e {
+                ast::ElseBranch::Block(block) => block.syntax().clone(),
+                ast::ElseBranch::IfExpr(nested) => nested.syntax().clone(),
+            });
+            let other = if then.as_ref() == Some(branch) {
+                otherwise
+            } else {
+                then
+            };
+            other.is_some_and(|other| moves_in(&other))
+        }
+        SyntaxKind::MATCH_ARM => node.parent().is_some_and(|arms| {
+            arms.children()
+                .filter_map(ast::MatchArm::cast)
+                .all(|arm| arm.expr().is_some_and(|e| moves_in(e.syntax())))
+        }),
+        _ => false,
     }
 }
 

@@ -7,7 +7,7 @@ use crate::syntax::{
     body_kind, callee_path, enclosing_body, find_binding, is_join_macro, is_pin_macro,
     is_select_macro, local_name, method_name, network_operation, segments, strip_future_wrappers,
     uses_after, wrapped_future, AstNode, Binding, BodyKind, FieldTypes, Imports, NetworkMentions,
-    NetworkOperation, SelectBranch, SyntaxKind, SyntaxNode, TextRange,
+    NetworkOperation, SelectBranch, SyntaxKind, SyntaxNode, TextRange, DEADLINE_FUNCTIONS,
 };
 
 use super::span;
@@ -78,14 +78,6 @@ async fn connect(addr: &str) -> std::io::Result<TcpStream> {
     see_also: &["uncancellable-loop"],
     clippy_twins: &[],
 };
-
-/// Functions that put a deadline on the future they are given, besides any
-/// function whose name says so (see [`is_deadline_name`]).
-const DEADLINE_FUNCTIONS: &[&str] = &[
-    "tokio::time::timeout",
-    "tokio::time::timeout_at",
-    "async_std::future::timeout",
-];
 
 /// Futures that complete after a while: a `select!` branch awaiting one
 /// bounds how long the other branches wait.

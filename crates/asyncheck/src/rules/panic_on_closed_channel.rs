@@ -29,7 +29,8 @@ the same file, or as an element of a received message whose type is written \
 field of a struct or enum variant pattern, by the field's declared type anywhere in the crate \
 (`Request::Get { key, reply }`, `Write(answer, data)`: the request/reply shape of actors). The result \
 may be unwrapped through a local (`let r = rx.recv().await;`, a `select!` branch \
-`r = rx.recv() =>`) when the unwrap is the local's only use (a `debug_assert!` aside). Not flagged: `try_send`/`try_recv` (a full or \
+`r = rx.recv() =>`) when the unwrap is the local's only use (a `debug_assert!` aside), or \
+out of a deadline's `Ok` (`timeout(d, rx.recv()).await?.unwrap()`). Not flagged: `try_send`/`try_recv` (a full or \
 empty channel is not a closed one); results handled any other way (`?`, `if let Err`, \
 `let _ =`, `.ok()`); an end whose other end, from the same `channel()` call, is still owned by \
 the function making the call (up to the call, only borrowed there, never moved into a task, a \

@@ -10,7 +10,8 @@ use ra_ap_syntax::{
 
 use super::{
     binding_of, callee_path, enclosing_body, future_inside, is_loop, method_name, pattern_field,
-    type_path, unparen, value_use, FieldTypes, Imports, Mention, Names, SelectBranch, ValueUse,
+    type_path, under_deadline, unparen, value_use, FieldTypes, Imports, Mention, Names,
+    SelectBranch, ValueUse,
 };
 
 /// Bindings are followed at most this many times (`let tx2 = tx.clone();`).
@@ -298,15 +299,14 @@ pub fn closed_channel_unwrap(
 /// performed on: `end.op(..)`, `end.op(..).await`, or `end.await`.
 fn operation(result: &ast::Expr, imports: &Imports) -> Option<(String, ast::Expr)> {
     match unparen(result.clone()) {
-        ast::Expr::AwaitExpr(awaited) => match future_inside(awaited.expr()?, imports) {
-            ast::Expr::MethodCallExpr(op) => Some((method_name(&op)?.to_string(), op.receiver()?)),
-            end @ (ast::Expr::PathExpr(_) | ast::Expr::FieldExpr(_) | ast::Expr::RefExpr(_)) => {
-                Some(("await".to_owned(), end))
-            }
-            _ => None,
-        },
+        ast::Expr::AwaitExpr(awaited) => awaited_operation(awaited.expr()?, imports),
+        // `timeout(d, rx.recv()).await?`: what the operation gave in time.
+        ast::Expr::TryExpr(timed) => in_time(&timed.expr()?, imports),
         ast::Expr::MethodCallExpr(op) => {
             let name = method_name(&op)?;
+            if matches!(name.as_str(), "unwrap" | "expect") {
+                return in_time(&op.receiver()?, imports);
+            }
             // Only these fail without being awaited; the async ones are
             // futures until awaited.
             if !matches!(name.as_str(), "send" | "recv" | "blocking_send") {
@@ -316,6 +316,27 @@ fn operation(result: &ast::Expr, imports: &Imports) -> Option<(String, ast::Expr
         }
         _ => None,
     }
+}
+
+/// The operation an awaited future is, and the channel end it is
+/// performed on.
+fn awaited_operation(future: ast::Expr, imports: &Imports) -> Option<(String, ast::Expr)> {
+    match future_inside(future, imports) {
+        ast::Expr::MethodCallExpr(op) => Some((method_name(&op)?.to_string(), op.receiver()?)),
+        end @ (ast::Expr::PathExpr(_) | ast::Expr::FieldExpr(_) | ast::Expr::RefExpr(_)) => {
+            Some(("await".to_owned(), end))
+        }
+        _ => None,
+    }
+}
+
+/// The operation a deadline was put on, when `timed` awaits one
+/// (`timeout(d, rx.recv()).await`): its `Ok` holds the operation's result.
+fn in_time(timed: &ast::Expr, imports: &Imports) -> Option<(String, ast::Expr)> {
+    let ast::Expr::AwaitExpr(awaited) = unparen(timed.clone()) else {
+        return None;
+    };
+    awaited_operation(under_deadline(&awaited.expr()?, imports)?, imports)
 }
 
 /// The operation whose result a plain local holds, when it is unwrapped

@@ -8,7 +8,8 @@ use ra_ap_syntax::{
 };
 
 use super::{
-    body_kind, callee_path, find_binding, macro_args, method_name, unparen, Binding, Imports,
+    body_kind, callee_path, find_binding, macro_args, method_name, resolve_call, unparen, Binding,
+    Imports,
 };
 
 pub(crate) const SELECT_MACROS: &[&str] = &[
@@ -69,6 +70,23 @@ pub fn strip_future_wrappers(expr: ast::Expr, imports: &Imports) -> ast::Expr {
         expr = unparen(inner);
     }
     expr
+}
+
+/// Functions that put a deadline on the future they are given (their last
+/// argument): `tokio::time::timeout(d, fut)`.
+pub const DEADLINE_FUNCTIONS: &[&str] = &[
+    "tokio::time::timeout",
+    "tokio::time::timeout_at",
+    "async_std::future::timeout",
+];
+
+/// The future a deadline function is given, when `expr` calls one.
+pub fn under_deadline(expr: &ast::Expr, imports: &Imports) -> Option<ast::Expr> {
+    let ast::Expr::CallExpr(call) = unparen(expr.clone()) else {
+        return None;
+    };
+    resolve_call(&call, imports, DEADLINE_FUNCTIONS)?;
+    call.arg_list()?.args().last()
 }
 
 /// The future under its wrappers and decorators: `Box::pin(..)`, `pin!`,

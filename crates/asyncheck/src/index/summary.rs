@@ -30,6 +30,8 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
         imports,
         cache: FileCache::default(),
     };
+    // Fields whose written type may be an alias of the file's for a task set.
+    let mut aliased_fields = Vec::new();
     for node in root.descendants() {
         if body_kind(&node).is_some_and(|kind| kind.is_async()) && !is_test_code(&node) {
             async_calls(&node, imports, &lines, &mut summary.async_calls);
@@ -41,7 +43,7 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
             summary.released_fields.push(name);
         }
         match node.kind() {
-            SyntaxKind::STRUCT => struct_fields(&node, imports, &mut summary),
+            SyntaxKind::STRUCT => struct_fields(&node, imports, &mut summary, &mut aliased_fields),
             SyntaxKind::VARIANT => {
                 if let Some(variant) = ast::Variant::cast(node) {
                     let owner = variant.name().map(|n| n.text().to_string());
@@ -141,6 +143,14 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
                 == (&first.name, &first.owner, first.arguments)
         });
     }
+    for (field, alias) in aliased_fields {
+        let is_set = summary.aliases.iter().any(|(name, ty)| {
+            *name == alias && matches!(ty.known, Some(KnownType::JoinSet | KnownType::JoinMap))
+        });
+        if is_set {
+            summary.set_fields.push(field);
+        }
+    }
     summary.released_fields.sort();
     summary.released_fields.dedup();
     let tasks = SpawnedTasks::of_file(root, text, imports);
@@ -182,7 +192,15 @@ fn path_attribute(module: &ast::Module) -> Option<String> {
     })
 }
 
-fn struct_fields(node: &SyntaxNode, imports: &Imports, summary: &mut FileSummary) {
+/// The fields of a struct with their declared types, and those that hold a
+/// task set; a field whose type is a plain name is put in `aliased` with
+/// that name, for the file's type aliases to say.
+fn struct_fields(
+    node: &SyntaxNode,
+    imports: &Imports,
+    summary: &mut FileSummary,
+    aliased: &mut Vec<(SetField, String)>,
+) {
     let Some(item) = ast::Struct::cast(node.clone()) else {
         return;
     };
@@ -191,18 +209,18 @@ fn struct_fields(node: &SyntaxNode, imports: &Imports, summary: &mut FileSummary
     };
     if let Some(ast::FieldList::RecordFieldList(list)) = item.field_list() {
         for field in list.fields() {
-            let is_set = field.ty().is_some_and(|ty| {
-                matches!(
-                    type_known(&ty, imports),
-                    Some(KnownType::JoinSet | KnownType::JoinMap)
-                )
-            });
-            if let (true, Some(name)) = (is_set, field.name()) {
-                summary.set_fields.push(SetField {
-                    owner: owner.clone(),
-                    name: name.text().to_string(),
-                    public: is_pub(item.visibility()) && is_pub(field.visibility()),
-                });
+            let (Some(ty), Some(name)) = (field.ty(), field.name()) else {
+                continue;
+            };
+            let set_field = SetField {
+                owner: owner.clone(),
+                name: name.text().to_string(),
+                public: is_pub(item.visibility()) && is_pub(field.visibility()),
+            };
+            match type_known(&ty, imports) {
+                Some(KnownType::JoinSet | KnownType::JoinMap) => summary.set_fields.push(set_field),
+                Some(_) => {}
+                None => aliased.extend(type_name(&ty).map(|alias| (set_field, alias))),
             }
         }
     }

@@ -240,13 +240,7 @@ const MAX_BINDING_HOPS: usize = 4;
 /// bindings with a type or an initialiser, parameters, and struct fields and
 /// `static`/`const` items of the same file.
 pub fn known_type(expr: &ast::Expr, imports: &Imports) -> Option<KnownType> {
-    known_type_within(expr, imports, None, MAX_BINDING_HOPS)
-}
-
-/// [`known_type`] with the file's fields and statics looked up in `items`
-/// rather than found by walking the file: for callers that ask often.
-pub fn known_type_in(expr: &ast::Expr, imports: &Imports, items: &ItemTypes) -> Option<KnownType> {
-    known_type_within(expr, imports, Some(items), MAX_BINDING_HOPS)
+    known_type_within(expr, imports, MAX_BINDING_HOPS)
 }
 
 /// The known types of a file's struct fields (by field name: the first
@@ -279,15 +273,10 @@ impl ItemTypes {
     }
 }
 
-fn known_type_within(
-    expr: &ast::Expr,
-    imports: &Imports,
-    items: Option<&ItemTypes>,
-    hops: usize,
-) -> Option<KnownType> {
+fn known_type_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option<KnownType> {
     match unparen(expr.clone()) {
-        ast::Expr::RefExpr(r) => known_type_within(&r.expr()?, imports, items, hops),
-        ast::Expr::TryExpr(t) => known_type_within(&t.expr()?, imports, items, hops),
+        ast::Expr::RefExpr(r) => known_type_within(&r.expr()?, imports, hops),
+        ast::Expr::TryExpr(t) => known_type_within(&t.expr()?, imports, hops),
         ast::Expr::CallExpr(call) => {
             let path = callee_path(&call)?;
             if let Some(known) = known_constructor(&path, imports) {
@@ -296,12 +285,12 @@ fn known_type_within(
             let qualifier = path.qualifier()?;
             if is_wrapper_new(&path) {
                 let inner = call.arg_list()?.args().next()?;
-                return known_type_within(&inner, imports, items, hops);
+                return known_type_within(&inner, imports, hops);
             }
             known_type_of_path(&qualifier, imports)
         }
         ast::Expr::MethodCallExpr(call) => {
-            let receiver = known_type_within(&call.receiver()?, imports, items, hops);
+            let receiver = known_type_within(&call.receiver()?, imports, hops);
             match (method_name(&call)?.as_str(), receiver) {
                 ("unwrap" | "expect" | "clone", receiver) => receiver,
                 ("collect", _) => collected_type(&call, imports),
@@ -321,8 +310,8 @@ fn known_type_within(
                 return None;
             }
             // A `let` or parameter cannot shadow a `static`: fall back to one.
-            binding_type(expr.syntax(), &name, imports, items, hops - 1).or_else(|| {
-                let items = items.unwrap_or_else(|| imports.file_items(expr.syntax()));
+            binding_type(expr.syntax(), &name, imports, hops - 1).or_else(|| {
+                let items = imports.file_items(expr.syntax());
                 items
                     .statics
                     .get(&name)
@@ -332,7 +321,7 @@ fn known_type_within(
         }
         ast::Expr::FieldExpr(field) => {
             let name = field.name_ref()?.text().to_string();
-            let items = items.unwrap_or_else(|| imports.file_items(expr.syntax()));
+            let items = imports.file_items(expr.syntax());
             items
                 .fields
                 .get(&name)
@@ -634,13 +623,7 @@ pub fn type_known(ty: &ast::Type, imports: &Imports) -> Option<KnownType> {
 
 /// The type of the binding `name` visible at `at`, from its declared type or
 /// its initialiser.
-fn binding_type(
-    at: &SyntaxNode,
-    name: &str,
-    imports: &Imports,
-    items: Option<&ItemTypes>,
-    hops: usize,
-) -> Option<KnownType> {
+fn binding_type(at: &SyntaxNode, name: &str, imports: &Imports, hops: usize) -> Option<KnownType> {
     let Some(binding) = find_binding(at, name) else {
         let (owner, field) = field_binding(at, name)?;
         return imports.crate_index().declared_field(&owner, &field)?.known;
@@ -648,12 +631,12 @@ fn binding_type(
     match binding {
         Binding::Let(found) => match found.ty() {
             Some(ty) => type_known(&ty, imports),
-            None => known_type_within(&found.initializer()?, imports, items, hops),
+            None => known_type_within(&found.initializer()?, imports, hops),
         },
         Binding::Param(param) => type_known(&param.ty()?, imports),
         Binding::Element(statement, index) => match statement.ty() {
             Some(ty) => type_known(&tuple_element_type(&ty, index)?, imports),
-            None => element_known(&statement.initializer()?, index, imports, items, hops),
+            None => element_known(&statement.initializer()?, index, imports, hops),
         },
         Binding::For(_) => None,
     }
@@ -664,11 +647,10 @@ fn element_known(
     expr: &ast::Expr,
     index: usize,
     imports: &Imports,
-    items: Option<&ItemTypes>,
     hops: usize,
 ) -> Option<KnownType> {
     match tuple_element_of(expr, index, hops)? {
-        Element::Expr(element) => known_type_within(&element, imports, items, hops),
+        Element::Expr(element) => known_type_within(&element, imports, hops),
         Element::Type(element) => type_known(&element, imports),
     }
 }

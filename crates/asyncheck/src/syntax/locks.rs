@@ -21,9 +21,9 @@ use ra_ap_syntax::{
 };
 
 use super::{
-    binding_of, body_kind, callee_path, find_binding, known_type_in, lock_call_typed, method_name,
+    binding_of, body_kind, callee_path, find_binding, known_type, lock_call_typed, method_name,
     segments, type_name, unparen, with_adapters, Binding, BodyKind, Edition, GuardLife, Imports,
-    ItemTypes, KnownType,
+    KnownType,
 };
 
 /// How many levels of calls an acquisition is looked for through.
@@ -217,14 +217,11 @@ pub struct TypeFacts {
     /// The names of the file's functions: calls to other names are not
     /// looked at.
     functions: HashSet<String>,
-    /// The known types of fields and statics, for receivers.
-    items: ItemTypes,
 }
 
 impl TypeFacts {
     /// Records what `node` declares: call it on every node of the file.
-    fn record(&mut self, node: &SyntaxNode, imports: &Imports) {
-        self.items.record(node, imports);
+    fn record(&mut self, node: &SyntaxNode) {
         match node.kind() {
             SyntaxKind::STRUCT => {
                 let Some(item) = ast::Struct::cast(node.clone()) else {
@@ -323,7 +320,7 @@ impl FileLocks {
         let mut types = TypeFacts::default();
         let mut found = Vec::new();
         for node in root.descendants() {
-            types.record(&node, imports);
+            types.record(&node);
             match body_kind(&node) {
                 Some(BodyKind::Item) | None => {}
                 Some(kind) => found.push((node, kind)),
@@ -760,7 +757,7 @@ impl Recognise<'_> {
     }
 
     fn type_of(&self, expr: &ast::Expr) -> Option<KnownType> {
-        known_type_in(expr, self.imports, &self.types.items)
+        known_type(expr, self.imports)
     }
 
     fn crate_call(&self, node: &SyntaxNode, summary: &LockSummary) -> Option<CrateCall> {

@@ -3,7 +3,7 @@ use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::ast::{self, HasArgList};
 use crate::syntax::{
     callee_path, let_bound, method_name, resolve_call, segments, spawn_call, unparen, AstNode,
-    Imports, Mention, Names, SpawnKind, SyntaxKind, SyntaxNode, TextRange, TextSize,
+    Imports, Mention, Names, SpawnKind, SyntaxKind, SyntaxNode, TextRange, TextSize, FORMAT_MACROS,
 };
 
 use super::{span, span_of};
@@ -147,29 +147,6 @@ const OWNER_ACCESS: &[&str] = &[
     "lock_owned",
     "read_owned",
     "write_owned",
-];
-
-/// Macros that only format or compare their arguments.
-const FORMAT_MACROS: &[&str] = &[
-    "println",
-    "print",
-    "eprintln",
-    "eprint",
-    "format",
-    "write",
-    "writeln",
-    "dbg",
-    "assert",
-    "assert_eq",
-    "assert_ne",
-    "debug_assert",
-    "debug_assert_eq",
-    "debug_assert_ne",
-    "trace",
-    "debug",
-    "info",
-    "warn",
-    "error",
 ];
 
 /// Clones are followed this many times at most.

@@ -553,15 +553,7 @@ pub fn returned_type(function: &FunctionFacts, unwrapped: bool) -> Option<String
 /// value was taken out of a `Result`/`Option`. What `T::f` returns is the
 /// crate's to say ([`returned_type`]).
 pub fn made_by_call(receiver: &ast::Expr) -> Option<(String, String, bool)> {
-    let ast::Expr::PathExpr(path) = unparen(receiver.clone()) else {
-        return None;
-    };
-    let path = path.path()?;
-    if path.qualifier().is_some() {
-        return None;
-    }
-    let name = path.segment()?.name_ref()?;
-    let Binding::Let(binding) = find_binding(receiver.syntax(), name.text())? else {
+    let Binding::Let(binding) = receiver_binding(receiver)? else {
         return None;
     };
     if binding.ty().is_some() {
@@ -1105,6 +1097,16 @@ pub fn parameter_count(function: &ast::Fn) -> usize {
 /// The type written for a receiver that is a parameter or a `let` of the
 /// same function (`previous: &Response`): the method is that type's.
 pub fn written_type_of(receiver: &ast::Expr) -> Option<String> {
+    let ty = match receiver_binding(receiver)? {
+        Binding::Let(binding) => binding.ty()?,
+        Binding::Param(param) => param.ty()?,
+        Binding::For(_) | Binding::Element(..) => return None,
+    };
+    type_name(&ty)
+}
+
+/// The local a receiver that is a plain name stands for.
+fn receiver_binding(receiver: &ast::Expr) -> Option<Binding> {
     let ast::Expr::PathExpr(path) = unparen(receiver.clone()) else {
         return None;
     };
@@ -1113,12 +1115,7 @@ pub fn written_type_of(receiver: &ast::Expr) -> Option<String> {
         return None;
     }
     let name = path.segment()?.name_ref()?;
-    let ty = match find_binding(receiver.syntax(), name.text())? {
-        Binding::Let(binding) => binding.ty()?,
-        Binding::Param(param) => param.ty()?,
-        Binding::For(_) | Binding::Element(..) => return None,
-    };
-    type_name(&ty)
+    find_binding(receiver.syntax(), name.text())
 }
 
 /// The type of the `impl` block around `node`, by name.

@@ -119,9 +119,10 @@ fn expand_body(call: &SyntaxNode, token_tree: &SyntaxNode, depth: Depth<'_>) -> 
     expand_expression_list(token_tree, depth)
 }
 
-/// Formatting, logging and assertion macros: their arguments are values
-/// read, and most calls pass only names and literals.
-const FORMAT_MACROS: &[&str] = &[
+/// Macros that only format, log or compare their arguments: they read them
+/// (`dbg!` hands its argument back), and most calls pass only names and
+/// literals.
+pub const FORMAT_MACROS: &[&str] = &[
     "format",
     "print",
     "println",
@@ -129,6 +130,7 @@ const FORMAT_MACROS: &[&str] = &[
     "eprintln",
     "write",
     "writeln",
+    "dbg",
     "panic",
     "assert",
     "assert_eq",

@@ -15,6 +15,7 @@ mod iteration;
 mod joinsets;
 mod locks;
 mod macros;
+pub use macros::FORMAT_MACROS;
 mod network;
 mod origin;
 mod parse;

@@ -110,6 +110,18 @@ impl Imports {
         self.local_items.contains(name)
     }
 
+    /// Whether a path whose first segment is `first` starts in the crate:
+    /// `crate::`, `self::`, `super::`, a module the file declares, or a name
+    /// imported from the crate (`use crate::helpers;`).
+    pub fn starts_in_crate(&self, first: &str) -> bool {
+        is_crate_relative(first)
+            || self.local_items.contains(first)
+            || self
+                .aliases
+                .get(first)
+                .is_some_and(|target| is_crate_relative(target) || self.crate_index.is_own(target))
+    }
+
     /// The names of the items the file defines itself.
     pub(crate) fn record_items(&mut self, names: Vec<String>) {
         self.local_items.extend(names);

@@ -812,6 +812,16 @@ impl Recognise<'_> {
                         ty: summary.self_ty.clone()?,
                         name: name.clone(),
                     },
+                    // `helpers::count(db)`, `crate::count(db)`: a function of
+                    // a module of the crate.
+                    [modules @ .., name]
+                        if modules.last().is_some_and(|m| is_module_name(m))
+                            && self.imports.starts_in_crate(&modules[0])
+                            && (self.imports.defines(name)
+                                || elsewhere(&Callee::Free(name.clone()))) =>
+                    {
+                        Callee::Free(name.clone())
+                    }
                     [ty, name]
                         if self.imports.defines(ty)
                             || elsewhere(&Callee::Method {
@@ -847,6 +857,13 @@ impl Recognise<'_> {
     fn arg_places(&self, args: ast::ArgList) -> Vec<Option<Place>> {
         args.args().map(|arg| place_of(&arg, self.types)).collect()
     }
+}
+
+/// A path segment that names a module, not a type: `crate`, `self`,
+/// `super`, or a lowercase name.
+fn is_module_name(segment: &str) -> bool {
+    matches!(segment, "crate" | "self" | "super")
+        || segment.starts_with(|c: char| c.is_ascii_lowercase())
 }
 
 /// The type of `self`, the parameters' type names, and whether `self` is one.

@@ -609,6 +609,21 @@ impl Facts {
             })
             .collect();
         self.exports.extend(local_roots);
+        // The same for globs: `pub use util::*;` in the crate root.
+        let is_local = |facts: &Facts, module: &str, target: &str| {
+            let first = target.split("::").next().unwrap_or(target);
+            let local = join_path(module, first);
+            facts.defined.contains(&local) || facts.exports.contains_key(&local)
+        };
+        let mut globs = std::mem::take(&mut self.globs);
+        for (module, targets) in globs.iter_mut() {
+            for target in targets.iter_mut() {
+                if !self.is_own(target) && is_local(self, module, target) {
+                    *target = join_path(module, target);
+                }
+            }
+        }
+        self.globs = globs;
     }
 
     /// Whether some crate function of this name takes a lock: a cheap test

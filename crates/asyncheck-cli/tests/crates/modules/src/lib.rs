@@ -17,3 +17,7 @@ pub mod sys;
 mod generated;
 
 pub use worker::run as run_worker;
+
+// A private module whose items the root re-exports by a glob.
+mod storage;
+pub use storage::*;

@@ -1,3 +1,4 @@
+use crate::snapshot;
 use crate::state::State;
 
 pub async fn serve(state: &State) {
@@ -26,6 +27,10 @@ pub async fn serve(state: &State) {
     crate::sys::settle(); //~ blocking-in-async
     let dump = crate::sys::io::slurp(); //~ blocking-in-async
     drop(dump);
+
+    // Imported by name from the root, which re-exports it by a glob.
+    let size = snapshot(); //~ blocking-in-async
+    drop(size);
 }
 
 async fn settle_down() {

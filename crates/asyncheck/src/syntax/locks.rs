@@ -922,10 +922,15 @@ fn place_of(expr: &ast::Expr, types: &TypeFacts) -> Option<Place> {
             }
             ast::Expr::PathExpr(path) => {
                 let path = path.path()?;
+                let segment = path.segment()?;
                 if path.qualifier().is_some() {
+                    // `crate::globals::STATE`: a static by its path.
+                    let name = segment.name_ref()?.text().to_string();
+                    if is_static_name(&name) {
+                        break Root::Static(name);
+                    }
                     return None;
                 }
-                let segment = path.segment()?;
                 if segment.self_token().is_some() {
                     break Root::SelfValue;
                 }
@@ -952,7 +957,12 @@ fn place_of(expr: &ast::Expr, types: &TypeFacts) -> Option<Place> {
                     Some(Binding::Element(..)) => return None,
                     // A `match` arm or `if let` binding the name would hide
                     // a static; statics are SCREAMING_CASE and bindings not.
-                    None if types.is_static(&name) => break Root::Static(name),
+                    // One the file does not declare is imported (from another
+                    // file of the crate, whose summary this one is made
+                    // without): its name says what it is.
+                    None if types.is_static(&name) || is_static_name(&name) => {
+                        break Root::Static(name)
+                    }
                     // Bound by a pattern (`if let Some(ext) = ..`, a `match`
                     // arm): the same binding is the same value.
                     None => {
@@ -966,6 +976,14 @@ fn place_of(expr: &ast::Expr, types: &TypeFacts) -> Option<Place> {
     };
     fields.reverse();
     Some(Place { root, fields })
+}
+
+/// `GLOBAL_STATE`: the way statics are named, and locals never are.
+fn is_static_name(name: &str) -> bool {
+    name.chars().any(|c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// An expression [`place_of`] can read through: a path, a field, a

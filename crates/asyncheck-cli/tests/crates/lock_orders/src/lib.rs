@@ -4,3 +4,6 @@ mod bank;
 mod report;
 
 pub use bank::Bank;
+
+mod globals;
+mod ledger;

@@ -385,6 +385,9 @@ pub struct Facts {
     reached_from_async: HashMap<(String, usize), InnerCall>,
     /// A hash of the summaries merged, in order.
     fingerprint: u64,
+    /// Some field, static or alias of the crate is a `DashMap`/`DashSet`:
+    /// files that never write the name may still hold one.
+    dash_maps: bool,
 }
 
 /// Re-exports are followed at most this many times (cycles end there).
@@ -413,6 +416,10 @@ impl Facts {
             }
         }
         facts.fingerprint = hasher.finish();
+        let is_dash_map = |ty: &TypeFact| ty.known == Some(KnownType::DashMap);
+        facts.dash_maps = facts.fields.values().any(is_dash_map)
+            || facts.statics.values().flatten().any(is_dash_map)
+            || facts.aliases.values().flatten().any(is_dash_map);
         facts.place_functions();
         facts.trust_own_methods();
         facts.close_wrappers();
@@ -994,6 +1001,12 @@ impl Facts {
     pub fn declared_field(&self, owner: &str, field: &str) -> Option<TypeFact> {
         let found = self.fields.get(&(owner.to_owned(), field.to_owned()))?;
         Some(self.resolve(found))
+    }
+
+    /// Whether the crate declares a `DashMap`/`DashSet` field, static or
+    /// alias anywhere.
+    pub fn has_dash_maps(&self) -> bool {
+        self.dash_maps
     }
 
     /// The type a `static` or `const` of the crate was declared with.

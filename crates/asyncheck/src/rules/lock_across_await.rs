@@ -90,7 +90,9 @@ impl Rule for LockAcrossAwait {
             );
             return;
         }
-        let mentions = cx.file_fact(|_, _| MentionsDashMap(cx.text.contains("Dash")));
+        let mentions = cx.file_fact(|_, imports| {
+            MentionsDashMap(cx.text.contains("Dash") || imports.crate_index().has_dash_maps())
+        });
         if !mentions.0 {
             return;
         }
@@ -105,6 +107,7 @@ impl Rule for LockAcrossAwait {
     }
 }
 
-/// Whether the file can name `DashMap`/`DashSet` at all: spares the
-/// receiver lookup at every `get` and `iter` of the files that do not.
+/// Whether the file can hold a `DashMap`/`DashSet` at all (it names one, or
+/// the crate declares one): spares the receiver lookup at every `get` and
+/// `iter` of the files that cannot.
 struct MentionsDashMap(bool);

@@ -312,7 +312,7 @@ impl FileLocks {
 
     fn of_file(root: &SyntaxNode, text: &str, imports: &Imports) -> FileLocks {
         let semaphores = text.contains("Semaphore") && text.contains("acquire");
-        let dashmaps = text.contains("Dash");
+        let dashmaps = text.contains("Dash") || imports.crate_index().has_dash_maps();
         let locks = ["lock()", "read()", "write()"];
         if !semaphores && !dashmaps && !locks.iter().any(|l| text.contains(l)) {
             return FileLocks::default();

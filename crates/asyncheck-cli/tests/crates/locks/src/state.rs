@@ -8,6 +8,7 @@ pub struct State {
     pub counters: Counters,
     pub table: parking_lot::RwLock<Vec<u8>>,
     pub journal: Journal,
+    pub sessions: dashmap::DashMap<u32, String>,
 }
 
 /// Not a lock: its `read` returns the entries.

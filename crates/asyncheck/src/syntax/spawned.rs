@@ -164,7 +164,9 @@ impl SpawnedTasks {
                         let module = inline_modules_around(call.syntax()).join("::");
                         self.functions.insert((name.clone(), module));
                     }
-                    [owner, name] if is_type_name(owner) => {
+                    // `Worker::run(..)`, also by a module path
+                    // (`crate::jobs::Worker::run(..)`).
+                    [.., owner, name] if is_type_name(owner) => {
                         let owner = match owner.as_str() {
                             "Self" => impl_type_around(call.syntax()),
                             _ => Some(owner.clone()),

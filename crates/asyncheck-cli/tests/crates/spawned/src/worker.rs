@@ -17,3 +17,21 @@ pub async fn poll_forever(mut rx: Receiver<u8>) {
         }
     }
 }
+
+pub struct Heartbeat;
+
+impl Heartbeat {
+    /// Spawned by its module path and type: `worker::Heartbeat::beat_forever()`.
+    pub async fn beat_forever() {
+        loop { //~ uncancellable-loop
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    }
+
+    /// Never spawned.
+    pub async fn beat_while_called() {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    }
+}

@@ -425,6 +425,7 @@ impl Facts {
         facts.close_wrappers();
         facts.resolve_exported_types();
         facts.place_loop_call_owners();
+        facts.shorten_lock_ids();
         let async_calls = async_calls
             .into_iter()
             .filter_map(|(file, krate, call)| Some((file, krate, facts.placed_call(call)?)))
@@ -459,6 +460,46 @@ impl Facts {
             owner,
             ..call.clone()
         })
+    }
+
+    /// Lock orders name a lock by the path from a type a summary knew
+    /// (`Outer.inner.a`) when the types of the fields on the way are
+    /// declared in other files: once every file is in, `Inner.a`, as the
+    /// check of a file with the crate's facts names it.
+    fn shorten_lock_ids(&mut self) {
+        let orders = std::mem::take(&mut self.lock_orders);
+        for ((first, second), found) in orders {
+            let first = self.shortened_lock_id(&first);
+            let second = self.shortened_lock_id(&second);
+            for order in found {
+                self.lock_orders
+                    .entry((first.clone(), second.clone()))
+                    .or_default()
+                    .push(LockOrder {
+                        first: first.clone(),
+                        second: second.clone(),
+                        ..order
+                    });
+            }
+        }
+    }
+
+    fn shortened_lock_id(&self, id: &str) -> String {
+        let parts: Vec<&str> = id.split('.').collect();
+        let [ty, through @ .., last] = parts.as_slice() else {
+            return id.to_owned();
+        };
+        if through.is_empty() {
+            return id.to_owned();
+        }
+        let mut owner = (*ty).to_owned();
+        for field in through {
+            match self.declared_field(&owner, field).and_then(|t| t.name) {
+                Some(next) => owner = next,
+                None => return id.to_owned(),
+            }
+        }
+        format!("{owner}.{last}")
     }
 
     fn place_loop_call_owners(&mut self) {

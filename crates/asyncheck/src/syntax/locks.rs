@@ -217,6 +217,8 @@ pub struct TypeFacts {
     /// The names of the file's functions: calls to other names are not
     /// looked at.
     functions: HashSet<String>,
+    /// Fields of structs declared in other files.
+    index: CrateIndex,
 }
 
 impl TypeFacts {
@@ -256,11 +258,12 @@ impl TypeFacts {
         }
     }
 
-    /// The type name of `ty.field`.
-    pub fn field(&self, ty: &str, field: &str) -> Option<&str> {
-        self.fields
-            .get(&(ty.to_owned(), field.to_owned()))
-            .map(String::as_str)
+    /// The type name of `ty.field`, declared in this file or another.
+    pub fn field(&self, ty: &str, field: &str) -> Option<String> {
+        match self.fields.get(&(ty.to_owned(), field.to_owned())) {
+            Some(found) => Some(found.clone()),
+            None => self.index.declared_field(ty, field)?.name,
+        }
     }
 
     fn is_static(&self, name: &str) -> bool {
@@ -317,7 +320,10 @@ impl FileLocks {
         if !semaphores && !dashmaps && !locks.iter().any(|l| text.contains(l)) {
             return FileLocks::default();
         }
-        let mut types = TypeFacts::default();
+        let mut types = TypeFacts {
+            index: imports.crate_index().clone(),
+            ..TypeFacts::default()
+        };
         let mut found = Vec::new();
         // This walk finds the file's field and static types for its
         // `Imports` too, which the lock receivers ask about.
@@ -784,7 +790,7 @@ impl Recognise<'_> {
                 let ty = place_type(&receiver, self.types, summary)?;
                 Some(CrateCall {
                     callee: Callee::Method {
-                        ty: ty.to_owned(),
+                        ty,
                         name: method_name(&call)?.to_string(),
                     },
                     receiver: Some(receiver),
@@ -1024,18 +1030,14 @@ fn param_root(param: &ast::Param) -> Option<Root> {
 
 /// The type name of a place: its root's type, then each field's declared
 /// type in the file.
-pub fn place_type<'t>(
-    place: &Place,
-    types: &'t TypeFacts,
-    summary: &'t LockSummary,
-) -> Option<&'t str> {
-    let mut ty: &str = match &place.root {
-        Root::SelfValue => summary.self_ty.as_deref()?,
-        Root::Param(i) => summary.param_types.get(*i)?.as_deref()?,
+pub fn place_type(place: &Place, types: &TypeFacts, summary: &LockSummary) -> Option<String> {
+    let mut ty = match &place.root {
+        Root::SelfValue => summary.self_ty.clone()?,
+        Root::Param(i) => summary.param_types.get(*i)?.clone()?,
         Root::Static(_) | Root::Local(_) => return None,
     };
     for field in &place.fields {
-        ty = types.field(ty, field)?;
+        ty = types.field(&ty, field)?;
     }
     Some(ty)
 }
@@ -1067,7 +1069,22 @@ pub fn lock_id(place: &Place, types: &TypeFacts, summary: &LockSummary) -> Optio
         root: place.root.clone(),
         fields: through.to_vec(),
     };
-    Some(format!("{}.{last}", place_type(&owner, types, summary)?))
+    if let Some(ty) = place_type(&owner, types, summary) {
+        return Some(format!("{ty}.{last}"));
+    }
+    // A field whose type no file read yet declares (a summary is made
+    // without the other files): the path from the root's type, which the
+    // crate's facts shorten to `Type.field` on merging.
+    let root = Place {
+        root: place.root.clone(),
+        fields: Vec::new(),
+    };
+    let mut id = place_type(&root, types, summary)?;
+    for field in fields {
+        id.push('.');
+        id.push_str(field);
+    }
+    Some(id)
 }
 
 /// One lock taken while another's guard is alive, both identified by the

@@ -7,3 +7,5 @@ pub use bank::Bank;
 
 mod globals;
 mod ledger;
+mod teller;
+mod vault;

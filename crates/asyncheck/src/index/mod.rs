@@ -117,6 +117,13 @@ pub struct FunctionFacts {
     /// methods, the type they belong to (`self.f()` in an `impl T`,
     /// `T::f()`); what wrapper effects are closed over.
     pub calls: Vec<(String, Option<String>)>,
+    /// For an `async fn`: the first await of its body that waits on
+    /// something outside the task (a channel, a task, a sleep, the
+    /// network), directly or through up to [`WRAPPER_DEPTH`] levels of the
+    /// crate `async fn`s it awaits.
+    pub waits: Option<InnerCall>,
+    /// For an `async fn`: the crate functions it awaits, as [`Self::calls`].
+    pub awaited: Vec<(String, Option<String>)>,
 }
 
 /// How many levels of crate calls a wrapper's effect is followed through.
@@ -556,6 +563,7 @@ impl Facts {
                     cancel_unsafe: located(&function.cancel_unsafe),
                     blocks_on: located(&function.blocks_on),
                     blocks: located(&function.blocks),
+                    waits: located(&function.waits),
                     ..function.clone()
                 });
         }
@@ -853,19 +861,38 @@ impl Facts {
     fn close_wrappers(&mut self) {
         type Effect = fn(&FunctionFacts) -> &Option<InnerCall>;
         type SetEffect = fn(&mut FunctionFacts, InnerCall);
-        let effects: [(Effect, SetEffect); 2] = [
-            (|f| &f.blocks_on, |f, inner| f.blocks_on = Some(inner)),
-            (|f| &f.blocks, |f, inner| f.blocks = Some(inner)),
+        type Calls = fn(&FunctionFacts) -> &[(String, Option<String>)];
+        // Sync functions take the blocking effects of the sync functions
+        // they call; `async fn`s the waits of the `async fn`s they await.
+        let effects: [(Effect, SetEffect, bool, Calls); 3] = [
+            (
+                |f| &f.blocks_on,
+                |f, inner| f.blocks_on = Some(inner),
+                false,
+                |f| &f.calls,
+            ),
+            (
+                |f| &f.blocks,
+                |f, inner| f.blocks = Some(inner),
+                false,
+                |f| &f.calls,
+            ),
+            (
+                |f| &f.waits,
+                |f, inner| f.waits = Some(inner),
+                true,
+                |f| &f.awaited,
+            ),
         ];
-        for (effect, set) in effects {
+        for (effect, set, is_async, calls) in effects {
             for _ in 0..WRAPPER_DEPTH {
                 let mut found = Vec::new();
                 for (name, functions) in &self.functions {
                     for (position, function) in functions.iter().enumerate() {
-                        if function.is_async || effect(function).is_some() {
+                        if function.is_async != is_async || effect(function).is_some() {
                             continue;
                         }
-                        let inner = function.calls.iter().find_map(|(callee, self_type)| {
+                        let inner = calls(function).iter().find_map(|(callee, self_type)| {
                             let callee = self.function(callee, self_type.as_deref())?;
                             // A free function called by its bare name is the
                             // caller's crate's (or imported, which the
@@ -874,7 +901,7 @@ impl Facts {
                                 || crate_of(&callee.module) == crate_of(&function.module);
                             effect(callee)
                                 .clone()
-                                .filter(|_| !callee.is_async && reachable)
+                                .filter(|_| callee.is_async == is_async && reachable)
                         });
                         if let Some(inner) = inner {
                             found.push((name.clone(), position, inner));

@@ -15,9 +15,9 @@ use crate::rules::blocking_in_async::blocking_call_named;
 use crate::syntax::{
     awaits_implicitly, blocks_on_future, body_kind, callee_path, cancel_unsafe_call,
     held_type_path, impl_type_around, inline_modules_around, is_constant_for, is_loop,
-    is_test_code, made_by_call, method_name, parameter_count, same_body_nodes, set_use, type_known,
-    type_name, unparen, use_entries, written_type_of, Access, FileLocks, Imports, KnownType,
-    SetUse, SpawnedTasks,
+    is_test_code, made_by_call, method_name, outside_wait, parameter_count, same_body_nodes,
+    set_use, type_known, type_name, unparen, use_entries, written_type_of, Access, FieldTypes,
+    FileLocks, Imports, KnownType, NetworkMentions, SetUse, SpawnedTasks, WaitFacts,
 };
 
 /// The summary of a parsed file.
@@ -29,6 +29,7 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
         text,
         imports,
         cache: FileCache::default(),
+        waits: std::cell::OnceCell::new(),
     };
     // Fields whose written type may be an alias of the file's for a task set.
     let mut aliased_fields = Vec::new();
@@ -347,6 +348,8 @@ fn function_facts(
         blocks_on: effects.blocks_on,
         blocks: effects.blocks,
         calls: effects.calls,
+        waits: effects.waits,
+        awaited: effects.awaited,
         self_type,
     })
 }
@@ -359,6 +362,8 @@ struct Effects {
     blocks_on: Option<InnerCall>,
     blocks: Option<InnerCall>,
     calls: Vec<(String, Option<String>)>,
+    waits: Option<InnerCall>,
+    awaited: Vec<(String, Option<String>)>,
 }
 
 impl Effects {
@@ -377,17 +382,23 @@ impl Effects {
         };
         for node in same_body_nodes(body) {
             if is_async {
-                // An async fn's effect: the first cancel-unsafe I/O it awaits.
-                if effects.cancel_unsafe.is_some() {
-                    break;
-                }
+                // An async fn's effects: the first cancel-unsafe I/O it
+                // awaits, the first wait outside the task, and the crate
+                // functions it awaits.
                 let Some(awaited) = ast::AwaitExpr::cast(node).and_then(|a| a.expr()) else {
                     continue;
                 };
-                if let ast::Expr::MethodCallExpr(call) = unparen(awaited) {
+                let awaited = unparen(awaited);
+                if let (None, ast::Expr::MethodCallExpr(call)) = (&effects.cancel_unsafe, &awaited)
+                {
                     effects.cancel_unsafe =
-                        cancel_unsafe_call(&call).map(|what| at(call.syntax(), what));
+                        cancel_unsafe_call(call).map(|what| at(call.syntax(), what));
                 }
+                if effects.waits.is_none() {
+                    let what = outside_wait(&awaited, file.imports, file.wait_facts());
+                    effects.waits = what.map(|what| at(awaited.syntax(), what));
+                }
+                effects.awaited.extend(called(awaited.syntax(), self_type));
                 continue;
             }
             if !matches!(
@@ -406,8 +417,10 @@ impl Effects {
             }
             effects.calls.extend(called(&node, self_type));
         }
-        effects.calls.sort();
-        effects.calls.dedup();
+        for calls in [&mut effects.calls, &mut effects.awaited] {
+            calls.sort();
+            calls.dedup();
+        }
         effects
     }
 }
@@ -644,4 +657,15 @@ struct FileParts<'a> {
     text: &'a str,
     imports: &'a Imports,
     cache: FileCache,
+    waits: std::cell::OnceCell<WaitFacts>,
+}
+
+impl FileParts<'_> {
+    /// What the file tells about the receivers of waits, found on first ask.
+    fn wait_facts(&self) -> &WaitFacts {
+        self.waits.get_or_init(|| WaitFacts {
+            network: NetworkMentions::of(self.text),
+            fields: std::rc::Rc::new(FieldTypes::of(self.root)),
+        })
+    }
 }

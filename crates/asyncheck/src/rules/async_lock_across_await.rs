@@ -1,13 +1,14 @@
 use std::collections::HashMap;
 
 use crate::diagnostic::Finding;
+use crate::index::InnerCall;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasArgList, HasName},
-    awaits_implicitly, callee_path, enclosing_body, guard_awaits, impl_type_around, local_name,
-    macro_args, method_name, outside_wait, same_body_nodes, strip_future_wrappers, unparen,
-    AstNode, FieldTypes, GuardAwaits, Imports, LockFlavor, NetworkMentions, SelectBranch,
-    SyntaxKind, SyntaxNode, TextRange, WaitFacts,
+    awaits_implicitly, callee_path, crate_function_called, enclosing_body, guard_awaits,
+    impl_type_around, local_name, macro_args, method_name, outside_wait, same_body_nodes,
+    strip_future_wrappers, unparen, AstNode, FieldTypes, GuardAwaits, Imports, LockFlavor,
+    NetworkMentions, SelectBranch, SyntaxKind, SyntaxNode, TextRange, WaitFacts,
 };
 
 use super::{span, span_of};
@@ -31,7 +32,9 @@ TLS and QUIC handshakes, HTTP requests) or a read or write on a known network st
 (`tokio::net::TcpStream`, its halves, `UdpSocket`, `UnixStream`, TLS streams), or a call to an \
 `async fn` of this file that does one of these (itself or through up to 3 levels of such \
 functions; a call that the file's own `async fn`s may answer, such as a local `send`, is judged \
-by their bodies, not by its name). The guard lives as in `lock-across-await`: bound with `let` and neither moved \
+by their bodies, not by its name), or to a crate `async fn` of another file whose body does \
+(known from the crate's facts, through up to 3 levels of the crate `async fn`s it awaits; the \
+label names the inner wait, file:line). The guard lives as in `lock-across-await`: bound with `let` and neither moved \
 (`drop(guard)`) nor out of scope before the await, a temporary of the statement that awaits, or \
 a temporary in the scrutinee of a `match`, `if let` or `while let` whose body awaits. Not \
 flagged: an await whose receiver is the guard or a value borrowed from it (`guard.write_all(..)`, \
@@ -136,6 +139,15 @@ impl Rule for AsyncLockAcrossAwait {
                     )
                     .label(span(inner.range), at)
             }
+            Wait::Elsewhere { callee, inner } => finding.label_elsewhere(
+                span(point.point.range),
+                format!(
+                    "the guard is still alive here, while `{callee}` waits on {} at {}:{}",
+                    inner.what, inner.file, inner.line
+                ),
+                &inner.file,
+                inner.line,
+            ),
         };
         cx.report(finding);
     }
@@ -155,6 +167,12 @@ enum Wait {
     Through {
         callee: String,
         inner: InnerWait,
+    },
+    /// A call to a crate `async fn` of another file that waits inside
+    /// (directly or through the crate `async fn`s it awaits).
+    Elsewhere {
+        callee: String,
+        inner: InnerCall,
     },
 }
 
@@ -402,6 +420,9 @@ fn future_wait(future: &ast::Expr, guard: &GuardValues, lookup: &Lookup<'_, '_>)
         if let Some(what) = foreign_wait(&future, lookup) {
             return Some(Wait::Direct(what));
         }
+        if let Some(wait) = crate_wait(&future, lookup) {
+            return Some(wait);
+        }
     }
     let (callee, args) = local_call(&future)?;
     if args.iter().any(|arg| guard.lends(arg)) {
@@ -443,6 +464,28 @@ fn foreign_wait(future: &ast::Expr, lookup: &Lookup<'_, '_>) -> Option<String> {
         return None;
     }
     outside_wait(future, lookup.imports, lookup.facts)
+}
+
+/// A call to a crate `async fn` of another file whose body waits outside
+/// the task, as the crate's facts say (the file's own are read here, with
+/// the guard in mind).
+fn crate_wait(future: &ast::Expr, lookup: &Lookup<'_, '_>) -> Option<Wait> {
+    let in_file = local_call(future).is_some_and(|(name, _)| {
+        lookup
+            .cx
+            .file_fact(|root, _| AsyncFns::of(root))
+            .0
+            .contains_key(&name)
+    });
+    if in_file {
+        return None;
+    }
+    let function = crate_function_called(future, lookup.imports)?;
+    let inner = function.waits.clone().filter(|_| function.is_async)?;
+    Some(Wait::Elsewhere {
+        callee: function.name.clone(),
+        inner,
+    })
 }
 
 /// How deep calls to the file's `async fn`s are followed.

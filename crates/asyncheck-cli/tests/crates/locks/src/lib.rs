@@ -1,3 +1,4 @@
+mod notify;
 mod state;
 
 use state::{Queue, State};
@@ -85,4 +86,20 @@ pub async fn loaded() -> Result<(), String> {
 
 async fn tick() {
     tokio::task::yield_now().await;
+}
+
+/// An async lock held while a crate `async fn` of another file waits on a
+/// channel (two levels down), and while one that only computes runs.
+pub async fn publish(
+    queue: &Queue,
+    tx: &tokio::sync::mpsc::Sender<u8>,
+) {
+    let items = queue.items.lock().await; //~ async-lock-across-await
+    notify::announce(tx, items.len() as u8).await;
+    drop(items);
+
+    let items = queue.items.lock().await;
+    let sum = notify::checksum(&items).await;
+    drop(items);
+    let _ = sum;
 }

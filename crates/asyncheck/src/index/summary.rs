@@ -16,8 +16,8 @@ use crate::syntax::{
     awaits_implicitly, blocks_on_future, body_kind, callee_path, cancel_unsafe_call,
     held_type_path, impl_type_around, inline_modules_around, is_constant_for, is_loop,
     is_test_code, made_by_call, method_name, outside_wait, parameter_count, same_body_nodes,
-    set_use, type_known, type_name, unparen, use_entries, written_type_of, Access, FieldTypes,
-    FileLocks, Imports, KnownType, NetworkMentions, SetUse, SpawnedTasks, WaitFacts,
+    set_use, type_known, type_name, unparen, use_entries, written_type_of, Access, FileLocks,
+    Imports, KnownType, SetUse, SpawnedTasks, WaitFacts,
 };
 
 /// The summary of a parsed file.
@@ -663,9 +663,7 @@ struct FileParts<'a> {
 impl FileParts<'_> {
     /// What the file tells about the receivers of waits, found on first ask.
     fn wait_facts(&self) -> &WaitFacts {
-        self.waits.get_or_init(|| WaitFacts {
-            network: NetworkMentions::of(self.text),
-            fields: std::rc::Rc::new(FieldTypes::of(self.root)),
-        })
+        self.waits
+            .get_or_init(|| WaitFacts::new(self.root, self.text))
     }
 }

@@ -8,7 +8,7 @@ use crate::syntax::{
     awaits_implicitly, callee_path, crate_function_called, enclosing_body, guard_awaits,
     impl_type_around, local_name, macro_args, method_name, outside_wait, same_body_nodes,
     strip_future_wrappers, unparen, AstNode, FieldTypes, GuardAwaits, Imports, LockFlavor,
-    NetworkMentions, SelectBranch, SyntaxKind, SyntaxNode, TextRange, WaitFacts,
+    SelectBranch, SyntaxKind, SyntaxNode, TextRange, WaitFacts,
 };
 
 use super::{span, span_of};
@@ -93,9 +93,8 @@ impl Rule for AsyncLockAcrossAwait {
         let Some(held) = guard_awaits(node, cx.imports, LockFlavor::Async) else {
             return;
         };
-        let facts = cx.file_fact(|_, _| WaitFacts {
-            network: NetworkMentions::of(cx.text),
-            fields: cx.file_fact(|root, _| FieldTypes::of(root)),
+        let facts = cx.file_fact(|root, _| {
+            WaitFacts::with_fields(root, cx.text, cx.file_fact(|root, _| FieldTypes::of(root)))
         });
         let guard = GuardValues::of(&held, node);
         let lookup = Lookup {

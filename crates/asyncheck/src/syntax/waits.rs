@@ -1,9 +1,10 @@
 //! What an `.await` waits on: something outside the task (a channel's
 //! peer, another task, a timer, the network), or only computation and locks.
 
+use std::cell::OnceCell;
 use std::rc::Rc;
 
-use ra_ap_syntax::{ast, AstNode, SyntaxKind};
+use ra_ap_syntax::{ast, AstNode, SyntaxKind, SyntaxNode};
 
 use super::{
     callee_path, chain_origin, is_task_handle, method_name, network_io, network_operation,
@@ -41,9 +42,36 @@ const ONESHOT_RECEIVERS: &[&str] = &[
 ];
 
 /// What the file tells about the receivers of waits: compute once per file.
+/// Its fields' types are found on first need (most awaits need none).
 pub struct WaitFacts {
     pub network: NetworkMentions,
-    pub fields: Rc<FieldTypes>,
+    root: SyntaxNode,
+    fields: OnceCell<Rc<FieldTypes>>,
+}
+
+impl WaitFacts {
+    pub fn new(root: &SyntaxNode, text: &str) -> WaitFacts {
+        WaitFacts {
+            network: NetworkMentions::of(text),
+            root: root.clone(),
+            fields: OnceCell::new(),
+        }
+    }
+
+    /// With the file's field types already found (a file fact).
+    pub fn with_fields(root: &SyntaxNode, text: &str, fields: Rc<FieldTypes>) -> WaitFacts {
+        WaitFacts {
+            fields: OnceCell::from(fields),
+            ..WaitFacts::new(root, text)
+        }
+    }
+
+    fn fields(&self) -> Rc<FieldTypes> {
+        Rc::clone(
+            self.fields
+                .get_or_init(|| Rc::new(FieldTypes::of(&self.root))),
+        )
+    }
 }
 
 /// What the future `future` (awaited, or polled by a `select!`/`join!`)
@@ -58,14 +86,14 @@ pub fn outside_wait(future: &ast::Expr, imports: &Imports, facts: &WaitFacts) ->
         future.syntax(),
         imports,
         &facts.network,
-        &|| facts.fields.clone(),
+        &|| facts.fields(),
         &[],
     ) {
         return Some(operation.name);
     }
     match &future {
         ast::Expr::MethodCallExpr(call) => {
-            if let Some(io) = network_io(call, imports, &facts.network, &|| facts.fields.clone()) {
+            if let Some(io) = network_io(call, imports, &facts.network, &|| facts.fields()) {
                 return Some(io);
             }
             let name = method_name(call)?;
@@ -86,17 +114,13 @@ pub fn outside_wait(future: &ast::Expr, imports: &Imports, facts: &WaitFacts) ->
                 .parent()
                 .filter(|p| p.kind() == SyntaxKind::AWAIT_EXPR);
             if let Some(awaited) = awaited {
-                if let Some(operation) = network_operation(
-                    &awaited,
-                    imports,
-                    &facts.network,
-                    &|| facts.fields.clone(),
-                    &[],
-                ) {
+                if let Some(operation) =
+                    network_operation(&awaited, imports, &facts.network, &|| facts.fields(), &[])
+                {
                     return Some(operation.name);
                 }
             }
-            chain_origin(&future, imports, &facts.fields, &|p| {
+            chain_origin(&future, imports, &facts.fields(), &|p| {
                 ONESHOT_RECEIVERS.contains(&p)
             })
             .map(|_| "a oneshot receiver".to_owned())

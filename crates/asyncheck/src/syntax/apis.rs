@@ -66,6 +66,41 @@ pub fn path_last_name(path: &ast::Path) -> Option<(bool, &str)> {
     Some((qualified, green_name_ref(segment?)?))
 }
 
+/// The nodes of `kind` under `root`, in source order, found by a walk of
+/// the green tree: only the nodes found get a cursor, which makes a search
+/// for a rare kind (struct fields) cost a fraction of a cursor walk.
+pub fn descendants_of_kind(root: &SyntaxNode, kind: SyntaxKind) -> Vec<SyntaxNode> {
+    let mut ranges = Vec::new();
+    let mut pending = vec![(root.green(), root.text_range().start())];
+    while let Some((node, start)) = pending.pop() {
+        if green_kind(node) == kind {
+            ranges.push(ra_ap_syntax::TextRange::at(start, node.text_len()));
+        }
+        let mut offset = start;
+        let mut children = Vec::new();
+        for child in node.children() {
+            if let Some(child_node) = child.as_node() {
+                children.push((*child_node, offset));
+            }
+            offset += child.text_len();
+        }
+        pending.extend(children.into_iter().rev());
+    }
+    ranges
+        .into_iter()
+        .filter_map(|range| {
+            let covering = match root.covering_element(range) {
+                rowan::NodeOrToken::Node(node) => node,
+                rowan::NodeOrToken::Token(token) => token.parent()?,
+            };
+            covering
+                .ancestors()
+                .take_while(|n| n.text_range() == range)
+                .find(|n| n.kind() == kind)
+        })
+        .collect()
+}
+
 fn green_children(node: &rowan::GreenNodeData) -> impl Iterator<Item = &rowan::GreenNodeData> {
     node.children().filter_map(|child| child.into_node())
 }

@@ -8,12 +8,12 @@ use std::collections::HashMap;
 
 use ra_ap_syntax::{
     ast::{self, HasArgList, HasGenericArgs, HasName},
-    AstNode, SyntaxNode,
+    AstNode, SyntaxKind, SyntaxNode,
 };
 
 use super::{
-    callee_path, crate_field, find_binding, is_wrapper_new, method_name, tuple_element_of, unparen,
-    unwrapped_from, Binding, Element, Imports,
+    callee_path, crate_field, descendants_of_kind, find_binding, is_wrapper_new, method_name,
+    tuple_element_of, unparen, unwrapped_from, Binding, Element, Imports,
 };
 
 /// Bindings are followed at most this many times (`let b = a; let c = b;`).
@@ -233,7 +233,8 @@ pub struct FieldTypes(HashMap<String, Vec<Option<ast::Type>>>);
 impl FieldTypes {
     pub fn of(root: &SyntaxNode) -> Self {
         let mut types: HashMap<String, Vec<Option<ast::Type>>> = HashMap::new();
-        for field in root.descendants().filter_map(ast::RecordField::cast) {
+        let fields = descendants_of_kind(root, SyntaxKind::RECORD_FIELD);
+        for field in fields.into_iter().filter_map(ast::RecordField::cast) {
             if let Some(name) = field.name() {
                 types
                     .entry(name.text().to_string())

@@ -66,29 +66,29 @@ pub fn path_last_name(path: &ast::Path) -> Option<(bool, &str)> {
     Some((qualified, green_name_ref(segment?)?))
 }
 
-/// The nodes of `kind` under `root`, in source order, found by a walk of
+/// The nodes of `kinds` under `root`, in source order, found by a walk of
 /// the green tree: only the nodes found get a cursor, which makes a search
-/// for a rare kind (struct fields) cost a fraction of a cursor walk.
-pub fn descendants_of_kind(root: &SyntaxNode, kind: SyntaxKind) -> Vec<SyntaxNode> {
+/// for rare kinds (struct fields, statics) cost a fraction of a cursor walk.
+pub fn descendants_of_kind(root: &SyntaxNode, kinds: &[SyntaxKind]) -> Vec<SyntaxNode> {
     let mut ranges = Vec::new();
     let mut pending = vec![(root.green(), root.text_range().start())];
     while let Some((node, start)) = pending.pop() {
-        if green_kind(node) == kind {
-            ranges.push(ra_ap_syntax::TextRange::at(start, node.text_len()));
+        let kind = green_kind(node);
+        if kinds.contains(&kind) {
+            ranges.push((ra_ap_syntax::TextRange::at(start, node.text_len()), kind));
         }
-        let mut offset = start;
-        let mut children = Vec::new();
-        for child in node.children() {
+        // Last child first, so that the first is popped first.
+        let mut end = start + node.text_len();
+        for child in node.children().rev() {
+            end -= child.text_len();
             if let Some(child_node) = child.as_node() {
-                children.push((*child_node, offset));
+                pending.push((*child_node, end));
             }
-            offset += child.text_len();
         }
-        pending.extend(children.into_iter().rev());
     }
     ranges
         .into_iter()
-        .filter_map(|range| {
+        .filter_map(|(range, kind)| {
             let covering = match root.covering_element(range) {
                 rowan::NodeOrToken::Node(node) => node,
                 rowan::NodeOrToken::Token(token) => token.parent()?,

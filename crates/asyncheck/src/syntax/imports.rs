@@ -10,11 +10,11 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use std::cell::OnceCell;
 
-use super::{path_last_name, ItemTypes};
+use super::{descendants_of_kind, path_last_name, ItemTypes};
 use crate::index::CrateIndex;
 use ra_ap_syntax::{
     ast::{self, HasName},
-    AstNode, SyntaxNode,
+    AstNode, SyntaxKind, SyntaxNode,
 };
 
 #[derive(Debug, Default)]
@@ -44,25 +44,18 @@ impl Imports {
         self.items = OnceCell::new();
     }
 
-    /// Whether [`Imports::file_items`] has yet to be found: a walk of the
-    /// whole file that is made anyway may record them and offer them.
-    pub fn file_items_unknown(&self) -> bool {
-        self.items.get().is_none()
-    }
-
-    /// The file's field and static types, recorded by a walk of the whole
-    /// file (every node, in order: [`ItemTypes::record`]).
-    pub fn offer_file_items(&self, items: ItemTypes) {
-        let _ = self.items.set(items);
-    }
-
     /// The known types of the fields and statics of the file whose tree
     /// `node` is in (the file these imports are of), walked once per file.
     pub fn file_items(&self, node: &SyntaxNode) -> &ItemTypes {
         self.items.get_or_init(|| {
             let mut items = ItemTypes::default();
             if let Some(root) = node.ancestors().last() {
-                for node in root.descendants() {
+                let kinds = [
+                    SyntaxKind::RECORD_FIELD,
+                    SyntaxKind::STATIC,
+                    SyntaxKind::CONST,
+                ];
+                for node in descendants_of_kind(&root, &kinds) {
                     items.record(&node, self);
                 }
             }

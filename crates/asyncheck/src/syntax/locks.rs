@@ -23,7 +23,7 @@ use ra_ap_syntax::{
 use super::{
     binding_of, body_kind, callee_path, find_binding, known_type, lock_call_typed, method_name,
     segments, type_name, unparen, with_adapters, Binding, BodyKind, Edition, GuardLife, Imports,
-    ItemTypes, KnownType,
+    KnownType,
 };
 
 /// How many levels of calls an acquisition is looked for through.
@@ -325,21 +325,12 @@ impl FileLocks {
             ..TypeFacts::default()
         };
         let mut found = Vec::new();
-        // This walk finds the file's field and static types for its
-        // `Imports` too, which the lock receivers ask about.
-        let mut items = imports.file_items_unknown().then(ItemTypes::default);
         for node in root.descendants() {
             types.record(&node);
-            if let Some(items) = &mut items {
-                items.record(&node, imports);
-            }
             match body_kind(&node) {
                 Some(BodyKind::Item) | None => {}
                 Some(kind) => found.push((node, kind)),
             }
-        }
-        if let Some(items) = items {
-            imports.offer_file_items(items);
         }
         let recognise = Recognise {
             imports,

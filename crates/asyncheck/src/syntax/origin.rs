@@ -233,7 +233,7 @@ pub struct FieldTypes(HashMap<String, Vec<Option<ast::Type>>>);
 impl FieldTypes {
     pub fn of(root: &SyntaxNode) -> Self {
         let mut types: HashMap<String, Vec<Option<ast::Type>>> = HashMap::new();
-        let fields = descendants_of_kind(root, SyntaxKind::RECORD_FIELD);
+        let fields = descendants_of_kind(root, &[SyntaxKind::RECORD_FIELD]);
         for field in fields.into_iter().filter_map(ast::RecordField::cast) {
             if let Some(name) = field.name() {
                 types

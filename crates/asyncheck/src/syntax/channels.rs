@@ -9,9 +9,9 @@ use ra_ap_syntax::{
 };
 
 use super::{
-    binding_of, callee_path, enclosing_body, future_inside, is_loop, method_name, pattern_field,
-    type_path, under_deadline, unparen, value_use, FieldTypes, Imports, Mention, Names,
-    SelectBranch, ValueUse,
+    binding_of, callee_path, descendants_of_kind, enclosing_body, future_inside, is_loop,
+    method_name, pattern_field, type_path, under_deadline, unparen, value_use, FieldTypes, Imports,
+    Mention, Names, SelectBranch, ValueUse,
 };
 
 /// Bindings are followed at most this many times (`let tx2 = tx.clone();`).
@@ -600,7 +600,8 @@ fn message_of(end: &ast::Expr, imports: &Imports) -> Option<ast::Type> {
         ast::Expr::FieldExpr(field) => {
             let name = field.name_ref()?;
             let root = field.syntax().ancestors().last()?;
-            root.descendants()
+            descendants_of_kind(&root, &[SyntaxKind::RECORD_FIELD])
+                .into_iter()
                 .filter_map(ast::RecordField::cast)
                 .filter(|f| f.name().is_some_and(|n| n.text() == name.text()))
                 .find_map(|f| f.ty())?

@@ -15,9 +15,9 @@ use crate::rules::blocking_in_async::blocking_call_named;
 use crate::syntax::{
     awaits_implicitly, blocks_on_future, body_kind, callee_path, cancel_unsafe_call,
     held_type_path, impl_type_around, inline_modules_around, is_constant_for, is_loop,
-    is_test_code, made_by_call, method_name, outside_wait, parameter_count, same_body_nodes,
-    set_use, type_known, type_name, unparen, use_entries, written_type_of, Access, FileLocks,
-    Imports, KnownType, SetUse, SpawnedTasks, WaitFacts,
+    is_test_code, is_type_name, made_by_call, method_name, outside_wait, parameter_count,
+    receiver_binding, same_body_nodes, set_use, type_known, type_name, unparen, use_entries,
+    written_type, Access, FileLocks, Imports, KnownType, SetUse, SpawnedTasks, WaitFacts,
 };
 
 /// The summary of a parsed file.
@@ -502,13 +502,13 @@ impl Caller {
             None => {
                 let call = ast::MethodCallExpr::cast(node.clone())?;
                 let name = method_name(&call)?.to_string();
-                let receiver = call.receiver();
+                let binding = call.receiver().as_ref().and_then(receiver_binding);
                 let unknown_is_ours = !self.bridged
                     && !STD_METHODS.contains(&name.as_str())
                     && self.facade.as_deref() != Some(name.as_str());
-                match receiver.as_ref().and_then(written_type_of) {
+                match binding.as_ref().and_then(written_type) {
                     Some(owner) => (name, CallOwner::Type(owner)),
-                    None => match receiver.as_ref().and_then(made_by_call) {
+                    None => match binding.as_ref().and_then(made_by_call) {
                         Some((owner, function, unwrapped)) => {
                             let owner = CallOwner::ReturnedBy {
                                 owner,
@@ -639,9 +639,7 @@ fn called(node: &SyntaxNode, self_type: Option<&String>) -> Option<(String, Opti
                 Some(segment) if segment.self_type_token().is_some() => Some(self_type?.clone()),
                 Some(segment) => {
                     let owner = segment.name_ref()?.text().to_string();
-                    owner
-                        .starts_with(|c: char| c.is_ascii_uppercase())
-                        .then_some(owner)
+                    is_type_name(&owner).then_some(owner)
                 }
                 None => None,
             };

@@ -452,31 +452,29 @@ fn future_wait(future: &ast::Expr, guard: &GuardValues, lookup: &Lookup<'_, '_>)
 /// of the file: a local `async fn send(..)` is judged by its body, not by
 /// its name.
 fn foreign_wait(future: &ast::Expr, lookup: &Lookup<'_, '_>) -> Option<String> {
-    let local = local_call(future).is_some_and(|(name, _)| {
+    if calls_async_fn_of_file(future, lookup) {
+        return None;
+    }
+    outside_wait(future, lookup.imports, lookup.facts)
+}
+
+/// Whether `future` may call an `async fn` of this file, which the rule
+/// reads itself.
+fn calls_async_fn_of_file(future: &ast::Expr, lookup: &Lookup<'_, '_>) -> bool {
+    local_call(future).is_some_and(|(name, _)| {
         lookup
             .cx
             .file_fact(|root, _| AsyncFns::of(root))
             .0
             .contains_key(&name)
-    });
-    if local {
-        return None;
-    }
-    outside_wait(future, lookup.imports, lookup.facts)
+    })
 }
 
 /// A call to a crate `async fn` of another file whose body waits outside
 /// the task, as the crate's facts say (the file's own are read here, with
 /// the guard in mind).
 fn crate_wait(future: &ast::Expr, lookup: &Lookup<'_, '_>) -> Option<Wait> {
-    let in_file = local_call(future).is_some_and(|(name, _)| {
-        lookup
-            .cx
-            .file_fact(|root, _| AsyncFns::of(root))
-            .0
-            .contains_key(&name)
-    });
-    if in_file {
+    if calls_async_fn_of_file(future, lookup) {
         return None;
     }
     let function = crate_function_called(future, lookup.imports)?;

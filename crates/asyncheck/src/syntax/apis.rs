@@ -9,7 +9,7 @@ use ra_ap_syntax::{
 };
 use rowan::Language;
 
-use super::{is_crate_relative, peel_errors, segments, Imports};
+use super::{is_crate_relative, node_at, peel_errors, segments, Imports};
 use crate::index::{FunctionFacts, TypeFact};
 
 /// The path a call expression calls, when its callee is a plain path.
@@ -88,16 +88,7 @@ pub fn descendants_of_kind(root: &SyntaxNode, kinds: &[SyntaxKind]) -> Vec<Synta
     }
     ranges
         .into_iter()
-        .filter_map(|(range, kind)| {
-            let covering = match root.covering_element(range) {
-                rowan::NodeOrToken::Node(node) => node,
-                rowan::NodeOrToken::Token(token) => token.parent()?,
-            };
-            covering
-                .ancestors()
-                .take_while(|n| n.text_range() == range)
-                .find(|n| n.kind() == kind)
-        })
+        .filter_map(|(range, kind)| node_at(root, range, kind))
         .collect()
 }
 
@@ -443,13 +434,12 @@ fn function_called_within<'i>(
             let path = callee_path(&call)?;
             let names = segments(&path);
             let (name, qualifier) = names.split_last()?;
-            let is_type = |s: &String| s.starts_with(|c: char| c.is_ascii_uppercase());
             let owner = match qualifier.last() {
                 Some(owner) if owner == "Self" => {
                     let item = call.syntax().ancestors().find_map(ast::Impl::cast)?;
                     Some(type_name(&item.self_ty()?)?)
                 }
-                Some(owner) if is_type(owner) => Some(owner.clone()),
+                Some(owner) if is_type_name(owner) => Some(owner.clone()),
                 _ => None,
             };
             let first = names.first()?;
@@ -467,7 +457,7 @@ fn function_called_within<'i>(
             // module the file defines, a type, or an import from the crate.
             let own = matches!(first.as_str(), "crate" | "self" | "super" | "Self")
                 || imports.defines(first)
-                || is_type(first)
+                || is_type_name(first)
                 || imports
                     .candidates(&path)
                     .iter()
@@ -582,13 +572,28 @@ pub fn returned_type(function: &FunctionFacts, unwrapped: bool) -> Option<String
     }
 }
 
-/// For a receiver that is a local made by `let x = T::f(..)` with no
+/// A path segment that names a type (`Conn`, `Self`), as opposed to a
+/// module or a function: Rust's naming, the only sign left without types.
+pub fn is_type_name(segment: &str) -> bool {
+    segment.starts_with(|c: char| c.is_ascii_uppercase())
+}
+
+/// `MAX_RETRIES`, `GLOBAL_STATE`: the way constants and statics are named,
+/// and locals never are.
+pub fn is_constant_name(name: &str) -> bool {
+    name.chars().any(|c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// For a local (a receiver's [`receiver_binding`]) made by `let x = T::f(..)` with no
 /// written type (through `?`, `.await`, `.unwrap()`, `.expect(..)`): the
 /// type `T` (`Self` is the `impl`'s), the function `f`, and whether the
 /// value was taken out of a `Result`/`Option`. What `T::f` returns is the
 /// crate's to say ([`returned_type`]).
-pub fn made_by_call(receiver: &ast::Expr) -> Option<(String, String, bool)> {
-    let Binding::Let(binding) = receiver_binding(receiver)? else {
+pub fn made_by_call(binding: &Binding) -> Option<(String, String, bool)> {
+    let Binding::Let(binding) = binding else {
         return None;
     };
     if binding.ty().is_some() {
@@ -604,7 +609,7 @@ pub fn made_by_call(receiver: &ast::Expr) -> Option<(String, String, bool)> {
     };
     let owner = match owner.as_str() {
         "Self" => impl_type_around(call.syntax())?,
-        ty if ty.starts_with(|c: char| c.is_ascii_uppercase()) => ty.to_owned(),
+        ty if is_type_name(ty) => ty.to_owned(),
         _ => return None,
     };
     Some((owner, function.clone(), unwraps_a_result(&init)))
@@ -1132,7 +1137,12 @@ pub fn parameter_count(function: &ast::Fn) -> usize {
 /// The type written for a receiver that is a parameter or a `let` of the
 /// same function (`previous: &Response`): the method is that type's.
 pub fn written_type_of(receiver: &ast::Expr) -> Option<String> {
-    let ty = match receiver_binding(receiver)? {
+    written_type(&receiver_binding(receiver)?)
+}
+
+/// The type written for a parameter or a `let`.
+pub fn written_type(binding: &Binding) -> Option<String> {
+    let ty = match binding {
         Binding::Let(binding) => binding.ty()?,
         Binding::Param(param) => param.ty()?,
         Binding::For(_) | Binding::Element(..) => return None,
@@ -1141,7 +1151,7 @@ pub fn written_type_of(receiver: &ast::Expr) -> Option<String> {
 }
 
 /// The local a receiver that is a plain name stands for.
-fn receiver_binding(receiver: &ast::Expr) -> Option<Binding> {
+pub fn receiver_binding(receiver: &ast::Expr) -> Option<Binding> {
     let ast::Expr::PathExpr(path) = unparen(receiver.clone()) else {
         return None;
     };

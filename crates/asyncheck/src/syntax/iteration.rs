@@ -6,7 +6,7 @@ use ra_ap_syntax::{
     AstNode, SyntaxNode,
 };
 
-use super::{find_binding, method_name, unparen, Binding};
+use super::{find_binding, is_constant_name, method_name, unparen, Binding};
 
 /// What a chain of iterator calls shows: whether it walks a constant
 /// number of items, and whether it is an iterator at all.
@@ -162,7 +162,7 @@ fn is_constant(expr: &ast::Expr) -> bool {
                 let named_const = path
                     .path()
                     .and_then(|p| p.segment()?.name_ref())
-                    .is_some_and(|name| is_const_name(name.text()));
+                    .is_some_and(|name| is_constant_name(name.text()));
                 if named_const {
                     continue;
                 }
@@ -192,13 +192,6 @@ fn is_constant(expr: &ast::Expr) -> bool {
         pending.push((inner, hops));
     }
     true
-}
-
-fn is_const_name(name: &str) -> bool {
-    name.chars().any(|c| c.is_ascii_uppercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// Methods that make or adapt iterators and that `Option`, `Result` and

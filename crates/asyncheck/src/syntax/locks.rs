@@ -21,9 +21,9 @@ use ra_ap_syntax::{
 };
 
 use super::{
-    binding_of, body_kind, callee_path, find_binding, known_type, lock_call_typed, method_name,
-    segments, type_name, unparen, with_adapters, Binding, BodyKind, Edition, GuardLife, Imports,
-    KnownType,
+    binding_of, body_kind, callee_path, find_binding, is_constant_name, is_type_name, known_type,
+    lock_call_typed, method_name, segments, type_name, unparen, with_adapters, Binding, BodyKind,
+    Edition, GuardLife, Imports, KnownType,
 };
 
 /// How many levels of calls an acquisition is looked for through.
@@ -812,7 +812,7 @@ impl Recognise<'_> {
                     // `helpers::count(db)`, `crate::count(db)`: a function of
                     // a module of the crate.
                     [modules @ .., name]
-                        if modules.last().is_some_and(|m| is_module_name(m))
+                        if modules.last().is_some_and(|m| !is_type_name(m))
                             && self.imports.starts_in_crate(&modules[0])
                             && (self.imports.defines(name)
                                 || elsewhere(&Callee::Free(name.clone()))) =>
@@ -854,13 +854,6 @@ impl Recognise<'_> {
     fn arg_places(&self, args: ast::ArgList) -> Vec<Option<Place>> {
         args.args().map(|arg| place_of(&arg, self.types)).collect()
     }
-}
-
-/// A path segment that names a module, not a type: `crate`, `self`,
-/// `super`, or a lowercase name.
-fn is_module_name(segment: &str) -> bool {
-    matches!(segment, "crate" | "self" | "super")
-        || segment.starts_with(|c: char| c.is_ascii_lowercase())
 }
 
 /// The type of `self`, the parameters' type names, and whether `self` is one.
@@ -923,7 +916,7 @@ fn place_of(expr: &ast::Expr, types: &TypeFacts) -> Option<Place> {
                 if path.qualifier().is_some() {
                     // `crate::globals::STATE`: a static by its path.
                     let name = segment.name_ref()?.text().to_string();
-                    if is_static_name(&name) {
+                    if is_constant_name(&name) {
                         break Root::Static(name);
                     }
                     return None;
@@ -957,7 +950,7 @@ fn place_of(expr: &ast::Expr, types: &TypeFacts) -> Option<Place> {
                     // One the file does not declare is imported (from another
                     // file of the crate, whose summary this one is made
                     // without): its name says what it is.
-                    None if types.is_static(&name) || is_static_name(&name) => {
+                    None if types.is_static(&name) || is_constant_name(&name) => {
                         break Root::Static(name)
                     }
                     // Bound by a pattern (`if let Some(ext) = ..`, a `match`
@@ -973,14 +966,6 @@ fn place_of(expr: &ast::Expr, types: &TypeFacts) -> Option<Place> {
     };
     fields.reverse();
     Some(Place { root, fields })
-}
-
-/// `GLOBAL_STATE`: the way statics are named, and locals never are.
-fn is_static_name(name: &str) -> bool {
-    name.chars().any(|c| c.is_ascii_uppercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// An expression [`place_of`] can read through: a path, a field, a

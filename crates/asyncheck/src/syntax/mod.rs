@@ -15,6 +15,7 @@ mod iteration;
 mod joinsets;
 mod locks;
 mod macros;
+use macros::node_at;
 pub use macros::FORMAT_MACROS;
 mod network;
 mod origin;
@@ -109,11 +110,10 @@ pub fn parse_file(text: &str) -> Option<ParsedFile> {
     let root = SyntaxNode::new_root(parsed.green.clone());
     let mut imports = Imports::default();
     for range in &parsed.marks.imports {
-        if let Some(item) = macros::node_at(&root, *range, SyntaxKind::USE).and_then(ast::Use::cast)
-        {
+        if let Some(item) = node_at(&root, *range, SyntaxKind::USE).and_then(ast::Use::cast) {
             imports.record_use(&item);
-        } else if let Some(item) = macros::node_at(&root, *range, SyntaxKind::EXTERN_CRATE)
-            .and_then(ast::ExternCrate::cast)
+        } else if let Some(item) =
+            node_at(&root, *range, SyntaxKind::EXTERN_CRATE).and_then(ast::ExternCrate::cast)
         {
             imports.record_extern_crate(&item);
         }

@@ -14,7 +14,7 @@ use ra_ap_syntax::{
 };
 
 use super::{
-    callee_path, future_inside, impl_type_around, inline_modules_around, method_name,
+    callee_path, future_inside, impl_type_around, inline_modules_around, is_type_name, method_name,
     same_body_nodes, segments, spawn_call, unparen, written_type_of, Imports,
 };
 
@@ -293,9 +293,4 @@ pub fn free_async_fns_named<'a>(
                 .is_none_or(|p| p.kind() != SyntaxKind::ASSOC_ITEM_LIST)
         })
         .filter(move |f| f.name().is_some_and(|n| n.text() == name))
-}
-
-/// `Self` or a type (capitalised), as opposed to a module path.
-fn is_type_name(segment: &str) -> bool {
-    segment.starts_with(|c: char| c.is_ascii_uppercase())
 }

@@ -189,6 +189,15 @@ pub enum CallOwner {
         unwrapped: bool,
         or_unknown: bool,
     },
+    /// A method called on a field (`self.inner.f()`, `state.backend.f()`):
+    /// the type the crate declares for it, of the struct `owner` when known
+    /// (`self`'s), else of every field of that name when they agree. Placed
+    /// on merging, like `ReturnedBy`.
+    FieldOf {
+        owner: Option<String>,
+        field: String,
+        or_unknown: bool,
+    },
 }
 
 /// A `mod x;` declaration: the module's file is found from it.
@@ -444,23 +453,32 @@ impl Facts {
     /// `call` with a receiver made by a crate function given the type that
     /// function returns; `None` when the call then counts for nothing.
     fn placed_call(&self, call: &CallSite) -> Option<CallSite> {
-        let CallOwner::ReturnedBy {
-            owner,
-            function,
-            unwrapped,
-            or_unknown,
-        } = &call.owner
-        else {
-            return Some(call.clone());
+        let (placed, or_unknown) = match &call.owner {
+            CallOwner::ReturnedBy {
+                owner,
+                function,
+                unwrapped,
+                or_unknown,
+            } => (
+                self.functions(function)
+                    .iter()
+                    .filter(|f| !f.is_test && f.self_type.as_ref() == Some(owner))
+                    .find_map(|f| returned_type(f, *unwrapped)),
+                *or_unknown,
+            ),
+            CallOwner::FieldOf {
+                owner,
+                field,
+                or_unknown,
+            } => (
+                self.field(owner.as_deref(), field).and_then(|ty| ty.name),
+                *or_unknown,
+            ),
+            CallOwner::Free | CallOwner::Type(_) | CallOwner::Unknown => return Some(call.clone()),
         };
-        let returned = self
-            .functions(function)
-            .iter()
-            .filter(|f| !f.is_test && f.self_type.as_ref() == Some(owner))
-            .find_map(|f| returned_type(f, *unwrapped));
-        let owner = match returned {
+        let owner = match placed {
             Some(ty) => CallOwner::Type(ty),
-            None if *or_unknown => CallOwner::Unknown,
+            None if or_unknown => CallOwner::Unknown,
             None => return None,
         };
         Some(CallSite {
@@ -986,7 +1004,9 @@ impl Facts {
                     && match &call.owner {
                         CallOwner::Type(written) => written == owner,
                         CallOwner::Unknown => krate.is_empty() || calling_crate == krate,
-                        CallOwner::Free | CallOwner::ReturnedBy { .. } => false,
+                        CallOwner::Free
+                        | CallOwner::ReturnedBy { .. }
+                        | CallOwner::FieldOf { .. } => false,
                     }
             })
             .map(|(file, _, call)| (file.as_str(), call.line))
@@ -1002,8 +1022,8 @@ impl Facts {
 
     /// Marks the `block_on`s that async code reaches through the crate's
     /// functions that are not async. A call on a receiver of unknown type
-    /// counts only when every method of that name in the crate is not
-    /// async (an `async fn` of that name may be what it calls).
+    /// counts only when every method of that name in the crate blocks on
+    /// a future (and none is async).
     fn reach_block_ons(&mut self, mut calls: Vec<(&str, &str, CallSite)>) {
         calls.sort_by(|a, b| (a.0, a.2.line).cmp(&(b.0, b.2.line)));
         for (file, krate, call) in calls {
@@ -1017,16 +1037,26 @@ impl Facts {
                         CallOwner::Free => f.self_type.is_none() && same_crate(f),
                         CallOwner::Type(owner) => f.self_type.as_ref() == Some(owner),
                         CallOwner::Unknown => f.self_type.is_some() && same_crate(f),
-                        CallOwner::ReturnedBy { .. } => false,
+                        CallOwner::ReturnedBy { .. } | CallOwner::FieldOf { .. } => false,
                     }
             });
+            // On a receiver of unknown type, the call may be any of them:
+            // it blocks only if each does (`resp.get_leader()` on a message
+            // type is not the client's blocking `get_leader`).
+            let every_one = call.owner == CallOwner::Unknown;
             let mut inner = None;
             for function in candidates {
-                if function.is_async {
-                    inner = None;
-                    break;
+                match &function.blocks_on {
+                    _ if function.is_async => {
+                        inner = None;
+                        break;
+                    }
+                    None if every_one => {
+                        inner = None;
+                        break;
+                    }
+                    blocks_on => inner = inner.or(blocks_on.as_ref()),
                 }
-                inner = inner.or(function.blocks_on.as_ref());
             }
             let Some(inner) = inner.cloned() else {
                 continue;

@@ -14,10 +14,11 @@ use crate::rule::FileCache;
 use crate::rules::blocking_in_async::blocking_call_named;
 use crate::syntax::{
     awaits_implicitly, blocks_on_future, body_kind, callee_path, cancel_unsafe_call,
-    held_type_path, impl_type_around, inline_modules_around, is_constant_for, is_loop,
-    is_test_code, is_type_name, made_by_call, method_name, outside_wait, parameter_count,
-    receiver_binding, same_body_nodes, set_use, type_known, type_name, unparen, use_entries,
-    written_type, Access, FileLocks, Imports, KnownType, SetUse, SpawnedTasks, WaitFacts,
+    held_type_path, impl_type_around, inline_modules_around, is_constant_for, is_loop, is_self,
+    is_test_code, is_type_name, made_by_call, method_name, named_type, outside_wait,
+    parameter_count, receiver_binding, same_body_nodes, set_use, type_known, type_name, unparen,
+    use_entries, written_type, Access, FileLocks, Imports, KnownType, SetUse, SpawnedTasks,
+    WaitFacts,
 };
 
 /// The summary of a parsed file.
@@ -168,7 +169,7 @@ fn first_type_argument(ty: &ast::Type) -> Option<String> {
     };
     let segment = path.path()?.segment()?;
     match segment.generic_arg_list()?.generic_args().next()? {
-        ast::GenericArg::TypeArg(arg) => type_name(&arg.ty()?),
+        ast::GenericArg::TypeArg(arg) => named_type(&arg.ty()?),
         _ => None,
     }
 }
@@ -337,7 +338,7 @@ fn function_facts(
         returns: function
             .ret_type()
             .and_then(|r| r.ty())
-            .and_then(|ty| type_name(&ty)),
+            .and_then(|ty| named_type(&ty)),
         returns_ok: function
             .ret_type()
             .and_then(|r| r.ty())
@@ -506,6 +507,15 @@ impl Caller {
                 let unknown_is_ours = !self.bridged
                     && !STD_METHODS.contains(&name.as_str())
                     && self.facade.as_deref() != Some(name.as_str());
+                if let Some(ast::Expr::FieldExpr(place)) = call.receiver().map(unparen) {
+                    let field = place.name_ref()?.text().to_string();
+                    let owner = CallOwner::FieldOf {
+                        owner: place.expr().filter(is_self).and(self.self_type.clone()),
+                        field,
+                        or_unknown: unknown_is_ours,
+                    };
+                    return self.site(node, name, owner, lines);
+                }
                 match binding.as_ref().and_then(written_type) {
                     Some(owner) => (name, CallOwner::Type(owner)),
                     None => match binding.as_ref().and_then(made_by_call) {
@@ -524,6 +534,16 @@ impl Caller {
                 }
             }
         };
+        self.site(node, name, owner, lines)
+    }
+
+    fn site(
+        &self,
+        node: &SyntaxNode,
+        name: String,
+        owner: CallOwner,
+        lines: &LineIndex<'_>,
+    ) -> Option<CallSite> {
         let arguments = match ast::Expr::cast(node.clone())? {
             ast::Expr::CallExpr(call) => call.arg_list(),
             ast::Expr::MethodCallExpr(call) => call.arg_list(),

@@ -11,7 +11,8 @@ static META: RuleMeta = RuleMeta {
     skips_tests: false,
     summary: "Flags a synchronous lock guard that is still alive at a later `.await`.",
     flags: "A guard of a blocking lock that is alive at a later await point of the same async \
-body. The lock is `.lock()`, `.read()` or `.write()` called with no argument and not awaited, \
+body. The lock is `.lock()`, `.read()` or `.write()` called with no argument and not awaited \
+(neither directly nor as the one argument of a macro whose result is: `frame!(m.lock()).await`), \
 optionally followed by `.unwrap()`, `.expect(..)`, `.unwrap_or_else(..)`, `.map_err(..)` or `?`. \
 An await point is an `.await` or a `select!`/`join!`/`try_join!` of tokio or futures; awaits \
 inside a nested closure or async block belong to that body, not this one. The guard is alive \

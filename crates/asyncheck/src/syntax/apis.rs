@@ -508,7 +508,7 @@ fn type_name_of(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option<Stri
                 Binding::Param(param) => param.ty()?,
                 Binding::For(_) | Binding::Element(..) => return None,
             };
-            type_name(&ty)
+            named_type(&ty)
         }
         _ => None,
     }
@@ -587,7 +587,8 @@ pub fn is_constant_name(name: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
-/// For a local (a receiver's [`receiver_binding`]) made by `let x = T::f(..)` with no
+/// For a local (a receiver's [`receiver_binding`]) made by `let x = T::f(..)` (or
+/// `self.f(..)`) with no
 /// written type (through `?`, `.await`, `.unwrap()`, `.expect(..)`): the
 /// type `T` (`Self` is the `impl`'s), the function `f`, and whether the
 /// value was taken out of a `Result`/`Option`. What `T::f` returns is the
@@ -600,19 +601,37 @@ pub fn made_by_call(binding: &Binding) -> Option<(String, String, bool)> {
         return None;
     }
     let init = binding.initializer()?;
-    let ast::Expr::CallExpr(call) = peel_errors(init.clone()) else {
-        return None;
-    };
-    let names = segments(&callee_path(&call)?);
-    let [.., owner, function] = names.as_slice() else {
-        return None;
-    };
-    let owner = match owner.as_str() {
-        "Self" => impl_type_around(call.syntax())?,
-        ty if is_type_name(ty) => ty.to_owned(),
+    let (owner, function) = match peel_errors(init.clone()) {
+        ast::Expr::CallExpr(call) => {
+            let names = segments(&callee_path(&call)?);
+            let [.., owner, function] = names.as_slice() else {
+                return None;
+            };
+            let owner = match owner.as_str() {
+                "Self" => impl_type_around(call.syntax())?,
+                ty if is_type_name(ty) => ty.to_owned(),
+                _ => return None,
+            };
+            (owner, function.clone())
+        }
+        // `let members = self.load_members().await?`: the `impl`'s method.
+        ast::Expr::MethodCallExpr(call) if is_self(&call.receiver()?) => (
+            impl_type_around(call.syntax())?,
+            method_name(&call)?.to_string(),
+        ),
         _ => return None,
     };
-    Some((owner, function.clone(), unwraps_a_result(&init)))
+    Some((owner, function, unwraps_a_result(&init)))
+}
+
+/// `self` (in parentheses or not).
+pub fn is_self(expr: &ast::Expr) -> bool {
+    let ast::Expr::PathExpr(path) = unparen(expr.clone()) else {
+        return false;
+    };
+    path.path()
+        .and_then(|p| p.as_single_segment())
+        .is_some_and(|segment| segment.self_token().is_some())
 }
 
 /// Whether `expr` takes the value out of a `Result` or `Option` (`?`,
@@ -1140,14 +1159,44 @@ pub fn written_type_of(receiver: &ast::Expr) -> Option<String> {
     written_type(&receiver_binding(receiver)?)
 }
 
-/// The type written for a parameter or a `let`.
+/// The type written for a parameter or a `let`, unless it is a generic
+/// parameter (`client: C`), which names no type of the crate.
 pub fn written_type(binding: &Binding) -> Option<String> {
     let ty = match binding {
         Binding::Let(binding) => binding.ty()?,
         Binding::Param(param) => param.ty()?,
         Binding::For(_) | Binding::Element(..) => return None,
     };
-    type_name(&ty)
+    named_type(&ty)
+}
+
+/// [`type_name`], unless the name is a type parameter of the function,
+/// `impl` or trait around `ty`: `fn f<T>(x: T)`'s `T` is any type, and a
+/// method looked up on it would be matched to whatever the crate's
+/// `impl<T> .. for T` declares.
+pub fn named_type(ty: &ast::Type) -> Option<String> {
+    let name = type_name(ty)?;
+    (!is_type_parameter(&name, ty.syntax())).then_some(name)
+}
+
+fn is_type_parameter(name: &str, node: &SyntaxNode) -> bool {
+    node.ancestors()
+        .filter_map(|n| generic_params_of(&n))
+        .flat_map(|list| list.type_or_const_params())
+        .any(|param| match param {
+            ast::TypeOrConstParam::Type(param) => param.name().is_some_and(|n| n.text() == name),
+            ast::TypeOrConstParam::Const(_) => false,
+        })
+}
+
+fn generic_params_of(node: &SyntaxNode) -> Option<ast::GenericParamList> {
+    use ast::HasGenericParams;
+    match node.kind() {
+        SyntaxKind::FN => ast::Fn::cast(node.clone())?.generic_param_list(),
+        SyntaxKind::IMPL => ast::Impl::cast(node.clone())?.generic_param_list(),
+        SyntaxKind::TRAIT => ast::Trait::cast(node.clone())?.generic_param_list(),
+        _ => None,
+    }
 }
 
 /// The local a receiver that is a plain name stands for.

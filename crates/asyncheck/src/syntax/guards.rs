@@ -150,10 +150,11 @@ fn lock_shape(node: &SyntaxNode) -> Option<LockCall> {
         return None;
     }
     let parent = call.syntax().parent()?;
-    if owned && parent.kind() != SyntaxKind::AWAIT_EXPR {
+    let awaited = awaited_around(call.syntax());
+    if owned && awaited.is_none() {
         return None;
     }
-    if let Some(awaited) = ast::AwaitExpr::cast(parent.clone()) {
+    if let Some(awaited) = awaited {
         let guard = ast::Expr::AwaitExpr(awaited);
         let adapted = adapter_after(&guard).is_some();
         return Some(LockCall {
@@ -182,6 +183,23 @@ fn lock_shape(node: &SyntaxNode) -> Option<LockCall> {
         optional: false,
         adapted,
     })
+}
+
+/// The `.await` of a lock call's result: right after it, around its
+/// parentheses, or around a macro it is the one argument of
+/// (`frame!(files.read()).await`: such a macro wraps the future it is given,
+/// and a blocking lock's guard is no future).
+fn awaited_around(call: &SyntaxNode) -> Option<ast::AwaitExpr> {
+    let mut node = call.parent()?;
+    loop {
+        match node.kind() {
+            SyntaxKind::AWAIT_EXPR => return ast::AwaitExpr::cast(node),
+            SyntaxKind::PAREN_EXPR | SyntaxKind::MACRO_CALL | SyntaxKind::MACRO_EXPR => {
+                node = node.parent()?;
+            }
+            _ => return None,
+        }
+    }
 }
 
 impl LockCall {

@@ -1,0 +1,44 @@
+//! Receivers whose type the crate knows from elsewhere than an annotation
+//! at the call: a field's declared type, what a generic function returns.
+mod backends;
+mod provider;
+
+use backends::{KmsBackend, MemBackend, Plain, Vault};
+use provider::{checked, Reply};
+
+pub struct State {
+    backend: MemBackend,
+    plain: Plain,
+}
+
+pub struct Sealed {
+    vault: Vault,
+}
+
+impl Sealed {
+    pub fn open(&self) -> u8 {
+        self.vault.unseal()
+    }
+}
+
+pub struct Keys {
+    kms: KmsBackend,
+}
+
+// The field's declared type says which `encrypt` this is: the one in memory.
+pub async fn seal(state: &Option<State>) -> u8 {
+    let state = state.as_ref().unwrap();
+    state.backend.encrypt() + state.plain.unseal()
+}
+
+// Here it is the KMS one, which blocks on its runtime.
+pub async fn seal_remote(keys: &Keys) -> u8 {
+    keys.kms.encrypt() //~ block-on-in-async
+}
+
+// A generic function's `T` names no type: `reply.point()` is not the
+// blanket impl's blocking `point`.
+pub async fn refresh(reply: Result<Reply, String>) -> Result<u64, String> {
+    let reply = checked(reply)?;
+    Ok(reply.point())
+}

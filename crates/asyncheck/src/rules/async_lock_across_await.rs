@@ -18,7 +18,7 @@ pub struct AsyncLockAcrossAwait;
 static META: RuleMeta = RuleMeta {
     name: "async-lock-across-await",
     pattern: Pattern::Blocking,
-    group: Group::Suspicious,
+    group: Group::Patterns,
     fix: FixAvailability::None,
     skips_tests: false,
     summary: "Flags an async lock's guard held while the task waits on something outside it (a channel, a task, a timer, the network).",

@@ -17,7 +17,7 @@ pub struct AwaitIgnoresCancellation;
 static META: RuleMeta = RuleMeta {
     name: "await-ignores-cancellation",
     pattern: Pattern::Cancellation,
-    group: Group::Suspicious,
+    group: Group::Patterns,
     fix: FixAvailability::None,
     skips_tests: true,
     summary: "Flags waits on other tasks in a body that honours a shutdown signal elsewhere but not there.",

@@ -13,7 +13,7 @@ pub struct CancelUnsafeSelect;
 static META: RuleMeta = RuleMeta {
     name: "cancel-unsafe-select",
     pattern: Pattern::Cancellation,
-    group: Group::Suspicious,
+    group: Group::Patterns,
     fix: FixAvailability::None,
     skips_tests: false,
     summary: "Flags `select!` branches in a loop whose future loses data when another branch wins.",

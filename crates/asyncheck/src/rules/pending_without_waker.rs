@@ -15,7 +15,7 @@ pub struct PendingWithoutWaker;
 static META: RuleMeta = RuleMeta {
     name: "pending-without-waker",
     pattern: Pattern::Blocking,
-    group: Group::Correctness,
+    group: Group::Patterns,
     fix: FixAvailability::None,
     skips_tests: false,
     summary: "Flags `Poll::Pending` returned on a path where nothing was given the task's waker.",

@@ -13,7 +13,7 @@ pub struct SelectPatternDropsValue;
 static META: RuleMeta = RuleMeta {
     name: "select-pattern-drops-value",
     pattern: Pattern::Errors,
-    group: Group::Suspicious,
+    group: Group::Patterns,
     fix: FixAvailability::None,
     skips_tests: false,
     summary:

@@ -380,6 +380,8 @@ pub struct Facts {
     /// `None` where two functions are called the same way.
     lock_functions: HashMap<crate::syntax::Callee, Option<crate::syntax::FunctionLocks>>,
     lock_function_names: HashSet<String>,
+    /// The names of the functions that return a guard of a lock they take.
+    guard_function_names: HashSet<String>,
     /// Names under which a module imports or re-exports one of the crate's
     /// own items renamed (`pub use worker::run as run_worker;`).
     renamed: HashSet<String>,
@@ -596,6 +598,9 @@ impl Facts {
                 }
             };
             self.lock_function_names.insert(name.clone());
+            if function.guard.is_some() {
+                self.guard_function_names.insert(name.clone());
+            }
             self.lock_functions
                 .entry(function.callee.clone())
                 .and_modify(|known| *known = None)
@@ -704,6 +709,14 @@ impl Facts {
     /// before a call is resolved.
     pub fn locks_named(&self, name: &str) -> bool {
         self.lock_function_names.contains(name)
+    }
+
+    /// Whether `text` mentions a crate function that returns a lock's
+    /// guard: calling it takes the lock.
+    pub fn mentions_guard_function(&self, text: &str) -> bool {
+        self.guard_function_names
+            .iter()
+            .any(|name| text.contains(name.as_str()))
     }
 
     /// What the one crate function called as `callee` locks.

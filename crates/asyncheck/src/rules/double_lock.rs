@@ -34,6 +34,9 @@ index records of it: the locks it takes (through the calls of its own file) as p
 `self` or parameters, and the label names its file and line. Locks are the same when their places are: the same path \
 from `self` or a parameter (`self.a`, `self.inner.a`), the same `static`, or the same local \
 binding (of a `let`, or of a pattern: `if let Some(ext) = ..`, a `match` arm); the callee's `self` and parameters are replaced by the call's receiver and arguments. \
+A call of a crate function that returns the guard of a lock it takes (`fn state(&self) -> \
+MutexGuard<'_, State> { self.state.lock().unwrap() }`, or an `async fn` whose call is awaited) \
+takes that lock, in the caller's terms, and the caller holds its guard. \
 A guard bound with `let` lives to the end of its block or to `drop(guard)`; a temporary guard to \
 the end of its statement; a `match` scrutinee's through every arm; an `if let` scrutinee's \
 through its `else` too (before edition 2024; edition 2021 is assumed). Not flagged: `try_lock`, \

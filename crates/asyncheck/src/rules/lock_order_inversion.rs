@@ -26,7 +26,8 @@ type of `inner` is written in a struct of the file) or a `static`; a slot of suc
 collection of locks (`self.shards[i]`, one lock per shard) is that field's lock, whatever the \
 index (two slots of one collection are not a pair); locals and parameters of \
 unknown origin are not identified and never flagged. `.lock()`, `.read()` and `.write()` count, \
-awaited or not; guards live as in `double-lock`. Not flagged: the same order everywhere; a guard \
+awaited or not, and so does a call of a crate function that returns a lock's guard; guards live \
+as in `double-lock`. Not flagged: the same order everywhere; a guard \
 dropped or scoped out before the second acquisition; a pair in which one of the locks is only \
 read on both sides (two reads of an `RwLock` do not exclude each other). Each pair of locks is \
 reported once. When the two places are in different files of the crate, the finding is in the \

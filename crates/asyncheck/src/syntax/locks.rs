@@ -154,6 +154,10 @@ pub struct LockSummary {
     /// `(held, call)`: the guard of acquisition `held` is moved into the
     /// call, which then has it (held all the same).
     pub guard_passed: Vec<(usize, usize)>,
+    /// The acquisition whose guard the function returns (`fn state(&self)
+    /// -> MutexGuard<'_, State> { self.state.lock().unwrap() }`): a call of
+    /// it takes that lock, and its caller holds the guard.
+    pub returns_guard: Option<usize>,
 }
 
 /// An acquisition reached through calls, with its place in the caller's terms.
@@ -203,6 +207,8 @@ pub struct FunctionLocks {
     pub has_self: bool,
     pub is_async: bool,
     pub taken: Vec<TakenLock>,
+    /// The lock whose guard the function returns, for its callers to hold.
+    pub guard: Option<TakenLock>,
     /// The display path of its file (set on merging).
     pub file: String,
 }
@@ -317,7 +323,11 @@ impl FileLocks {
         let semaphores = text.contains("Semaphore") && text.contains("acquire");
         let dashmaps = text.contains("Dash") || imports.crate_index().has_dash_maps();
         let locks = ["lock()", "read()", "write()"];
-        if !semaphores && !dashmaps && !locks.iter().any(|l| text.contains(l)) {
+        if !semaphores
+            && !dashmaps
+            && !locks.iter().any(|l| text.contains(l))
+            && !imports.crate_index().mentions_guard_function(text)
+        {
             return FileLocks::default();
         }
         let mut types = TypeFacts {
@@ -332,17 +342,48 @@ impl FileLocks {
                 Some(kind) => found.push((node, kind)),
             }
         }
+        let no_accessors = HashMap::new();
         let recognise = Recognise {
             imports,
             types: &types,
+            accessors: &no_accessors,
             semaphores,
             dashmaps,
         };
+        let mut summaries: Vec<Option<LockSummary>> = found
+            .iter()
+            .map(|(node, kind)| recognise.summary(node, *kind))
+            .collect();
+        // The file's functions that return a guard are known once every
+        // body is summarised; the bodies that call one are summarised again.
+        let accessors: HashMap<Callee, Accessor> = found
+            .iter()
+            .zip(&summaries)
+            .filter(|((_, kind), _)| is_fn(*kind))
+            .filter_map(|((node, _), summary)| {
+                let summary = summary.as_ref()?;
+                Some((callee_key(node, summary)?, Accessor::of_body(summary)?))
+            })
+            .collect();
+        if !accessors.is_empty() {
+            let recognise = Recognise {
+                accessors: &accessors,
+                ..recognise
+            };
+            for ((node, kind), summary) in found.iter().zip(summaries.iter_mut()) {
+                let calls_one = summary
+                    .as_ref()
+                    .is_some_and(|s| s.calls.iter().any(|c| accessors.contains_key(&c.callee)));
+                if calls_one {
+                    *summary = recognise.summary(node, *kind);
+                }
+            }
+        }
         let mut bodies = Vec::new();
         let mut functions = HashMap::new();
         let mut ambiguous = HashSet::new();
-        for (node, kind) in found {
-            let Some(summary) = recognise.summary(&node, kind) else {
+        for ((node, kind), summary) in found.into_iter().zip(summaries) {
+            let Some(summary) = summary else {
                 continue;
             };
             if is_fn(kind) {
@@ -392,31 +433,30 @@ impl FileLocks {
                 .reached(&call)
                 .into_iter()
                 .filter(|reached| reached.elsewhere.is_none())
-                .filter_map(|reached| {
-                    let place = reached.place?;
-                    let root = match place.root {
-                        Root::SelfValue => PlaceRoot::SelfValue,
-                        Root::Param(i) => PlaceRoot::Param(i),
-                        Root::Static(name) => PlaceRoot::Static(name),
-                        Root::Local(_) => return None,
-                    };
-                    Some(TakenLock {
-                        root,
-                        fields: place.fields,
-                        kind: reached.kind,
-                        access: reached.access,
-                        reentrant: reached.reentrant,
-                        function: reached.function,
-                        line: line_of(reached.range),
-                    })
-                })
+                .filter_map(|reached| taken_lock(reached, line_of))
                 .collect();
+            let guard = body.returns_guard.and_then(|index| {
+                let acquired = &body.acquisitions[index];
+                taken_lock(
+                    Reached {
+                        place: acquired.place.clone(),
+                        kind: acquired.kind,
+                        access: acquired.access,
+                        reentrant: acquired.reentrant,
+                        range: acquired.range,
+                        function: body.name.clone().unwrap_or_default(),
+                        elsewhere: None,
+                    },
+                    line_of,
+                )
+            });
             if !taken.is_empty() {
                 out.push(FunctionLocks {
                     callee: callee.clone(),
                     has_self: body.has_self,
                     is_async: body.is_async,
                     taken,
+                    guard,
                     file: String::new(),
                 });
             }
@@ -524,6 +564,76 @@ impl FileLocks {
     }
 }
 
+/// A lock reached in the function's own terms, as the crate index keeps it
+/// (none for a local of the function).
+fn taken_lock(reached: Reached, line_of: &dyn Fn(TextRange) -> usize) -> Option<TakenLock> {
+    let place = reached.place?;
+    let root = match place.root {
+        Root::SelfValue => PlaceRoot::SelfValue,
+        Root::Param(i) => PlaceRoot::Param(i),
+        Root::Static(name) => PlaceRoot::Static(name),
+        Root::Local(_) => return None,
+    };
+    Some(TakenLock {
+        root,
+        fields: place.fields,
+        kind: reached.kind,
+        access: reached.access,
+        reentrant: reached.reentrant,
+        function: reached.function,
+        line: line_of(reached.range),
+    })
+}
+
+/// A function that returns the guard of a lock it takes, in its own terms.
+#[derive(Debug, Clone)]
+struct Accessor {
+    place: Place,
+    kind: LockKind,
+    access: Access,
+    reentrant: bool,
+    has_self: bool,
+    is_async: bool,
+}
+
+impl Accessor {
+    fn of_body(body: &LockSummary) -> Option<Accessor> {
+        let acquired = &body.acquisitions[body.returns_guard?];
+        let place = acquired.place.clone()?;
+        if matches!(place.root, Root::Local(_)) {
+            return None;
+        }
+        Some(Accessor {
+            place,
+            kind: acquired.kind,
+            access: acquired.access,
+            reentrant: acquired.reentrant,
+            has_self: body.has_self,
+            is_async: body.is_async,
+        })
+    }
+
+    fn of_function(function: &FunctionLocks) -> Option<Accessor> {
+        let guard = function.guard.as_ref()?;
+        let root = match &guard.root {
+            PlaceRoot::SelfValue => Root::SelfValue,
+            PlaceRoot::Param(i) => Root::Param(*i),
+            PlaceRoot::Static(name) => Root::Static(name.clone()),
+        };
+        Some(Accessor {
+            place: Place {
+                root,
+                fields: guard.fields.clone(),
+            },
+            kind: guard.kind,
+            access: guard.access,
+            reentrant: guard.reentrant,
+            has_self: function.has_self,
+            is_async: function.is_async,
+        })
+    }
+}
+
 /// The receiver and the arguments of `call` for the callee's `self` and
 /// parameters: `Type::f(x, y)` passes `x` as `self` when `f` has one.
 fn bind_arguments(has_self: bool, call: &CrateCall) -> (Option<&Place>, &[Option<Place>]) {
@@ -572,6 +682,9 @@ fn is_fn(kind: BodyKind) -> bool {
 struct Recognise<'a> {
     imports: &'a Imports,
     types: &'a TypeFacts,
+    /// The file's functions that return a guard (the crate's others are in
+    /// its index).
+    accessors: &'a HashMap<Callee, Accessor>,
     /// The file mentions these types at all: only then are the common
     /// method names they use (`acquire`, `get`, `insert`) looked at.
     semaphores: bool,
@@ -590,6 +703,8 @@ struct Found {
     acquired: Acquired,
     node: SyntaxNode,
     life: Option<GuardLife>,
+    /// The expression whose value is the guard.
+    guard: Option<SyntaxNode>,
 }
 
 impl Recognise<'_> {
@@ -626,12 +741,26 @@ impl Recognise<'_> {
             if let Some(acquisition) = self.acquisition(&node) {
                 found.push(acquisition);
             } else if let Some(call) = self.crate_call(&node, &summary) {
-                summary.calls.push(call);
-                call_nodes.push(node);
+                match self.accessor_call(&call, &node) {
+                    Some(acquisition) => found.push(acquisition),
+                    None => {
+                        summary.calls.push(call);
+                        call_nodes.push(node);
+                    }
+                }
             }
         }
         if found.is_empty() && summary.calls.is_empty() {
             return None;
+        }
+        if let Some(tail) = function
+            .as_ref()
+            .filter(|_| is_fn(kind))
+            .and_then(|f| f.body()?.stmt_list()?.tail_expr())
+        {
+            summary.returns_guard = found
+                .iter()
+                .position(|f| f.guard.as_ref() == Some(tail.syntax()));
         }
         for (held, first) in found.iter().enumerate().take(MAX_ACQUISITIONS) {
             let Some(life) = &first.life else { continue };
@@ -676,6 +805,10 @@ impl Recognise<'_> {
         let awaited = node
             .parent()
             .is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR);
+        let guard_node = match &guard {
+            Some(Guard::Plain(guard) | Guard::Optional(guard)) => Some(guard.syntax().clone()),
+            None => None,
+        };
         let life = match guard {
             Some(Guard::Plain(guard)) => Some(GuardLife::of(
                 &guard,
@@ -691,6 +824,7 @@ impl Recognise<'_> {
         };
         let receiver = call.receiver()?;
         Some(Found {
+            guard: guard_node,
             acquired: Acquired {
                 place: place_of(&receiver, self.types),
                 kind,
@@ -756,6 +890,40 @@ impl Recognise<'_> {
             }
             None => Some((LockKind::DashMap, Access::Write, false, None)),
         }
+    }
+
+    /// A call of a crate function that returns a guard: an acquisition of
+    /// that lock, in the caller's terms, whose guard the caller holds.
+    fn accessor_call(&self, call: &CrateCall, node: &SyntaxNode) -> Option<Found> {
+        let accessor = match self.accessors.get(&call.callee) {
+            Some(accessor) => accessor.clone(),
+            None => Accessor::of_function(self.imports.crate_index().lock_function(&call.callee)?)?,
+        };
+        if accessor.is_async && !call.awaited {
+            return None;
+        }
+        let (receiver, args) = bind_arguments(accessor.has_self, call);
+        let place = substitute(&accessor.place, receiver, args);
+        let value = match accessor.is_async {
+            true => ast::Expr::cast(node.parent()?)?,
+            false => ast::Expr::cast(node.clone())?,
+        };
+        let guard = with_adapters(value);
+        let life = GuardLife::of(&guard, self.imports, Edition::of(self.imports))?;
+        Some(Found {
+            acquired: Acquired {
+                place,
+                kind: accessor.kind,
+                access: accessor.access,
+                reentrant: accessor.reentrant,
+                awaited: accessor.is_async,
+                range: node.text_range(),
+                receiver: node.text_range(),
+            },
+            node: node.clone(),
+            life: Some(life),
+            guard: Some(guard.syntax().clone()),
+        })
     }
 
     fn receiver_type(&self, call: &ast::MethodCallExpr) -> Option<KnownType> {

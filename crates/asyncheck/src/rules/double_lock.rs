@@ -37,7 +37,8 @@ binding (of a `let`, or of a pattern: `if let Some(ext) = ..`, a `match` arm); t
 A call of a crate function that returns the guard of a lock it takes (`fn state(&self) -> \
 MutexGuard<'_, State> { self.state.lock().unwrap() }`, or an `async fn` whose call is awaited) \
 takes that lock, in the caller's terms, and the caller holds its guard. \
-A guard bound with `let` lives to the end of its block or to `drop(guard)`; a temporary guard to \
+A guard bound with `let` lives to the end of its block, to `drop(guard)`, or until a new value \
+assigned to its name is made (`guard = m.lock().unwrap()` locks while the old guard is held); a temporary guard to \
 the end of its statement; a `match` scrutinee's through every arm; an `if let` scrutinee's \
 through its `else` too (before edition 2024; edition 2021 is assumed). Not flagged: `try_lock`, \
 `try_read`, `try_write`, `try_acquire` (they do not wait); parking_lot's `ReentrantMutex` and \

@@ -987,6 +987,7 @@ fn scan(hold: &Hold, imports: &Imports) -> Option<Events> {
                     match use_of(&node, imports) {
                         Use::NotAGuard => return None,
                         Use::Move => events.moves.push(node),
+                        Use::Overwritten(assignment) => events.moves.push(assignment),
                         Use::Other => {}
                     }
                 }
@@ -1046,9 +1047,12 @@ enum Use {
     /// `name.await`, `pin!(name)`, `join!(name, ..)`, `name.lock()`: the
     /// name holds a future or a lock, not a guard.
     NotAGuard,
-    /// The value leaves the name: passed by value, returned, rebound,
-    /// overwritten.
+    /// The value leaves the name: passed by value, returned, rebound.
     Move,
+    /// `name = value;`: the old value is dropped once the new one is made,
+    /// at the end of this assignment (`g = m.lock().unwrap()` locks while
+    /// the old guard is still held).
+    Overwritten(SyntaxNode),
     Other,
 }
 
@@ -1083,6 +1087,9 @@ fn use_of(path: &SyntaxNode, imports: &Imports) -> Use {
                     .and_then(|l| l.pat())
                     .is_some_and(|p| !matches!(p, ast::Pat::WildcardPat(_)));
                 return if binds { Use::Move } else { Use::Other };
+            }
+            SyntaxKind::BIN_EXPR if is_assignment_lhs(&parent, &node) => {
+                return Use::Overwritten(parent)
             }
             SyntaxKind::BIN_EXPR if is_assignment(&parent) => return Use::Move,
             _ => return Use::Other,

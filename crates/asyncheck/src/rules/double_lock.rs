@@ -34,7 +34,9 @@ index records of it: the locks it takes (through the calls of its own file) as p
 `self` or parameters, and the label names its file and line. Locks are the same when their places are: the same path \
 from `self` or a parameter (`self.a`, `self.inner.a`), the same `static`, or the same local \
 binding (of a `let`, or of a pattern: `if let Some(ext) = ..`, a `match` arm); the callee's `self` and parameters are replaced by the call's receiver and arguments. \
-A call of a crate function that returns the guard of a lock it takes (`fn state(&self) -> \
+A closure that runs in place, not async and handed to a combinator such as `Option::and_then`, \
+`Iterator::map` or `unwrap_or_else`, is part of the body: what it locks is locked while the \
+body's guards are alive. A call of a crate function that returns the guard of a lock it takes (`fn state(&self) -> \
 MutexGuard<'_, State> { self.state.lock().unwrap() }`, or an `async fn` whose call is awaited) \
 takes that lock, in the caller's terms, and the caller holds its guard. \
 A guard bound with `let` lives to the end of its block, to `drop(guard)`, or until a new value \
@@ -133,7 +135,13 @@ impl Rule for DoubleLock {
                 }
                 let first = &body.acquisitions[held];
                 let Some(place) = &first.place else { continue };
-                let lock = text.get(span(first.receiver)).unwrap_or("the lock");
+                // A chain written over several lines reads as one.
+                let lock: String = text
+                    .get(span(first.receiver))
+                    .unwrap_or("the lock")
+                    .lines()
+                    .map(str::trim)
+                    .collect();
                 let first_line = line(first.range);
                 let finding = match then {
                     Then::Acquisition(index) => {

@@ -53,6 +53,63 @@ pub fn body_kind(node: &SyntaxNode) -> Option<BodyKind> {
     }
 }
 
+/// Methods of `Option`, `Result`, iterators, slices and map entries whose
+/// closure argument runs before the call's statement is done (iterator
+/// adapters when the iterator is consumed, which is nearly always in the
+/// same statement).
+const INLINE_COMBINATORS: &[&str] = &[
+    "map",
+    "and_then",
+    "or_else",
+    "map_or",
+    "map_or_else",
+    "map_err",
+    "unwrap_or_else",
+    "ok_or_else",
+    "is_some_and",
+    "is_none_or",
+    "is_ok_and",
+    "is_err_and",
+    "inspect",
+    "filter",
+    "filter_map",
+    "flat_map",
+    "find",
+    "find_map",
+    "position",
+    "any",
+    "all",
+    "for_each",
+    "try_for_each",
+    "fold",
+    "try_fold",
+    "take_while",
+    "skip_while",
+    "max_by_key",
+    "min_by_key",
+    "sort_by",
+    "sort_by_key",
+    "retain",
+    "get_or_insert_with",
+    "or_insert_with",
+    "and_modify",
+];
+
+/// Whether `node` is a closure that runs where it is written, in the same
+/// task and while the guards around it are alive: not async, and the
+/// argument of a combinator such as `Option::and_then` or `Iterator::map`.
+pub fn runs_inline(node: &SyntaxNode) -> bool {
+    node.kind() == SyntaxKind::CLOSURE_EXPR
+        && !has_async_token(node)
+        && node
+            .parent()
+            .filter(|p| p.kind() == SyntaxKind::ARG_LIST)
+            .and_then(|list| list.parent())
+            .and_then(ast::MethodCallExpr::cast)
+            .and_then(|call| super::method_name(&call))
+            .is_some_and(|name| INLINE_COMBINATORS.contains(&name.as_str()))
+}
+
 /// Whether `node` (a function, closure or block) has the `async` keyword
 /// among its own tokens, read from the green tree: every walk asks this of
 /// every block it passes.

@@ -25,7 +25,7 @@ use ra_ap_syntax::{
 
 use super::{
     body_kind, is_join_macro, is_pin_macro, is_select_macro, known_type, local_name, method_name,
-    unparen, Imports, KnownType,
+    runs_inline, unparen, Imports, KnownType,
 };
 
 /// The Rust edition of the crate: it decides how long an `if let`
@@ -540,7 +540,7 @@ impl GuardLife {
                     .ancestors()
                     .skip(1)
                     .take_while(|a| a != region)
-                    .all(|a| body_kind(&a).is_none())
+                    .all(|a| body_kind(&a).is_none() || runs_inline(&a))
         });
         inside && !self.events.released_at(range.start(), node)
     }

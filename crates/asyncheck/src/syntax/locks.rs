@@ -22,8 +22,8 @@ use ra_ap_syntax::{
 
 use super::{
     binding_of, body_kind, callee_path, find_binding, is_constant_name, is_type_name, known_type,
-    lock_call_typed, method_name, segments, type_name, unparen, with_adapters, Binding, BodyKind,
-    Edition, GuardLife, Imports, KnownType,
+    lock_call_typed, method_name, runs_inline, segments, type_name, unparen, with_adapters,
+    Binding, BodyKind, Edition, GuardLife, Imports, KnownType,
 };
 
 /// How many levels of calls an acquisition is looked for through.
@@ -729,16 +729,34 @@ impl Recognise<'_> {
         };
         let mut found: Vec<Found> = Vec::new();
         let mut call_nodes: Vec<SyntaxNode> = Vec::new();
+        // Closures that run in place (`opt.and_then(|k| map.read()..)`): what
+        // they lock is locked while this body's guards are alive; their own
+        // guards are their body's to follow.
+        let mut inline: Vec<SyntaxNode> = Vec::new();
         let mut walk = body.preorder();
         while let Some(event) = walk.next() {
-            let WalkEvent::Enter(node) = event else {
-                continue;
+            let node = match event {
+                WalkEvent::Enter(node) => node,
+                WalkEvent::Leave(node) => {
+                    if inline.last() == Some(&node) {
+                        inline.pop();
+                    }
+                    continue;
+                }
             };
             if node != *body && body_kind(&node).is_some() {
-                walk.skip_subtree();
+                if runs_inline(&node) {
+                    inline.push(node);
+                } else {
+                    walk.skip_subtree();
+                }
                 continue;
             }
-            if let Some(acquisition) = self.acquisition(&node) {
+            if let Some(mut acquisition) = self.acquisition(&node) {
+                if !inline.is_empty() {
+                    acquisition.life = None;
+                    acquisition.guard = None;
+                }
                 found.push(acquisition);
             } else if let Some(call) = self.crate_call(&node, &summary) {
                 match self.accessor_call(&call, &node) {

@@ -40,7 +40,8 @@ body's guards are alive. A call of a crate function that returns the guard of a 
 MutexGuard<'_, State> { self.state.lock().unwrap() }`, or an `async fn` whose call is awaited) \
 takes that lock, in the caller's terms, and the caller holds its guard. \
 A guard bound with `let` lives to the end of its block, to `drop(guard)`, or until a new value \
-assigned to its name is made (`guard = m.lock().unwrap()` locks while the old guard is held); a temporary guard to \
+assigned to its name is made (`guard = m.lock().unwrap()` locks while the old guard is held; \
+`guard = cv.wait(guard).unwrap()` is the same guard handed back by a `Condvar`); a temporary guard to \
 the end of its statement; a `match` scrutinee's through every arm; an `if let` scrutinee's \
 through its `else` too (before edition 2024; edition 2021 is assumed). Not flagged: `try_lock`, \
 `try_read`, `try_write`, `try_acquire` (they do not wait); parking_lot's `ReentrantMutex` and \

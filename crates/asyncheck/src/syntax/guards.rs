@@ -849,6 +849,49 @@ fn assignment_hold(assign: &SyntaxNode, from: TextSize) -> Option<Hold> {
     })
 }
 
+/// `call` is a `Condvar` wait whose result (through `.unwrap()`, `?`) is
+/// assigned back to the name `path` it was given.
+fn waits_back_into(call: &SyntaxNode, path: &SyntaxNode) -> bool {
+    if !is_condvar_wait(call) {
+        return false;
+    }
+    let mut value = call.clone();
+    while let Some(parent) = value.parent() {
+        match parent.kind() {
+            SyntaxKind::PAREN_EXPR | SyntaxKind::TRY_EXPR => value = parent,
+            SyntaxKind::METHOD_CALL_EXPR
+                if ast::MethodCallExpr::cast(parent.clone())
+                    .and_then(|m| method_name(&m))
+                    .is_some_and(|n| matches!(n.as_str(), "unwrap" | "expect")) =>
+            {
+                value = parent
+            }
+            SyntaxKind::BIN_EXPR if is_assignment(&parent) => {
+                let assigned = ast::BinExpr::cast(parent)
+                    .and_then(|b| b.lhs())
+                    .and_then(|lhs| local_name(&unparen(lhs)));
+                let given = ast::Expr::cast(path.clone()).and_then(|p| local_name(&unparen(p)));
+                return assigned.is_some() && assigned == given;
+            }
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// A `Condvar` wait that takes a guard by value and returns it once woken
+/// (std's `wait`, `wait_while`, `wait_timeout`, `wait_timeout_while`).
+fn is_condvar_wait(call: &SyntaxNode) -> bool {
+    ast::MethodCallExpr::cast(call.clone())
+        .and_then(|call| method_name(&call))
+        .is_some_and(|name| {
+            matches!(
+                name.as_str(),
+                "wait" | "wait_while" | "wait_timeout" | "wait_timeout_while"
+            )
+        })
+}
+
 /// `node` is the place of `=`, `+=`, ...
 fn is_assignment_lhs(bin: &SyntaxNode, node: &SyntaxNode) -> bool {
     ast::BinExpr::cast(bin.clone()).is_some_and(|b| {
@@ -1076,6 +1119,14 @@ fn use_of(path: &SyntaxNode, imports: &Imports) -> Use {
                 return Use::NotAGuard
             }
             _ if through_ref => return Use::Other,
+            // `guard = cv.wait(guard).unwrap()`: the guard comes back to its name.
+            SyntaxKind::ARG_LIST
+                if parent
+                    .parent()
+                    .is_some_and(|call| waits_back_into(&call, path)) =>
+            {
+                return Use::Other
+            }
             SyntaxKind::ARG_LIST
             | SyntaxKind::RETURN_EXPR
             | SyntaxKind::BREAK_EXPR
@@ -1088,8 +1139,13 @@ fn use_of(path: &SyntaxNode, imports: &Imports) -> Use {
                     .is_some_and(|p| !matches!(p, ast::Pat::WildcardPat(_)));
                 return if binds { Use::Move } else { Use::Other };
             }
+            // `guard = cv.wait_while(guard, ..).unwrap()`: the same guard, back.
             SyntaxKind::BIN_EXPR if is_assignment_lhs(&parent, &node) => {
-                return Use::Overwritten(parent)
+                let rhs = ast::BinExpr::cast(parent.clone()).and_then(|b| b.rhs());
+                return match rhs.map(super::peel_errors) {
+                    Some(value) if is_condvar_wait(value.syntax()) => Use::Other,
+                    _ => Use::Overwritten(parent),
+                };
             }
             SyntaxKind::BIN_EXPR if is_assignment(&parent) => return Use::Move,
             _ => return Use::Other,

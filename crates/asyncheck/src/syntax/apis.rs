@@ -1175,8 +1175,12 @@ pub fn written_type(binding: &Binding) -> Option<String> {
 /// method looked up on it would be matched to whatever the crate's
 /// `impl<T> .. for T` declares.
 pub fn named_type(ty: &ast::Type) -> Option<String> {
-    let name = type_name(ty)?;
-    (!is_type_parameter(&name, ty.syntax())).then_some(name)
+    let path = held_type_path(ty)?;
+    let segment = path.segment()?;
+    let name = segment.name_ref()?.text().to_string();
+    // A type parameter is a bare name: `T`, never `a::T` or `T<U>`.
+    let bare = path.qualifier().is_none() && segment.generic_arg_list().is_none();
+    (!bare || !is_type_parameter(&name, ty.syntax())).then_some(name)
 }
 
 fn is_type_parameter(name: &str, node: &SyntaxNode) -> bool {

@@ -25,6 +25,8 @@ pub struct Cache {
     current: Mutex<HashMap<String, Entry>>,
     previous_summaries: HashMap<String, Summary>,
     current_summaries: Mutex<HashMap<String, Summary>>,
+    previous_crates: HashMap<String, CrateRecord>,
+    current_crates: Mutex<HashMap<String, CrateRecord>>,
     /// Whether this run recorded anything new: an unchanged workspace does
     /// not write the cache again.
     changed: AtomicBool,
@@ -47,17 +49,51 @@ pub struct Key {
     /// The facts of the file's crate (crates.rs): findings depend on other
     /// files through them.
     crate_facts: u64,
+    /// What the crate's index says of the file itself (manifest, module).
+    frame: u64,
 }
 
 impl Key {
-    pub fn new(bytes: &[u8], settings: &Settings, test_module: bool, crate_facts: u64) -> Key {
+    pub fn new(
+        bytes: &[u8],
+        settings: &Settings,
+        test_module: bool,
+        crate_facts: u64,
+        frame: u64,
+    ) -> Key {
         Key {
             content: xxhash_rust::xxh3::xxh3_64(bytes),
             settings: xxhash_rust::xxh3::xxh3_64(settings.cache_key().as_bytes()),
             test_module,
             crate_facts,
+            frame,
         }
     }
+
+    /// The same check but for the crate's facts.
+    fn same_file(&self, other: &Key) -> bool {
+        (self.content, self.settings, self.test_module, self.frame)
+            == (
+                other.content,
+                other.settings,
+                other.test_module,
+                other.frame,
+            )
+    }
+}
+
+/// What a run knew of one crate (a workspace, a lone package): the next
+/// run tells from it which cached results its changes leave standing
+/// (reuse.rs).
+#[derive(Clone, Default, Serialize, Deserialize)]
+pub struct CrateRecord {
+    /// The crate's facts fingerprint.
+    pub facts: u64,
+    /// A hash of the crate's file paths.
+    pub files: u64,
+    /// For each file with a `block_on` that async code reaches elsewhere,
+    /// a hash of those (`Facts::reached_fingerprint`).
+    pub reached: HashMap<String, u64>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -65,6 +101,7 @@ struct CacheFile {
     version: String,
     entries: HashMap<String, Entry>,
     summaries: HashMap<String, Summary>,
+    crates: HashMap<String, CrateRecord>,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -100,11 +137,11 @@ impl Cache {
             None => cargo_target(paths.first()?)?.join("asyncheck"),
         };
         let file = folder.join(FILE_NAME);
-        let (previous, previous_summaries) = std::fs::read(&file)
+        let (previous, previous_summaries, previous_crates) = std::fs::read(&file)
             .ok()
             .and_then(|bytes| serde_json::from_slice::<CacheFile>(&bytes).ok())
             .filter(|cache| cache.version == env!("CARGO_PKG_VERSION"))
-            .map(|cache| (cache.entries, cache.summaries))
+            .map(|cache| (cache.entries, cache.summaries, cache.crates))
             .unwrap_or_default();
         Some(Cache {
             file,
@@ -112,6 +149,8 @@ impl Cache {
             current: Mutex::new(HashMap::new()),
             previous_summaries,
             current_summaries: Mutex::new(HashMap::new()),
+            previous_crates,
+            current_crates: Mutex::new(HashMap::new()),
             changed: AtomicBool::new(false),
         })
     }
@@ -150,6 +189,59 @@ impl Cache {
         Some(diagnostics)
     }
 
+    /// The diagnostics recorded for this path when only its crate's facts
+    /// changed since, from `previous_facts` (the last run's), and `unaffected`
+    /// says the change does not reach this file; recorded again under `key`.
+    pub fn get_unaffected(
+        &self,
+        path: &str,
+        key: Key,
+        previous_facts: u64,
+        unaffected: impl FnOnce() -> bool,
+    ) -> Option<Vec<Diagnostic>> {
+        let entry = self
+            .previous
+            .get(path)
+            .filter(|e| e.key.same_file(&key) && e.key.crate_facts == previous_facts)?;
+        if !unaffected() {
+            return None;
+        }
+        let diagnostics: Option<Vec<Diagnostic>> = entry.diagnostics.iter().map(restore).collect();
+        let diagnostics = diagnostics?;
+        self.changed.store(true, Ordering::Relaxed);
+        self.remember(
+            path,
+            Entry {
+                key,
+                diagnostics: entry.diagnostics.clone(),
+            },
+        );
+        Some(diagnostics)
+    }
+
+    /// The summary this path had in the last run, whatever its content.
+    pub fn previous_summary(&self, path: &str) -> Option<&FileSummary> {
+        self.previous_summaries.get(path).map(|s| &s.summary)
+    }
+
+    /// What the last run knew of the crate `name`.
+    pub fn previous_crate(&self, name: &str) -> Option<&CrateRecord> {
+        self.previous_crates.get(name)
+    }
+
+    pub fn put_crate(&self, name: &str, record: CrateRecord) {
+        let changed = self
+            .previous_crates
+            .get(name)
+            .is_none_or(|old| old.facts != record.facts || old.files != record.files);
+        if changed {
+            self.changed.store(true, Ordering::Relaxed);
+        }
+        if let Ok(mut current) = self.current_crates.lock() {
+            current.insert(name.to_owned(), record);
+        }
+    }
+
     pub fn put(&self, path: &str, key: Key, diagnostics: &[Diagnostic]) {
         if diagnostics.iter().any(|d| d.rule == INTERNAL_ERROR) {
             return;
@@ -174,9 +266,10 @@ impl Cache {
         if !self.changed.load(Ordering::Relaxed) {
             return;
         }
-        let (Ok(current), Ok(current_summaries)) = (
+        let (Ok(current), Ok(current_summaries), Ok(current_crates)) = (
             self.current.into_inner(),
             self.current_summaries.into_inner(),
+            self.current_crates.into_inner(),
         ) else {
             return;
         };
@@ -184,10 +277,13 @@ impl Cache {
         entries.extend(current);
         let mut summaries = self.previous_summaries;
         summaries.extend(current_summaries);
+        let mut crates = self.previous_crates;
+        crates.extend(current_crates);
         let cache = CacheFile {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             entries,
             summaries,
+            crates,
         };
         let Some(folder) = self.file.parent() else {
             return;

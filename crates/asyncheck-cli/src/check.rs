@@ -10,9 +10,12 @@ use asyncheck::fix::fix_file;
 use asyncheck::{Checker, Diagnostic, Settings};
 use rayon::prelude::*;
 
+use std::collections::HashMap;
+
 use crate::cache::{Cache, Key};
 use crate::crates::Crates;
 use crate::discover::{Input, Unreadable};
+use crate::reuse::{group_key, Change, Standing};
 use crate::test_modules::TestModules;
 use asyncheck::index::FileSummary;
 use asyncheck::syntax::KeptParse;
@@ -75,43 +78,47 @@ impl Outcome {
 /// The crate index of every input: each file is read and summarised first
 /// (in parallel), then the summaries of a crate are merged.
 /// The files of the inputs' packages that are not inputs are read too, for
-/// their summaries only; the crates' positions are the inputs' first.
+/// their summaries only; the crates' positions are the inputs' first. With a
+/// cache, also what each crate's cached results are still worth
+/// (reuse.rs).
 fn crate_indexes(
     inputs: &[Input],
     read_within: Option<&std::path::Path>,
     keep: &asyncheck::index::KeepBudget,
     cache: Option<&Cache>,
     test_modules: &TestModules,
-) -> (Crates, Vec<Option<Kept>>) {
+) -> (Crates, Vec<Option<Kept>>, HashMap<String, Standing>) {
     let context = crate::crates::package_context(inputs, read_within);
     let all: Vec<&Input> = inputs.iter().chain(&context).collect();
-    let read: Vec<(Option<FileSummary>, Option<Kept>)> = all
+    let read: Vec<(Option<FileSummary>, Option<Kept>, Change)> = all
         .par_iter()
         .enumerate()
         .map(|(position, input)| {
             // Only the inputs are checked: only their parses are worth keeping.
             let keep = |len: usize| position < inputs.len() && keep.take(len);
             let Ok(bytes) = read_regular_file(&input.path) else {
-                return (None, None);
+                return (None, None, Change::Everything);
             };
             let content = xxhash_rust::xxh3::xxh3_64(&bytes);
             if let Some(summary) = cache.and_then(|c| c.summary(&input.display, content)) {
                 // Unchanged: no parse unless its findings must be made again.
                 let kept = keep(bytes.len()).then_some(Kept { bytes, parse: None });
-                return (Some(summary), kept);
+                return (Some(summary), kept, Change::None);
             }
+            let previous = cache.and_then(|c| c.previous_summary(&input.display));
             let Ok(text) = std::str::from_utf8(&bytes) else {
-                return (None, None);
+                return (None, None, Change::of(previous, None));
             };
             let Ok(Some((summary, parse))) = catch_unwind(AssertUnwindSafe(|| {
                 asyncheck::index::summarize_and_keep(text)
             })) else {
-                return (None, None);
+                return (None, None, Change::of(previous, None));
             };
             let summary = FileSummary {
                 path: input.display.clone(),
                 ..summary
             };
+            let change = Change::of(previous, Some(&summary));
             if let Some(cache) = cache {
                 cache.put_summary(&input.display, content, &summary);
             }
@@ -119,10 +126,17 @@ fn crate_indexes(
                 bytes,
                 parse: Some(parse),
             });
-            (Some(summary), kept)
+            (Some(summary), kept, change)
         })
         .collect();
-    let (summaries, mut kept): (Vec<_>, Vec<_>) = read.into_iter().unzip();
+    let mut summaries = Vec::with_capacity(read.len());
+    let mut kept = Vec::with_capacity(read.len());
+    let mut changes = Vec::with_capacity(read.len());
+    for (summary, keep, change) in read {
+        summaries.push(summary);
+        kept.push(keep);
+        changes.push(change);
+    }
     kept.truncate(inputs.len());
     for (input, summary) in all.iter().zip(&summaries) {
         if let Some(summary) = summary {
@@ -137,7 +151,14 @@ fn crate_indexes(
             .display()
             .to_string()
     });
-    (crates, kept)
+    let standings = match cache {
+        Some(cache) => {
+            let displays: Vec<&str> = all.iter().map(|i| i.display.as_str()).collect();
+            crate::reuse::standings(cache, &crates, &displays, &changes)
+        }
+        None => HashMap::new(),
+    };
+    (crates, kept, standings)
 }
 
 /// A file as the summary pass read and parsed it, kept for the check so
@@ -168,7 +189,7 @@ pub fn check_files<'s>(
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
     let test_modules = TestModules::default();
     let keep = asyncheck::index::KeepBudget::new(mode == Mode::Check);
-    let (crates, kept) =
+    let (crates, kept, standings) =
         pool.install(|| crate_indexes(inputs, read_within, &keep, cache, &test_modules));
     let mut files: Vec<Checked> = pool.install(|| {
         inputs
@@ -185,7 +206,9 @@ pub fn check_files<'s>(
             .map(|(position, input, bytes, parse)| match bytes {
                 Ok(bytes) => {
                     let settings = settings_for(input);
-                    let checker = Checker::new(&settings).with_index(crates.index(position));
+                    let index = crates.index(position);
+                    let (facts, frame) = (index.facts_fingerprint(), index.frame_fingerprint());
+                    let checker = Checker::new(&settings).with_index(index);
                     let file = FileToCheck {
                         display: &input.display,
                         test_module: test_modules.is_test_module(&input.path),
@@ -193,13 +216,10 @@ pub fn check_files<'s>(
                     match mode {
                         Mode::Check => match cache {
                             Some(cache) => {
-                                let key = Key::new(
-                                    &bytes,
-                                    &settings,
-                                    file.test_module,
-                                    crates.fingerprint(position),
-                                );
-                                check_cached(cache, &checker, key, &file, bytes, parse)
+                                let key =
+                                    Key::new(&bytes, &settings, file.test_module, facts, frame);
+                                let standing = standings.get(&group_key(&crates, position));
+                                check_cached(cache, &checker, key, standing, &file, bytes, parse)
                             }
                             None => check_bytes(&checker, &file, bytes, parse),
                         },
@@ -420,11 +440,18 @@ fn check_cached(
     cache: &Cache,
     checker: &Checker<'_>,
     key: Key,
+    standing: Option<&Standing>,
     file: &FileToCheck<'_>,
     bytes: Vec<u8>,
     parse: Option<KeptParse>,
 ) -> Checked {
-    if let Some(diagnostics) = cache.get(file.display, key) {
+    let found = cache.get(file.display, key).or_else(|| {
+        let standing = standing?;
+        cache.get_unaffected(file.display, key, standing.previous_facts(), || {
+            standing.unaffected(file.display, &bytes)
+        })
+    });
+    if let Some(diagnostics) = found {
         return match decode(file.display, bytes) {
             Ok(text) => checked(file.display, text, diagnostics),
             Err(checked) => checked,

@@ -16,6 +16,12 @@ use asyncheck::Diagnostic;
 pub struct Crates {
     /// By the file's position among the inputs.
     indexes: Vec<CrateIndex>,
+    /// The folder of the workspace (or lone package) whose facts each file
+    /// shares, by the same position.
+    groups: Vec<Option<PathBuf>>,
+    /// Each file's module and whether it is in a test folder, as placed in
+    /// its crate's module tree; by the same position.
+    placed: Vec<Option<(String, bool)>>,
     pub broken_manifests: Vec<(String, String, Diagnostic)>,
 }
 
@@ -228,21 +234,34 @@ impl Crates {
                 CrateIndex::new(group_facts, manifest).seen_from(file, module, in_package)
             })
             .collect();
+        let placed = summaries
+            .iter()
+            .map(|s| s.as_ref().map(|s| (s.module.clone(), s.in_test_folder)))
+            .collect();
         Crates {
             indexes,
+            groups,
+            placed,
             broken_manifests,
         }
+    }
+
+    /// The module of the file at `position` and whether it is in a test
+    /// folder, as its crate's module tree places it.
+    pub fn placed(&self, position: usize) -> Option<(&str, bool)> {
+        let (module, in_test_folder) = self.placed.get(position)?.as_ref()?;
+        Some((module, *in_test_folder))
+    }
+
+    /// The folder of the workspace or package whose facts the input at
+    /// `position` shares.
+    pub fn group(&self, position: usize) -> Option<&Path> {
+        self.groups.get(position)?.as_deref()
     }
 
     /// The index of the input at `position`.
     pub fn index(&self, position: usize) -> CrateIndex {
         self.indexes[position].clone()
-    }
-
-    /// Cached results key on it: a change in one file re-checks its
-    /// crate's others when it changes what the crate knows.
-    pub fn fingerprint(&self, position: usize) -> u64 {
-        self.indexes[position].fingerprint()
     }
 }
 

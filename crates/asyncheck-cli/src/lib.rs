@@ -11,6 +11,7 @@ mod mcp;
 mod other_diagnostics;
 mod output;
 mod pages;
+mod reuse;
 mod test_modules;
 
 /// Every asyncheck binary allocates through mimalloc (see Cargo.toml).

@@ -85,3 +85,130 @@ fn no_cache_writes_nothing() {
     run(dir.path(), &cache, &["--no-cache"]);
     assert!(!cache.exists());
 }
+
+/// Every finding's message, doctored so that a result answered from the
+/// cache shows.
+fn doctor(cache: &Path) {
+    let file = cache.join("results-v4.json");
+    let mut recorded: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    for entry in recorded["entries"].as_object_mut().unwrap().values_mut() {
+        for stored in entry["diagnostics"].as_array_mut().unwrap() {
+            let message = stored["message"].as_str().unwrap().to_owned();
+            stored["message"] = format!("CACHED {message}").into();
+        }
+    }
+    std::fs::write(&file, serde_json::to_vec(&recorded).unwrap()).unwrap();
+}
+
+/// (path, line, rule, answered from the cache) of each finding.
+fn findings(report: &str) -> Vec<(String, u64, String, bool)> {
+    let report: serde_json::Value = serde_json::from_str(report).unwrap();
+    let mut found: Vec<_> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap().to_owned(),
+                d["start"]["line"].as_u64().unwrap(),
+                d["rule"].as_str().unwrap().to_owned(),
+                d["message"].as_str().unwrap().starts_with("CACHED"),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// A change to what one file tells its crate re-checks the files it can
+/// reach (those that mention a name whose facts changed, through the
+/// wrappers that call it, and the file whose `block_on` async code now
+/// reaches) and answers the others from the cache, with the findings a
+/// fresh run makes.
+#[test]
+fn a_changed_fact_rechecks_only_the_files_it_reaches() {
+    let dir = TempDir::new().unwrap();
+    let cache = dir.path().join("cache");
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"facts\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ntokio = { version = \"1\", features = [\"full\"] }\nfutures = \"0.3\"\n",
+    )
+    .unwrap();
+    let write = |name: &str, text: &str| std::fs::write(src.join(name), text).unwrap();
+    write("lib.rs", "mod a;\nmod b;\nmod c;\nmod d;\nmod e;\n");
+    write("a.rs", "pub fn helper() -> u32 {\n    1\n}\n");
+    // `b::relay` wraps `a::helper`; `c` calls only `relay`.
+    write(
+        "b.rs",
+        "pub fn relay() -> u32 {\n    crate::a::helper()\n}\n",
+    );
+    write(
+        "c.rs",
+        "pub async fn serve() -> u32 {\n    crate::b::relay()\n}\n",
+    );
+    // `e::sync_flush` blocks on a future; `d` is unrelated to the others.
+    write(
+        "d.rs",
+        "pub async fn record(log: &std::sync::Mutex<Vec<u32>>) {\n    let mut entries = log.lock().unwrap();\n    entries.push(1);\n    tokio::task::yield_now().await;\n}\n",
+    );
+    write(
+        "e.rs",
+        "pub fn sync_flush() -> u32 {\n    futures::executor::block_on(async { 1 })\n}\n",
+    );
+    let check = |args: &[&str]| {
+        let output = Command::cargo_bin("asyncheck")
+            .unwrap()
+            .current_dir(dir.path())
+            .env("ASYNCHECK_CACHE_DIR", &cache)
+            .args([
+                "check",
+                "--format",
+                "json",
+                "--exit-zero",
+                "--select",
+                "all",
+                ".",
+            ])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let fresh = |report: &str| -> Vec<(String, u64, String)> {
+        findings(report)
+            .into_iter()
+            .map(|(p, l, r, _)| (p, l, r))
+            .collect()
+    };
+    check(&[]);
+    doctor(&cache);
+
+    // `helper` now blocks: `c` calls it through `relay` and is checked
+    // again; `d`, which mentions neither, is answered from the cache.
+    write(
+        "a.rs",
+        "pub fn helper() -> u32 {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n    1\n}\n",
+    );
+    let report = check(&[]);
+    assert_eq!(fresh(&report), fresh(&check(&["--no-cache"])));
+    let found = findings(&report);
+    assert!(found.contains(&("src/c.rs".into(), 2, "blocking-in-async".into(), false)));
+    assert!(found.contains(&("src/d.rs".into(), 2, "lock-across-await".into(), true)));
+
+    // Async code of `a` now reaches `e`'s `block_on`, which is flagged
+    // where it is, though `e` mentions nothing of `a`.
+    check(&[]);
+    doctor(&cache);
+    write(
+        "a.rs",
+        "pub async fn helper() -> u32 {\n    crate::e::sync_flush()\n}\n",
+    );
+    let report = check(&[]);
+    assert_eq!(fresh(&report), fresh(&check(&["--no-cache"])));
+    let found = findings(&report);
+    assert!(found.contains(&("src/e.rs".into(), 2, "block-on-in-async".into(), false)));
+    assert!(found.contains(&("src/d.rs".into(), 2, "lock-across-await".into(), true)));
+}

@@ -329,18 +329,32 @@ impl CrateIndex {
         }
     }
 
-    /// A hash of everything the index holds: findings that depend on other
-    /// files through it change only when it does.
+    /// A hash of the crate's facts (every file's summary): findings that
+    /// depend on other files through them change only when it does, and
+    /// then only in files that mention a name whose facts changed
+    /// ([`Facts::names_changed`]).
+    pub fn facts_fingerprint(&self) -> u64 {
+        self.facts.fingerprint
+    }
+
+    /// A hash of what the index says of the file itself: its manifest, its
+    /// module and its path.
+    pub fn frame_fingerprint(&self) -> u64 {
+        let mut hasher = std::hash::DefaultHasher::new();
+        (&self.manifest, &self.module, &self.file).hash(&mut hasher);
+        hasher.finish()
+    }
+
+    /// Both: findings that depend on other files change only when it does.
     pub fn fingerprint(&self) -> u64 {
         let mut hasher = std::hash::DefaultHasher::new();
-        (
-            self.facts.fingerprint,
-            &self.manifest,
-            &self.module,
-            &self.file,
-        )
-            .hash(&mut hasher);
+        (self.facts_fingerprint(), self.frame_fingerprint()).hash(&mut hasher);
         hasher.finish()
+    }
+
+    /// The crate's facts, shared by every file of the crate.
+    pub fn facts(&self) -> &Facts {
+        &self.facts
     }
 
     /// The index of a lone file: what it says itself, no manifest.
@@ -1082,6 +1096,142 @@ impl Facts {
                     line: call.line,
                 });
         }
+    }
+
+    /// The names whose facts differ between `self` and `other` (the same
+    /// crate at another time), each fact counted under every name a rule
+    /// asks for it by (a field under its own name and its owner's, a lock
+    /// order under the segments of both locks' ids, a re-export under the
+    /// segments of its paths); `None` when facts no name stands for differ
+    /// (the workspace's members, whether it has a `DashMap`). The facts are
+    /// the merged ones, with wrappers closed over their callees: a function
+    /// that blocks only through a callee that changed is among the names.
+    /// `block_on`s reached from other files are compared by file
+    /// ([`Facts::reached_fingerprint`]).
+    pub fn names_changed(&self, other: &Facts) -> Option<std::collections::HashSet<String>> {
+        if self.crates != other.crates || self.dash_maps != other.dash_maps {
+            return None;
+        }
+        let (mine, theirs) = (self.by_name(), other.by_name());
+        Some(
+            mine.iter()
+                .filter(|(name, hash)| theirs.get(*name) != Some(hash))
+                .chain(theirs.iter().filter(|(name, _)| !mine.contains_key(*name)))
+                .map(|(name, _)| name.clone())
+                .collect(),
+        )
+    }
+
+    /// For each name, an order-independent hash of the facts filed under it.
+    fn by_name(&self) -> HashMap<String, u64> {
+        let mut names: HashMap<String, u64> = HashMap::default();
+        let mut file = |keys: &[&str], kind: u8, fact: &dyn Fn(&mut std::hash::DefaultHasher)| {
+            let mut hasher = std::hash::DefaultHasher::new();
+            kind.hash(&mut hasher);
+            fact(&mut hasher);
+            let hash = hasher.finish();
+            for key in keys {
+                for name in key
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .filter(|word| !word.is_empty())
+                {
+                    let slot = names.entry(name.to_owned()).or_default();
+                    *slot = slot.wrapping_add(hash);
+                }
+            }
+        };
+        for ((owner, field), ty) in &self.fields {
+            file(&[owner, field], 0, &|h| (owner, field, ty).hash(h));
+        }
+        for (field, types) in &self.fields_by_name {
+            file(&[field], 1, &|h| types.hash(h));
+        }
+        for (name, ty) in &self.aliases {
+            file(&[name], 2, &|h| ty.hash(h));
+        }
+        for (name, ty) in &self.statics {
+            file(&[name], 3, &|h| ty.hash(h));
+        }
+        for (name, functions) in &self.functions {
+            file(&[name], 4, &|h| functions.hash(h));
+        }
+        for ((name, owner), position) in &self.function_positions {
+            file(&[name], 5, &|h| (owner, position).hash(h));
+        }
+        for name in &self.spawned_functions {
+            file(&[name], 6, &|_| {});
+        }
+        for name in &self.spawned_methods {
+            file(&[name], 7, &|_| {});
+        }
+        for (path, target) in &self.exports {
+            file(&[path, target], 8, &|h| (path, target).hash(h));
+        }
+        for (module, paths) in &self.globs {
+            let keys: Vec<&str> = std::iter::once(module.as_str())
+                .chain(paths.iter().map(String::as_str))
+                .collect();
+            file(&keys, 9, &|h| (module, paths).hash(h));
+        }
+        for path in &self.defined {
+            // Asked for by the item's name; its modules are the module
+            // tree's, which a `mod` change moves (then nothing is kept).
+            let name = path.rsplit("::").next().unwrap_or(path);
+            file(&[name], 10, &|h| path.hash(h));
+        }
+        for ((first, second), orders) in &self.lock_orders {
+            file(&[first, second], 11, &|h| (first, second, orders).hash(h));
+        }
+        for (callee, locks) in &self.lock_functions {
+            let (ty, name) = match callee {
+                crate::syntax::Callee::Method { ty, name } => (ty.as_str(), name.as_str()),
+                crate::syntax::Callee::Free(name) => ("", name.as_str()),
+            };
+            file(&[ty, name], 12, &|h| (callee, locks).hash(h));
+        }
+        for (kind, set) in [
+            (13, &self.lock_function_names),
+            (14, &self.guard_function_names),
+            (15, &self.renamed),
+            (16, &self.safe_own_methods),
+            (17, &self.released_fields),
+        ] {
+            for name in set {
+                file(&[name], kind, &|_| {});
+            }
+        }
+        for (name, fields) in &self.set_fields {
+            file(&[name], 18, &|h| fields.hash(h));
+        }
+        for (name, calls) in &self.loop_calls {
+            file(&[name], 19, &|h| calls.hash(h));
+        }
+        names
+    }
+
+    /// A hash of the `block_on`s of `file` that async code reaches through
+    /// the crate's functions (they are flagged where they are, whatever
+    /// file the async caller is in).
+    pub fn reached_fingerprint(&self, file: &str) -> Option<u64> {
+        let mut reached: Vec<_> = self
+            .reached_from_async
+            .iter()
+            .filter(|((at, _), _)| at == file)
+            .collect();
+        if reached.is_empty() {
+            return None;
+        }
+        reached.sort_by_key(|((_, line), _)| *line);
+        let mut hasher = std::hash::DefaultHasher::new();
+        reached.hash(&mut hasher);
+        Some(hasher.finish())
+    }
+
+    /// The files with a `block_on` that async code reaches elsewhere.
+    pub fn files_reached(&self) -> impl Iterator<Item = &str> {
+        self.reached_from_async
+            .keys()
+            .map(|(file, _)| file.as_str())
     }
 
     /// The first call from async code that reaches the `block_on` at this

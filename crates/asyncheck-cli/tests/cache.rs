@@ -212,3 +212,52 @@ fn a_changed_fact_rechecks_only_the_files_it_reaches() {
     assert!(found.contains(&("src/e.rs".into(), 2, "block-on-in-async".into(), false)));
     assert!(found.contains(&("src/d.rs".into(), 2, "lock-across-await".into(), true)));
 }
+
+/// A type alias changed in one file changes the lock a field of another
+/// file holds: the file that locks the field is checked again, though it
+/// never names the alias.
+#[test]
+fn a_changed_alias_rechecks_the_users_of_fields_of_that_type() {
+    let dir = TempDir::new().unwrap();
+    let cache = dir.path().join("cache");
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"aliases\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ntokio = { version = \"1\", features = [\"full\"] }\n",
+    )
+    .unwrap();
+    let write = |name: &str, text: &str| std::fs::write(src.join(name), text).unwrap();
+    write("lib.rs", "mod f;\nmod g;\nmod h;\n");
+    write("f.rs", "pub type Shared = std::sync::Mutex<u32>;\n");
+    write(
+        "g.rs",
+        "pub struct Holder {\n    pub state: crate::f::Shared,\n}\n",
+    );
+    write(
+        "h.rs",
+        "pub async fn bump(holder: &crate::g::Holder) {\n    let mut value = holder.state.lock().unwrap();\n    *value += 1;\n    tokio::task::yield_now().await;\n}\n",
+    );
+    let check = || {
+        let output = Command::cargo_bin("asyncheck")
+            .unwrap()
+            .current_dir(dir.path())
+            .env("ASYNCHECK_CACHE_DIR", &cache)
+            .args(["check", "--format", "json", "--exit-zero", "."])
+            .output()
+            .unwrap();
+        findings(&String::from_utf8(output.stdout).unwrap())
+    };
+    assert_eq!(
+        check(),
+        vec![(
+            "src/h.rs".to_owned(),
+            2,
+            "lock-across-await".to_owned(),
+            false
+        )]
+    );
+    doctor(&cache);
+    write("f.rs", "pub type Shared = tokio::sync::Mutex<u32>;\n");
+    assert_eq!(check(), vec![]);
+}

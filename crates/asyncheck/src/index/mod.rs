@@ -1113,13 +1113,37 @@ impl Facts {
             return None;
         }
         let (mine, theirs) = (self.by_name(), other.by_name());
-        Some(
-            mine.iter()
-                .filter(|(name, hash)| theirs.get(*name) != Some(hash))
-                .chain(theirs.iter().filter(|(name, _)| !mine.contains_key(*name)))
+        let mut changed: std::collections::HashSet<String> = mine
+            .iter()
+            .filter(|(name, hash)| theirs.get(*name) != Some(hash))
+            .chain(theirs.iter().filter(|(name, _)| !mine.contains_key(*name)))
+            .map(|(name, _)| name.clone())
+            .collect();
+        // Types are resolved through aliases when asked for: a field, static
+        // or alias whose written type names a changed alias changed with it.
+        loop {
+            let names_one = |ty: &TypeFact| {
+                ty.name.as_ref().is_some_and(|n| changed.contains(n))
+                    || ty
+                        .paths
+                        .iter()
+                        .any(|p| p.rsplit("::").next().is_some_and(|n| changed.contains(n)))
+            };
+            let typed = self
+                .fields
+                .iter()
+                .map(|((_, field), ty)| (field, Some(ty)))
+                .chain(self.aliases.iter().map(|(name, ty)| (name, ty.as_ref())))
+                .chain(self.statics.iter().map(|(name, ty)| (name, ty.as_ref())));
+            let added: Vec<String> = typed
+                .filter(|(name, ty)| !changed.contains(*name) && ty.is_some_and(names_one))
                 .map(|(name, _)| name.clone())
-                .collect(),
-        )
+                .collect();
+            if added.is_empty() {
+                return Some(changed);
+            }
+            changed.extend(added);
+        }
     }
 
     /// For each name, an order-independent hash of the facts filed under it.

@@ -121,48 +121,37 @@ fn findings(report: &str) -> Vec<(String, u64, String, bool)> {
     found
 }
 
-/// A change to what one file tells its crate re-checks the files it can
-/// reach (those that mention a name whose facts changed, through the
-/// wrappers that call it, and the file whose `block_on` async code now
-/// reaches) and answers the others from the cache, with the findings a
-/// fresh run makes.
-#[test]
-fn a_changed_fact_rechecks_only_the_files_it_reaches() {
-    let dir = TempDir::new().unwrap();
-    let cache = dir.path().join("cache");
-    let src = dir.path().join("src");
-    std::fs::create_dir(&src).unwrap();
-    std::fs::write(
-        dir.path().join("Cargo.toml"),
-        "[package]\nname = \"facts\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ntokio = { version = \"1\", features = [\"full\"] }\nfutures = \"0.3\"\n",
-    )
-    .unwrap();
-    let write = |name: &str, text: &str| std::fs::write(src.join(name), text).unwrap();
-    write("lib.rs", "mod a;\nmod b;\nmod c;\nmod d;\nmod e;\n");
-    write("a.rs", "pub fn helper() -> u32 {\n    1\n}\n");
-    // `b::relay` wraps `a::helper`; `c` calls only `relay`.
-    write(
-        "b.rs",
-        "pub fn relay() -> u32 {\n    crate::a::helper()\n}\n",
-    );
-    write(
-        "c.rs",
-        "pub async fn serve() -> u32 {\n    crate::b::relay()\n}\n",
-    );
-    // `e::sync_flush` blocks on a future; `d` is unrelated to the others.
-    write(
-        "d.rs",
-        "pub async fn record(log: &std::sync::Mutex<Vec<u32>>) {\n    let mut entries = log.lock().unwrap();\n    entries.push(1);\n    tokio::task::yield_now().await;\n}\n",
-    );
-    write(
-        "e.rs",
-        "pub fn sync_flush() -> u32 {\n    futures::executor::block_on(async { 1 })\n}\n",
-    );
-    let check = |args: &[&str]| {
+/// A cargo crate in a temporary folder, checked with its own cache.
+struct Crate {
+    dir: TempDir,
+}
+
+impl Crate {
+    fn new(name: &str) -> Crate {
+        let dir = TempDir::new().unwrap();
+        std::fs::create_dir(dir.path().join("src")).unwrap();
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ntokio = {{ version = \"1\", features = [\"full\"] }}\nfutures = \"0.3\"\n"),
+        )
+        .unwrap();
+        Crate { dir }
+    }
+
+    fn write(&self, name: &str, text: &str) {
+        std::fs::write(self.dir.path().join("src").join(name), text).unwrap();
+    }
+
+    fn cache(&self) -> std::path::PathBuf {
+        self.dir.path().join("cache")
+    }
+
+    /// Every rule's findings, with the cache (or without it).
+    fn check(&self, args: &[&str]) -> Vec<(String, u64, String, bool)> {
         let output = Command::cargo_bin("asyncheck")
             .unwrap()
-            .current_dir(dir.path())
-            .env("ASYNCHECK_CACHE_DIR", &cache)
+            .current_dir(self.dir.path())
+            .env("ASYNCHECK_CACHE_DIR", self.cache())
             .args([
                 "check",
                 "--format",
@@ -175,40 +164,76 @@ fn a_changed_fact_rechecks_only_the_files_it_reaches() {
             .args(args)
             .output()
             .unwrap();
-        String::from_utf8(output.stdout).unwrap()
-    };
-    let fresh = |report: &str| -> Vec<(String, u64, String)> {
-        findings(report)
-            .into_iter()
-            .map(|(p, l, r, _)| (p, l, r))
-            .collect()
-    };
-    check(&[]);
-    doctor(&cache);
+        findings(&String::from_utf8(output.stdout).unwrap())
+    }
+
+    /// The findings with the cache, which must be a fresh run's.
+    fn check_as_fresh(&self) -> Vec<(String, u64, String, bool)> {
+        let cached = self.check(&[]);
+        let without_origin = |found: &[(String, u64, String, bool)]| -> Vec<(String, u64, String)> {
+            found
+                .iter()
+                .map(|(p, l, r, _)| (p.clone(), *l, r.clone()))
+                .collect()
+        };
+        assert_eq!(
+            without_origin(&cached),
+            without_origin(&self.check(&["--no-cache"]))
+        );
+        cached
+    }
+}
+
+/// A change to what one file tells its crate re-checks the files it can
+/// reach (those that mention a name whose facts changed, through the
+/// wrappers that call it, and the file whose `block_on` async code now
+/// reaches) and answers the others from the cache, with the findings a
+/// fresh run makes.
+#[test]
+fn a_changed_fact_rechecks_only_the_files_it_reaches() {
+    let krate = Crate::new("facts");
+    krate.write("lib.rs", "mod a;\nmod b;\nmod c;\nmod d;\nmod e;\n");
+    krate.write("a.rs", "pub fn helper() -> u32 {\n    1\n}\n");
+    // `b::relay` wraps `a::helper`; `c` calls only `relay`.
+    krate.write(
+        "b.rs",
+        "pub fn relay() -> u32 {\n    crate::a::helper()\n}\n",
+    );
+    krate.write(
+        "c.rs",
+        "pub async fn serve() -> u32 {\n    crate::b::relay()\n}\n",
+    );
+    // `e::sync_flush` blocks on a future; `d` is unrelated to the others.
+    krate.write(
+        "d.rs",
+        "pub async fn record(log: &std::sync::Mutex<Vec<u32>>) {\n    let mut entries = log.lock().unwrap();\n    entries.push(1);\n    tokio::task::yield_now().await;\n}\n",
+    );
+    krate.write(
+        "e.rs",
+        "pub fn sync_flush() -> u32 {\n    futures::executor::block_on(async { 1 })\n}\n",
+    );
+    krate.check(&[]);
+    doctor(&krate.cache());
 
     // `helper` now blocks: `c` calls it through `relay` and is checked
     // again; `d`, which mentions neither, is answered from the cache.
-    write(
+    krate.write(
         "a.rs",
         "pub fn helper() -> u32 {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n    1\n}\n",
     );
-    let report = check(&[]);
-    assert_eq!(fresh(&report), fresh(&check(&["--no-cache"])));
-    let found = findings(&report);
+    let found = krate.check_as_fresh();
     assert!(found.contains(&("src/c.rs".into(), 2, "blocking-in-async".into(), false)));
     assert!(found.contains(&("src/d.rs".into(), 2, "lock-across-await".into(), true)));
 
     // Async code of `a` now reaches `e`'s `block_on`, which is flagged
     // where it is, though `e` mentions nothing of `a`.
-    check(&[]);
-    doctor(&cache);
-    write(
+    krate.check(&[]);
+    doctor(&krate.cache());
+    krate.write(
         "a.rs",
         "pub async fn helper() -> u32 {\n    crate::e::sync_flush()\n}\n",
     );
-    let report = check(&[]);
-    assert_eq!(fresh(&report), fresh(&check(&["--no-cache"])));
-    let found = findings(&report);
+    let found = krate.check_as_fresh();
     assert!(found.contains(&("src/e.rs".into(), 2, "block-on-in-async".into(), false)));
     assert!(found.contains(&("src/d.rs".into(), 2, "lock-across-await".into(), true)));
 }
@@ -218,46 +243,21 @@ fn a_changed_fact_rechecks_only_the_files_it_reaches() {
 /// never names the alias.
 #[test]
 fn a_changed_alias_rechecks_the_users_of_fields_of_that_type() {
-    let dir = TempDir::new().unwrap();
-    let cache = dir.path().join("cache");
-    let src = dir.path().join("src");
-    std::fs::create_dir(&src).unwrap();
-    std::fs::write(
-        dir.path().join("Cargo.toml"),
-        "[package]\nname = \"aliases\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ntokio = { version = \"1\", features = [\"full\"] }\n",
-    )
-    .unwrap();
-    let write = |name: &str, text: &str| std::fs::write(src.join(name), text).unwrap();
-    write("lib.rs", "mod f;\nmod g;\nmod h;\n");
-    write("f.rs", "pub type Shared = std::sync::Mutex<u32>;\n");
-    write(
+    let krate = Crate::new("aliases");
+    krate.write("lib.rs", "mod f;\nmod g;\nmod h;\n");
+    krate.write("f.rs", "pub type Shared = std::sync::Mutex<u32>;\n");
+    krate.write(
         "g.rs",
         "pub struct Holder {\n    pub state: crate::f::Shared,\n}\n",
     );
-    write(
+    krate.write(
         "h.rs",
         "pub async fn bump(holder: &crate::g::Holder) {\n    let mut value = holder.state.lock().unwrap();\n    *value += 1;\n    tokio::task::yield_now().await;\n}\n",
     );
-    let check = || {
-        let output = Command::cargo_bin("asyncheck")
-            .unwrap()
-            .current_dir(dir.path())
-            .env("ASYNCHECK_CACHE_DIR", &cache)
-            .args(["check", "--format", "json", "--exit-zero", "."])
-            .output()
-            .unwrap();
-        findings(&String::from_utf8(output.stdout).unwrap())
-    };
-    assert_eq!(
-        check(),
-        vec![(
-            "src/h.rs".to_owned(),
-            2,
-            "lock-across-await".to_owned(),
-            false
-        )]
-    );
-    doctor(&cache);
-    write("f.rs", "pub type Shared = tokio::sync::Mutex<u32>;\n");
-    assert_eq!(check(), vec![]);
+    let found = krate.check(&[]);
+    assert!(found.contains(&("src/h.rs".into(), 2, "lock-across-await".into(), false)));
+    doctor(&krate.cache());
+    krate.write("f.rs", "pub type Shared = tokio::sync::Mutex<u32>;\n");
+    let found = krate.check_as_fresh();
+    assert!(!found.iter().any(|(path, _, _, _)| path == "src/h.rs"));
 }

@@ -15,7 +15,7 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 
-use asyncheck::index::{Facts, FileSummary};
+use asyncheck::index::{identifiers, Facts, FileSummary};
 
 use crate::cache::{Cache, CrateRecord};
 use crate::crates::Crates;
@@ -38,12 +38,6 @@ impl Change {
             _ => Change::Everything,
         }
     }
-}
-
-/// The identifiers in `text` (`std::fs::read` is `std`, `fs`, `read`).
-fn identifiers(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|word| word.starts_with(|c: char| c.is_alphabetic() || c == '_'))
 }
 
 /// What the last run's results of one crate are still worth.
@@ -98,10 +92,7 @@ pub fn standings(
         let record = CrateRecord {
             facts: index.facts_fingerprint(),
             files: hasher.finish(),
-            reached: files
-                .iter()
-                .filter_map(|&file| Some((file.to_owned(), facts.reached_fingerprint(file)?)))
-                .collect(),
+            reached: facts.reached_fingerprints(),
         };
         let previous = cache.previous_crate(&group).cloned();
         cache.put_crate(&group, record.clone());

@@ -422,6 +422,14 @@ pub struct Facts {
     dash_maps: bool,
 }
 
+/// The words of `text` that may be identifiers (`std::fs::read` is `std`,
+/// `fs`, `read`; `x.0` has `0`): how facts are filed by name and how a
+/// file's mentions of those names are found.
+pub fn identifiers(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|word| !word.is_empty())
+}
+
 /// Re-exports are followed at most this many times (cycles end there).
 const MAX_EXPORT_HOPS: usize = 8;
 
@@ -1107,7 +1115,7 @@ impl Facts {
     /// the merged ones, with wrappers closed over their callees: a function
     /// that blocks only through a callee that changed is among the names.
     /// `block_on`s reached from other files are compared by file
-    /// ([`Facts::reached_fingerprint`]).
+    /// ([`Facts::reached_fingerprints`]).
     pub fn names_changed(&self, other: &Facts) -> Option<std::collections::HashSet<String>> {
         if self.crates != other.crates || self.dash_maps != other.dash_maps {
             return None;
@@ -1154,14 +1162,9 @@ impl Facts {
             kind.hash(&mut hasher);
             fact(&mut hasher);
             let hash = hasher.finish();
-            for key in keys {
-                for name in key
-                    .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                    .filter(|word| !word.is_empty())
-                {
-                    let slot = names.entry(name.to_owned()).or_default();
-                    *slot = slot.wrapping_add(hash);
-                }
+            for name in keys.iter().flat_map(|key| identifiers(key)) {
+                let slot = names.entry(name.to_owned()).or_default();
+                *slot = slot.wrapping_add(hash);
             }
         };
         for ((owner, field), ty) in &self.fields {
@@ -1233,29 +1236,23 @@ impl Facts {
         names
     }
 
-    /// A hash of the `block_on`s of `file` that async code reaches through
-    /// the crate's functions (they are flagged where they are, whatever
-    /// file the async caller is in).
-    pub fn reached_fingerprint(&self, file: &str) -> Option<u64> {
-        let mut reached: Vec<_> = self
-            .reached_from_async
-            .iter()
-            .filter(|((at, _), _)| at == file)
-            .collect();
-        if reached.is_empty() {
-            return None;
+    /// For each file with a `block_on` that async code reaches through the
+    /// crate's functions, a hash of those (they are flagged where they are,
+    /// whatever file the async caller is in).
+    pub fn reached_fingerprints(&self) -> std::collections::HashMap<String, u64> {
+        let mut by_file: HashMap<&str, Vec<(usize, &InnerCall)>> = HashMap::default();
+        for ((file, line), inner) in &self.reached_from_async {
+            by_file.entry(file).or_default().push((*line, inner));
         }
-        reached.sort_by_key(|((_, line), _)| *line);
-        let mut hasher = std::hash::DefaultHasher::new();
-        reached.hash(&mut hasher);
-        Some(hasher.finish())
-    }
-
-    /// The files with a `block_on` that async code reaches elsewhere.
-    pub fn files_reached(&self) -> impl Iterator<Item = &str> {
-        self.reached_from_async
-            .keys()
-            .map(|(file, _)| file.as_str())
+        by_file
+            .into_iter()
+            .map(|(file, mut reached)| {
+                reached.sort_by_key(|(line, _)| *line);
+                let mut hasher = std::hash::DefaultHasher::new();
+                reached.hash(&mut hasher);
+                (file.to_owned(), hasher.finish())
+            })
+            .collect()
     }
 
     /// The first call from async code that reaches the `block_on` at this

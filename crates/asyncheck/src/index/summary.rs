@@ -514,7 +514,7 @@ impl Caller {
                         field,
                         or_unknown: unknown_is_ours,
                     };
-                    return self.site(node, name, owner, lines);
+                    return call_site(node, name, owner, lines);
                 }
                 match binding.as_ref().and_then(written_type) {
                     Some(owner) => (name, CallOwner::Type(owner)),
@@ -534,30 +534,30 @@ impl Caller {
                 }
             }
         };
-        self.site(node, name, owner, lines)
+        call_site(node, name, owner, lines)
     }
+}
 
-    fn site(
-        &self,
-        node: &SyntaxNode,
-        name: String,
-        owner: CallOwner,
-        lines: &LineIndex<'_>,
-    ) -> Option<CallSite> {
-        let arguments = match ast::Expr::cast(node.clone())? {
-            ast::Expr::CallExpr(call) => call.arg_list(),
-            ast::Expr::MethodCallExpr(call) => call.arg_list(),
-            _ => None,
-        };
-        Some(CallSite {
-            name,
-            owner,
-            // `T::f(x)` passes the receiver as an argument.
-            arguments: arguments.map_or(0, |list| list.args().count())
-                + usize::from(node.kind() == SyntaxKind::METHOD_CALL_EXPR),
-            line: lines.line_of(usize::from(node.text_range().start())) + 1,
-        })
-    }
+/// The call `node` as a call of `name` on `owner`.
+fn call_site(
+    node: &SyntaxNode,
+    name: String,
+    owner: CallOwner,
+    lines: &LineIndex<'_>,
+) -> Option<CallSite> {
+    let arguments = match ast::Expr::cast(node.clone())? {
+        ast::Expr::CallExpr(call) => call.arg_list(),
+        ast::Expr::MethodCallExpr(call) => call.arg_list(),
+        _ => None,
+    };
+    Some(CallSite {
+        name,
+        owner,
+        // `T::f(x)` passes the receiver as an argument.
+        arguments: arguments.map_or(0, |list| list.args().count())
+            + usize::from(node.kind() == SyntaxKind::METHOD_CALL_EXPR),
+        line: lines.line_of(usize::from(node.text_range().start())) + 1,
+    })
 }
 
 /// Method names of the standard library's and the async ecosystem's common
@@ -646,10 +646,9 @@ fn is_awaited(call: &SyntaxNode, imports: &Imports) -> bool {
 fn called(node: &SyntaxNode, self_type: Option<&String>) -> Option<(String, Option<String>)> {
     match ast::Expr::cast(node.clone())? {
         ast::Expr::MethodCallExpr(call) => {
-            let ast::Expr::PathExpr(receiver) = call.receiver()? else {
+            if !is_self(&call.receiver()?) {
                 return None;
-            };
-            receiver.path()?.segment()?.self_token()?;
+            }
             Some((method_name(&call)?.to_string(), Some(self_type?.clone())))
         }
         ast::Expr::CallExpr(call) => {

@@ -849,47 +849,39 @@ fn assignment_hold(assign: &SyntaxNode, from: TextSize) -> Option<Hold> {
     })
 }
 
-/// `call` is a `Condvar` wait whose result (through `.unwrap()`, `?`) is
-/// assigned back to the name `path` it was given.
-fn waits_back_into(call: &SyntaxNode, path: &SyntaxNode) -> bool {
-    if !is_condvar_wait(call) {
-        return false;
-    }
-    let mut value = call.clone();
-    while let Some(parent) = value.parent() {
-        match parent.kind() {
-            SyntaxKind::PAREN_EXPR | SyntaxKind::TRY_EXPR => value = parent,
-            SyntaxKind::METHOD_CALL_EXPR
-                if ast::MethodCallExpr::cast(parent.clone())
-                    .and_then(|m| method_name(&m))
-                    .is_some_and(|n| matches!(n.as_str(), "unwrap" | "expect")) =>
-            {
-                value = parent
-            }
-            SyntaxKind::BIN_EXPR if is_assignment(&parent) => {
-                let assigned = ast::BinExpr::cast(parent)
-                    .and_then(|b| b.lhs())
-                    .and_then(|lhs| local_name(&unparen(lhs)));
-                let given = ast::Expr::cast(path.clone()).and_then(|p| local_name(&unparen(p)));
-                return assigned.is_some() && assigned == given;
-            }
-            _ => return false,
-        }
-    }
-    false
+/// `name = cv.wait(name, ..).unwrap()`: an assignment of what a `Condvar`
+/// wait returns (std's `wait`, `wait_while`, `wait_timeout`,
+/// `wait_timeout_while` take a guard by value and hand it back once woken);
+/// the wait call, through `.unwrap()` and `?`.
+fn condvar_wait_assigned(assignment: &SyntaxNode) -> Option<SyntaxNode> {
+    let value = super::peel_errors(ast::BinExpr::cast(assignment.clone())?.rhs()?);
+    let ast::Expr::MethodCallExpr(call) = &value else {
+        return None;
+    };
+    let name = method_name(call)?;
+    matches!(
+        name.as_str(),
+        "wait" | "wait_while" | "wait_timeout" | "wait_timeout_while"
+    )
+    .then(|| value.syntax().clone())
 }
 
-/// A `Condvar` wait that takes a guard by value and returns it once woken
-/// (std's `wait`, `wait_while`, `wait_timeout`, `wait_timeout_while`).
-fn is_condvar_wait(call: &SyntaxNode) -> bool {
-    ast::MethodCallExpr::cast(call.clone())
-        .and_then(|call| method_name(&call))
-        .is_some_and(|name| {
-            matches!(
-                name.as_str(),
-                "wait" | "wait_while" | "wait_timeout" | "wait_timeout_while"
-            )
-        })
+/// `call` (whose arguments hold `path`) is a `Condvar` wait assigned back to
+/// the name `path` is: the guard comes back to where it was.
+fn waits_back_into(call: &SyntaxNode, path: &SyntaxNode) -> bool {
+    let Some(assignment) = call
+        .ancestors()
+        .find(|n| n.kind() == SyntaxKind::BIN_EXPR && is_assignment(n))
+    else {
+        return false;
+    };
+    let assigned = ast::BinExpr::cast(assignment.clone())
+        .and_then(|b| b.lhs())
+        .and_then(|lhs| local_name(&unparen(lhs)));
+    let given = ast::Expr::cast(path.clone()).and_then(|p| local_name(&unparen(p)));
+    condvar_wait_assigned(&assignment).as_ref() == Some(call)
+        && assigned.is_some()
+        && assigned == given
 }
 
 /// `node` is the place of `=`, `+=`, ...
@@ -1141,10 +1133,9 @@ fn use_of(path: &SyntaxNode, imports: &Imports) -> Use {
             }
             // `guard = cv.wait_while(guard, ..).unwrap()`: the same guard, back.
             SyntaxKind::BIN_EXPR if is_assignment_lhs(&parent, &node) => {
-                let rhs = ast::BinExpr::cast(parent.clone()).and_then(|b| b.rhs());
-                return match rhs.map(super::peel_errors) {
-                    Some(value) if is_condvar_wait(value.syntax()) => Use::Other,
-                    _ => Use::Overwritten(parent),
+                return match condvar_wait_assigned(&parent) {
+                    Some(_) => Use::Other,
+                    None => Use::Overwritten(parent),
                 };
             }
             SyntaxKind::BIN_EXPR if is_assignment(&parent) => return Use::Move,

@@ -101,6 +101,22 @@ pub struct Acquired {
     pub receiver: TextRange,
 }
 
+impl Acquired {
+    /// This acquisition as a call of `function` (the function around it)
+    /// reaches it, the lock at `place` in the caller's terms.
+    fn reached(&self, place: Option<Place>, function: &Option<String>) -> Reached {
+        Reached {
+            place,
+            kind: self.kind,
+            access: self.access,
+            reentrant: self.reentrant,
+            range: self.range,
+            function: function.clone().unwrap_or_default(),
+            elsewhere: None,
+        }
+    }
+}
+
 /// A call to a function of the crate.
 #[derive(Debug, Clone)]
 pub struct CrateCall {
@@ -198,6 +214,21 @@ pub struct TakenLock {
     pub function: String,
     /// 1-based, in the function's file.
     pub line: usize,
+}
+
+impl TakenLock {
+    /// Where the lock lives, in the terms of the function that takes it.
+    fn place(&self) -> Place {
+        let root = match &self.root {
+            PlaceRoot::SelfValue => Root::SelfValue,
+            PlaceRoot::Param(i) => Root::Param(*i),
+            PlaceRoot::Static(name) => Root::Static(name.clone()),
+        };
+        Place {
+            root,
+            fields: self.fields.clone(),
+        }
+    }
 }
 
 /// The locks a crate function takes, by how it is called.
@@ -438,15 +469,7 @@ impl FileLocks {
             let guard = body.returns_guard.and_then(|index| {
                 let acquired = &body.acquisitions[index];
                 taken_lock(
-                    Reached {
-                        place: acquired.place.clone(),
-                        kind: acquired.kind,
-                        access: acquired.access,
-                        reentrant: acquired.reentrant,
-                        range: acquired.range,
-                        function: body.name.clone().unwrap_or_default(),
-                        elsewhere: None,
-                    },
+                    acquired.reached(acquired.place.clone(), &body.name),
                     line_of,
                 )
             });
@@ -504,15 +527,7 @@ impl FileLocks {
             if out.len() >= MAX_REACHED {
                 return;
             }
-            out.push(Reached {
-                place: outer(&acquired.place),
-                kind: acquired.kind,
-                access: acquired.access,
-                reentrant: acquired.reentrant,
-                range: acquired.range,
-                function: target.name.clone().unwrap_or_default(),
-                elsewhere: None,
-            });
+            out.push(acquired.reached(outer(&acquired.place), &target.name));
         }
         visiting.push(call.callee.clone());
         for inner in &target.calls {
@@ -542,17 +557,8 @@ impl FileLocks {
             if out.len() >= MAX_REACHED {
                 return;
             }
-            let root = match &taken.root {
-                PlaceRoot::SelfValue => Root::SelfValue,
-                PlaceRoot::Param(i) => Root::Param(i.to_owned()),
-                PlaceRoot::Static(name) => Root::Static(name.clone()),
-            };
-            let place = Place {
-                root,
-                fields: taken.fields.clone(),
-            };
             out.push(Reached {
-                place: substitute(&place, receiver, args),
+                place: substitute(&taken.place(), receiver, args),
                 kind: taken.kind,
                 access: taken.access,
                 reentrant: taken.reentrant,
@@ -615,16 +621,8 @@ impl Accessor {
 
     fn of_function(function: &FunctionLocks) -> Option<Accessor> {
         let guard = function.guard.as_ref()?;
-        let root = match &guard.root {
-            PlaceRoot::SelfValue => Root::SelfValue,
-            PlaceRoot::Param(i) => Root::Param(*i),
-            PlaceRoot::Static(name) => Root::Static(name.clone()),
-        };
         Some(Accessor {
-            place: Place {
-                root,
-                fields: guard.fields.clone(),
-            },
+            place: guard.place(),
             kind: guard.kind,
             access: guard.access,
             reentrant: guard.reentrant,

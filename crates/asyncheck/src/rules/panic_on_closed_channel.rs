@@ -23,7 +23,7 @@ static META: RuleMeta = RuleMeta {
 end is known by its binding (`let (tx, rx) = mpsc::channel(8)` and the other constructors, a \
 `clone()` of a known end, a broadcast `subscribe()`, the sender of tonic's \
 `Channel::balance_channel`), by the declared type of a local, a parameter or a struct field of \
-the same file, or as an element of a received message whose type is written \
+the same file (also taken out of an `Option`: `self.rx.take().unwrap()`), or as an element of a received message whose type is written \
 (`while let Some((job, reply)) = rx.recv().await` with \
 `rx: mpsc::Receiver<(Job, oneshot::Sender<u64>)>` or `mpsc::channel::<(..)>(8)`), or as a \
 field of a struct or enum variant pattern, by the field's declared type anywhere in the crate \

@@ -436,9 +436,13 @@ fn channel_end(
         ast::Expr::RefExpr(r) => channel_end(&r.expr()?, imports, facts, hops),
         ast::Expr::MethodCallExpr(call) => {
             let of = channel_end(&call.receiver()?, imports, facts, hops)?;
-            match method_name(&call)?.as_str() {
-                "clone" => Some(of),
-                "subscribe"
+            let args = call.arg_list()?.args().count();
+            match (method_name(&call)?.as_str(), args) {
+                ("clone", 0) => Some(of),
+                // An end kept in an `Option` (a field taken when the task
+                // starts): what these give is the end itself.
+                ("take" | "unwrap" | "as_mut" | "as_ref", 0) | ("expect", 1) => Some(of),
+                ("subscribe", 0)
                     if of.kind == ChannelKind::TokioBroadcast && of.side == Side::Sender =>
                 {
                     // The sender it was called on is the other end, when
@@ -455,7 +459,7 @@ fn channel_end(
                         ..of
                     })
                 }
-                "resubscribe" if of.side == Side::Receiver => Some(of),
+                ("resubscribe", 0) if of.side == Side::Receiver => Some(of),
                 _ => None,
             }
         }

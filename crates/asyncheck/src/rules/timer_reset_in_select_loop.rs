@@ -5,7 +5,7 @@ use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     always_leaves, ast, captures, constant_nanos, created_future, is_interval_tick, local_name,
     method_name, select_in_loop, tick_period, timer_from_now, unparen, written_text, AstNode,
-    Imports, NodeOrToken, SelectBranch, SyntaxKind, SyntaxNode, TextRange,
+    Imports, NodeOrToken, SelectBranch, SyntaxKind, SyntaxNode, SyntaxToken, TextRange,
 };
 
 use super::{span, span_of};
@@ -23,7 +23,8 @@ static META: RuleMeta = RuleMeta {
 timer started by the branch itself (`tokio::time::sleep(d)`, `sleep_until(Instant::now() + \
 d)`, directly or through a local bound inside the loop, the deadline too), so that it starts over whenever \
 another branch wins, when (a) its handler does not always leave the loop and reads or drains \
-a place that another branch's handler fills (`buf.push(..)`, `map.insert(..)`, `count += 1`, \
+a place (also as a macro argument: `println!(\"{}\", count)`) that another branch's handler fills \
+(`buf.push(..)`, `map.insert(..)`, `count += 1`, `count = count.wrapping_add(1)`, \
 `extend`, `fetch_add`, ...; also through `self.method(..)` calls to methods of the same \
 `impl`, counting only the `self.field` places of their bodies), \
 or (b) another branch is itself periodic (an `interval.tick()` of a `tokio::time::Interval`, \
@@ -228,12 +229,31 @@ fn touched_places(handler: &SyntaxNode) -> HashSet<String> {
                 NodeOrToken::Token(token) if token.kind() == SyntaxKind::STRING => {
                     captures(token.text()).map(str::to_owned).collect()
                 }
+                // A name in a macro body left unparsed (`println!("{}", n)`)
+                // may be used in any way, as for bindings' mentions; not the
+                // name of a named argument (`info!(count = n)`).
+                NodeOrToken::Token(token)
+                    if token.kind() == SyntaxKind::IDENT
+                        && token
+                            .parent()
+                            .is_some_and(|p| p.kind() == SyntaxKind::TOKEN_TREE)
+                        && !names_an_argument(&token) =>
+                {
+                    vec![token.text().to_owned()]
+                }
                 _ => continue,
             };
             places.extend(found.into_iter().filter(|p| shared(p, method)));
         }
     }
     places
+}
+
+/// `count` in `info!(count = n)`.
+fn names_an_argument(name: &SyntaxToken) -> bool {
+    std::iter::successors(name.next_token(), |t| t.next_token())
+        .find(|t| !t.kind().is_trivia())
+        .is_some_and(|t| t.kind() == SyntaxKind::EQ)
 }
 
 /// Whether one of `touched` is `place` or a part or a whole of it.
@@ -270,24 +290,33 @@ fn filled_places(handler: &SyntaxNode) -> Vec<(String, SyntaxNode)> {
     filled
 }
 
-/// `count += n`, or `count = count + n` (either side).
+/// `count += n`, `count = count + n` (either side), or
+/// `count = count.wrapping_add(n)` (or `saturating_add`).
 fn adds_to_itself(assign: &ast::BinExpr) -> bool {
     match assign.op_kind() {
         Some(ast::BinaryOp::Assignment {
             op: Some(ast::ArithOp::Add),
         }) => true,
         Some(ast::BinaryOp::Assignment { op: None }) => {
-            let (Some(place), Some(ast::Expr::BinExpr(sum))) =
-                (assign.lhs(), assign.rhs().map(unparen))
-            else {
+            let (Some(place), Some(value)) = (assign.lhs(), assign.rhs().map(unparen)) else {
                 return false;
             };
             let place = place.syntax().text().to_string();
-            sum.op_kind() == Some(ast::BinaryOp::ArithOp(ast::ArithOp::Add))
-                && [sum.lhs(), sum.rhs()]
-                    .iter()
-                    .flatten()
-                    .any(|side| side.syntax().text() == place.as_str())
+            let is_place = |side: Option<ast::Expr>| {
+                side.is_some_and(|side| side.syntax().text() == place.as_str())
+            };
+            match value {
+                ast::Expr::BinExpr(sum) => {
+                    sum.op_kind() == Some(ast::BinaryOp::ArithOp(ast::ArithOp::Add))
+                        && (is_place(sum.lhs()) || is_place(sum.rhs()))
+                }
+                ast::Expr::MethodCallExpr(call) => {
+                    method_name(&call)
+                        .is_some_and(|n| matches!(n.as_str(), "wrapping_add" | "saturating_add"))
+                        && is_place(call.receiver())
+                }
+                _ => false,
+            }
         }
         _ => false,
     }

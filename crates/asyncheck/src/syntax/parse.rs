@@ -129,12 +129,7 @@ impl TreeBuilder {
                 self.marks.macro_calls.push(range)
             }
             SyntaxKind::USE | SyntaxKind::EXTERN_CRATE => self.marks.imports.push(range),
-            SyntaxKind::NAME
-                if self
-                    .open
-                    .last()
-                    .is_some_and(|(parent, ..)| is_named_item(*parent)) =>
-            {
+            SyntaxKind::NAME if self.names_an_item() => {
                 let name = self.children[first..].iter().find_map(|child| match child {
                     rowan::NodeOrToken::Token(token) if token.kind() == raw(SyntaxKind::IDENT) => {
                         Some(token.text().to_owned())
@@ -147,6 +142,18 @@ impl TreeBuilder {
         }
         let node = GreenNode::new(raw(kind), self.children.drain(first..));
         self.children.push(rowan::NodeOrToken::Node(node));
+    }
+
+    /// Whether the `NAME` being closed is that of an item a path can name
+    /// by itself: not a method (of an `impl` or a trait), which only a
+    /// receiver or its type reaches.
+    fn names_an_item(&self) -> bool {
+        let mut open = self.open.iter().rev().map(|(kind, ..)| *kind);
+        match (open.next(), open.next()) {
+            (Some(SyntaxKind::FN), Some(SyntaxKind::ASSOC_ITEM_LIST)) => false,
+            (Some(item), _) => is_named_item(item),
+            (None, _) => false,
+        }
     }
 
     /// The root, once every node is closed.

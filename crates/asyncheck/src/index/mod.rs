@@ -399,6 +399,9 @@ pub struct Facts {
     /// Names under which a module imports or re-exports one of the crate's
     /// own items renamed (`pub use worker::run as run_worker;`).
     renamed: HashSet<String>,
+    /// Names under which a module re-exports another crate's item renamed
+    /// (`pub use tokio::spawn as go;`).
+    renamed_external: HashSet<String>,
     /// Blocking method names (`block_on`, `blocking_lock`, ...) that the
     /// crate defines methods of, none of which blocks the calling worker
     /// (a runtime wrapper running the future inside `block_in_place` or on
@@ -836,6 +839,14 @@ impl Facts {
             })
             .map(|(key, _)| last_segment(key).to_owned())
             .collect();
+        self.renamed_external = self
+            .exports
+            .iter()
+            .filter(|(key, target)| {
+                last_segment(key) != last_segment(target) && !self.is_own(target)
+            })
+            .map(|(key, _)| last_segment(key).to_owned())
+            .collect();
         if self.exports.is_empty() && self.globs.is_empty() {
             return;
         }
@@ -1222,6 +1233,7 @@ impl Facts {
             (15, &self.renamed),
             (16, &self.safe_own_methods),
             (17, &self.released_fields),
+            (20, &self.renamed_external),
         ] {
             for name in set {
                 file(&[name], kind, &|_| {});
@@ -1319,6 +1331,30 @@ impl Facts {
             fact = target.clone();
         }
         fact
+    }
+
+    /// Every path `name` in the crate's module `module` may stand for
+    /// through its imports, re-exports and glob imports: each glob of
+    /// another crate's module is a candidate, as none of them can be
+    /// checked.
+    pub fn resolve_in_module(&self, module: &str, name: &str) -> Vec<String> {
+        let module = self.resolve_path(module);
+        let mut found = vec![self.resolve_path(&join_path(&module, name))];
+        if let Some(globs) = self.globs.get(&module) {
+            for glob in globs.iter().filter(|glob| !self.is_own(glob)) {
+                let path = join_path(glob, name);
+                if !found.contains(&path) {
+                    found.push(path);
+                }
+            }
+        }
+        found
+    }
+
+    /// Whether a module of the crate re-exports another crate's item
+    /// under the name `name` (`pub use tokio::spawn as go;`).
+    pub fn renames_external(&self, name: &str) -> bool {
+        self.renamed_external.contains(name)
     }
 
     /// Whether some crate function of this name has the effect `effect`, or

@@ -23,9 +23,17 @@ pub struct Imports {
     aliases: HashMap<String, String>,
     /// Paths imported with `::*`.
     globs: Vec<String>,
+    /// The crate's own modules glob-imported at the file's module level
+    /// (`use crate::prelude::*;`), as written: what they re-export is
+    /// known from the crate index.
+    crate_globs: Vec<String>,
     /// Functions, types and modules the file defines itself: a glob import
     /// never reaches past them.
     local_items: HashSet<String>,
+    /// The inline modules each of them is defined in (empty at the file's
+    /// level): a glob import of the file's level reaches past one defined
+    /// only in an inline module it is not in.
+    item_modules: HashMap<String, Vec<String>>,
     /// What the file's crate knows: names defined in its other files.
     crate_index: CrateIndex,
     /// The known types of the file's fields and statics, found on first
@@ -69,9 +77,14 @@ impl Imports {
                 Some(local) => {
                     self.aliases.insert(local, entry.path);
                 }
-                // `use super::*` and friends bring in the crate's own names,
-                // which reach external APIs through the crate index.
                 None if !is_crate_relative(&entry.path) => self.globs.push(entry.path),
+                // `use super::*` and friends bring in the crate's own names,
+                // which reach external APIs through the crate index. Inside
+                // an inline module (`mod tests { use super::*; }`) they are
+                // mostly the file's own, already in these imports.
+                None if inline_modules_around(item.syntax()).is_empty() => {
+                    self.crate_globs.push(entry.path)
+                }
                 None => {}
             }
         }
@@ -115,9 +128,24 @@ impl Imports {
                 .is_some_and(|target| is_crate_relative(target) || self.crate_index.is_own(target))
     }
 
-    /// The names of the items the file defines itself.
-    pub(crate) fn record_items(&mut self, names: Vec<String>) {
-        self.local_items.extend(names);
+    /// The names of the items the file defines itself, with the inline
+    /// modules each is in.
+    pub(crate) fn record_items(&mut self, names: Vec<(String, String)>) {
+        for (name, within) in names {
+            self.local_items.insert(name.clone());
+            self.item_modules.entry(name).or_default().push(within);
+        }
+    }
+
+    /// Whether the file's own item `name` is in scope at `path`: defined at
+    /// the file's level (or in a function body), or in the inline module
+    /// the path is in.
+    fn defined_around(&self, name: &str, path: &ast::Path) -> bool {
+        let Some(modules) = self.item_modules.get(name) else {
+            return false;
+        };
+        modules.iter().any(String::is_empty)
+            || modules.contains(&inline_modules_around(path.syntax()).join("::"))
     }
 
     /// The full paths `path` may stand for, most likely first: a path into
@@ -149,13 +177,33 @@ impl Imports {
         if !rest.is_empty() {
             candidates.push(written.clone());
         }
-        if self.local_items.contains(first) {
+        if self.defined_around(first, path) {
             return candidates;
         }
         // A glob may also bring in the first segment of a longer path
         // (`use std::fs::*; File::open(..)`).
         candidates.extend(self.globs.iter().map(|glob| join(glob, &written)));
+        candidates.extend(self.through_crate_globs(&written));
         candidates
+    }
+
+    /// The external paths `written` reaches through the file's glob imports
+    /// of the crate's own modules, after their re-exports (`use
+    /// crate::prelude::*;` where the prelude has `pub use tokio::task::*;`).
+    fn through_crate_globs(&self, written: &str) -> Vec<String> {
+        let index = &self.crate_index;
+        if self.crate_globs.is_empty() || index.module.is_empty() {
+            return Vec::new();
+        }
+        let krate = index.module.split("::").next().unwrap_or(&index.module);
+        self.crate_globs
+            .iter()
+            .flat_map(|glob| {
+                let module = crate::index::absolute(glob, &index.module, krate);
+                index.resolve_in_module(&module, written)
+            })
+            .filter(|found| !index.is_own(found))
+            .collect()
     }
 
     /// Where a path into the crate's own modules leads, after its imports
@@ -184,7 +232,7 @@ impl Imports {
                 }
             }
             crate::index::absolute(&written, &module, krate)
-        } else if imported.is_none() && self.local_items.contains(first) {
+        } else if imported.is_none() && self.defined_around(first, path) {
             join(&index.module, &written)
         } else if index.is_own(&written) {
             written
@@ -218,6 +266,14 @@ impl Imports {
         test: impl FnOnce(&str) -> R,
     ) -> Option<R> {
         let (qualified, last) = path_last_name(path)?;
+        // `crate::rt::go` where the module has `pub use tokio::spawn as go;`.
+        if qualified && self.crate_index.renames_external(last) {
+            if let Some(through_crate) = self.through_crate(path, &segments(path)) {
+                return Some(test(
+                    through_crate.rsplit("::").next().unwrap_or(&through_crate),
+                ));
+            }
+        }
         let found = match self.aliases.get(last).filter(|_| !qualified) {
             // A re-export may rename what it exports.
             Some(target) if is_crate_relative(target) || self.crate_index.is_own(target) => {

@@ -42,8 +42,10 @@ pub(crate) struct Marks {
     pub macro_calls: Vec<TextRange>,
     /// `use` and `extern crate` items.
     pub imports: Vec<TextRange>,
-    /// The names of the functions, types, traits and modules defined here.
-    pub item_names: Vec<String>,
+    /// The names of the functions, types, traits and modules defined here,
+    /// each with the inline modules it is in (`a::b`, empty at the file's
+    /// own level).
+    pub item_names: Vec<(String, String)>,
 }
 
 /// Parses `text` as `entry`. Returns `None` when the input nests deeper than
@@ -95,6 +97,9 @@ struct TreeBuilder {
     /// The children of every open node, one after the other.
     children: Vec<GreenElement>,
     tokens: FxHashMap<Box<str>, (SyntaxKind, GreenToken)>,
+    /// The open inline modules, outermost first: where each is in `open`,
+    /// and its name.
+    modules: Vec<(usize, String)>,
 }
 
 type GreenElement = rowan::NodeOrToken<GreenNode, GreenToken>;
@@ -136,7 +141,22 @@ impl TreeBuilder {
                     }
                     _ => None,
                 });
-                self.marks.item_names.extend(name);
+                if let Some(name) = name {
+                    let within = self.modules.iter().map(|(_, m)| m.as_str());
+                    let within = within.collect::<Vec<_>>().join("::");
+                    self.marks.item_names.push((name.clone(), within));
+                    if let Some((SyntaxKind::MODULE, ..)) = self.open.last() {
+                        self.modules.push((self.open.len() - 1, name));
+                    }
+                }
+            }
+            SyntaxKind::MODULE
+                if self
+                    .modules
+                    .last()
+                    .is_some_and(|(at, _)| *at == self.open.len()) =>
+            {
+                self.modules.pop();
             }
             _ => {}
         }

@@ -1,0 +1,21 @@
+//! APIs reached through the crate's own re-exports: renamed, and through
+//! a glob import of a module that glob-re-exports another crate's module.
+pub mod queues;
+pub mod rt;
+mod prelude;
+mod tasks;
+
+async fn work() {}
+
+pub async fn start() {
+    crate::rt::go(work()); //~ detached-spawn
+    rt::go_blocking(|| ()); //~ detached-spawn
+    let kept = rt::go(work());
+    kept.await.ok();
+    rt::run_here(work());
+}
+
+pub fn queues() {
+    let (_tx, _rx) = queues::make_queue::<u8>(); //~ unbounded-channel
+    let (_tx, _rx) = queues::bounded_queue::<u8>(4);
+}

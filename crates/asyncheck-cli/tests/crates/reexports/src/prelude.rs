@@ -1,0 +1,2 @@
+pub use flume::*;
+pub use tokio::task::*;

@@ -26,7 +26,9 @@ handed to another function is not followed. Only a runtime that is then dropped 
 async code is flagged (a temporary, or a local that is only borrowed until the end of its \
 scope): not one shut down with `shutdown_background()`/`shutdown_timeout(..)`, which do not \
 panic, nor one handed on (returned, stored, passed by value, moved into a thread), whose drop \
-happens elsewhere; `drop(rt)` in the same async code counts as dropped here.",
+happens elsewhere; `drop(rt)` in the same async code counts as dropped here, and so do \
+`let _ = rt;` (which moves nothing), a runtime moved to another local that is dropped here, \
+and one wrapped in an `Arc`/`Rc`/`Box` local dropped here.",
     why: "A runtime built inside a task lives on a worker thread of the runtime that runs the \
 task. Dropping it there panics (\"Cannot drop a runtime in a context where blocking is not \
 allowed\"), and calling `block_on` on it panics too (\"Cannot start a runtime from within a \
@@ -135,6 +137,13 @@ fn finding(
 /// context.
 const SHUTDOWNS: &[&str] = &["shutdown_background", "shutdown_timeout"];
 
+/// Owning pointers: a runtime wrapped in one is dropped with it.
+const POINTERS: &[&str] = &[
+    "std::sync::Arc::new",
+    "std::rc::Rc::new",
+    "std::boxed::Box::new",
+];
+
 /// Methods whose result is the runtime they were called on (or its
 /// `Result`'s value).
 const SAME_RUNTIME: &[&str] = &["unwrap", "expect"];
@@ -179,6 +188,17 @@ fn dropped_here(built: &SyntaxNode, names: &Names, imports: &Imports) -> bool {
                 }
             }
             SyntaxKind::EXPR_STMT => return true,
+            // `Arc::new(Runtime::new()?)`: the runtime goes where the
+            // pointer goes.
+            SyntaxKind::ARG_LIST => {
+                let Some(call) = parent.parent().and_then(ast::CallExpr::cast) else {
+                    return false;
+                };
+                if resolve_call(&call, imports, POINTERS).is_none() {
+                    return false;
+                }
+                place = call.syntax().clone();
+            }
             SyntaxKind::LET_STMT => {
                 let Some(statement) = ast::LetStmt::cast(parent) else {
                     return false;
@@ -206,6 +226,17 @@ fn local_dropped_here(binding: &ast::IdentPat, names: &Names, imports: &Imports)
         let Mention::Path(path) = mention else {
             return value_use(mention, &owner) == ValueUse::Borrowed;
         };
+        // `let _ = rt;` moves nothing; `let other = rt;` moves it to a
+        // local of the same body, followed in turn.
+        if let Some(statement) = path.syntax().parent().and_then(ast::LetStmt::cast) {
+            return match statement.pat() {
+                Some(ast::Pat::WildcardPat(_)) => true,
+                Some(ast::Pat::IdentPat(other)) if other.syntax() != binding.syntax() => {
+                    local_dropped_here(&other, names, imports)
+                }
+                _ => false,
+            };
+        }
         let called = |parent: SyntaxNode| -> Option<bool> {
             if let Some(call) = ast::MethodCallExpr::cast(parent.clone()) {
                 return Some(!SHUTDOWNS.contains(&method_name(&call)?.as_str()));

@@ -28,7 +28,8 @@ a method that is not a plain state read (`timer.is_elapsed()`, `counter.load(..)
 `lock.try_lock()`, `rx.try_recv()`) or a function (`Instant::now()`), or the statement \
 right before the `Pending` changes the value's own state (`self.yielded = true; return \
 Poll::Pending`, or a variable a `poll_fn` closure captures): the value expects another poll to \
-act on the change, and only a wakeup brings one. The paths follow \
+act on the change, and only a wakeup brings one. Every path counts in a function that never names its context at \
+all: no earlier poll registered the waker either. The paths follow \
 `if`/`else`, `match` arms, loops (a `for` loop is taken to run at least once), \
 `break`/`continue`, early `return`s, `let .. else` and diverging macros (`panic!`, \
 `unreachable!`); `&&` and `||` count as running both sides (a poll on the right is usually \
@@ -656,6 +657,10 @@ fn walk(function: &PollFunction, imports: &Imports, helpers: &Helpers) -> Walked
         ops: vec![Op::Eval(function.body.clone(), true)],
         found: Walked::default(),
     };
+    // A function that never names its context registered the waker on no
+    // earlier poll either: whatever chose its `Pending`, nothing will wake
+    // the task.
+    walk.state.external = !walk.mentions_cx(&function.body);
     while let Some(op) = walk.ops.pop() {
         walk.step(op);
     }

@@ -708,8 +708,11 @@ impl Facts {
                 local.push_str(module);
                 local.push_str("::");
                 local.push_str(first);
-                (self.defined.contains(&local) || self.exports.contains_key(&local))
-                    .then(|| (key.clone(), join_path(module, target)))
+                // Not the import itself: `use tokio::{self, ..};` names
+                // the external crate, whose name it also binds here.
+                let is_local = self.defined.contains(&local)
+                    || (self.exports.contains_key(&local) && local != **key);
+                is_local.then(|| (key.clone(), join_path(module, target)))
             })
             .collect();
         self.exports.extend(local_roots);
@@ -1331,6 +1334,17 @@ impl Facts {
             fact = target.clone();
         }
         fact
+    }
+
+    /// The full path of `path` written in the module `module` when its
+    /// first segment is an item or import of that module (`use
+    /// storage::save;` in the crate root, where `mod storage;` is): since
+    /// Rust 2018 such paths start from the module they are written in.
+    pub fn module_relative(&self, module: &str, path: &str) -> Option<String> {
+        let first = path.split("::").next().unwrap_or(path);
+        let local = join_path(module, first);
+        (self.defined.contains(&local) || self.exports.contains_key(&local))
+            .then(|| join_path(module, path))
     }
 
     /// Every path `name` in the crate's module `module` may stand for

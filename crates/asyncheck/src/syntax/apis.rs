@@ -439,7 +439,7 @@ fn function_called_within<'i>(
                     let item = call.syntax().ancestors().find_map(ast::Impl::cast)?;
                     Some(type_name(&item.self_ty()?)?)
                 }
-                Some(owner) if is_type_name(owner) => Some(owner.clone()),
+                Some(owner) if is_type_name(owner) => Some(imports.original_name(owner).to_owned()),
                 _ => None,
             };
             let first = names.first()?;

@@ -111,6 +111,15 @@ impl Imports {
             .collect()
     }
 
+    /// The name an imported item has where it is defined (`Store` for the
+    /// local `S2` of `use crate::storage::Store as S2;`), or `local` itself.
+    pub fn original_name<'a>(&'a self, local: &'a str) -> &'a str {
+        self.aliases
+            .get(local)
+            .and_then(|target| target.rsplit("::").next())
+            .unwrap_or(local)
+    }
+
     /// Whether the file defines a function, type, trait or module `name`.
     pub fn defines(&self, name: &str) -> bool {
         self.local_items.contains(name)
@@ -237,7 +246,7 @@ impl Imports {
         } else if index.is_own(&written) {
             written
         } else {
-            return None;
+            imported.and_then(|_| index.module_relative(&index.module, &written))?
         };
         Some(index.resolve_path(&full))
     }

@@ -3,6 +3,7 @@
 pub mod queues;
 pub mod rt;
 mod prelude;
+mod own_name;
 mod tasks;
 
 async fn work() {}

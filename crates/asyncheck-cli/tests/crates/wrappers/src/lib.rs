@@ -93,3 +93,11 @@ mod tests {
         assert_eq!(crate::storage::reopen(), 8);
     }
 }
+
+/// Imported from the module without `crate::` (a path from this module,
+/// as Rust 2018 reads it), also renamed.
+pub async fn configure_again() -> usize {
+    use storage::load_config as read_config;
+    use storage::settings;
+    read_config().len() + settings() //~ blocking-in-async
+}

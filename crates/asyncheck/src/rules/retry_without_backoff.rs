@@ -4,8 +4,8 @@ use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasName},
-    callee_path, is_loop, label_of, loop_body, method_name, same_body_nodes, same_iteration_nodes,
-    segments, unparen, AstNode, Imports, SyntaxKind, SyntaxNode, TextRange,
+    binding_of, callee_path, is_loop, label_of, loop_body, method_name, same_body_nodes,
+    same_iteration_nodes, segments, unparen, AstNode, Imports, SyntaxKind, SyntaxNode, TextRange,
 };
 
 use super::span;
@@ -20,14 +20,15 @@ static META: RuleMeta = RuleMeta {
     skips_tests: true,
     summary: "Flags `loop`s that retry a failed operation at once, with no delay.",
     flags: "A `loop` that awaits an operation and, when it fails, goes straight round again. \
-The failing operation is an awaited call whose `Result` is matched with an `Err(e)`/`Err(_)` \
-arm, tested with `if let Err(..)` or `.is_err()`, or `else`-ed from an `if let Ok(..)` or a \
+The failing operation is an awaited call whose `Result` (directly, or through a local bound to \
+it) is matched with an `Err(..)` arm (whatever it singles out, with or without a guard, also \
+`Err(A) | Err(B)`), tested with `if let Err(..)` or `.is_err()`, or `else`-ed from an `if let Ok(..)` or a \
 `let Ok(..) = .. else`; for a call under a timeout (`timeout(..)`, `.timeout(..)`), whose \
 outer `Err` is the deadline passing, the operation's own `Ok(Err(e))`. The error path goes \
 straight round when it reaches a `continue` of this loop (or, for an `Err` arm or `if let \
 Err(..)` that is the last thing in the loop body, falls through to its end), and nothing on \
-the way delays: a delay is a call to `sleep`, `sleep_until`, `delay_for` or anything whose \
-name contains `sleep`, `backoff`, `delay` or `wait`, or a `.tick()` (an interval), or an \
+the way delays: a delay is a call to `sleep`, `sleep_until`, `delay_for` (also imported under another \
+name) or anything whose name contains `sleep`, `backoff`, `delay` or `wait`, or a `.tick()` (an interval), or an \
 awaited call to a function of the same file whose body makes such a call, anywhere in the \
 error path or in the rest of the loop body (outside the success branches), such as an \
 `interval.tick().await` at the top of the loop; a delay after the failing construct counts only \
@@ -37,10 +38,10 @@ methods, `accept()`, `changed()`, `notified()`, awaited or as a `select!` branch
 once per event, not in a tight loop; the failing operation itself does not count \
 (`match rx.recv().await { Err(_) => continue, .. }` on a closed broadcast channel spins). \
 Not flagged: `for`, `while` and `while let` \
-loops (they move on to the next item); error paths that `break`, `return`, use `?`, panic or \
-exit; error paths that send the error on a channel and await that send; an `Err` arm with a \
-guard or one naming a particular error (`Err(RecvError::Lagged(_))`, `Err(e) if \
-e.kind() == Interrupted`): retrying at once is a decision about that error. No fix: the right \
+loops (they move on to the next item), and likewise a failing `stream.next()`/`try_next()`; error paths that `break`, `return`, use `?`, panic or \
+exit; error paths that send the error on a channel and await that send; an `Err` arm for an \
+error whose documented handling is to try again at once (`Err(RecvError::Lagged(_))`: the next \
+message is waiting; `Err(e) if e.kind() == Interrupted`: a signal, not a failure). No fix: the right \
 delay, and whether to give up, depend on what is being retried.",
     why: "When the operation fails at once every time (a database that is down, a listener out \
 of file descriptors: `accept()` returning \"too many open files\"), the loop retries as fast \
@@ -119,7 +120,7 @@ impl Rule for RetryWithoutBackoff {
         for node in same_iteration_nodes(body.syntax()) {
             if let Some(failure) = failure_point(&node) {
                 failures.push(failure);
-            } else if let Some(wait) = wait_kind(&node) {
+            } else if let Some(wait) = wait_kind(&node, cx.imports) {
                 waits.push((node.text_range(), wait));
             }
         }
@@ -166,8 +167,8 @@ enum Wait {
     Event,
 }
 
-fn wait_kind(node: &SyntaxNode) -> Option<Wait> {
-    if is_delay(node) {
+fn wait_kind(node: &SyntaxNode, imports: &Imports) -> Option<Wait> {
+    if is_delay(node, imports) {
         Some(Wait::Delay)
     } else if is_event_wait(node) {
         Some(Wait::Event)
@@ -209,7 +210,7 @@ fn failure_point(node: &SyntaxNode) -> Option<Failure> {
                 let (Some(pat), Some(handler)) = (arm.pat(), arm.expr()) else {
                     continue;
                 };
-                if arm.guard().is_none() && is_error_pattern(&pat, timed) {
+                if is_error_pattern(&pat, timed) && !retried_at_once_by_design(&arm) {
                     failure
                         .error_paths
                         .push((handler.syntax().clone(), Some(pat.syntax().clone())));
@@ -280,8 +281,19 @@ fn failure_point(node: &SyntaxNode) -> Option<Failure> {
 /// The awaited call a tested expression's result comes from, and whether
 /// it is under a timeout (whose own `Err` is the deadline passing).
 fn awaited_operation(tested: &ast::Expr) -> Option<(SyntaxNode, bool)> {
-    let ast::Expr::AwaitExpr(awaited) = unparen(tested.clone()) else {
-        return None;
+    let awaited = match unparen(tested.clone()) {
+        ast::Expr::AwaitExpr(awaited) => awaited,
+        // `let result = op().await; match result { .. }`.
+        ast::Expr::PathExpr(path) => {
+            let name = path.path()?.as_single_name_ref()?;
+            let binding = binding_of(&name)?;
+            let statement = ast::LetStmt::cast(binding.syntax().parent()?)?;
+            let ast::Expr::AwaitExpr(awaited) = unparen(statement.initializer()?) else {
+                return None;
+            };
+            awaited
+        }
+        _ => return None,
     };
     let future = unparen(awaited.expr()?);
     let timed = match &future {
@@ -289,23 +301,48 @@ fn awaited_operation(tested: &ast::Expr) -> Option<(SyntaxNode, bool)> {
             .and_then(|path| segments(&path).pop())
             .is_some_and(|name| name.contains("timeout")),
         ast::Expr::MethodCallExpr(call) => {
-            method_name(call).is_some_and(|name| name.contains("timeout"))
+            let name = method_name(call)?;
+            // A stream's next item after an error is the next item, as in
+            // a `while let`: the loop moves on rather than retrying.
+            if matches!(name.as_str(), "next" | "try_next") {
+                return None;
+            }
+            name.contains("timeout")
         }
         _ => return None,
     };
     Some((future.syntax().clone(), timed))
 }
 
-/// `Err(e)` or `Err(_)`: every error, with no particular one singled out;
-/// under a timeout, the operation's own `Ok(Err(e))`.
+/// An `Err(..)` pattern, whatever it singles out (`Err(e)`, `Err(())`,
+/// `Err(Error::Busy)`, `Err(A) | Err(B)`); under a timeout, the operation's
+/// own `Ok(Err(..))`.
 fn is_error_pattern(pat: &ast::Pat, timed: bool) -> bool {
+    if let ast::Pat::OrPat(alternatives) = pat {
+        let mut alternatives = alternatives.pats().peekable();
+        return alternatives.peek().is_some()
+            && alternatives.all(|alternative| is_error_pattern(&alternative, timed));
+    }
     let Some(inner) = variant_field(pat, if timed { "Ok" } else { "Err" }) else {
         return false;
     };
-    if timed {
-        return variant_field(&inner, "Err").is_some_and(|e| is_catch_all(&e));
-    }
-    is_catch_all(&inner)
+    !timed || variant_field(&inner, "Err").is_some()
+}
+
+/// Errors whose documented handling is to try again at once: a broadcast
+/// receiver that `Lagged` has the next message waiting, and an operation
+/// `Interrupted` by a signal did not fail.
+const RETRY_AT_ONCE: &[&str] = &["Lagged", "Interrupted"];
+
+/// An arm for one of [`RETRY_AT_ONCE`], by its pattern or guard.
+fn retried_at_once_by_design(arm: &ast::MatchArm) -> bool {
+    arm.pat()
+        .into_iter()
+        .map(|p| p.syntax().clone())
+        .chain(arm.guard().map(|g| g.syntax().clone()))
+        .flat_map(|node| node.descendants_with_tokens())
+        .filter_map(|element| element.into_token())
+        .any(|token| token.kind() == SyntaxKind::IDENT && RETRY_AT_ONCE.contains(&token.text()))
 }
 
 /// `Ok(..)`: under a timeout, `Ok(Ok(..))`.
@@ -328,14 +365,6 @@ fn variant_field(pat: &ast::Pat, name: &str) -> Option<ast::Pat> {
     let mut fields = tuple.fields();
     let field = fields.next()?;
     fields.next().is_none().then_some(field)
-}
-
-fn is_catch_all(pat: &ast::Pat) -> bool {
-    match pat {
-        ast::Pat::WildcardPat(_) => true,
-        ast::Pat::IdentPat(ident) => ident.pat().is_none(),
-        _ => false,
-    }
 }
 
 /// How an error path goes round again with no delay, if it does.
@@ -437,11 +466,14 @@ fn label_of_jump(jump: &SyntaxNode) -> Option<String> {
 
 /// A delay: a call whose name says it sleeps, waits, delays or backs off,
 /// or an interval's `.tick()`.
-fn is_delay(node: &SyntaxNode) -> bool {
+fn is_delay(node: &SyntaxNode, imports: &Imports) -> bool {
     let name = match node.kind() {
+        // Under the name it has where it is defined (`use
+        // tokio::time::sleep as nap;`).
         SyntaxKind::CALL_EXPR => ast::CallExpr::cast(node.clone())
             .and_then(|call| callee_path(&call))
-            .and_then(|path| segments(&path).pop()),
+            .and_then(|path| segments(&path).pop())
+            .map(|name| imports.original_name(&name).to_owned()),
         SyntaxKind::METHOD_CALL_EXPR => ast::MethodCallExpr::cast(node.clone())
             .and_then(|call| method_name(&call))
             .map(|name| name.to_string()),
@@ -484,7 +516,7 @@ fn awaits_delaying_helper(node: &SyntaxNode, cx: &Context<'_>) -> bool {
     else {
         return false;
     };
-    let delaying = cx.file_fact(|root, _| DelayingFns::of(root));
+    let delaying = cx.file_fact(DelayingFns::of);
     delaying.0.contains(&called)
 }
 
@@ -512,13 +544,14 @@ fn local_callee(call: &ast::Expr) -> Option<String> {
 struct DelayingFns(HashSet<String>);
 
 impl DelayingFns {
-    fn of(root: &SyntaxNode) -> Self {
+    fn of(root: &SyntaxNode, imports: &Imports) -> Self {
         DelayingFns(
             root.descendants()
                 .filter_map(ast::Fn::cast)
                 .filter(|f| {
-                    f.body()
-                        .is_some_and(|body| same_body_nodes(body.syntax()).any(|n| is_delay(&n)))
+                    f.body().is_some_and(|body| {
+                        same_body_nodes(body.syntax()).any(|n| is_delay(&n, imports))
+                    })
                 })
                 .filter_map(|f| Some(f.name()?.text().to_string()))
                 .collect(),

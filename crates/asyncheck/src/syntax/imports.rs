@@ -101,6 +101,37 @@ impl Imports {
         self.aliases.insert(local, name);
     }
 
+    /// Once every import is recorded: `use` paths that start with a crate
+    /// renamed by `extern crate x as y;` (`use y::Client;`) stand for `x`'s.
+    pub(crate) fn apply_extern_renames(&mut self, items: &[ast::ExternCrate]) {
+        let renames: HashMap<String, String> = items
+            .iter()
+            .filter_map(|item| {
+                let local = item.rename()?.name()?.text().to_string();
+                Some((local, item.name_ref()?.text().to_string()))
+            })
+            .collect();
+        if renames.is_empty() {
+            return;
+        }
+        let rewrite = |path: &mut String| {
+            let (first, rest) = path.split_once("::").unwrap_or((path.as_str(), ""));
+            if let Some(name) = renames.get(first) {
+                *path = if rest.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{name}::{rest}")
+                };
+            }
+        };
+        for (local, target) in self.aliases.iter_mut() {
+            if !renames.contains_key(local) {
+                rewrite(target);
+            }
+        }
+        self.globs.iter_mut().for_each(rewrite);
+    }
+
     /// The local names imported for paths that `wanted` accepts
     /// (`use tokio::spawn as go;` gives `go` for spawn functions).
     pub fn local_names_for(&self, wanted: impl Fn(&str) -> bool) -> Vec<String> {

@@ -109,6 +109,7 @@ pub fn parse_file(text: &str) -> Option<ParsedFile> {
     let mut parsed = parse::parse(text, TopEntryPoint::SourceFile)?;
     let root = SyntaxNode::new_root(parsed.green.clone());
     let mut imports = Imports::default();
+    let mut extern_crates = Vec::new();
     for range in &parsed.marks.imports {
         if let Some(item) = node_at(&root, *range, SyntaxKind::USE).and_then(ast::Use::cast) {
             imports.record_use(&item);
@@ -116,8 +117,10 @@ pub fn parse_file(text: &str) -> Option<ParsedFile> {
             node_at(&root, *range, SyntaxKind::EXTERN_CRATE).and_then(ast::ExternCrate::cast)
         {
             imports.record_extern_crate(&item);
+            extern_crates.push(item);
         }
     }
+    imports.apply_extern_renames(&extern_crates);
     imports.record_items(std::mem::take(&mut parsed.marks.item_names));
     let selects = imports.local_names_for(|target| futures::SELECT_MACROS.contains(&target));
     let expanded = macros::expand(&root, &parsed.marks.macro_calls, &selects);

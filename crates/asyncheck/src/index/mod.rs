@@ -98,6 +98,11 @@ pub struct FunctionFacts {
     /// `Result<Conn>`, `Self` of `Option<Self>`): what `?`, `.unwrap()` or
     /// `.expect(..)` on the call's result gives.
     pub returns_ok: Option<String>,
+    /// The lock, runtime or task type its written return type is (through
+    /// `&`, `Arc`, ...), resolved with its file's imports: what a call of it
+    /// gives (`fn pool() -> &'static Runtime`).
+    #[serde(default)]
+    pub returns_known: Option<KnownType>,
     pub is_test: bool,
     /// Its parameters, `self` counted.
     pub parameters: usize,

@@ -343,6 +343,10 @@ fn function_facts(
             .ret_type()
             .and_then(|r| r.ty())
             .and_then(|ty| first_type_argument(&ty)),
+        returns_known: function
+            .ret_type()
+            .and_then(|r| r.ty())
+            .and_then(|ty| type_known(&ty, file.imports)),
         is_test: is_test_code(function.syntax()),
         parameters: parameter_count(function),
         cancel_unsafe: effects.cancel_unsafe,

@@ -269,6 +269,11 @@ pub fn known_type(expr: &ast::Expr, imports: &Imports) -> Option<KnownType> {
     known_type_within(expr, imports, MAX_BINDING_HOPS)
 }
 
+/// What a call of a crate function gives, by its declared return type.
+fn returned_known(call: &ast::Expr, imports: &Imports) -> Option<KnownType> {
+    crate_function_called(call, imports)?.returns_known
+}
+
 /// The known types of a file's struct fields (by field name: the first
 /// field of that name with one) and of its `static`/`const` items.
 #[derive(Debug, Default)]
@@ -308,12 +313,14 @@ fn known_type_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option
             if let Some(known) = known_constructor(&path, imports) {
                 return Some(known);
             }
-            let qualifier = path.qualifier()?;
+            let Some(qualifier) = path.qualifier() else {
+                return returned_known(expr, imports);
+            };
             if is_wrapper_new(&path) {
                 let inner = call.arg_list()?.args().next()?;
                 return known_type_within(&inner, imports, hops);
             }
-            known_type_of_path(&qualifier, imports)
+            known_type_of_path(&qualifier, imports).or_else(|| returned_known(expr, imports))
         }
         ast::Expr::MethodCallExpr(call) => {
             let receiver = known_type_within(&call.receiver()?, imports, hops);
@@ -323,7 +330,7 @@ fn known_type_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option
                 ("build", Some(KnownType::RuntimeBuilder)) => Some(KnownType::Runtime),
                 ("handle", Some(KnownType::Runtime)) => Some(KnownType::Runtime),
                 (_, Some(KnownType::RuntimeBuilder)) => Some(KnownType::RuntimeBuilder),
-                _ => None,
+                _ => returned_known(expr, imports),
             }
         }
         ast::Expr::PathExpr(path) => {

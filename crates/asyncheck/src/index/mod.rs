@@ -927,16 +927,18 @@ impl Facts {
         }
     }
 
-    /// Gives each function that is not async the blocking effect of the
-    /// crate functions it calls, level by level: a wrapper of a wrapper of a
-    /// `block_on` blocks on it too. Cycles end with the depth.
+    /// Gives each function the effects of the crate functions it calls (a
+    /// sync function) or awaits (an `async fn`), level by level: a wrapper
+    /// of a wrapper of a `block_on` blocks on it too. Cycles end with the
+    /// depth.
     fn close_wrappers(&mut self) {
         type Effect = fn(&FunctionFacts) -> &Option<InnerCall>;
         type SetEffect = fn(&mut FunctionFacts, InnerCall);
         type Calls = fn(&FunctionFacts) -> &[(String, Option<String>)];
         // Sync functions take the blocking effects of the sync functions
-        // they call; `async fn`s the waits of the `async fn`s they await.
-        let effects: [(Effect, SetEffect, bool, Calls); 3] = [
+        // they call; `async fn`s the waits, and the cancel-unsafe reads and
+        // writes, of the `async fn`s they await.
+        let effects: [(Effect, SetEffect, bool, Calls); 4] = [
             (
                 |f| &f.blocks_on,
                 |f, inner| f.blocks_on = Some(inner),
@@ -952,6 +954,12 @@ impl Facts {
             (
                 |f| &f.waits,
                 |f, inner| f.waits = Some(inner),
+                true,
+                |f| &f.awaited,
+            ),
+            (
+                |f| &f.cancel_unsafe,
+                |f, inner| f.cancel_unsafe = Some(inner),
                 true,
                 |f| &f.awaited,
             ),

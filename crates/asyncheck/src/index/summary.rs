@@ -394,10 +394,9 @@ impl Effects {
                     continue;
                 };
                 let awaited = unparen(awaited);
-                if let (None, ast::Expr::MethodCallExpr(call)) = (&effects.cancel_unsafe, &awaited)
-                {
-                    effects.cancel_unsafe =
-                        cancel_unsafe_call(call).map(|what| at(call.syntax(), what));
+                if effects.cancel_unsafe.is_none() {
+                    effects.cancel_unsafe = cancel_unsafe_call(&awaited, file.imports)
+                        .map(|what| at(awaited.syntax(), what));
                 }
                 if effects.waits.is_none() {
                     let what = outside_wait(&awaited, file.imports, file.wait_facts());

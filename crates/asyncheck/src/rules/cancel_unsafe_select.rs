@@ -21,7 +21,9 @@ static META: RuleMeta = RuleMeta {
 imports), inside a `loop`, `while` or `for` body, whose future is a call to a method tokio \
 documents as not cancel safe: `read_exact`, `read_to_end`, `read_to_string`, `read_line`, \
 `write_all`, and the multi-byte number reads and writes (`read_u16`, `read_i32_le`, `read_f64`, \
-`write_u32`, ...). `.fuse()`, `Box::pin(..)` and `std::pin::pin!(..)` are looked through, and so \
+`write_u32`, ...), also called through its trait (`AsyncReadExt::read_exact(&mut s, ..)`), or \
+a call of a crate `async fn` that awaits one (directly or through up to 3 levels of such \
+functions; a label names the inner call). `.fuse()`, `Box::pin(..)` and `std::pin::pin!(..)` are looked through, and so \
 is a local bound inside the loop. Not flagged: cancel-safe methods (`recv`, `read`, `read_buf`, \
 `read_u8`, `write`, `write_buf`, `flush`, `accept`, `next`, `next_line`, `tick`, ...), the \
 resumable `read_until` and `write_all_buf`, `read_exact` into a one-byte array (read whole or \
@@ -137,10 +139,8 @@ fn unsafe_method(
     imports: &Imports,
 ) -> Option<(String, Option<FunctionFacts>)> {
     let created = created_future(future, Some(looped), imports)?;
-    if let ast::Expr::MethodCallExpr(call) = &created {
-        if let Some(method) = cancel_unsafe_call(call) {
-            return Some((method, None));
-        }
+    if let Some(method) = cancel_unsafe_call(&created, imports) {
+        return Some((method, None));
     }
     let function = crate_function_called(&created, imports)?;
     if !function.is_async {

@@ -4,7 +4,7 @@
 
 use ra_ap_syntax::{
     ast::{self, HasArgList, HasLoopBody},
-    AstNode, SyntaxKind, SyntaxNode,
+    AstNode, SmolStr, SyntaxKind, SyntaxNode,
 };
 
 use super::{
@@ -274,20 +274,48 @@ const NOT_CANCEL_SAFE: &[&str] = &[
 
 /// The tokio I/O method a call is when that method is not cancel safe
 /// (tokio's documentation): dropped half-way, it loses what it transferred.
-pub fn cancel_unsafe_call(call: &ast::MethodCallExpr) -> Option<String> {
-    let name = method_name(call)?;
-    if (name == "read_exact" && reads_one_byte(call)) || !has_tokio_arity(call, &name) {
+/// A method call (`sock.read_exact(&mut buf)`) or the same method called
+/// through its trait (`AsyncReadExt::read_exact(&mut sock, &mut buf)`).
+pub fn cancel_unsafe_call(call: &ast::Expr, imports: &Imports) -> Option<String> {
+    let (name, args, one_byte) = match call {
+        ast::Expr::MethodCallExpr(call) => {
+            let args = call.arg_list().map_or(0, |list| list.args().count());
+            let buffer = call.arg_list().and_then(|list| list.args().next());
+            (method_name(call)?, args, reads_one_byte(buffer))
+        }
+        ast::Expr::CallExpr(call) => {
+            let path = callee_path(call)?;
+            imports.resolve(&path.qualifier()?, IO_EXTENSION_TRAITS)?;
+            let mut args = call.arg_list()?.args();
+            let _receiver = args.next()?;
+            let buffer = args.next();
+            let count = usize::from(buffer.is_some()) + args.count();
+            (
+                SmolStr::new(path.segment()?.name_ref()?.text()),
+                count,
+                reads_one_byte(buffer),
+            )
+        }
+        _ => return None,
+    };
+    if (name.as_str() == "read_exact" && one_byte) || !has_tokio_arity(args, &name) {
         return None;
     }
     is_not_cancel_safe(&name).then(|| name.to_string())
 }
 
+/// The traits tokio's I/O methods come from, for calls through them.
+const IO_EXTENSION_TRAITS: &[&str] = &[
+    "tokio::io::AsyncReadExt",
+    "tokio::io::AsyncWriteExt",
+    "tokio::io::AsyncBufReadExt",
+];
+
 /// `read_exact(&mut buf)` into a one-byte array: like `read_u8`, it
 /// completes in the poll that reads its byte, so nothing is half-read when
 /// it is dropped.
-fn reads_one_byte(call: &ast::MethodCallExpr) -> bool {
-    let Some(ast::Expr::RefExpr(buffer)) = call.arg_list().and_then(|args| args.args().next())
-    else {
+fn reads_one_byte(buffer: Option<ast::Expr>) -> bool {
+    let Some(ast::Expr::RefExpr(buffer)) = buffer else {
         return false;
     };
     let Some(name) = buffer.expr().and_then(|b| local_name(&b)) else {
@@ -338,8 +366,7 @@ fn is_not_cancel_safe(method: &str) -> bool {
 /// name takes: one buffer for `read_exact`, `read_line`, `write_all`, ...
 /// and the number writes, none for the number reads. A type's own
 /// `read_line()` that returns the line is another method.
-fn has_tokio_arity(call: &ast::MethodCallExpr, name: &str) -> bool {
-    let args = call.arg_list().map_or(0, |list| list.args().count());
+fn has_tokio_arity(args: usize, name: &str) -> bool {
     let expected = if NOT_CANCEL_SAFE.contains(&name) || name.starts_with("write_") {
         1
     } else {

@@ -7,8 +7,8 @@ use crate::syntax::{
     ast::{self, HasArgList, HasName},
     awaits_implicitly, callee_path, crate_function_called, enclosing_body, guard_awaits,
     impl_type_around, local_name, macro_args, method_name, outside_wait, same_body_nodes,
-    strip_future_wrappers, unparen, AstNode, FieldTypes, GuardAwaits, Imports, LockFlavor,
-    SelectBranch, SyntaxKind, SyntaxNode, TextRange, WaitFacts,
+    strip_future_wrappers, under_deadline, unparen, AstNode, FieldTypes, GuardAwaits, Imports,
+    LockFlavor, SelectBranch, SyntaxKind, SyntaxNode, TextRange, WaitFacts,
 };
 
 use super::{span, span_of};
@@ -25,8 +25,10 @@ static META: RuleMeta = RuleMeta {
     flags: "A guard of an async lock, `.lock().await`, `.read().await` or `.write().await` (no \
 argument) or tokio's `lock_owned()`/`read_owned()`/`write_owned()`, that is alive at a later await point of the same async body (an `.await`, or a \
 `select!`/`join!`/`try_join!` of tokio or futures) that waits on something outside the task: \
-a channel operation (`send`, `recv`, `recv_many`, `changed`, `send_async`/`recv_async`), a \
-oneshot receiver, a spawned task's `JoinHandle`, a sleep (`tokio::time::sleep`/`sleep_until`, \
+a channel operation (`send`, `recv`, `recv_many`, `changed`, `send_async`/`recv_async`, \
+`reserve` for room in a bounded channel), a oneshot receiver, a spawned task's `JoinHandle` or \
+a task set's `join_next()`/`join_all()`, an interval's `tick()`, any of these under \
+`tokio::time::timeout`, a sleep (`tokio::time::sleep`/`sleep_until`, \
 async-std's, `futures_timer::Delay`), an operation of `missing-timeout`'s list (connect, DNS, \
 TLS and QUIC handshakes, HTTP requests) or a read or write on a known network stream \
 (`tokio::net::TcpStream`, its halves, `UdpSocket`, `UnixStream`, TLS streams), or a call to an \
@@ -410,6 +412,10 @@ fn wait_at(point: &SyntaxNode, guard: &GuardValues, lookup: &Lookup<'_, '_>) -> 
 
 fn future_wait(future: &ast::Expr, guard: &GuardValues, lookup: &Lookup<'_, '_>) -> Option<Wait> {
     let future = strip_future_wrappers(future.clone(), lookup.imports);
+    // Under a deadline, what it waits on is its future's.
+    if let Some(inner) = under_deadline(&future, lookup.imports) {
+        return future_wait(&inner, guard, lookup);
+    }
     let receiver = match &future {
         ast::Expr::MethodCallExpr(call) => call.receiver(),
         _ => Some(future.clone()),

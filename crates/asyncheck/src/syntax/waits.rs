@@ -8,7 +8,7 @@ use ra_ap_syntax::{ast, AstNode, SyntaxKind, SyntaxNode};
 
 use super::{
     callee_path, chain_origin, is_task_handle, method_name, network_io, network_operation,
-    strip_future_wrappers, FieldTypes, Imports, NetworkMentions,
+    strip_future_wrappers, under_deadline, FieldTypes, Imports, NetworkMentions,
 };
 
 /// Channel operations: awaited, each waits for the other end (room in a
@@ -20,6 +20,19 @@ const CHANNEL_OPS: &[&str] = &[
     "recv_async",
     "recv_many",
     "changed",
+    // Room in a bounded channel.
+    "reserve",
+    "reserve_owned",
+    "reserve_many",
+];
+
+/// Other awaited methods that wait on something outside the task, with
+/// what they wait for.
+const OTHER_WAITS: &[(&str, &str)] = &[
+    ("join_next", "the next task of a set to finish"),
+    ("join_next_with_id", "the next task of a set to finish"),
+    ("join_all", "every task of a set to finish"),
+    ("tick", "the next tick of an interval"),
 ];
 
 const SLEEPS: &[&str] = &[
@@ -97,11 +110,18 @@ pub fn outside_wait(future: &ast::Expr, imports: &Imports, facts: &WaitFacts) ->
                 return Some(io);
             }
             let name = method_name(call)?;
+            if let Some((_, what)) = OTHER_WAITS.iter().find(|(m, _)| *m == name.as_str()) {
+                return Some(format!("`{name}`, which waits for {what}"));
+            }
             CHANNEL_OPS.contains(&name.as_str()).then(|| {
                 format!("`{name}`, which waits for the other side (a channel's or a connection's)")
             })
         }
         ast::Expr::CallExpr(call) => {
+            // A deadline waits on what its future waits on, for so long.
+            if let Some(inner) = under_deadline(&future, imports) {
+                return outside_wait(&inner, imports, facts);
+            }
             let found = imports.resolve(&callee_path(call)?, SLEEPS)?;
             Some(format!("`{found}`"))
         }

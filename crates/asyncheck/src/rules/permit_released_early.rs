@@ -2,9 +2,9 @@ use crate::diagnostic::{Applicability, Edit, Finding, Fix};
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasLoopBody},
-    awaits_implicitly, is_drop_call, known_type, method_name, same_body_nodes, spawn_call,
-    strip_future_wrappers, type_path, AstNode, Imports, KnownType, Mention, Names, SyntaxKind,
-    SyntaxNode, TextRange,
+    awaits_implicitly, enclosing_body, is_drop_call, known_type, method_name, same_body_nodes,
+    spawn_call, strip_future_wrappers, type_path, value_use, AstNode, Imports, KnownType, Mention,
+    Names, SyntaxKind, SyntaxNode, TextRange, ValueUse,
 };
 
 use super::{span, span_of};
@@ -23,16 +23,17 @@ or a `try_acquire*` call on a `tokio::sync::Semaphore` (a binding made by `Semap
 also inside `Arc::new(..)`, or a parameter, local or same-file struct field typed `Semaphore` or \
 `Arc<Semaphore>`), followed by `.await`, `?`, `.unwrap()`, `.expect(..)`, `.ok()`, `.map_err(..)` or \
 `.context(..)`, that is\n\
-- not bound at all: `let _ = sem.acquire().await;` or the acquire as a statement (not for \
-`acquire_many*`, which is also how code waits until every permit is back);\n\
+- not bound at all: `let _ = sem.acquire().await;` (any of the acquires), or the acquire as \
+a statement (not for `acquire_many*`, which is also how code waits until every permit is \
+back);\n\
 - bound by `let` (`let permit = ..`, `let Ok(permit) = .. else { .. }`, `let permit = match \
 .. { Ok(p) => p, .. }`) or by an `if let`/`while let` condition (alive through its body) and \
 alive at a spawn later in its block (`tokio::spawn`, `spawn_blocking`, a `JoinSet`, runtime handle or \
 `TaskTracker` spawn) that does not take it: the binding is not mentioned in the spawned future \
 or closure nor in the call's arguments, no `.await` (nor `select!`/`join!`) of the same body \
 follows the spawn in the permit's block, awaiting the spawn's handle included, and the binding \
-is not mentioned before the spawn nor after it (other than `drop(permit)`): a mention can move \
-it into the work, store it with the work or `forget()` it (`let _ = permit;` is no mention: a \
+is not mentioned before the spawn nor after it (other than `drop(permit)`, or a borrow outside \
+the spawn: `permit.num_permits()`, `&permit`, a format argument): a mention can move it into the work, store it with the work or `forget()` it (`let _ = permit;` is no mention: a \
 wildcard binds nothing, and an async block that only does that does not capture the permit);\n\
 - bound by `let` at the top of a function that returns a stream or a future (`impl Stream`, \
 `BoxStream`, `BoxFuture`, `SendableRecordBatchStream`, ...) and never mentioned, with no `.await` \
@@ -167,7 +168,7 @@ impl Rule for PermitReleasedEarly {
                     return;
                 };
                 match statement.pat() {
-                    Some(ast::Pat::WildcardPat(wildcard)) if !waits_for_all => {
+                    Some(ast::Pat::WildcardPat(wildcard)) => {
                         let rename = Edit {
                             span: span_of(&wildcard),
                             replacement: "_permit".to_owned(),
@@ -381,14 +382,28 @@ fn released_early(
     names: &Names,
     imports: &Imports,
 ) -> Option<Released> {
-    // Each mention, and whether it only drops the permit.
-    let mentions: Vec<(TextRange, bool)> = names
+    // Each mention, whether it only drops the permit, and whether it only
+    // borrows it (`permit.num_permits()`, `&permit`, a format argument):
+    // a borrow moves it nowhere.
+    let owner = enclosing_body(binding.syntax()).map(|(owner, _)| owner);
+    let borrows = |m: &Mention| {
+        owner
+            .as_ref()
+            .is_some_and(|owner| value_use(m, owner) == ValueUse::Borrowed)
+            && !matches!(m, Mention::Path(path) if forgets(path))
+    };
+    let mentions: Vec<(TextRange, bool, bool)> = names
         .mentions(binding)
         .iter()
         .filter(|m| !matches!(m, Mention::Path(path) if is_ignored(path)))
         .map(|m| match m {
-            Mention::Path(path) => (path.syntax().text_range(), is_dropped(path, imports)),
-            Mention::FormatCapture(token) | Mention::Unparsed(token) => (token.text_range(), false),
+            Mention::Path(path) => (
+                path.syntax().text_range(),
+                is_dropped(path, imports),
+                borrows(m),
+            ),
+            Mention::FormatCapture(token) => (token.text_range(), false, true),
+            Mention::Unparsed(token) => (token.text_range(), false, false),
         })
         .collect();
     let later: Vec<SyntaxNode> = scope
@@ -408,10 +423,11 @@ fn released_early(
         let at = spawn.text_range();
         // A mention before the spawn or in it may move the permit (into the
         // task, into storage, to `forget`); one after it may store it with
-        // the work. Only a `drop` after the spawn leaves it where it was.
-        let untouched = mentions
-            .iter()
-            .all(|(range, dropped)| *dropped && range.start() >= at.end());
+        // the work. Only a `drop` after the spawn, or a borrow outside it,
+        // leaves it where it was.
+        let untouched = mentions.iter().all(|(range, dropped, borrow)| {
+            (*dropped && range.start() >= at.end()) || (*borrow && !at.contains_range(*range))
+        });
         return (untouched && !awaits_after(at)).then(|| Released::AtSpawn(spawn.clone()));
     }
     if !mentions.is_empty() || awaits_after(scope.binding) {
@@ -538,6 +554,15 @@ fn is_ignored(path: &ast::PathExpr) -> bool {
                     .initializer()
                     .is_some_and(|init| init.syntax() == path.syntax())
         })
+}
+
+/// `permit.forget()`: the permit is kept from going back.
+fn forgets(path: &ast::PathExpr) -> bool {
+    path.syntax()
+        .parent()
+        .and_then(ast::MethodCallExpr::cast)
+        .and_then(|call| method_name(&call))
+        .is_some_and(|name| name == "forget")
 }
 
 /// `drop(permit)`: the permit ends there, it goes nowhere.

@@ -472,6 +472,7 @@ impl Facts {
         facts.trust_own_methods();
         facts.close_wrappers();
         facts.resolve_exported_types();
+        facts.resolve_returned_aliases();
         facts.place_loop_call_owners();
         facts.shorten_lock_ids();
         let async_calls = async_calls
@@ -830,6 +831,39 @@ impl Facts {
             .filter(|f| f.self_type.is_none() && !f.is_test && f.module == module);
         let only = found.next()?;
         found.next().is_none().then_some(only)
+    }
+
+    /// A function returning a crate alias (`fn conf() -> Conf` with `type
+    /// Conf = Arc<RwLock<..>>` in any file) returns what the alias is.
+    fn resolve_returned_aliases(&mut self) {
+        if self.aliases.is_empty() {
+            return;
+        }
+        let known: Vec<(String, usize, KnownType)> = self
+            .functions
+            .iter()
+            .flat_map(|(name, functions)| {
+                functions
+                    .iter()
+                    .enumerate()
+                    .filter_map(move |(position, f)| {
+                        let alias = f.returns.as_deref().filter(|_| f.returns_known.is_none())?;
+                        Some((name, position, alias))
+                    })
+            })
+            .filter_map(|(name, position, alias)| {
+                Some((name.clone(), position, self.alias(alias)?.known?))
+            })
+            .collect();
+        for (name, position, found) in known {
+            if let Some(function) = self
+                .functions
+                .get_mut(&name)
+                .and_then(|f| f.get_mut(position))
+            {
+                function.returns_known = Some(found);
+            }
+        }
     }
 
     /// Types written through a crate path (`state: crate::sync::Mutex<..>`,

@@ -266,6 +266,11 @@ pub struct FileSummary {
     pub loop_calls: Vec<CallSite>,
     /// Struct fields declared with a `JoinSet`/`JoinMap` type.
     pub set_fields: Vec<SetField>,
+    /// Struct fields whose declared type is a name the file does not know,
+    /// with that name: task sets when it is a crate alias of one declared in
+    /// another file (`conns: Tasks`).
+    #[serde(default)]
+    pub alias_typed_fields: Vec<(SetField, String)>,
     /// Names of fields that some code reaps (`join_next`, ...) or hands on
     /// (`&mut self.tasks` passed to a call, returned, moved).
     pub released_fields: Vec<String>,
@@ -449,9 +454,11 @@ impl Facts {
         let mut facts = Facts::default();
         let mut hasher = std::hash::DefaultHasher::new();
         let mut async_calls = Vec::new();
+        let mut alias_typed_fields = Vec::new();
         for summary in summaries {
             summary.hash(&mut hasher);
             facts.add(summary);
+            alias_typed_fields.extend(summary.alias_typed_fields.iter());
             // Test code's calls are not the crate's.
             if !summary.in_test_folder {
                 let krate = crate_of(&summary.module);
@@ -473,6 +480,7 @@ impl Facts {
         facts.close_wrappers();
         facts.resolve_exported_types();
         facts.resolve_returned_aliases();
+        facts.resolve_set_field_aliases(&alias_typed_fields);
         facts.place_loop_call_owners();
         facts.shorten_lock_ids();
         let async_calls = async_calls
@@ -831,6 +839,20 @@ impl Facts {
             .filter(|f| f.self_type.is_none() && !f.is_test && f.module == module);
         let only = found.next()?;
         found.next().is_none().then_some(only)
+    }
+
+    /// Fields typed by a crate alias of a task set declared in another
+    /// file than theirs.
+    fn resolve_set_field_aliases(&mut self, fields: &[&(SetField, String)]) {
+        for (field, alias) in fields {
+            let known = self.alias(alias).and_then(|fact| fact.known);
+            if matches!(known, Some(KnownType::JoinSet | KnownType::JoinMap)) {
+                let fields = self.set_fields.entry(field.name.clone()).or_default();
+                if !fields.contains(field) {
+                    fields.push(field.clone());
+                }
+            }
+        }
     }
 
     /// A function returning a crate alias (`fn conf() -> Conf` with `type

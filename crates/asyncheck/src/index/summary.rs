@@ -39,7 +39,7 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
             async_calls(&node, imports, &lines, &mut summary.async_calls);
         }
         if is_loop(&node) && !is_test_code(&node) {
-            loop_calls(&node, &lines, &mut summary.loop_calls);
+            loop_calls(&node, imports, &lines, &mut summary.loop_calls);
         }
         if let Some(name) = released_field(&node) {
             summary.released_fields.push(name);
@@ -146,11 +146,13 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
         });
     }
     for (field, alias) in aliased_fields {
-        let is_set = summary.aliases.iter().any(|(name, ty)| {
-            *name == alias && matches!(ty.known, Some(KnownType::JoinSet | KnownType::JoinMap))
-        });
-        if is_set {
-            summary.set_fields.push(field);
+        let declared_here = summary.aliases.iter().find(|(name, _)| *name == alias);
+        match declared_here {
+            Some((_, ty)) if matches!(ty.known, Some(KnownType::JoinSet | KnownType::JoinMap)) => {
+                summary.set_fields.push(field)
+            }
+            Some(_) => {}
+            None => summary.alias_typed_fields.push((field, alias)),
         }
     }
     summary.released_fields.sort();
@@ -438,7 +440,7 @@ fn async_calls(
     lines: &LineIndex<'_>,
     found: &mut Vec<CallSite>,
 ) {
-    let caller = Caller::of(body);
+    let caller = Caller::of(body, imports);
     for node in same_body_nodes(body) {
         if !is_awaited(&node, imports) {
             found.extend(caller.call_site(&node, lines));
@@ -449,11 +451,16 @@ fn async_calls(
 /// The method calls inside a loop that runs an unknown number of times
 /// (its own level and the loops nested in it; a closure or async block
 /// inside runs elsewhere).
-fn loop_calls(found_loop: &SyntaxNode, lines: &LineIndex<'_>, found: &mut Vec<CallSite>) {
+fn loop_calls(
+    found_loop: &SyntaxNode,
+    imports: &Imports,
+    lines: &LineIndex<'_>,
+    found: &mut Vec<CallSite>,
+) {
     if is_constant_for(found_loop) {
         return;
     }
-    let caller = Caller::of(found_loop);
+    let caller = Caller::of(found_loop, imports);
     for node in same_body_nodes(found_loop) {
         // Only methods are asked about (which method spawns on a set).
         let call = caller.call_site(&node, lines);
@@ -462,7 +469,10 @@ fn loop_calls(found_loop: &SyntaxNode, lines: &LineIndex<'_>, found: &mut Vec<Ca
 }
 
 /// What the code around calls says about the functions they call.
-struct Caller {
+struct Caller<'i> {
+    /// The file's imports: a type imported under another name
+    /// (`use crate::pool::Pool as Workers;`) is the crate's by its own.
+    imports: &'i Imports,
     /// The type of the `impl` around: what `self.f()` and `Self::f()` call.
     self_type: Option<String>,
     /// The function around, by name: a method that wraps another type's
@@ -476,14 +486,15 @@ struct Caller {
     bridged: bool,
 }
 
-impl Caller {
-    fn of(node: &SyntaxNode) -> Caller {
+impl<'i> Caller<'i> {
+    fn of(node: &SyntaxNode, imports: &'i Imports) -> Caller<'i> {
         let function = node.ancestors().find_map(ast::Fn::cast);
         let in_async_body = node
             .ancestors()
             .take_while(|n| n.kind() != SyntaxKind::FN)
             .any(|n| body_kind(&n).is_some_and(|kind| kind.is_async()));
         Caller {
+            imports,
             self_type: impl_type_around(node),
             facade: function
                 .as_ref()
@@ -501,8 +512,12 @@ impl Caller {
         ) {
             return None;
         }
+        let own_name = |ty: String| self.imports.original_name(&ty).to_owned();
         let (name, owner) = match called(node, self.self_type.as_ref()) {
-            Some((name, owner)) => (name, owner.map_or(CallOwner::Free, CallOwner::Type)),
+            Some((name, owner)) => (
+                name,
+                owner.map_or(CallOwner::Free, |ty| CallOwner::Type(own_name(ty))),
+            ),
             None => {
                 let call = ast::MethodCallExpr::cast(node.clone())?;
                 let name = method_name(&call)?.to_string();
@@ -520,7 +535,7 @@ impl Caller {
                     return call_site(node, name, owner, lines);
                 }
                 match binding.as_ref().and_then(written_type) {
-                    Some(owner) => (name, CallOwner::Type(owner)),
+                    Some(owner) => (name, CallOwner::Type(own_name(owner))),
                     None => match binding.as_ref().and_then(made_by_call) {
                         Some((owner, function, unwrapped)) => {
                             let owner = CallOwner::ReturnedBy {

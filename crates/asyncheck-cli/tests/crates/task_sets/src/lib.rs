@@ -1,3 +1,6 @@
+mod aliases;
+mod dispatch;
+mod gateway;
 mod pool;
 mod reaper;
 mod server;

@@ -1,0 +1,1 @@
+pub type Connections = tokio::task::JoinSet<()>;

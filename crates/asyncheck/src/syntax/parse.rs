@@ -98,8 +98,10 @@ struct TreeBuilder {
     children: Vec<GreenElement>,
     tokens: FxHashMap<Box<str>, (SyntaxKind, GreenToken)>,
     /// The open inline modules, outermost first: where each is in `open`,
-    /// and its name.
-    modules: Vec<(usize, String)>,
+    /// and where its name starts in `module_path`.
+    modules: Vec<(usize, usize)>,
+    /// The names of the open inline modules, joined with `::`.
+    module_path: String,
 }
 
 type GreenElement = rowan::NodeOrToken<GreenNode, GreenToken>;
@@ -142,11 +144,17 @@ impl TreeBuilder {
                     _ => None,
                 });
                 if let Some(name) = name {
-                    let within = self.modules.iter().map(|(_, m)| m.as_str());
-                    let within = within.collect::<Vec<_>>().join("::");
-                    self.marks.item_names.push((name.clone(), within));
                     if let Some((SyntaxKind::MODULE, ..)) = self.open.last() {
-                        self.modules.push((self.open.len() - 1, name));
+                        let start = self.module_path.len();
+                        self.modules.push((self.open.len() - 1, start));
+                        self.marks.item_names.push((name, self.module_path.clone()));
+                        if start > 0 {
+                            self.module_path.push_str("::");
+                        }
+                        let (_, name) = self.marks.item_names.last().expect("just pushed");
+                        self.module_path.push_str(name);
+                    } else {
+                        self.marks.item_names.push((name, self.module_path.clone()));
                     }
                 }
             }
@@ -156,7 +164,9 @@ impl TreeBuilder {
                     .last()
                     .is_some_and(|(at, _)| *at == self.open.len()) =>
             {
-                self.modules.pop();
+                if let Some((_, start)) = self.modules.pop() {
+                    self.module_path.truncate(start);
+                }
             }
             _ => {}
         }

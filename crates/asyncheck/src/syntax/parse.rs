@@ -151,7 +151,7 @@ impl TreeBuilder {
                         if start > 0 {
                             self.module_path.push_str("::");
                         }
-                        let (_, name) = self.marks.item_names.last().expect("just pushed");
+                        let (name, _) = self.marks.item_names.last().expect("just pushed");
                         self.module_path.push_str(name);
                     } else {
                         self.marks.item_names.push((name, self.module_path.clone()));

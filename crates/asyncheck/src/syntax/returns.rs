@@ -38,7 +38,9 @@ pub fn fallible_return(body: &SyntaxNode, imports: &Imports) -> Option<Fallible>
         return None;
     };
     let name = ty.path()?.segment()?.name_ref()?;
-    match name.text() {
+    // A type imported under another name (`use std::io::Result as IoResult;`)
+    // by its own.
+    match imports.original_name(name.text()) {
         "Option" => Some(Fallible::Option),
         "Result" => Some(Fallible::Result),
         text if text.ends_with("Result") && !imports.defines(text) => Some(Fallible::Result),

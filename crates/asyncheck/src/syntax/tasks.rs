@@ -36,9 +36,12 @@ pub fn is_task_outcome(expr: &ast::Expr, imports: &Imports) -> bool {
 
 fn outcome_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> bool {
     match unparen(expr.clone()) {
-        ast::Expr::AwaitExpr(awaited) => awaited
-            .expr()
-            .is_some_and(|e| is_task_handle(&e, imports) || is_join_next(&e, imports)),
+        // Also `try_join_all(handles).await`: its error is a task's.
+        ast::Expr::AwaitExpr(awaited) => awaited.expr().is_some_and(|e| {
+            is_task_handle(&e, imports)
+                || is_join_next(&e, imports)
+                || joins_all_handles(&e, imports, hops)
+        }),
         // `join_next()` yields an `Option` around the result: unwrapping the
         // option still leaves the task's result.
         ast::Expr::MethodCallExpr(call) => {
@@ -279,6 +282,12 @@ fn is_handle_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> bool {
     };
     if let Some(spawn) = spawn_call(expr.syntax(), imports) {
         return spawn.kind == SpawnKind::Detachable;
+    }
+    // A field declared `JoinHandle<..>` (`self.worker.await`).
+    if let ast::Expr::FieldExpr(field) = &expr {
+        return super::crate_field(field, imports)
+            .and_then(|fact| fact.name)
+            .is_some_and(|name| name == "JoinHandle");
     }
     if hops == 0 || !matches!(expr, ast::Expr::PathExpr(_)) {
         return false;

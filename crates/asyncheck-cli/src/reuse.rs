@@ -24,7 +24,8 @@ use crate::crates::Crates;
 pub enum Change {
     None,
     Some,
-    /// New, unreadable, or its module declarations changed.
+    /// New, unreadable, or its module declarations or the clippy lints it
+    /// allows for the modules below changed.
     Everything,
 }
 
@@ -34,7 +35,11 @@ impl Change {
             // A file that cannot be summarised adds nothing to the facts.
             (None, None) => Change::None,
             (Some(old), Some(new)) if old == new => Change::None,
-            (Some(old), Some(new)) if old.mods == new.mods => Change::Some,
+            (Some(old), Some(new))
+                if old.mods == new.mods && old.clippy_allows == new.clippy_allows =>
+            {
+                Change::Some
+            }
             _ => Change::Everything,
         }
     }

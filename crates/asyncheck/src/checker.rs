@@ -202,7 +202,15 @@ impl<'s> Checker<'s> {
                 && (test_file || syntax::is_test_code(place));
             enabled && !skipped_as_test
         };
-        suppression::apply(&parsed.root, text, &mut diagnostics, &runs_at);
+        let index = parsed.imports.crate_index();
+        let inherited_clippy = |lint: &str| index.allows_clippy_lint(&index.module, lint);
+        suppression::apply(
+            &parsed.root,
+            text,
+            &mut diagnostics,
+            &runs_at,
+            &inherited_clippy,
+        );
         diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         FileReport { diagnostics }
     }

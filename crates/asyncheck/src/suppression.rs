@@ -39,19 +39,18 @@ struct Directive {
     rules: Vec<(String, Span, bool)>,
 }
 
-/// Drops the diagnostics that a suppression comment covers and adds the
-/// `unused-suppression` and `unknown-rule` warnings. `runs_at` tells whether
-/// a rule ran at a place (it is enabled, and not skipped as test code there):
-/// only then can its suppression there be called unused.
+/// The clippy lints twin to the diagnostic's rule.
+fn twins_of(diagnostic: &Diagnostic) -> &'static [&'static str] {
+    registry::find(diagnostic.rule).map_or(&[], |rule| rule.meta().clippy_twins)
+}
+
 /// Whether the code opts out of one of the diagnostic's rule's clippy twins
 /// where the diagnostic starts: `#[allow(clippy::X)]` or `#[expect(..)]` on
 /// an enclosing item, `impl`, module, statement or expression, or
-/// `#![allow(..)]` on the file (config.md).
+/// `#![allow(..)]` on the file (config.md). The modules above the file are
+/// the crate index's to tell.
 fn allowed_by_clippy_twin(root: &SyntaxNode, diagnostic: &Diagnostic) -> bool {
-    let Some(rule) = registry::find(diagnostic.rule) else {
-        return false;
-    };
-    let twins = rule.meta().clippy_twins;
+    let twins = twins_of(diagnostic);
     if twins.is_empty() {
         return false;
     }
@@ -70,6 +69,13 @@ fn allowed_by_clippy_twin(root: &SyntaxNode, diagnostic: &Diagnostic) -> bool {
 
 /// `allow(clippy::X, ..)` or `expect(..)` naming one of `twins`.
 fn allows_twin(attr: &ast::Attr, twins: &[&str]) -> bool {
+    clippy_lints_allowed(attr)
+        .iter()
+        .any(|lint| twins.contains(&lint.as_str()))
+}
+
+/// The clippy lints an `allow(..)` or `expect(..)` attribute names.
+pub(crate) fn clippy_lints_allowed(attr: &ast::Attr) -> Vec<String> {
     let text: String = attr
         .syntax()
         .text()
@@ -84,23 +90,33 @@ fn allows_twin(attr: &ast::Attr, twins: &[&str]) -> bool {
         .strip_prefix("allow(")
         .or_else(|| inner.strip_prefix("expect("))
     else {
-        return false;
+        return Vec::new();
     };
     listed
         .split([',', '(', ')'])
         .filter_map(|lint| lint.strip_prefix("clippy::"))
-        .any(|lint| twins.contains(&lint))
+        .map(str::to_owned)
+        .collect()
 }
 
+/// Drops the diagnostics that a suppression comment or a clippy twin's
+/// allow covers and adds the `unused-suppression` and `unknown-rule`
+/// warnings. `runs_at` tells whether a rule ran at a place (it is enabled,
+/// and not skipped as test code there): only then can its suppression there
+/// be called unused. `inherited_clippy` tells whether a module above the
+/// file allows a clippy lint.
 pub(crate) fn apply(
     root: &SyntaxNode,
     text: &str,
     diagnostics: &mut Vec<Diagnostic>,
     runs_at: &dyn Fn(&str, &SyntaxNode) -> bool,
+    inherited_clippy: &dyn Fn(&str) -> bool,
 ) {
-    if text.contains("clippy::") {
-        diagnostics.retain(|d| !allowed_by_clippy_twin(root, d));
-    }
+    let in_file = text.contains("clippy::");
+    diagnostics.retain(|d| {
+        let allowed_above = twins_of(d).iter().any(|twin| inherited_clippy(twin));
+        !(allowed_above || in_file && allowed_by_clippy_twin(root, d))
+    });
     if !text.contains(MARKER) {
         return;
     }

@@ -216,6 +216,10 @@ pub struct ModDecl {
     /// Declared only for tests (`#[cfg(test)] mod tests;`): the module's
     /// file is test code.
     pub for_tests: bool,
+    /// The clippy lints its attributes allow (`#[allow(clippy::x)] mod x;`):
+    /// allowed in the module's file and below.
+    #[serde(default)]
+    pub clippy_allows: Vec<String>,
 }
 
 /// A module-level `use` of a file: what a path through that module reaches
@@ -240,6 +244,10 @@ pub struct FileSummary {
     /// The file is under its package's `tests/` or `benches/` folder (test
     /// code), set by whoever knows the package.
     pub in_test_folder: bool,
+    /// The clippy lints the file's inner attributes allow
+    /// (`#![allow(clippy::x)]`): allowed in it and in the modules below.
+    #[serde(default)]
+    pub clippy_allows: Vec<String>,
     pub mods: Vec<ModDecl>,
     pub uses: Vec<ModuleUse>,
     pub lock_orders: Vec<LockOrder>,
@@ -399,6 +407,9 @@ pub struct Facts {
     globs: HashMap<String, Vec<String>>,
     /// Full paths of the crates' own modules and functions.
     defined: HashSet<String>,
+    /// By module: the clippy lints allowed on it (its file's `#![allow]`,
+    /// its `mod` declaration's `#[allow]`), for it and the modules below.
+    module_allows: HashMap<String, Vec<String>>,
     /// By the pair of locks, in the order they are taken.
     lock_orders: HashMap<(String, String), Vec<LockOrder>>,
     /// `None` where two functions are called the same way.
@@ -690,9 +701,21 @@ impl Facts {
                 .iter()
                 .fold(module.clone(), |path, name| join_path(&path, name))
         };
+        if !summary.clippy_allows.is_empty() {
+            self.module_allows
+                .entry(module.clone())
+                .or_default()
+                .extend(summary.clippy_allows.iter().cloned());
+        }
         for decl in &summary.mods {
-            self.defined
-                .insert(join_path(&within(&decl.within), &decl.name));
+            let path = join_path(&within(&decl.within), &decl.name);
+            if !decl.clippy_allows.is_empty() {
+                self.module_allows
+                    .entry(path.clone())
+                    .or_default()
+                    .extend(decl.clippy_allows.iter().cloned());
+            }
+            self.defined.insert(path);
         }
         for item in &summary.uses {
             let at = within(&item.within);
@@ -1432,6 +1455,29 @@ impl Facts {
             }
         }
         found
+    }
+
+    /// Whether the clippy lint `lint` is allowed on the module `module` or
+    /// on a module above it (a crate root's `#![allow(clippy::x)]`, an
+    /// `#[allow(clippy::x)] mod x;`).
+    pub fn allows_clippy_lint(&self, module: &str, lint: &str) -> bool {
+        if self.module_allows.is_empty() {
+            return false;
+        }
+        let mut at = module;
+        loop {
+            if self
+                .module_allows
+                .get(at)
+                .is_some_and(|lints| lints.iter().any(|l| l == lint))
+            {
+                return true;
+            }
+            match at.rsplit_once("::") {
+                Some((parent, _)) => at = parent,
+                None => return false,
+            }
+        }
     }
 
     /// Whether a module of the crate re-exports another crate's item

@@ -159,6 +159,7 @@ mod tests {
             name: name.into(),
             path: path.map(str::to_owned),
             for_tests: false,
+            clippy_allows: Vec::new(),
         }
     }
 

@@ -12,6 +12,7 @@ use super::{
 use crate::line_index::LineIndex;
 use crate::rule::FileCache;
 use crate::rules::blocking_in_async::blocking_call_named;
+use crate::suppression::clippy_lints_allowed;
 use crate::syntax::{
     awaits_implicitly, blocks_on_future, body_kind, callee_path, cancel_unsafe_call,
     held_type_path, impl_type_around, inline_modules_around, is_constant_for, is_loop, is_self,
@@ -32,6 +33,14 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
         cache: FileCache::default(),
         waits: std::cell::OnceCell::new(),
     };
+    // `#![allow(clippy::x)]`: for the modules below too.
+    if let Some(file) = ast::SourceFile::cast(root.clone()) {
+        use ast::HasAttrs;
+        summary.clippy_allows = file
+            .attrs()
+            .flat_map(|attr| clippy_lints_allowed(&attr))
+            .collect();
+    }
     // Fields whose written type may be an alias of the file's for a task set.
     let mut aliased_fields = Vec::new();
     for node in root.descendants() {
@@ -90,6 +99,9 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
                         name: name.text().to_string(),
                         path: path_attribute(&module),
                         for_tests: is_test_code(module.syntax()),
+                        clippy_allows: ast::HasAttrs::attrs(&module)
+                            .flat_map(|attr| clippy_lints_allowed(&attr))
+                            .collect(),
                     });
                 }
             }

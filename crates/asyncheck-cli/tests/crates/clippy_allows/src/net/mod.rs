@@ -1,0 +1,3 @@
+#![allow(clippy::question_mark)]
+
+mod conn;

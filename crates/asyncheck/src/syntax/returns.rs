@@ -37,10 +37,17 @@ pub fn fallible_return(body: &SyntaxNode, imports: &Imports) -> Option<Fallible>
     let ast::Type::PathType(ty) = ret.ty()? else {
         return None;
     };
-    let name = ty.path()?.segment()?.name_ref()?;
-    // A type imported under another name (`use std::io::Result as IoResult;`)
-    // by its own.
-    match imports.original_name(name.text()) {
+    let path = ty.path()?;
+    let name = path.segment()?.name_ref()?;
+    // A type imported or re-exported under another name (`use
+    // std::io::Result as IoResult;`, `pub use error::Fallible as Res;` in
+    // the crate root) by its own.
+    let through_crate = imports.through_crate(&path, &super::segments(&path));
+    let own = match through_crate.as_deref().and_then(|p| p.rsplit("::").next()) {
+        Some(last) => last,
+        None => imports.original_name(name.text()),
+    };
+    match own {
         "Option" => Some(Fallible::Option),
         "Result" => Some(Fallible::Result),
         text if text.ends_with("Result") && !imports.defines(text) => Some(Fallible::Result),

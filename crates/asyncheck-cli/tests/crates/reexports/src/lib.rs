@@ -1,6 +1,10 @@
 //! APIs reached through the crate's own re-exports: renamed, and through
 //! a glob import of a module that glob-re-exports another crate's module.
+mod error;
+mod handlers;
 pub mod queues;
+
+pub use error::Fallible as Res;
 pub mod rt;
 mod prelude;
 mod own_name;

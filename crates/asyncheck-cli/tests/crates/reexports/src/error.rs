@@ -1,0 +1,1 @@
+pub type Fallible<T> = std::result::Result<T, String>;

@@ -6,8 +6,9 @@ use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasArgList, HasGenericArgs, HasName, HasVisibility},
-    callee_path, is_test_item, method_name, path_last_name, segments, unparen, AstNode, Edition,
-    GuardLife, Imports, Mention, Names, NodeOrToken, SyntaxKind, SyntaxNode, TextRange,
+    callee_path, impl_type_around, is_test_item, method_name, path_last_name, segments, unparen,
+    AstNode, Edition, GuardLife, Imports, Mention, Names, NodeOrToken, SyntaxKind, SyntaxNode,
+    TextRange,
 };
 
 use super::span;
@@ -23,7 +24,8 @@ static META: RuleMeta = RuleMeta {
     summary: "Flags a `tokio::sync::Mutex` or `RwLock` whose guards never live across an `.await`.",
     flags: "A `tokio::sync::Mutex` or `tokio::sync::RwLock` (possibly inside `Arc`, `Rc` or \
 `Box`) every use of which is known and none of whose guards is alive at a later await point: a \
-private field of a struct (every `.field` of that name in the file), a private `static`, or a \
+private field of a struct (every `.field` of that name in the file, except `self.field` in the \
+`impl` of another struct), a private `static`, or a \
 local built with `Mutex::new(..)`/`RwLock::new(..)` (with the clones bound from it). Each use \
 must be an awaited `.lock()`, `.read()` or `.write()` whose guard is neither alive at a later \
 `.await` (or `select!`/`join!`) of its body nor moved out of sight (returned, stored, passed by \
@@ -260,8 +262,22 @@ fn field<'u>(
         return None;
     }
     let accesses = uses.fields.get(&name).map_or(&[][..], Vec::as_slice);
+    // `self.state` in another struct's `impl` is that struct's field.
+    let owner = item
+        .ancestors()
+        .find_map(ast::Struct::cast)
+        .and_then(|owner| owner.name())
+        .map(|name| name.text().to_string());
+    let others_field = |access: &&ast::FieldExpr| {
+        let on_self = access
+            .expr()
+            .is_some_and(|receiver| receiver.syntax().text() == "self");
+        on_self
+            && owner.is_some()
+            && impl_type_around(access.syntax()).is_some_and(|ty| Some(ty) != owner)
+    };
     let mut locked = false;
-    for access in accesses {
+    for access in accesses.iter().filter(|a| !others_field(a)) {
         match use_of(&ast::Expr::FieldExpr(access.clone()), imports) {
             Use::Fine { locks } => locked |= locks,
             Use::Needed => return None,

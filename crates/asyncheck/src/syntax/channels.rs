@@ -378,7 +378,7 @@ fn bound_result(
             operation(&statement.initializer()?, imports)
         }
         SyntaxKind::MATCH_ARM => {
-            let future = select_branch(&parent)?.future()?;
+            let future = SelectBranch::of_arm(&parent)?.future()?;
             match unparen(future) {
                 ast::Expr::MethodCallExpr(op) => {
                     Some((method_name(&op)?.to_string(), op.receiver()?))
@@ -399,13 +399,6 @@ fn in_debug_assert(node: &SyntaxNode) -> bool {
         .filter_map(ast::MacroCall::cast)
         .filter_map(|m| m.path()?.segment()?.name_ref())
         .any(|name| name.text().starts_with("debug_assert"))
-}
-
-/// The `select!` branch `arm` is, when it is one (not a `match` arm).
-fn select_branch(arm: &SyntaxNode) -> Option<SelectBranch> {
-    let list = arm.parent()?;
-    (list.kind() == SyntaxKind::MATCH_ARM_LIST && list.parent()?.kind() == SyntaxKind::MACRO_CALL)
-        .then(|| SelectBranch(arm.clone()))
 }
 
 /// Whether the operation exists on that end and fails when the channel is
@@ -567,7 +560,7 @@ fn received_element(
     let received = match holder.kind() {
         SyntaxKind::LET_EXPR => ast::LetExpr::cast(holder)?.expr()?,
         SyntaxKind::LET_STMT => ast::LetStmt::cast(holder)?.initializer()?,
-        SyntaxKind::MATCH_ARM => select_branch(&holder)?.future()?,
+        SyntaxKind::MATCH_ARM => SelectBranch::of_arm(&holder)?.future()?,
         _ => return None,
     };
     let receiver = match unparen(received) {

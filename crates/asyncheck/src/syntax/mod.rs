@@ -142,6 +142,14 @@ pub fn parse_only(text: &str) -> Option<usize> {
 pub struct SelectBranch(SyntaxNode);
 
 impl SelectBranch {
+    /// The `select!` branch `arm` is, when it is one (not a `match` arm).
+    pub fn of_arm(arm: &SyntaxNode) -> Option<SelectBranch> {
+        let list = arm.parent()?;
+        (list.kind() == SyntaxKind::MATCH_ARM_LIST
+            && list.parent()?.kind() == SyntaxKind::MACRO_CALL)
+            .then(|| SelectBranch(arm.clone()))
+    }
+
     /// The branches of a `select!` invocation whose body was expanded.
     pub fn of(call: &ast::MacroCall) -> Vec<SelectBranch> {
         call.syntax()

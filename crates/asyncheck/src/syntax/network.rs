@@ -13,8 +13,8 @@ use ra_ap_syntax::{
 };
 
 use super::{
-    callee_path, chain_origin, configured_path, find_binding, local_name, method_name,
-    rooted_in_field, unparen, Binding, FieldTypes, Imports,
+    binding_of, callee_path, chain_origin, configured_path, find_binding, local_name, method_name,
+    rooted_in_field, under_deadline, unparen, Binding, FieldTypes, Imports, SelectBranch,
 };
 
 /// Functions that reach the network. `tokio::net::UnixStream::connect` is
@@ -301,12 +301,21 @@ fn is_response_body(expr: &ast::Expr, imports: &Imports, fields: Fields<'_>) -> 
                 }
                 _ => None,
             },
-            ast::Expr::PathExpr(_) => {
+            ast::Expr::PathExpr(path) => {
                 match local_name(&expr).and_then(|n| find_binding(expr.syntax(), &n)) {
                     Some(Binding::Let(binding)) => binding.initializer(),
-                    _ => None,
+                    // `r = sender.send_request(req) => { r.. }`: what the
+                    // branch's future gave.
+                    _ => path
+                        .path()
+                        .and_then(|p| p.as_single_name_ref())
+                        .and_then(|name| binding_of(&name))
+                        .and_then(|pattern| SelectBranch::of_arm(&pattern.syntax().parent()?))
+                        .and_then(|branch| branch.future()),
                 }
             }
+            // `timeout(d, sender.send_request(req))`: the response in time.
+            ast::Expr::CallExpr(_) => under_deadline(&expr, imports),
             _ => None,
         };
         let Some(next) = next else {

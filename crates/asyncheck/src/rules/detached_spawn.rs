@@ -19,8 +19,8 @@ static META: RuleMeta = RuleMeta {
     summary: "Flags task spawns whose `JoinHandle` is thrown away.",
     flags: "A call to `tokio::spawn`, `tokio::task::spawn`, `tokio::task::spawn_local` or \
 `tokio::task::spawn_blocking` (or the same method on a `tokio::runtime::Handle` or `Runtime` \
-value) whose `JoinHandle` is discarded: the call is an expression statement, is bound to `_`, \
-is passed to `drop(..)`, or is bound to an `_name` that the rest of the block never mentions. \
+value) whose `JoinHandle` is discarded: the call is an expression statement, is bound to `_` \
+(`let _ =`, or assigned to it: `_ = spawn(..);`), is passed to `drop(..)`, or is bound to an `_name` that the rest of the block never mentions. \
 A handle that is used, pushed, passed to a call, stored, returned (the tail expression of a \
 function, closure or async block), awaited or aborted is kept; spawns on a `JoinSet` or a \
 `tokio_util::task::TaskTracker` own their tasks; `std::thread::spawn` is not a task spawn. \
@@ -172,6 +172,16 @@ fn discard(node: &SyntaxNode, cx: &Context<'_>) -> Option<Discard> {
             SyntaxKind::STMT_LIST => value = block_value(&parent)?,
             SyntaxKind::EXPR_STMT => return Some(Discard::Statement),
             SyntaxKind::LET_STMT => return let_discard(&parent),
+            // `_ = spawn(..);`: assigned to nothing, as `let _ =`.
+            SyntaxKind::BIN_EXPR => {
+                let assign = ast::BinExpr::cast(parent)?;
+                let to_nothing = matches!(
+                    assign.op_kind(),
+                    Some(ast::BinaryOp::Assignment { op: None })
+                ) && matches!(assign.lhs(), Some(ast::Expr::UnderscoreExpr(_)))
+                    && assign.rhs().is_some_and(|rhs| *rhs.syntax() == value);
+                return to_nothing.then_some(Discard::Wildcard);
+            }
             SyntaxKind::ARG_LIST => {
                 return is_drop_call(&parent.parent()?, cx.imports).then_some(Discard::Dropped)
             }

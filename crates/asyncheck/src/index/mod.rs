@@ -490,8 +490,7 @@ impl Facts {
         facts.trust_own_methods();
         facts.close_wrappers();
         facts.resolve_exported_types();
-        facts.resolve_returned_aliases();
-        facts.resolve_set_field_aliases(&alias_typed_fields);
+        facts.resolve_aliased_types(&alias_typed_fields);
         facts.place_loop_call_owners();
         facts.shorten_lock_ids();
         let async_calls = async_calls
@@ -754,16 +753,14 @@ impl Facts {
             .collect();
         self.exports.extend(local_roots);
         // The same for globs: `pub use util::*;` in the crate root.
-        let is_local = |facts: &Facts, module: &str, target: &str| {
-            let first = target.split("::").next().unwrap_or(target);
-            let local = join_path(module, first);
-            facts.defined.contains(&local) || facts.exports.contains_key(&local)
-        };
         let mut globs = std::mem::take(&mut self.globs);
         for (module, targets) in globs.iter_mut() {
             for target in targets.iter_mut() {
-                if !self.is_own(target) && is_local(self, module, target) {
-                    *target = join_path(module, target);
+                if self.is_own(target) {
+                    continue;
+                }
+                if let Some(full) = self.module_relative(module, target) {
+                    *target = full;
                 }
             }
         }
@@ -864,49 +861,36 @@ impl Facts {
         found.next().is_none().then_some(only)
     }
 
-    /// Fields typed by a crate alias of a task set declared in another
-    /// file than theirs.
-    fn resolve_set_field_aliases(&mut self, fields: &[&(SetField, String)]) {
-        for (field, alias) in fields {
-            let known = self.alias(alias).and_then(|fact| fact.known);
-            if matches!(known, Some(KnownType::JoinSet | KnownType::JoinMap)) {
+    /// What the crate's aliases stand for where the file that uses one does
+    /// not declare it: a function returning one (`fn conf() -> Conf` with
+    /// `type Conf = Arc<RwLock<..>>` in any file) returns that, and a field
+    /// typed by an alias of a task set is a task set.
+    fn resolve_aliased_types(&mut self, alias_typed_fields: &[&(SetField, String)]) {
+        if self.aliases.is_empty() {
+            return;
+        }
+        let known: HashMap<String, KnownType> = self
+            .aliases
+            .keys()
+            .filter_map(|name| Some((name.clone(), self.alias(name)?.known?)))
+            .collect();
+        for function in self.functions.values_mut().flatten() {
+            if function.returns_known.is_none() {
+                function.returns_known = function
+                    .returns
+                    .as_ref()
+                    .and_then(|r| known.get(r).copied());
+            }
+        }
+        for (field, alias) in alias_typed_fields {
+            if matches!(
+                known.get(alias),
+                Some(KnownType::JoinSet | KnownType::JoinMap)
+            ) {
                 let fields = self.set_fields.entry(field.name.clone()).or_default();
                 if !fields.contains(field) {
                     fields.push(field.clone());
                 }
-            }
-        }
-    }
-
-    /// A function returning a crate alias (`fn conf() -> Conf` with `type
-    /// Conf = Arc<RwLock<..>>` in any file) returns what the alias is.
-    fn resolve_returned_aliases(&mut self) {
-        if self.aliases.is_empty() {
-            return;
-        }
-        let known: Vec<(String, usize, KnownType)> = self
-            .functions
-            .iter()
-            .flat_map(|(name, functions)| {
-                functions
-                    .iter()
-                    .enumerate()
-                    .filter_map(move |(position, f)| {
-                        let alias = f.returns.as_deref().filter(|_| f.returns_known.is_none())?;
-                        Some((name, position, alias))
-                    })
-            })
-            .filter_map(|(name, position, alias)| {
-                Some((name.clone(), position, self.alias(alias)?.known?))
-            })
-            .collect();
-        for (name, position, found) in known {
-            if let Some(function) = self
-                .functions
-                .get_mut(&name)
-                .and_then(|f| f.get_mut(position))
-            {
-                function.returns_known = Some(found);
             }
         }
     }

@@ -98,6 +98,10 @@ pub struct FunctionFacts {
     /// `Result<Conn>`, `Self` of `Option<Self>`): what `?`, `.unwrap()` or
     /// `.expect(..)` on the call's result gives.
     pub returns_ok: Option<String>,
+    /// The name of the second type argument of the return type (`SendError`
+    /// of `Result<(), SendError<Event>>`): the error a call can fail with.
+    #[serde(default)]
+    pub returns_err: Option<String>,
     /// The lock, runtime or task type its written return type is (through
     /// `&`, `Arc`, ...), resolved with its file's imports: what a call of it
     /// gives (`fn pool() -> &'static Runtime`).

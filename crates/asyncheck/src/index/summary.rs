@@ -174,15 +174,15 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
     summary
 }
 
-/// The name of a written type's first type argument (`Conn` of
-/// `io::Result<Conn>`).
-fn first_type_argument(ty: &ast::Type) -> Option<String> {
+/// The name of a written type's type argument at `position` (`Conn` of
+/// `io::Result<Conn>` at 0, `SendError` of `Result<(), SendError<T>>` at 1).
+fn type_argument(ty: &ast::Type, position: usize) -> Option<String> {
     use ast::HasGenericArgs;
     let ast::Type::PathType(path) = ty else {
         return None;
     };
     let segment = path.path()?.segment()?;
-    match segment.generic_arg_list()?.generic_args().next()? {
+    match segment.generic_arg_list()?.generic_args().nth(position)? {
         ast::GenericArg::TypeArg(arg) => named_type(&arg.ty()?),
         _ => None,
     }
@@ -356,7 +356,11 @@ fn function_facts(
         returns_ok: function
             .ret_type()
             .and_then(|r| r.ty())
-            .and_then(|ty| first_type_argument(&ty)),
+            .and_then(|ty| type_argument(&ty, 0)),
+        returns_err: function
+            .ret_type()
+            .and_then(|r| r.ty())
+            .and_then(|ty| type_argument(&ty, 1)),
         returns_known: function
             .ret_type()
             .and_then(|r| r.ty())

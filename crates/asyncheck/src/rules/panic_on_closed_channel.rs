@@ -27,7 +27,10 @@ the same file (also taken out of an `Option`: `self.rx.take().unwrap()`), or as 
 (`while let Some((job, reply)) = rx.recv().await` with \
 `rx: mpsc::Receiver<(Job, oneshot::Sender<u64>)>` or `mpsc::channel::<(..)>(8)`), or as a \
 field of a struct or enum variant pattern, by the field's declared type anywhere in the crate \
-(`Request::Get { key, reply }`, `Write(answer, data)`: the request/reply shape of actors). The result \
+(`Request::Get { key, reply }`, `Write(answer, data)`: the request/reply shape of actors); a \
+crate type that wraps an end is one when its method, declared anywhere in the crate, fails with \
+the channel's own error (`fn send(&self, e: Event) -> Result<(), SendError<Event>>`; `RecvError` \
+for a receive). The result \
 may be unwrapped through a local (`let r = rx.recv().await;`, a `select!` branch \
 `r = rx.recv() =>`) when the unwrap is the local's only use (a `debug_assert!` aside), or \
 out of a deadline's `Ok` (`timeout(d, rx.recv()).await?.unwrap()`). Not flagged: `try_send`/`try_recv` (a full or \

@@ -9,9 +9,9 @@ use ra_ap_syntax::{
 };
 
 use super::{
-    binding_of, callee_path, descendants_of_kind, enclosing_body, future_inside, is_loop,
-    method_name, pattern_field, type_path, under_deadline, unparen, value_use, FieldTypes, Imports,
-    Mention, Names, SelectBranch, ValueUse,
+    binding_of, callee_path, crate_function_called, descendants_of_kind, enclosing_body,
+    future_inside, is_loop, method_name, pattern_field, type_path, under_deadline, unparen,
+    value_use, FieldTypes, Imports, Mention, Names, SelectBranch, ValueUse,
 };
 
 /// Bindings are followed at most this many times (`let tx2 = tx.clone();`).
@@ -29,6 +29,9 @@ pub enum ChannelKind {
     Flume,
     Crossbeam,
     Std,
+    /// A crate type wrapping a channel end, whose operation returns the
+    /// channel's own error (`fn send(&self, e: Event) -> Result<(), SendError<Event>>`).
+    Wrapped,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -280,7 +283,8 @@ pub fn closed_channel_unwrap(
     }
     let (operation, end_expr) = operation(&call.receiver()?, imports)
         .or_else(|| bound_result(call, imports, &(facts.names)()))?;
-    let end = channel_end(&end_expr, imports, facts, MAX_HOPS)?;
+    let end = channel_end(&end_expr, imports, facts, MAX_HOPS)
+        .or_else(|| wrapped_end(&end_expr, imports))?;
     if !performs(end.kind, end.side, &operation) {
         return None;
     }
@@ -293,6 +297,24 @@ pub fn closed_channel_unwrap(
             None => false,
         };
     (!owned).then_some(ChannelUnwrap { operation, end })
+}
+
+/// The end a crate type wrapping a channel is, when the method called on
+/// `end` is the crate's and fails with a channel's error: `SendError` for a
+/// sender, `RecvError` for a receiver.
+fn wrapped_end(end: &ast::Expr, imports: &Imports) -> Option<ChannelEnd> {
+    let operation = ast::MethodCallExpr::cast(end.syntax().parent()?)?;
+    let function = crate_function_called(&ast::Expr::MethodCallExpr(operation), imports)?;
+    let side = match function.returns_err.as_deref()? {
+        "SendError" => Side::Sender,
+        "RecvError" => Side::Receiver,
+        _ => return None,
+    };
+    Some(ChannelEnd {
+        kind: ChannelKind::Wrapped,
+        side,
+        other_end: None,
+    })
 }
 
 /// The operation an unwrapped expression is, and the channel end it is

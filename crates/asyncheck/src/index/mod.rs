@@ -445,9 +445,9 @@ pub struct Facts {
     reached_from_async: HashMap<(String, usize), InnerCall>,
     /// A hash of the summaries merged, in order.
     fingerprint: u64,
-    /// Some field, static or alias of the crate is a `DashMap`/`DashSet`:
-    /// files that never write the name may still hold one.
-    dash_maps: bool,
+    /// What the crate's fields, statics and aliases are declared as: a file
+    /// that never writes `DashMap` or `Semaphore` may still hold one.
+    declared_kinds: HashSet<KnownType>,
 }
 
 /// The words of `text` that may be identifiers (`std::fs::read` is `std`,
@@ -486,10 +486,13 @@ impl Facts {
             }
         }
         facts.fingerprint = hasher.finish();
-        let is_dash_map = |ty: &TypeFact| ty.known == Some(KnownType::DashMap);
-        facts.dash_maps = facts.fields.values().any(is_dash_map)
-            || facts.statics.values().flatten().any(is_dash_map)
-            || facts.aliases.values().flatten().any(is_dash_map);
+        facts.declared_kinds = facts
+            .fields
+            .values()
+            .chain(facts.statics.values().flatten())
+            .chain(facts.aliases.values().flatten())
+            .filter_map(|ty| ty.known)
+            .collect();
         facts.place_functions();
         facts.trust_own_methods();
         facts.close_wrappers();
@@ -1211,7 +1214,7 @@ impl Facts {
     /// `block_on`s reached from other files are compared by file
     /// ([`Facts::reached_fingerprints`]).
     pub fn names_changed(&self, other: &Facts) -> Option<std::collections::HashSet<String>> {
-        if self.crates != other.crates || self.dash_maps != other.dash_maps {
+        if self.crates != other.crates || self.declared_kinds != other.declared_kinds {
             return None;
         }
         let (mine, theirs) = (self.by_name(), other.by_name());
@@ -1380,10 +1383,10 @@ impl Facts {
         Some(self.resolve(found))
     }
 
-    /// Whether the crate declares a `DashMap`/`DashSet` field, static or
-    /// alias anywhere.
-    pub fn has_dash_maps(&self) -> bool {
-        self.dash_maps
+    /// Whether the crate declares a field, static or alias of this kind
+    /// anywhere (a `DashMap`, a `Semaphore`).
+    pub fn declares(&self, kind: KnownType) -> bool {
+        self.declared_kinds.contains(&kind)
     }
 
     /// The type a `static` or `const` of the crate was declared with.

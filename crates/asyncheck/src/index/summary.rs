@@ -311,7 +311,7 @@ fn declared_fields(
 pub fn type_fact(ty: &ast::Type, imports: &Imports) -> TypeFact {
     TypeFact {
         known: type_known(ty, imports),
-        name: type_name(ty),
+        name: type_name(ty).map(|name| imports.original_name(&name).to_owned()),
         paths: held_type_path(ty)
             .map(|path| imports.candidates(&path))
             .unwrap_or_default(),
@@ -324,6 +324,9 @@ fn function_facts(
     lines: &LineIndex<'_>,
 ) -> Option<FunctionFacts> {
     let name = function.name()?.text().to_string();
+    // A type imported under another name (`use crate::store::Store as Db;`)
+    // is the crate's by its own.
+    let own_name = |ty: String| file.imports.original_name(&ty).to_owned();
     let self_type = function
         .syntax()
         .ancestors()
@@ -331,7 +334,8 @@ fn function_facts(
         .take(3)
         .find_map(ast::Impl::cast)
         .and_then(|item| item.self_ty())
-        .and_then(|ty| type_name(&ty));
+        .and_then(|ty| type_name(&ty))
+        .map(own_name);
     let effects = function
         .body()
         .map(|body| {
@@ -352,11 +356,13 @@ fn function_facts(
         returns: function
             .ret_type()
             .and_then(|r| r.ty())
-            .and_then(|ty| named_type(&ty)),
+            .and_then(|ty| named_type(&ty))
+            .map(own_name),
         returns_ok: function
             .ret_type()
             .and_then(|r| r.ty())
-            .and_then(|ty| type_argument(&ty, 0)),
+            .and_then(|ty| type_argument(&ty, 0))
+            .map(own_name),
         returns_err: function
             .ret_type()
             .and_then(|r| r.ty())
@@ -420,7 +426,9 @@ impl Effects {
                     let what = outside_wait(&awaited, file.imports, file.wait_facts());
                     effects.waits = what.map(|what| at(awaited.syntax(), what));
                 }
-                effects.awaited.extend(called(awaited.syntax(), self_type));
+                effects
+                    .awaited
+                    .extend(called(awaited.syntax(), self_type, file.imports));
                 continue;
             }
             if !matches!(
@@ -437,7 +445,7 @@ impl Effects {
                     blocking_call_named(&node, file.root, file.text, file.imports, &file.cache)
                         .map(|w| at(&node, w));
             }
-            effects.calls.extend(called(&node, self_type));
+            effects.calls.extend(called(&node, self_type, file.imports));
         }
         for calls in [&mut effects.calls, &mut effects.awaited] {
             calls.sort();
@@ -528,12 +536,8 @@ impl<'i> Caller<'i> {
         ) {
             return None;
         }
-        let own_name = |ty: String| self.imports.original_name(&ty).to_owned();
-        let (name, owner) = match called(node, self.self_type.as_ref()) {
-            Some((name, owner)) => (
-                name,
-                owner.map_or(CallOwner::Free, |ty| CallOwner::Type(own_name(ty))),
-            ),
+        let (name, owner) = match called(node, self.self_type.as_ref(), self.imports) {
+            Some((name, owner)) => (name, owner.map_or(CallOwner::Free, CallOwner::Type)),
             None => {
                 let call = ast::MethodCallExpr::cast(node.clone())?;
                 let name = method_name(&call)?.to_string();
@@ -550,21 +554,18 @@ impl<'i> Caller<'i> {
                     };
                     return call_site(node, name, owner, lines);
                 }
-                match binding.as_ref().and_then(written_type) {
-                    Some(owner) => (name, CallOwner::Type(own_name(owner))),
-                    None => match binding.as_ref().and_then(made_by_call) {
-                        Some((owner, function, unwrapped)) => {
-                            let owner = CallOwner::ReturnedBy {
-                                owner,
-                                function,
-                                unwrapped,
-                                or_unknown: unknown_is_ours,
-                            };
-                            (name, owner)
-                        }
-                        None if unknown_is_ours => (name, CallOwner::Unknown),
-                        None => return None,
-                    },
+                match binding.as_ref().and_then(made_by_call) {
+                    Some((owner, function, unwrapped)) => {
+                        let owner = CallOwner::ReturnedBy {
+                            owner,
+                            function,
+                            unwrapped,
+                            or_unknown: unknown_is_ours,
+                        };
+                        (name, owner)
+                    }
+                    None if unknown_is_ours => (name, CallOwner::Unknown),
+                    None => return None,
                 }
             }
         };
@@ -677,13 +678,22 @@ fn is_awaited(call: &SyntaxNode, imports: &Imports) -> bool {
 
 /// The crate function a call may reach: a free function by name, a method
 /// where its type is written (`self.f()` in the `impl`, `T::f()`).
-fn called(node: &SyntaxNode, self_type: Option<&String>) -> Option<(String, Option<String>)> {
+fn called(
+    node: &SyntaxNode,
+    self_type: Option<&String>,
+    imports: &Imports,
+) -> Option<(String, Option<String>)> {
     match ast::Expr::cast(node.clone())? {
         ast::Expr::MethodCallExpr(call) => {
-            if !is_self(&call.receiver()?) {
-                return None;
-            }
-            Some((method_name(&call)?.to_string(), Some(self_type?.clone())))
+            let receiver = call.receiver()?;
+            let owner = if is_self(&receiver) {
+                self_type?.clone()
+            } else {
+                // `log.append(..)` with `log: &Log`: the written type's.
+                let written = receiver_binding(&receiver).and_then(|b| written_type(&b))?;
+                imports.original_name(&written).to_owned()
+            };
+            Some((method_name(&call)?.to_string(), Some(owner)))
         }
         ast::Expr::CallExpr(call) => {
             let path = callee_path(&call)?;
@@ -692,7 +702,7 @@ fn called(node: &SyntaxNode, self_type: Option<&String>) -> Option<(String, Opti
                 Some(segment) if segment.self_type_token().is_some() => Some(self_type?.clone()),
                 Some(segment) => {
                     let owner = segment.name_ref()?.text().to_string();
-                    is_type_name(&owner).then_some(owner)
+                    is_type_name(&owner).then(|| imports.original_name(&owner).to_owned())
                 }
                 None => None,
             };

@@ -2,7 +2,7 @@ use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast, blocks_on_future, call_name, crate_function_called, enclosing_body, is_async_context,
-    method_of_call_named, AstNode, BodyKind, SyntaxKind, SyntaxNode,
+    known_type, method_of_call_named, AstNode, BodyKind, Imports, SyntaxKind, SyntaxNode,
 };
 
 use super::span;
@@ -93,9 +93,11 @@ impl Rule for BlockOnInAsync {
     fn check(&self, node: &SyntaxNode, cx: &mut Context<'_>) {
         if let Some(blocked_on) = blocks_on_future(node, cx.imports) {
             // The crate's own `block_on` (its runtime wrapper) or
-            // `blocking_lock` is judged by its body, in the crate index.
+            // `blocking_lock` is judged by its body, in the crate index;
+            // a receiver whose type is known is not the crate's.
             if method_of_call_named(&blocked_on)
                 .is_some_and(|name| cx.imports.crate_index().own_method_is_safe(name))
+                && !receiver_type_known(node, cx.imports)
             {
                 return;
             }
@@ -197,4 +199,13 @@ fn help(blocked_on: &str) -> &'static str {
         Some(_) => "call the async method instead (`.lock().await`, `.recv().await`, `.send(..).await`, ...)",
         None => "`.await` the future instead; from code that must stay synchronous, use `tokio::task::spawn_blocking` or `block_in_place`",
     }
+}
+
+/// Whether the receiver of the method call `node` has a type the engine
+/// knows (a tokio runtime, a tokio lock, ...): then the method is that
+/// type's, not a crate method of the same name.
+fn receiver_type_known(node: &SyntaxNode, imports: &Imports) -> bool {
+    ast::MethodCallExpr::cast(node.clone())
+        .and_then(|call| call.receiver())
+        .is_some_and(|receiver| known_type(&receiver, imports).is_some())
 }

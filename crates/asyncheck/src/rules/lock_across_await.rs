@@ -1,5 +1,5 @@
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
-use crate::syntax::{held_guard, held_shard_guard, LockFlavor, SyntaxKind, SyntaxNode};
+use crate::syntax::{held_guard, held_shard_guard, KnownType, LockFlavor, SyntaxKind, SyntaxNode};
 
 pub struct LockAcrossAwait;
 
@@ -92,7 +92,9 @@ impl Rule for LockAcrossAwait {
             return;
         }
         let mentions = cx.file_fact(|_, imports| {
-            MentionsDashMap(cx.text.contains("Dash") || imports.crate_index().has_dash_maps())
+            MentionsDashMap(
+                cx.text.contains("Dash") || imports.crate_index().declares(KnownType::DashMap),
+            )
         });
         if !mentions.0 {
             return;

@@ -335,22 +335,26 @@ fn known_type_within(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option
         }
         ast::Expr::PathExpr(path) => {
             let path = path.path()?;
-            if path.qualifier().is_some() {
-                return None;
-            }
             let name = path.segment()?.name_ref()?.text().to_string();
+            let static_type = || {
+                let items = imports.file_items(expr.syntax());
+                let original = imports.original_name(&name);
+                items
+                    .statics
+                    .get(original)
+                    .copied()
+                    .or_else(|| imports.crate_index().static_type(original)?.known)
+            };
+            if path.qualifier().is_some() {
+                // `globals::C`, `crate::globals::C`: a static of the crate.
+                let first = segments(&path).into_iter().next()?;
+                return imports.starts_in_crate(&first).then(static_type).flatten();
+            }
             if hops == 0 {
                 return None;
             }
             // A `let` or parameter cannot shadow a `static`: fall back to one.
-            binding_type(expr.syntax(), &name, imports, hops - 1).or_else(|| {
-                let items = imports.file_items(expr.syntax());
-                items
-                    .statics
-                    .get(&name)
-                    .copied()
-                    .or_else(|| imports.crate_index().static_type(&name)?.known)
-            })
+            binding_type(expr.syntax(), &name, imports, hops - 1).or_else(static_type)
         }
         ast::Expr::FieldExpr(field) => {
             let name = field.name_ref()?.text().to_string();
@@ -515,7 +519,7 @@ fn type_name_of(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option<Stri
                 Binding::Param(param) => param.ty()?,
                 Binding::For(_) | Binding::Element(..) => return None,
             };
-            named_type(&ty)
+            named_type(&ty).map(|name| imports.original_name(&name).to_owned())
         }
         _ => None,
     }

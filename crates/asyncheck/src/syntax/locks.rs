@@ -351,13 +351,15 @@ impl FileLocks {
     }
 
     fn of_file(root: &SyntaxNode, text: &str, imports: &Imports) -> FileLocks {
-        let semaphores = text.contains("Semaphore") && text.contains("acquire");
-        let dashmaps = text.contains("Dash") || imports.crate_index().has_dash_maps();
+        let index = imports.crate_index();
+        let semaphores = (text.contains("Semaphore") || index.declares(KnownType::Semaphore))
+            && text.contains("acquire");
+        let dashmaps = text.contains("Dash") || index.declares(KnownType::DashMap);
         let locks = ["lock()", "read()", "write()"];
         if !semaphores
             && !dashmaps
             && !locks.iter().any(|l| text.contains(l))
-            && !imports.crate_index().mentions_guard_function(text)
+            && !index.mentions_guard_function(text)
         {
             return FileLocks::default();
         }

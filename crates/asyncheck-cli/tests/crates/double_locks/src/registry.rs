@@ -3,6 +3,7 @@ use std::sync::{Mutex, RwLock};
 pub struct Registry {
     pub peers: Mutex<Vec<String>>,
     pub stats: RwLock<u64>,
+    pub dials: tokio::sync::Semaphore,
 }
 
 impl Registry {

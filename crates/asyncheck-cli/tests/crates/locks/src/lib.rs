@@ -103,3 +103,19 @@ pub async fn publish(
     drop(items);
     let _ = sum;
 }
+
+/// A `static` of another file, reached through its module or renamed.
+pub async fn statics() {
+    let peers = state::PEERS.read(); //~ lock-across-await
+    tick().await;
+    drop(peers);
+
+    let peers = crate::state::PEERS.write(); //~ lock-across-await
+    tick().await;
+    drop(peers);
+
+    use state::PEERS as Known;
+    let peers = Known.read(); //~ lock-across-await
+    tick().await;
+    drop(peers);
+}

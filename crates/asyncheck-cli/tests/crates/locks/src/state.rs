@@ -48,3 +48,5 @@ pub struct Archive {
 pub fn archive() -> Archive {
     Archive { table: Journal }
 }
+
+pub static PEERS: std::sync::RwLock<Vec<u8>> = std::sync::RwLock::new(Vec::new());

@@ -101,3 +101,6 @@ pub async fn configure_again() -> usize {
     use storage::settings;
     read_config().len() + settings() //~ blocking-in-async
 }
+
+mod journal;
+mod service;

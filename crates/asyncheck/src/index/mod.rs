@@ -833,19 +833,22 @@ impl Facts {
                     continue 'hops;
                 }
             }
-            let Some((module, name)) = current.rsplit_once("::") else {
-                break;
-            };
-            // A glob of another crate's module cannot be checked: trusted.
-            let through_glob = self.globs.get(module).and_then(|globs| {
+            // The innermost module with a glob that brings in the name
+            // after it (`my::net::Client::new` through `pub use
+            // reqwest::*;` in `my::net`). A glob of another crate's module
+            // cannot be checked: trusted.
+            let through_glob = (1..segments.len()).rev().find_map(|cut| {
+                let globs = self.globs.get(&segments[..cut].join("::"))?;
+                let rest = &segments[cut + 1..];
                 globs
                     .iter()
-                    .map(|glob| join_path(glob, name))
+                    .map(|glob| join_path(glob, segments[cut]))
                     .find(|found| {
                         !self.is_own(found)
                             || self.defined.contains(found)
                             || self.exports.contains_key(found)
                     })
+                    .map(|found| rest.iter().fold(found, |path, s| join_path(&path, s)))
             });
             match through_glob {
                 Some(found) => current = found,

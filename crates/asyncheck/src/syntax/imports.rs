@@ -1,10 +1,12 @@
 //! What the names of a file stand for, from its `use` and `extern crate`
 //! declarations.
 //!
-//! Scoping is flattened to the file: a `use` inside a function counts for the
-//! whole file. That is what lets `use tokio::sync::mpsc as chan;` in one
-//! function resolve there, and its cost (a name imported differently in two
-//! functions of the same file) is rare in practice.
+//! Scoping is by inline module, and flattened inside one: a `use` inside a
+//! function counts for its whole module. That is what lets `use
+//! tokio::sync::mpsc as chan;` in one function resolve there, and its cost (a
+//! name imported differently in two functions of the same module) is rare in
+//! practice. A `use` inside `mod net { .. }` counts only there, and makes
+//! `net::Client` mean what it imports.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -19,10 +21,16 @@ use ra_ap_syntax::{
 
 #[derive(Debug, Default)]
 pub struct Imports {
-    /// Local name to the full path it imports (`chan` -> `tokio::sync::mpsc`).
+    /// Local name to the full path it imports (`chan` -> `tokio::sync::mpsc`),
+    /// at the file's level.
     aliases: HashMap<String, String>,
-    /// Paths imported with `::*`.
+    /// Paths imported with `::*` at the file's level.
     globs: Vec<String>,
+    /// Imports made inside inline modules, with the module they are made in
+    /// (`a::b`): in scope only there and below.
+    scoped: Vec<(String, UseEntry)>,
+    /// The local names `scoped` imports.
+    scoped_names: HashSet<String>,
     /// The crate's own modules glob-imported at the file's module level
     /// (`use crate::prelude::*;`), as written: what they re-export is
     /// known from the crate index.
@@ -72,6 +80,20 @@ impl Imports {
     }
 
     pub(crate) fn record_use(&mut self, item: &ast::Use) {
+        let module = inline_modules_around(item.syntax());
+        if !module.is_empty() {
+            // `use super::*` and friends inside an inline module (`mod tests
+            // { use super::*; }`) bring in mostly the file's own names,
+            // already in these imports.
+            for entry in use_entries(item) {
+                if entry.local.is_none() && is_crate_relative(&entry.path) {
+                    continue;
+                }
+                self.scoped_names.extend(entry.local.clone());
+                self.scoped.push((module.join("::"), entry));
+            }
+            return;
+        }
         for entry in use_entries(item) {
             match entry.local {
                 Some(local) => {
@@ -79,13 +101,8 @@ impl Imports {
                 }
                 None if !is_crate_relative(&entry.path) => self.globs.push(entry.path),
                 // `use super::*` and friends bring in the crate's own names,
-                // which reach external APIs through the crate index. Inside
-                // an inline module (`mod tests { use super::*; }`) they are
-                // mostly the file's own, already in these imports.
-                None if inline_modules_around(item.syntax()).is_empty() => {
-                    self.crate_globs.push(entry.path)
-                }
-                None => {}
+                // which reach external APIs through the crate index.
+                None => self.crate_globs.push(entry.path),
             }
         }
     }
@@ -130,23 +147,122 @@ impl Imports {
             }
         }
         self.globs.iter_mut().for_each(rewrite);
+        for (_, entry) in self.scoped.iter_mut() {
+            rewrite(&mut entry.path);
+        }
     }
 
     /// The local names imported for paths that `wanted` accepts
     /// (`use tokio::spawn as go;` gives `go` for spawn functions).
     pub fn local_names_for(&self, wanted: impl Fn(&str) -> bool) -> Vec<String> {
+        let scoped = self
+            .scoped
+            .iter()
+            .filter_map(|(_, entry)| Some((entry.local.as_ref()?, &entry.path)));
         self.aliases
             .iter()
+            .chain(scoped)
             .filter(|(_, target)| wanted(target))
             .map(|(local, _)| local.clone())
             .collect()
     }
 
+    /// What the imported name `name` stands for at `path`: the import of the
+    /// innermost inline module around it that imports the name, else the
+    /// file's, unless that module defines an item of the name itself.
+    fn alias_at(&self, name: &str, path: &ast::Path) -> Option<&String> {
+        let file_level = self.aliases.get(name);
+        let defined_inline = || {
+            self.item_modules
+                .get(name)
+                .is_some_and(|modules| modules.iter().any(|m| !m.is_empty()))
+        };
+        if !self.scoped_names.contains(name) && (file_level.is_none() || !defined_inline()) {
+            return file_level;
+        }
+        let module = inline_modules_around(path.syntax()).join("::");
+        let scoped = self
+            .scoped
+            .iter()
+            .filter(|(at, entry)| entry.local.as_deref() == Some(name) && within(&module, at))
+            .max_by_key(|(at, _)| at.len());
+        if let Some((_, entry)) = scoped {
+            return Some(&entry.path);
+        }
+        let shadowed = self.item_modules.get(name).is_some_and(|modules| {
+            modules
+                .iter()
+                .any(|at| !at.is_empty() && within(&module, at))
+        });
+        file_level.filter(|_| !shadowed)
+    }
+
+    /// The glob imports in scope at `path`: the file's and those of the
+    /// inline modules around it.
+    fn globs_at(&self, path: &ast::Path) -> Vec<&String> {
+        let mut globs: Vec<&String> = self.globs.iter().collect();
+        if self.scoped.iter().any(|(_, entry)| entry.local.is_none()) {
+            let module = inline_modules_around(path.syntax()).join("::");
+            globs.extend(
+                self.scoped
+                    .iter()
+                    .filter(|(at, entry)| entry.local.is_none() && within(&module, at))
+                    .map(|(_, entry)| &entry.path),
+            );
+        }
+        globs
+    }
+
+    /// Where `segments` lead through an inline module of the file that
+    /// imports or glob-imports their second one (`net::Client::new` with
+    /// `mod net { pub use reqwest::Client; }`), from the module around
+    /// `path`; a leading `self::` (or `crate::` in a file checked alone, its
+    /// own crate root) counts from there.
+    fn through_inline_module(&self, path: &ast::Path, segments: &[String]) -> Option<String> {
+        if self.scoped.is_empty() {
+            return None;
+        }
+        let segments = match segments.split_first() {
+            Some((first, rest))
+                if first == "self" || (first == "crate" && self.crate_index.module.is_empty()) =>
+            {
+                rest
+            }
+            _ => segments,
+        };
+        let [module_name, name, rest @ ..] = segments else {
+            return None;
+        };
+        let around = inline_modules_around(path.syntax()).join("::");
+        let module = if around.is_empty() {
+            module_name.clone()
+        } else {
+            join(&around, module_name)
+        };
+        self.scoped.iter().find_map(|(at, entry)| {
+            if *at != module {
+                return None;
+            }
+            match &entry.local {
+                Some(local) if local == name => Some(join_all(&entry.path, rest)),
+                Some(_) => None,
+                None => Some(join_all(&join(&entry.path, name), rest)),
+            }
+        })
+    }
+
     /// The name an imported item has where it is defined (`Store` for the
     /// local `S2` of `use crate::storage::Store as S2;`), or `local` itself.
     pub fn original_name<'a>(&'a self, local: &'a str) -> &'a str {
+        let scoped = || {
+            self.scoped
+                .iter()
+                .find(|(_, entry)| entry.local.as_deref() == Some(local))
+                .map(|(_, entry)| &entry.path)
+        };
         self.aliases
             .get(local)
+            .or_else(scoped)
             .and_then(|target| target.rsplit("::").next())
             .unwrap_or(local)
     }
@@ -165,7 +281,11 @@ impl Imports {
             || self
                 .aliases
                 .get(first)
-                .is_some_and(|target| is_crate_relative(target) || self.crate_index.is_own(target))
+                .into_iter()
+                .chain(self.scoped.iter().filter_map(|(_, entry)| {
+                    (entry.local.as_deref() == Some(first)).then_some(&entry.path)
+                }))
+                .any(|target| is_crate_relative(target) || self.crate_index.is_own(target))
     }
 
     /// The names of the items the file defines itself, with the inline
@@ -204,12 +324,15 @@ impl Imports {
         if first == "Self" {
             return Vec::new();
         }
+        if let Some(found) = self.through_inline_module(path, &segments) {
+            return vec![found];
+        }
         // Left as written for the crate index to place (summaries are made
         // before the module tree is known).
         if is_crate_relative(first) {
             return vec![segments.join("::")];
         }
-        if let Some(target) = self.aliases.get(first) {
+        if let Some(target) = self.alias_at(first, path) {
             return vec![join_all(target, rest)];
         }
         let written = segments.join("::");
@@ -222,7 +345,7 @@ impl Imports {
         }
         // A glob may also bring in the first segment of a longer path
         // (`use std::fs::*; File::open(..)`).
-        candidates.extend(self.globs.iter().map(|glob| join(glob, &written)));
+        candidates.extend(self.globs_at(path).iter().map(|glob| join(glob, &written)));
         candidates.extend(self.through_crate_globs(&written));
         candidates
     }
@@ -257,7 +380,7 @@ impl Imports {
             return None;
         }
         let (first, rest) = segments.split_first()?;
-        let imported = self.aliases.get(first);
+        let imported = self.alias_at(first, path);
         let written = match imported {
             Some(target) => join_all(target, rest),
             None => segments.join("::"),
@@ -314,7 +437,13 @@ impl Imports {
                 ));
             }
         }
-        let found = match self.aliases.get(last).filter(|_| !qualified) {
+        // `net::go` where `mod net { pub use tokio::spawn as go; }`.
+        if qualified && self.scoped_names.contains(last) {
+            if let Some(found) = self.through_inline_module(path, &segments(path)) {
+                return Some(test(found.rsplit("::").next().unwrap_or(&found)));
+            }
+        }
+        let found = match self.alias_at(last, path).filter(|_| !qualified) {
             // A re-export may rename what it exports.
             Some(target) if is_crate_relative(target) || self.crate_index.is_own(target) => {
                 let through_crate = self.through_crate(path, &[last.to_owned()]);
@@ -331,7 +460,7 @@ impl Imports {
     /// (`drop`, `Box`, ...), neither imported nor defined by the file.
     pub fn is_prelude(&self, path: &ast::Path, name: &str) -> bool {
         segments(path).as_slice() == [name]
-            && !self.aliases.contains_key(name)
+            && self.alias_at(name, path).is_none()
             && !self.local_items.contains(name)
     }
 
@@ -463,4 +592,13 @@ fn join(prefix: &str, name: &str) -> String {
 
 fn join_all(prefix: &str, rest: &[String]) -> String {
     rest.iter().fold(prefix.to_owned(), |acc, s| join(&acc, s))
+}
+
+/// Whether the inline module `module` (`a::b`, empty for the file's level)
+/// is `scope` or inside it.
+fn within(module: &str, scope: &str) -> bool {
+    module == scope
+        || module
+            .strip_prefix(scope)
+            .is_some_and(|rest| rest.starts_with("::"))
 }

@@ -26,9 +26,12 @@ handed to another function is not followed. Only a runtime that is then dropped 
 async code is flagged (a temporary, or a local that is only borrowed until the end of its \
 scope): not one shut down with `shutdown_background()`/`shutdown_timeout(..)`, which do not \
 panic, nor one handed on (returned, stored, passed by value, moved into a thread), whose drop \
-happens elsewhere; `drop(rt)` in the same async code counts as dropped here, and so do \
-`let _ = rt;` (which moves nothing), a runtime moved to another local that is dropped here, \
-and one wrapped in an `Arc`/`Rc`/`Box` local dropped here.",
+happens elsewhere; `drop(rt)` (also `drop((rt, x))`) in the same async code counts as dropped \
+here, and so do `let _ = rt;` (which moves nothing), a runtime moved to another local that is \
+dropped here, and one wrapped in an `Arc`/`Rc`/`Box` local dropped here. A runtime bound \
+through a pattern (`if let Ok(rt) = ..`, `let Ok(rt) = .. else`, a `match` arm) is followed \
+the same way, and one that async code calls `block_on` on is flagged whatever happens to it \
+next: that call panics first.",
     why: "A runtime built inside a task lives on a worker thread of the runtime that runs the \
 task. Dropping it there panics (\"Cannot drop a runtime in a context where blocking is not \
 allowed\"), and calling `block_on` on it panics too (\"Cannot start a runtime from within a \
@@ -205,24 +208,98 @@ fn dropped_here(built: &SyntaxNode, names: &Names, imports: &Imports) -> bool {
                 };
                 return match statement.pat() {
                     Some(ast::Pat::WildcardPat(_)) => true,
-                    Some(ast::Pat::IdentPat(binding)) => {
-                        local_dropped_here(&binding, names, imports)
-                    }
-                    _ => false,
+                    pattern => pattern
+                        .and_then(|p| bound_runtime(&p))
+                        .is_some_and(|binding| local_dropped_here(&binding, names, imports)),
                 };
+            }
+            // `if let Ok(rt) = Runtime::new() { .. }`.
+            SyntaxKind::LET_EXPR => {
+                return ast::LetExpr::cast(parent)
+                    .and_then(|test| test.pat())
+                    .and_then(|p| bound_runtime(&p))
+                    .is_some_and(|binding| local_dropped_here(&binding, names, imports));
+            }
+            // `match Runtime::new() { Ok(rt) => .., Err(e) => .. }`: an arm
+            // that only passes the runtime on makes the `match` its place.
+            SyntaxKind::MATCH_EXPR => {
+                let Some(arms) =
+                    ast::MatchExpr::cast(parent.clone()).and_then(|m| m.match_arm_list())
+                else {
+                    return false;
+                };
+                let mut passed_on = false;
+                for arm in arms.arms() {
+                    let Some(binding) = arm.pat().and_then(|p| bound_runtime(&p)) else {
+                        continue;
+                    };
+                    let only_passed = arm.expr().is_some_and(|e| names_binding(&e, &binding));
+                    if only_passed {
+                        passed_on = true;
+                    } else if local_dropped_here(&binding, names, imports) {
+                        return true;
+                    }
+                }
+                if !passed_on {
+                    return false;
+                }
+                place = parent;
             }
             _ => return false,
         }
     }
 }
 
+/// The binding a pattern gives the runtime: `rt`, `Ok(rt)`, `Some(rt)`.
+fn bound_runtime(pattern: &ast::Pat) -> Option<ast::IdentPat> {
+    match pattern {
+        ast::Pat::IdentPat(binding) => Some(binding.clone()),
+        ast::Pat::TupleStructPat(wrapped) => {
+            let name = wrapped.path()?.segment()?.name_ref()?;
+            let mut fields = wrapped.fields();
+            let only = fields.next()?;
+            (matches!(name.text(), "Ok" | "Some") && fields.next().is_none())
+                .then_some(only)
+                .and_then(|p| bound_runtime(&p))
+        }
+        _ => None,
+    }
+}
+
+/// Whether `expr` is just the name `binding` binds.
+fn names_binding(expr: &ast::Expr, binding: &ast::IdentPat) -> bool {
+    let ast::Expr::PathExpr(path) = expr else {
+        return false;
+    };
+    let name = path.path().and_then(|p| p.as_single_name_ref());
+    name.zip(ast::HasName::name(binding))
+        .is_some_and(|(used, bound)| used.text() == bound.text())
+}
+
 /// A local runtime that is only borrowed, and so dropped at the end of its
-/// scope, or given to `drop(..)`.
+/// scope, or given to `drop(..)`; or one that async code calls `block_on`
+/// on, which panics before anything else happens to it.
 fn local_dropped_here(binding: &ast::IdentPat, names: &Names, imports: &Imports) -> bool {
     let Some((owner, _)) = enclosing_body(binding.syntax()) else {
         return false;
     };
-    names.mentions(binding).iter().all(|mention| {
+    let mentions = names.mentions(binding);
+    let blocks_on_here = mentions.iter().any(|mention| {
+        let Mention::Path(path) = mention else {
+            return false;
+        };
+        path.syntax()
+            .parent()
+            .and_then(ast::MethodCallExpr::cast)
+            .is_some_and(|call| {
+                method_name(&call).is_some_and(|name| name == "block_on")
+                    && is_async_context(call.syntax())
+            })
+    });
+    if blocks_on_here {
+        return true;
+    }
+    mentions.iter().all(|mention| {
         let Mention::Path(path) = mention else {
             return value_use(mention, &owner) == ValueUse::Borrowed;
         };
@@ -244,7 +321,14 @@ fn local_dropped_here(binding: &ast::IdentPat, names: &Names, imports: &Imports)
             let call = ast::CallExpr::cast(parent.parent()?)?;
             Some(imports.is_prelude(&callee_path(&call)?, "drop"))
         };
-        match path.syntax().parent().and_then(called) {
+        // `drop((rt, other))`: the tuple goes where the runtime goes.
+        let holder = path.syntax().ancestors().skip(1).find(|a| {
+            !matches!(
+                a.kind(),
+                SyntaxKind::TUPLE_EXPR | SyntaxKind::ARRAY_EXPR | SyntaxKind::PAREN_EXPR
+            )
+        });
+        match holder.and_then(called) {
             Some(false) => false,
             Some(true) if value_use(mention, &owner) == ValueUse::Moved => {
                 // `drop(rt)`, unless inside a closure or task of its own.

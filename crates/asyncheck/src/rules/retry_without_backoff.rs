@@ -5,7 +5,8 @@ use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasName},
     binding_of, callee_path, is_loop, label_of, loop_body, method_name, same_body_nodes,
-    same_iteration_nodes, segments, unparen, AstNode, Imports, SyntaxKind, SyntaxNode, TextRange,
+    same_iteration_nodes, segments, unparen, variant_field, AstNode, Imports, SyntaxKind,
+    SyntaxNode, TextRange,
 };
 
 use super::span;
@@ -351,20 +352,6 @@ fn is_success_pattern(pat: &ast::Pat, timed: bool) -> bool {
         return false;
     };
     !timed || variant_field(&inner, "Ok").is_some()
-}
-
-/// The single field of a tuple-struct pattern `Name(field)`.
-fn variant_field(pat: &ast::Pat, name: &str) -> Option<ast::Pat> {
-    let ast::Pat::TupleStructPat(tuple) = pat else {
-        return None;
-    };
-    let path = tuple.path()?;
-    if segments(&path).last().map(String::as_str) != Some(name) {
-        return None;
-    }
-    let mut fields = tuple.fields();
-    let field = fields.next()?;
-    fields.next().is_none().then_some(field)
 }
 
 /// How an error path goes round again with no delay, if it does.

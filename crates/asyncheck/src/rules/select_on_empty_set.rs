@@ -3,9 +3,9 @@ use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     accepts_none, always_leaves, ast,
     ast::{HasLoopBody, HasName},
-    callee_path, created_future, enclosing_loop, is_select_macro, is_tokio_select, known_type,
-    local_name, method_name, same_body_nodes, unparen, variant_field, written_text, AstNode,
-    Imports, KnownType, SelectBranch, SyntaxKind, SyntaxNode,
+    callee_path, crate_function_called, created_future, enclosing_loop, is_select_macro,
+    is_tokio_select, known_type, local_name, method_name, same_body_nodes, unparen, variant_field,
+    written_text, AstNode, Imports, KnownType, SelectBranch, SyntaxKind, SyntaxNode,
 };
 
 use super::span_of;
@@ -20,12 +20,14 @@ static META: RuleMeta = RuleMeta {
     skips_tests: false,
     summary: "Flags `select!` branches in a loop that complete at once, with `None`, on an empty task set.",
     flags: "A branch of `tokio::select!` or `futures::select!` inside a loop whose future is \
-`join_next()`/`join_next_with_id()` (of a `JoinSet` or `JoinMap`) or, in `tokio::select!`, \
+`join_next()`/`join_next_with_id()` (of a `JoinSet` or `JoinMap`, not of a crate type with a \
+`join_next` of its own) or, in `tokio::select!`, \
 `next()` of a receiver known as a `FuturesUnordered`, `FuturesOrdered`, `SelectAll` or \
 `StreamMap` (built in the function, or a parameter, local or field whose type is written in \
 the file), when its pattern accepts `None` (`res = set.join_next() =>`) and its handler does \
 not leave the loop on `None` (`match res { None => break, .. }`, `let Some(r) = res else { \
-return }`, `if res.is_none() { break }`, `res.expect(..)` (a panic), a handler that always \
+return }`, `if res.is_none() { break }`, `res.expect(..)` (a panic), `res?` (a return), a \
+handler that always \
 leaves, or one that tests \
 the set's emptiness and so handles the empty case itself). Also a `while` \
 loop whose condition is `set.join_next().now_or_never().is_some()` (or \
@@ -148,11 +150,12 @@ fn select_branches(node: &SyntaxNode, imports: &Imports) -> Vec<ast::MethodCallE
                     .handler()
                     .is_some_and(|handler| assigns_what_it_reads(&handler, &guard))
         });
-        if !accepts_none(&pattern)
+        if !accepts_none(&pattern, imports)
             || guarded
             || checked_this_turn(node, &looped, &receiver)
             || branch.handler().is_some_and(|handler| {
-                leaves_on_none(&pattern, &handler) || tests_emptiness(handler.syntax(), &receiver)
+                leaves_on_none(&pattern, &handler, imports)
+                    || tests_emptiness(handler.syntax(), &receiver)
             })
         {
             continue;
@@ -172,7 +175,8 @@ fn polled_until_never(node: &SyntaxNode, imports: &Imports) -> Option<ast::Metho
             let call = now_or_never_of(&binding.expr()?, imports)?;
             let inner = variant_field(&binding.pat()?, "Some")?;
             let body = ast::Expr::BlockExpr(looped.loop_body()?);
-            (accepts_none(&inner) && !leaves_on_none(&inner, &body)).then_some(call)
+            (accepts_none(&inner, imports) && !leaves_on_none(&inner, &body, imports))
+                .then_some(call)
         }
         ast::Expr::MethodCallExpr(is_some) => {
             if method_name(&is_some)? != "is_some" {
@@ -207,7 +211,10 @@ fn set_poll(expr: &ast::Expr, imports: &Imports, with_next: bool) -> Option<ast:
         return None;
     };
     match method_name(call)?.as_str() {
-        "join_next" | "join_next_with_id" => Some(call.clone()),
+        // Unless the receiver is a crate type with a `join_next` of its own.
+        "join_next" | "join_next_with_id" => crate_function_called(expr, imports)
+            .is_none()
+            .then(|| call.clone()),
         "next" if with_next => {
             (known_type(&call.receiver()?, imports)? == KnownType::FutureSet).then(|| call.clone())
         }
@@ -281,7 +288,7 @@ fn tests_emptiness(condition: &SyntaxNode, receiver: &str) -> bool {
 
 /// Whether a handler (or loop body) run with the output bound to `pattern`
 /// leaves the loop when that output is `None`.
-fn leaves_on_none(pattern: &ast::Pat, handler: &ast::Expr) -> bool {
+fn leaves_on_none(pattern: &ast::Pat, handler: &ast::Expr, imports: &Imports) -> bool {
     if always_leaves(handler) {
         return true;
     }
@@ -294,12 +301,24 @@ fn leaves_on_none(pattern: &ast::Pat, handler: &ast::Expr) -> bool {
     let reads = |expr: Option<ast::Expr>| {
         expr.is_some_and(|e| local_name(&unparen(e)).as_deref() == Some(name.as_str()))
     };
-    same_body_nodes(handler.syntax())
-        .any(|node| tests_none_and_leaves(&node, &reads) || panics_on_none(&node, &reads))
+    same_body_nodes(handler.syntax()).any(|node| {
+        tests_none_and_leaves(&node, &reads, imports)
+            || panics_on_none(&node, &reads)
+            || returns_on_none(&node, &reads)
+    })
+}
+
+/// `res?`: the function returns on `None`.
+fn returns_on_none(node: &SyntaxNode, reads: &dyn Fn(Option<ast::Expr>) -> bool) -> bool {
+    ast::TryExpr::cast(node.clone()).is_some_and(|tried| reads(tried.expr()))
 }
 
 /// `node` as a test of the output that leaves on `None`.
-fn tests_none_and_leaves(node: &SyntaxNode, reads: &dyn Fn(Option<ast::Expr>) -> bool) -> bool {
+fn tests_none_and_leaves(
+    node: &SyntaxNode,
+    reads: &dyn Fn(Option<ast::Expr>) -> bool,
+    imports: &Imports,
+) -> bool {
     if let Some(matched) = ast::MatchExpr::cast(node.clone()) {
         if !reads(matched.expr()) {
             return false;
@@ -307,15 +326,15 @@ fn tests_none_and_leaves(node: &SyntaxNode, reads: &dyn Fn(Option<ast::Expr>) ->
         let Some(arms) = matched.match_arm_list() else {
             return false;
         };
-        let first_on_none = arms
-            .arms()
-            .find(|arm| arm.guard().is_none() && arm.pat().is_some_and(|p| accepts_none(&p)));
+        let first_on_none = arms.arms().find(|arm| {
+            arm.guard().is_none() && arm.pat().is_some_and(|p| accepts_none(&p, imports))
+        });
         return first_on_none
             .and_then(|arm| arm.expr())
             .is_some_and(|e| always_leaves(&e));
     }
     if let Some(statement) = ast::LetStmt::cast(node.clone()) {
-        let refutes_none = statement.pat().is_some_and(|p| !accepts_none(&p));
+        let refutes_none = statement.pat().is_some_and(|p| !accepts_none(&p, imports));
         return refutes_none
             && reads(statement.initializer())
             && statement
@@ -335,7 +354,7 @@ fn tests_none_and_leaves(node: &SyntaxNode, reads: &dyn Fn(Option<ast::Expr>) ->
             if !reads(test.expr()) {
                 return false;
             }
-            if accepts_none(&pat) {
+            if accepts_none(&pat, imports) {
                 leaves(branch.then_branch())
             } else {
                 match branch.else_branch() {

@@ -20,7 +20,8 @@ static META: RuleMeta = RuleMeta {
         "Flags `tokio::select!` branch patterns that drop a produced value when they do not match.",
     flags: "A branch of `tokio::select!` (resolved through the file's imports) whose pattern \
 can fail on a value the future produced: a pattern with `Some`, `Ok` or `Err`, `None`, a \
-literal, a range, an or-pattern or an enum variant (`Command::Stop`), such as \
+literal, a range, an or-pattern or an enum variant (`Command::Stop`, or a bare `Stop`/`Circle(r)` \
+the file imports from its enum: `use Command::*;`, `use Shape::Circle;`), such as \
 `Some(Err(e)) = set.join_next()`, `Ok(Some(msg)) = read_frame(..)`, \
 `Some(Command::Stop) = rx.recv()`, `Ok(n) = sock.read(&mut buf)`. Not flagged: patterns \
 whose only refuted case means the source has closed: `Some(x)` (`x` irrefutable) on `recv()`, \
@@ -134,7 +135,9 @@ impl Rule for SelectPatternDropsValue {
             let (Some(pattern), Some(future)) = (branch.pattern(), branch.future()) else {
                 continue;
             };
-            if is_irrefutable(&pattern) || refutes_only_the_end(&pattern, future, cx.imports) {
+            if is_irrefutable(&pattern, cx.imports)
+                || refutes_only_the_end(&pattern, future, cx.imports)
+            {
                 continue;
             }
             cx.report(
@@ -151,8 +154,9 @@ impl Rule for SelectPatternDropsValue {
 /// Whether the only output `pattern` refutes means that the source has
 /// closed, judged by what created the branch's future.
 fn refutes_only_the_end(pattern: &ast::Pat, future: ast::Expr, imports: &Imports) -> bool {
-    let some = variant_field(pattern, "Some").filter(is_irrefutable);
-    let ok = variant_field(pattern, "Ok").filter(is_irrefutable);
+    let irrefutable = |inner: &ast::Pat| is_irrefutable(inner, imports);
+    let some = variant_field(pattern, "Some").filter(irrefutable);
+    let ok = variant_field(pattern, "Ok").filter(irrefutable);
     // An `OptionFuture` is `None` when it holds no future: nothing was produced.
     if some.is_some() && known_type(&future, imports) == Some(KnownType::OptionFuture) {
         return true;

@@ -170,7 +170,7 @@ impl Imports {
     /// What the imported name `name` stands for at `path`: the import of the
     /// innermost inline module around it that imports the name, else the
     /// file's, unless that module defines an item of the name itself.
-    fn alias_at(&self, name: &str, path: &ast::Path) -> Option<&String> {
+    fn alias_at(&self, name: &str, at: &SyntaxNode) -> Option<&String> {
         let file_level = self.aliases.get(name);
         let defined_inline = || {
             self.item_modules
@@ -180,7 +180,7 @@ impl Imports {
         if !self.scoped_names.contains(name) && (file_level.is_none() || !defined_inline()) {
             return file_level;
         }
-        let module = inline_modules_around(path.syntax()).join("::");
+        let module = inline_modules_around(at).join("::");
         let scoped = self
             .scoped
             .iter()
@@ -199,10 +199,10 @@ impl Imports {
 
     /// The glob imports in scope at `path`: the file's and those of the
     /// inline modules around it.
-    fn globs_at(&self, path: &ast::Path) -> Vec<&String> {
+    fn globs_at(&self, at: &SyntaxNode) -> Vec<&String> {
         let mut globs: Vec<&String> = self.globs.iter().collect();
         if self.scoped.iter().any(|(_, entry)| entry.local.is_none()) {
-            let module = inline_modules_around(path.syntax()).join("::");
+            let module = inline_modules_around(at).join("::");
             globs.extend(
                 self.scoped
                     .iter()
@@ -332,7 +332,7 @@ impl Imports {
         if is_crate_relative(first) {
             return vec![segments.join("::")];
         }
-        if let Some(target) = self.alias_at(first, path) {
+        if let Some(target) = self.alias_at(first, path.syntax()) {
             return vec![join_all(target, rest)];
         }
         let written = segments.join("::");
@@ -345,7 +345,11 @@ impl Imports {
         }
         // A glob may also bring in the first segment of a longer path
         // (`use std::fs::*; File::open(..)`).
-        candidates.extend(self.globs_at(path).iter().map(|glob| join(glob, &written)));
+        candidates.extend(
+            self.globs_at(path.syntax())
+                .iter()
+                .map(|glob| join(glob, &written)),
+        );
         candidates.extend(self.through_crate_globs(&written));
         candidates
     }
@@ -380,7 +384,7 @@ impl Imports {
             return None;
         }
         let (first, rest) = segments.split_first()?;
-        let imported = self.alias_at(first, path);
+        let imported = self.alias_at(first, path.syntax());
         let written = match imported {
             Some(target) => join_all(target, rest),
             None => segments.join("::"),
@@ -443,7 +447,7 @@ impl Imports {
                 return Some(test(found.rsplit("::").next().unwrap_or(&found)));
             }
         }
-        let found = match self.alias_at(last, path).filter(|_| !qualified) {
+        let found = match self.alias_at(last, path.syntax()).filter(|_| !qualified) {
             // A re-export may rename what it exports.
             Some(target) if is_crate_relative(target) || self.crate_index.is_own(target) => {
                 let through_crate = self.through_crate(path, &[last.to_owned()]);
@@ -456,11 +460,34 @@ impl Imports {
         Some(test(found))
     }
 
+    /// Whether the bare name `name`, used at `at`, is an enum variant the
+    /// file imports: by name from a type (`use Shape::Circle;`), or through
+    /// a glob of a type (`use Command::*;`) when the file defines no item of
+    /// that name.
+    pub fn imports_variant(&self, name: &str, at: &SyntaxNode) -> bool {
+        let of_type = |path: &str| {
+            path.rsplit("::")
+                .next()
+                .is_some_and(|last| last.starts_with(|c: char| c.is_ascii_uppercase()))
+        };
+        if !of_type(name) {
+            return false;
+        }
+        if let Some(target) = self.alias_at(name, at) {
+            return target
+                .rsplit_once("::")
+                .is_some_and(|(owner, _)| of_type(owner));
+        }
+        !self.local_items.contains(name)
+            && (self.globs_at(at).iter().any(|glob| of_type(glob))
+                || self.crate_globs.iter().any(|glob| of_type(glob)))
+    }
+
     /// Whether `path` is the bare name `name` of the standard prelude
     /// (`drop`, `Box`, ...), neither imported nor defined by the file.
     pub fn is_prelude(&self, path: &ast::Path, name: &str) -> bool {
         segments(path).as_slice() == [name]
-            && self.alias_at(name, path).is_none()
+            && self.alias_at(name, path.syntax()).is_none()
             && !self.local_items.contains(name)
     }
 

@@ -131,6 +131,10 @@ pub struct FunctionFacts {
     /// network), directly or through up to [`WRAPPER_DEPTH`] levels of the
     /// crate `async fn`s it awaits.
     pub waits: Option<InnerCall>,
+    /// For an `async fn`: it takes a semaphore permit before anything else
+    /// it awaits, so the work it does as a task is limited.
+    #[serde(default)]
+    pub takes_permit_first: bool,
     /// For an `async fn`: the crate functions it awaits, as [`Self::calls`].
     pub awaited: Vec<(String, Option<String>)>,
 }

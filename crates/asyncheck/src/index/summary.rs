@@ -17,9 +17,9 @@ use crate::syntax::{
     awaits_implicitly, blocks_on_future, body_kind, callee_path, cancel_unsafe_call,
     held_type_path, impl_type_around, inline_modules_around, is_constant_for, is_loop, is_self,
     is_test_code, is_type_name, made_by_call, method_name, named_type, outside_wait,
-    parameter_count, receiver_binding, same_body_nodes, set_use, type_known, type_name, unparen,
-    use_entries, written_type, Access, FileLocks, Imports, KnownType, SetUse, SpawnedTasks,
-    WaitFacts,
+    parameter_count, receiver_binding, same_body_nodes, set_use, takes_permit_first, type_known,
+    type_name, unparen, use_entries, written_type, Access, FileLocks, Imports, KnownType, SetUse,
+    SpawnedTasks, WaitFacts,
 };
 
 /// The summary of a parsed file.
@@ -371,6 +371,10 @@ fn function_facts(
             .ret_type()
             .and_then(|r| r.ty())
             .and_then(|ty| type_known(&ty, file.imports)),
+        takes_permit_first: function.async_token().is_some()
+            && function
+                .body()
+                .is_some_and(|body| takes_permit_first(body.syntax())),
         is_test: is_test_code(function.syntax()),
         parameters: parameter_count(function),
         cancel_unsafe: effects.cancel_unsafe,

@@ -4,7 +4,7 @@ use crate::syntax::{
     ast::{self, HasLoopBody},
     awaits_implicitly, enclosing_body, is_drop_call, known_type, method_name, same_body_nodes,
     spawn_call, strip_future_wrappers, type_path, value_use, AstNode, Imports, KnownType, Mention,
-    Names, SyntaxKind, SyntaxNode, TextRange, ValueUse,
+    Names, SyntaxKind, SyntaxNode, TextRange, ValueUse, PERMIT_METHODS,
 };
 
 use super::{span, span_of};
@@ -93,18 +93,6 @@ place in the task where it should end.",
     see_also: &["unbounded-fanout", "detached-spawn"],
     clippy_twins: &[],
 };
-
-/// The calls that take permits from a semaphore.
-const PERMIT_METHODS: &[&str] = &[
-    "acquire",
-    "acquire_owned",
-    "acquire_many",
-    "acquire_many_owned",
-    "try_acquire",
-    "try_acquire_owned",
-    "try_acquire_many",
-    "try_acquire_many_owned",
-];
 
 /// Return types of functions that hand out lazy work: a stream or future.
 const LAZY_TYPES: &[&str] = &[

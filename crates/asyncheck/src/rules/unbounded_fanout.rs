@@ -1,11 +1,12 @@
 use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
-    ast::{self, HasName},
-    body_kind, callee_path, enclosing_body, free_async_fns_named, is_loop, is_task_handle,
-    iteration_chain, loop_body, method_name, same_body_nodes, same_iteration_nodes, spawn_call,
-    unparen, AstNode, Imports, IterationChain, SelectBranch, Spawner, SyntaxKind, SyntaxNode,
-    TextRange, WalkEvent,
+    ast::{self, HasArgList, HasName},
+    body_kind, callee_path, crate_function_called, enclosing_body, free_async_fns_named, is_loop,
+    is_task_handle, is_wrapper_new, iteration_chain, loop_body, method_name, same_body_nodes,
+    same_iteration_nodes, spawn_call, takes_permit_first, unparen, AstNode, Imports,
+    IterationChain, SelectBranch, Spawner, SyntaxKind, SyntaxNode, TextRange, WalkEvent,
+    PERMIT_METHODS,
 };
 
 use super::{span, span_of};
@@ -27,7 +28,9 @@ literal or `const` bounds or an array literal (`.rev()`, `.step_by(..)`, `.take(
 constant bound); a `while let` over `recv()`, `next()`, `try_next()` or `accept()`; a `loop` \
 around one of them. A bound: a semaphore `acquire`/`acquire_owned` (or `try_acquire`, \
 `acquire_many`) in the loop outside the spawned future, or as the first thing the spawned \
-future awaits (an async block, or a free `async fn` of the file called as the future); a `join_next()` in the loop; a `.buffer_unordered(..)`/`.buffered(..)` on the \
+future awaits (an async block, or a crate `async fn` called as the future, in this file or \
+another; looked through `.instrument(..)`, `.in_current_span()`, `.boxed()`, `.fuse()` and \
+`Box::pin(..)`); a `join_next()` in the loop; a `.buffer_unordered(..)`/`.buffered(..)` on the \
 mapped stream; a loop that awaits each task before its next turn (`tokio::spawn(job).await`, \
 or `let handle = tokio::spawn(job);` awaited later in the same block), or whose turn awaits an \
 earlier task's handle (a window of handles whose oldest is awaited when it is full). A constant loop inside an \
@@ -97,7 +100,7 @@ impl Rule for UnboundedFanout {
         if spawn
             .task
             .as_ref()
-            .is_some_and(|task| starts_with_permit(task, cx.root))
+            .is_some_and(|task| starts_with_permit(task, cx.root, cx.imports))
         {
             return;
         }
@@ -278,25 +281,13 @@ fn has_limit(scope: &SyntaxNode, task: Option<TextRange>) -> bool {
         let Some(call) = ast::MethodCallExpr::cast(node) else {
             continue;
         };
-        if method_name(&call).is_some_and(|n| is_permit(&n) || is_join_next(&n)) {
+        if method_name(&call)
+            .is_some_and(|n| PERMIT_METHODS.contains(&n.as_str()) || is_join_next(&n))
+        {
             return true;
         }
     }
     false
-}
-
-fn is_permit(method: &str) -> bool {
-    matches!(
-        method,
-        "acquire"
-            | "acquire_owned"
-            | "acquire_many"
-            | "acquire_many_owned"
-            | "try_acquire"
-            | "try_acquire_owned"
-            | "try_acquire_many"
-            | "try_acquire_many_owned"
-    )
 }
 
 fn is_join_next(method: &str) -> bool {
@@ -305,31 +296,35 @@ fn is_join_next(method: &str) -> bool {
 
 /// Whether the spawned future takes a permit before anything else it
 /// awaits: `async move { let _permit = sem.acquire().await; .. }`, or the
-/// same at the start of an `async fn` of the file called as the future.
-fn starts_with_permit(task: &ast::Expr, root: &SyntaxNode) -> bool {
-    let body = match unparen(task.clone()) {
-        ast::Expr::BlockExpr(block) if block.async_token().is_some() => block,
-        ast::Expr::CallExpr(call) => match local_async_fn_body(&call, root) {
-            Some(body) => body,
-            None => return false,
-        },
-        _ => return false,
-    };
-    for node in same_body_nodes(body.syntax()) {
-        match node.kind() {
-            SyntaxKind::METHOD_CALL_EXPR if is_permit_call(&node) => return true,
-            SyntaxKind::AWAIT_EXPR => return node.descendants().any(|n| is_permit_call(&n)),
-            _ => {}
+/// same at the start of a crate `async fn` called as the future (in this
+/// file or another). Adapters that keep the future's work are looked
+/// through (`.instrument(span)`, `Box::pin(..)`).
+fn starts_with_permit(task: &ast::Expr, root: &SyntaxNode, imports: &Imports) -> bool {
+    match unparen(task.clone()) {
+        ast::Expr::BlockExpr(block) if block.async_token().is_some() => {
+            takes_permit_first(block.syntax())
         }
+        ast::Expr::CallExpr(call) if callee_path(&call).is_some_and(|p| is_wrapper_new(&p)) => call
+            .arg_list()
+            .and_then(|args| args.args().next())
+            .is_some_and(|inner| starts_with_permit(&inner, root, imports)),
+        ast::Expr::CallExpr(call) => match local_async_fn_body(&call, root) {
+            Some(body) => takes_permit_first(body.syntax()),
+            None => crate_function_called(&ast::Expr::CallExpr(call), imports)
+                .is_some_and(|f| f.takes_permit_first),
+        },
+        ast::Expr::MethodCallExpr(call)
+            if method_name(&call).is_some_and(|n| FUTURE_ADAPTERS.contains(&n.as_str())) =>
+        {
+            call.receiver()
+                .is_some_and(|inner| starts_with_permit(&inner, root, imports))
+        }
+        _ => false,
     }
-    false
 }
 
-fn is_permit_call(node: &SyntaxNode) -> bool {
-    ast::MethodCallExpr::cast(node.clone())
-        .and_then(|call| method_name(&call))
-        .is_some_and(|n| is_permit(&n))
-}
+/// Methods that wrap a future and run its work unchanged.
+const FUTURE_ADAPTERS: &[&str] = &["instrument", "in_current_span", "boxed", "fuse"];
 
 /// The body of the free `async fn` of this file that `call` calls by name.
 fn local_async_fn_body(call: &ast::CallExpr, root: &SyntaxNode) -> Option<ast::BlockExpr> {

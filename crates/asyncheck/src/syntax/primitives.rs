@@ -8,7 +8,43 @@ use ra_ap_syntax::{
     AstNode,
 };
 
-use super::{binding_of, callee_path, chain_origin, method_name, unparen, FieldTypes, Imports};
+use super::{
+    binding_of, callee_path, chain_origin, method_name, same_body_nodes, unparen, FieldTypes,
+    Imports,
+};
+use ra_ap_syntax::{SyntaxKind, SyntaxNode};
+
+/// The calls that take permits from a semaphore.
+pub const PERMIT_METHODS: &[&str] = &[
+    "acquire",
+    "acquire_owned",
+    "acquire_many",
+    "acquire_many_owned",
+    "try_acquire",
+    "try_acquire_owned",
+    "try_acquire_many",
+    "try_acquire_many_owned",
+];
+
+/// Whether `node` is a call taking a semaphore permit, by its method name.
+pub fn is_permit_call(node: &SyntaxNode) -> bool {
+    ast::MethodCallExpr::cast(node.clone())
+        .and_then(|call| method_name(&call))
+        .is_some_and(|name| PERMIT_METHODS.contains(&name.as_str()))
+}
+
+/// Whether an async body takes a permit before anything else it awaits
+/// (`let _permit = sem.acquire().await; ..`): the work it does is limited.
+pub fn takes_permit_first(body: &SyntaxNode) -> bool {
+    for node in same_body_nodes(body) {
+        match node.kind() {
+            SyntaxKind::METHOD_CALL_EXPR if is_permit_call(&node) => return true,
+            SyntaxKind::AWAIT_EXPR => return node.descendants().any(|n| is_permit_call(&n)),
+            _ => {}
+        }
+    }
+    false
+}
 
 /// What a value is, as far as waiting on it goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -35,3 +35,17 @@ impl Heartbeat {
         }
     }
 }
+
+/// Takes a permit before its work: spawned per connection, it is limited.
+pub async fn serve_limited(
+    limit: std::sync::Arc<tokio::sync::Semaphore>,
+    socket: tokio::net::TcpStream,
+) {
+    let _permit = limit.acquire().await;
+    drop(socket);
+}
+
+/// Does its work with no permit.
+pub async fn serve(socket: tokio::net::TcpStream) {
+    drop(socket);
+}

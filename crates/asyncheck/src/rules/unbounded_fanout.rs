@@ -1,10 +1,10 @@
 use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
-    ast::{self, HasArgList, HasName},
-    body_kind, callee_path, crate_function_called, enclosing_body, free_async_fns_named, is_loop,
-    is_task_handle, is_wrapper_new, iteration_chain, loop_body, method_name, same_body_nodes,
-    same_iteration_nodes, spawn_call, takes_permit_first, unparen, AstNode, Imports,
+    ast::{self, HasName},
+    body_kind, callee_path, crate_function_called, enclosing_body, free_async_fns_named,
+    future_inside, is_loop, is_task_handle, iteration_chain, loop_body, method_name,
+    same_body_nodes, same_iteration_nodes, spawn_call, takes_permit_first, AstNode, Imports,
     IterationChain, SelectBranch, Spawner, SyntaxKind, SyntaxNode, TextRange, WalkEvent,
     PERMIT_METHODS,
 };
@@ -29,8 +29,8 @@ constant bound); a `while let` over `recv()`, `next()`, `try_next()` or `accept(
 around one of them. A bound: a semaphore `acquire`/`acquire_owned` (or `try_acquire`, \
 `acquire_many`) in the loop outside the spawned future, or as the first thing the spawned \
 future awaits (an async block, or a crate `async fn` called as the future, in this file or \
-another; looked through `.instrument(..)`, `.in_current_span()`, `.boxed()`, `.fuse()` and \
-`Box::pin(..)`); a `join_next()` in the loop; a `.buffer_unordered(..)`/`.buffered(..)` on the \
+another; looked through `Box::pin(..)`, `.boxed()`, `.fuse()` and the tracing decorators such \
+as `.instrument(..)`); a `join_next()` in the loop; a `.buffer_unordered(..)`/`.buffered(..)` on the \
 mapped stream; a loop that awaits each task before its next turn (`tokio::spawn(job).await`, \
 or `let handle = tokio::spawn(job);` awaited later in the same block), or whose turn awaits an \
 earlier task's handle (a window of handles whose oldest is awaited when it is full). A constant loop inside an \
@@ -297,34 +297,21 @@ fn is_join_next(method: &str) -> bool {
 /// Whether the spawned future takes a permit before anything else it
 /// awaits: `async move { let _permit = sem.acquire().await; .. }`, or the
 /// same at the start of a crate `async fn` called as the future (in this
-/// file or another). Adapters that keep the future's work are looked
-/// through (`.instrument(span)`, `Box::pin(..)`).
+/// file or another), under the wrappers and decorators that keep its work
+/// (`Box::pin(..)`, `.instrument(span)`).
 fn starts_with_permit(task: &ast::Expr, root: &SyntaxNode, imports: &Imports) -> bool {
-    match unparen(task.clone()) {
+    match future_inside(task.clone(), imports) {
         ast::Expr::BlockExpr(block) if block.async_token().is_some() => {
             takes_permit_first(block.syntax())
         }
-        ast::Expr::CallExpr(call) if callee_path(&call).is_some_and(|p| is_wrapper_new(&p)) => call
-            .arg_list()
-            .and_then(|args| args.args().next())
-            .is_some_and(|inner| starts_with_permit(&inner, root, imports)),
         ast::Expr::CallExpr(call) => match local_async_fn_body(&call, root) {
             Some(body) => takes_permit_first(body.syntax()),
             None => crate_function_called(&ast::Expr::CallExpr(call), imports)
                 .is_some_and(|f| f.takes_permit_first),
         },
-        ast::Expr::MethodCallExpr(call)
-            if method_name(&call).is_some_and(|n| FUTURE_ADAPTERS.contains(&n.as_str())) =>
-        {
-            call.receiver()
-                .is_some_and(|inner| starts_with_permit(&inner, root, imports))
-        }
         _ => false,
     }
 }
-
-/// Methods that wrap a future and run its work unchanged.
-const FUTURE_ADAPTERS: &[&str] = &["instrument", "in_current_span", "boxed", "fuse"];
 
 /// The body of the free `async fn` of this file that `call` calls by name.
 fn local_async_fn_body(call: &ast::CallExpr, root: &SyntaxNode) -> Option<ast::BlockExpr> {

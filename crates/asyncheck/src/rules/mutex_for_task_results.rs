@@ -25,8 +25,10 @@ an empty collection such as `Vec::new()`, `vec![]`, `HashMap::new()`, `String::n
 `std::thread::spawn`: every one of them returns the task's value through its handle) whose \
 handle is kept (awaited, bound to a name that is used and not `.abort()`ed, pushed, collected; \
 any task of a `JoinSet`), so that the owner can wait for it, where they are only added to through the guard (`push`, `push_back`, `push_front`, `extend`, \
-`append`, `push_str`, a discarded `insert`, `*guard += n`), directly or through a guard bound \
-with `let`, while the function that made it locks, unwraps or prints it after the first spawn. Not \
+`extend_from_slice`, `append`, `push_str`, a discarded `insert`, `*guard += n`), directly or \
+through a guard bound with `let`, `if let Ok(g)` or the arms of a `match` on the lock (a \
+poisoned lock's `into_inner()` counts as the guard, and so does \
+`.unwrap_or_else(PoisonError::into_inner)`), while the function that made it locks, unwraps or prints it after the first spawn. Not \
 flagged when any task reads the value (`len`, `get`, `contains`, iteration, comparison, any \
 other method, or a used `insert` result), nor when the value or a clone goes anywhere we cannot \
 follow (passed to a function, stored in a struct, captured by a closure that is not a spawned \
@@ -129,6 +131,7 @@ const ADDS: &[&str] = &[
     "push_back",
     "push_front",
     "extend",
+    "extend_from_slice",
     "append",
     "push_str",
 ];
@@ -437,20 +440,60 @@ fn added_through(path: &ast::PathExpr, names: &Names) -> Option<TextRange> {
     if adds_through(&guard) {
         return Some(guard.parent()?.text_range());
     }
-    let guard = let_bound(&guard)?;
-    let uses = names.mentions(&guard);
     let mut adds = None;
-    for mention in &uses {
-        let Mention::Path(path) = mention else {
-            return None;
-        };
-        if adds_through(path.syntax()) {
-            adds = adds.or(path.syntax().parent().map(|p| p.text_range()));
-        } else if !is_dropped(path) {
-            return None;
+    for binding in guard_bindings(&guard)? {
+        for mention in &names.mentions(&binding) {
+            let Mention::Path(path) = mention else {
+                return None;
+            };
+            // `Err(poisoned) => poisoned.into_inner().push(..)`.
+            let recovered = path
+                .syntax()
+                .parent()
+                .and_then(ast::MethodCallExpr::cast)
+                .filter(|call| method_name(call).is_some_and(|n| n == "into_inner"))
+                .map(|call| call.syntax().clone());
+            let at = recovered.unwrap_or_else(|| path.syntax().clone());
+            if adds_through(&at) {
+                adds = adds.or(at.parent().map(|p| p.text_range()));
+            } else if !is_dropped(path) {
+                return None;
+            }
         }
     }
     adds
+}
+
+/// The names a guard (or the `Result` of taking it) is bound to: `let g =
+/// ..`, `if let Ok(g) = ..`, and the `Ok(g)`/`Err(poisoned)` arms of a
+/// `match` on it. `None` when it goes anywhere else.
+fn guard_bindings(guard: &SyntaxNode) -> Option<Vec<ast::IdentPat>> {
+    if let Some(binding) = let_bound(guard) {
+        return Some(vec![binding]);
+    }
+    let parent = guard.parent()?;
+    let patterns: Vec<ast::Pat> = if let Some(test) = ast::LetExpr::cast(parent.clone()) {
+        vec![test.pat()?]
+    } else if let Some(matched) = ast::MatchExpr::cast(parent) {
+        matched
+            .match_arm_list()?
+            .arms()
+            .filter_map(|arm| arm.pat())
+            .collect()
+    } else {
+        return None;
+    };
+    let mut bindings = Vec::new();
+    for pattern in patterns {
+        let ast::Pat::TupleStructPat(variant) = pattern else {
+            continue;
+        };
+        let mut fields = variant.fields();
+        if let (Some(ast::Pat::IdentPat(binding)), None) = (fields.next(), fields.next()) {
+            bindings.push(binding);
+        }
+    }
+    (!bindings.is_empty()).then_some(bindings)
 }
 
 /// `x.lock()` / `x.write()` with what unwraps the guard: `.await`,
@@ -470,7 +513,10 @@ fn guard_expr(path: &ast::PathExpr) -> Option<SyntaxNode> {
             SyntaxKind::METHOD_CALL_EXPR => ast::MethodCallExpr::cast(parent.clone())
                 .filter(|call| call.receiver().is_some_and(|r| r.syntax() == &guard))
                 .and_then(|call| method_name(&call))
-                .is_some_and(|name| name == "unwrap" || name == "expect"),
+                .is_some_and(|name| {
+                    // `.unwrap_or_else(PoisonError::into_inner)`: poison recovered.
+                    matches!(name.as_str(), "unwrap" | "expect" | "unwrap_or_else")
+                }),
             _ => false,
         };
         if !unwraps {

@@ -23,9 +23,10 @@ static META: RuleMeta = RuleMeta {
     flags: "A `loop` (or `while true`) that runs in a spawned task, when its body awaits \
 something and nothing in it leaves the loop. It runs in a spawned task when it is in the async \
 block that a spawn runs (`tokio::spawn`, `JoinSet::spawn`, `TaskTracker::spawn`, a runtime \
-handle's `spawn`, the `spawn` of a runtime abstraction given as a type parameter: \
-`C::AsyncRuntime::spawn(fut)`, `R::spawn(fut)`; seen through `Box::pin(..)` and \
-`.instrument(..)`), or in the body of an \
+handle's `spawn`, a `LocalSet`'s `spawn_local`, the `spawn` of a runtime abstraction given as a \
+type parameter: `C::AsyncRuntime::spawn(fut)`, `R::spawn(fut)`; seen through `Box::pin(..)`, \
+`.instrument(..)` and a local it was bound to: `let poller = async { .. }; \
+tokio::spawn(poller)`), or in the body of an \
 `async fn` of the same file called as the spawned future (`tokio::spawn(worker(rx))`, \
 `tokio::spawn(self.run())`, `Self::run(..)`) or awaited directly by a spawned async block. An \
 async block first passed to another call (`spawn(cancelable(token, async { .. }))`) or raced in \

@@ -155,6 +155,9 @@ pub enum KnownType {
     ReentrantMutex,
     /// `dashmap::DashMap` or `DashSet`: a map of locked shards.
     DashMap,
+    /// `tokio::task::LocalSet`: spawns detached tasks on the thread that
+    /// drives it.
+    LocalSet,
 }
 
 const KNOWN_TYPES: &[(&str, KnownType)] = &[
@@ -212,6 +215,7 @@ const KNOWN_TYPES: &[(&str, KnownType)] = &[
     ),
     ("dashmap::DashMap", KnownType::DashMap),
     ("dashmap::DashSet", KnownType::DashMap),
+    ("tokio::task::LocalSet", KnownType::LocalSet),
 ];
 
 /// Functions that build a value of a known type (besides `Type::new(..)`
@@ -997,6 +1001,9 @@ pub enum Spawner {
     Runtime,
     JoinSet,
     TaskTracker,
+    /// A `tokio::task::LocalSet` value: awaiting it (or `run_until`) runs
+    /// its tasks to completion, so it owns them.
+    LocalSet,
 }
 
 pub struct Spawn {
@@ -1040,6 +1047,7 @@ pub fn spawn_call(node: &SyntaxNode, imports: &Imports) -> Option<Spawn> {
             let receiver = known_type(&call.receiver()?, imports)?;
             let (spawner, kind) = match receiver {
                 KnownType::Runtime => (Spawner::Runtime, SpawnKind::Detachable),
+                KnownType::LocalSet => (Spawner::LocalSet, SpawnKind::Owned),
                 KnownType::JoinSet | KnownType::JoinMap => (Spawner::JoinSet, SpawnKind::Owned),
                 KnownType::TaskTracker => (Spawner::TaskTracker, SpawnKind::Owned),
                 _ => return None,

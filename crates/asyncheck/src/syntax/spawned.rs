@@ -14,8 +14,9 @@ use ra_ap_syntax::{
 };
 
 use super::{
-    callee_path, future_inside, impl_type_around, inline_modules_around, is_type_name, method_name,
-    same_body_nodes, segments, spawn_call, unparen, written_type_of, Imports,
+    callee_path, find_binding, future_inside, impl_type_around, inline_modules_around,
+    is_type_name, method_name, same_body_nodes, segments, spawn_call, unparen, written_type_of,
+    Binding, Imports,
 };
 
 /// Every task spawned in a file: computed once per file through
@@ -136,7 +137,7 @@ impl SpawnedTasks {
     }
 
     fn record(&mut self, future: ast::Expr, imports: &Imports) {
-        let future = future_inside(future, imports);
+        let future = bound_future(future_inside(future, imports), imports);
         let ast::Expr::BlockExpr(block) = &future else {
             self.record_callee(&future);
             return;
@@ -208,6 +209,26 @@ impl SpawnedTasks {
 /// a parameter of the enclosing impl or fn): whatever runtime fills it in,
 /// the argument runs as a task. A method or a concrete type's `spawn` is not
 /// known by its name alone (a local `Executor::spawn` may do anything).
+/// What a local handed to a spawn was bound to (`let fut = async { .. };
+/// tokio::spawn(fut)`), or `future` itself.
+fn bound_future(future: ast::Expr, imports: &Imports) -> ast::Expr {
+    let ast::Expr::PathExpr(path) = &future else {
+        return future;
+    };
+    let initializer = path
+        .path()
+        .and_then(|p| p.as_single_name_ref())
+        .and_then(|name| find_binding(path.syntax(), name.text()))
+        .and_then(|binding| match binding {
+            Binding::Let(statement) if statement.ty().is_none() => statement.initializer(),
+            _ => None,
+        });
+    match initializer {
+        Some(initializer) => future_inside(initializer, imports),
+        None => future,
+    }
+}
+
 fn generic_spawn_task(node: &SyntaxNode) -> Option<ast::Expr> {
     let call = ast::CallExpr::cast(node.clone())?;
     let path = callee_path(&call)?;

@@ -4,10 +4,9 @@ use crate::rule::{
 };
 use crate::syntax::{
     ast::{self, HasName, HasVisibility},
-    body_kind, callee_path, enclosing_body, find_binding, is_join_macro, is_pin_macro,
-    is_select_macro, local_name, method_name, network_operation, segments, strip_future_wrappers,
-    uses_after, wrapped_future, AstNode, Binding, BodyKind, FieldTypes, Imports, NetworkMentions,
-    NetworkOperation, SelectBranch, SyntaxKind, SyntaxNode, TextRange, DEADLINE_FUNCTIONS,
+    call_kind, deadline_around, enclosing_body, is_deadline_name, is_join_macro, is_pin_macro,
+    method_name, network_operation, select_branch_timed, uses_after, AstNode, BodyKind, CallKind,
+    FieldTypes, Imports, NetworkMentions, NetworkOperation, SyntaxKind, SyntaxNode, TextRange,
 };
 
 use super::span;
@@ -78,20 +77,6 @@ async fn connect(addr: &str) -> std::io::Result<TcpStream> {
     see_also: &["uncancellable-loop"],
     clippy_twins: &[],
 };
-
-/// Futures that complete after a while: a `select!` branch awaiting one
-/// bounds how long the other branches wait.
-const TIMER_FUNCTIONS: &[&str] = &[
-    "tokio::time::sleep",
-    "tokio::time::sleep_until",
-    "async_std::task::sleep",
-    "futures_timer::Delay::new",
-    "async_io::Timer::after",
-    "smol::Timer::after",
-];
-
-/// Names of timer and deadline functions whatever crate they come from.
-const TIMER_NAMES: &[&str] = &["sleep", "sleep_until", "timeout", "timeout_at"];
 
 /// Future adapters that leave the operation what it is.
 const SAME_OPERATION: &[&str] = &[
@@ -428,44 +413,6 @@ fn call_sites(root: &SyntaxNode, name: &str) -> Option<Vec<SyntaxNode>> {
     Some(sites)
 }
 
-/// Whether a deadline encloses `node` further out in its function: it is
-/// inside an argument of a `timeout(..)` call, the receiver of a
-/// `.timeout(..)`, or the future of a `select!` branch raced against a
-/// timer. That covers futures built through closures and helpers the
-/// step-by-step search cannot follow
-/// (`timeout(d, retry(|| async { connect().await }))`).
-fn deadline_around(node: &SyntaxNode, imports: &Imports) -> bool {
-    let mut child = node.clone();
-    for ancestor in node.ancestors().skip(1) {
-        if matches!(
-            body_kind(&ancestor),
-            Some(BodyKind::Fn | BodyKind::AsyncFn | BodyKind::Item)
-        ) {
-            return false;
-        }
-        let covered = match ancestor.kind() {
-            SyntaxKind::ARG_LIST => ancestor
-                .parent()
-                .is_some_and(|call| matches!(call_kind(&call, imports), CallKind::Deadline)),
-            SyntaxKind::METHOD_CALL_EXPR => ast::MethodCallExpr::cast(ancestor.clone())
-                .is_some_and(|call| {
-                    call.receiver().is_some_and(|r| r.syntax() == &child)
-                        && method_name(&call).is_some_and(|name| is_deadline_name(&name))
-                }),
-            SyntaxKind::MATCH_ARM => matches!(
-                select_branch_step(&ancestor, &child, imports),
-                Step::Deadline
-            ),
-            _ => false,
-        };
-        if covered {
-            return true;
-        }
-        child = ancestor;
-    }
-    false
-}
-
 fn next_step(future: SyntaxNode, imports: &Imports) -> Step {
     let mut node = future;
     while let Some(parent) = node.parent() {
@@ -542,44 +489,6 @@ fn is_function_tail(stmts: &SyntaxNode, expr: &SyntaxNode) -> bool {
     is_tail && body_of_fn
 }
 
-enum CallKind {
-    Deadline,
-    /// `Box::pin(..)` and the like: the same future, boxed.
-    Wrapper,
-    Other,
-}
-
-fn call_kind(callee: &SyntaxNode, imports: &Imports) -> CallKind {
-    if let Some(call) = ast::MethodCallExpr::cast(callee.clone()) {
-        return match method_name(&call) {
-            Some(name) if is_deadline_name(&name) => CallKind::Deadline,
-            _ => CallKind::Other,
-        };
-    }
-    let Some(path) = ast::CallExpr::cast(callee.clone()).and_then(|c| callee_path(&c)) else {
-        return CallKind::Other;
-    };
-    let last = segments(&path).pop().unwrap_or_default();
-    if is_deadline_name(&last) || imports.resolve(&path, DEADLINE_FUNCTIONS).is_some() {
-        return CallKind::Deadline;
-    }
-    let wrapper = ast::Expr::cast(callee.clone())
-        .is_some_and(|expr| wrapped_future(&expr, imports).is_some());
-    if wrapper {
-        CallKind::Wrapper
-    } else {
-        CallKind::Other
-    }
-}
-
-/// `timeout`, `timeout_at`, and the project helpers that wrap them
-/// (`with_timeout`, `timeout_fut`, `with_deadline`, ...): a future handed to
-/// one of these gets a deadline.
-fn is_deadline_name(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    name.contains("timeout") || name.contains("deadline")
-}
-
 fn bound(statement: &SyntaxNode, initializer: &SyntaxNode) -> Step {
     let Some(binding) = ast::LetStmt::cast(statement.clone()) else {
         return Step::Unknown;
@@ -602,66 +511,10 @@ fn bound(statement: &SyntaxNode, initializer: &SyntaxNode) -> Step {
 /// A `select!` branch future has a deadline when another branch is a
 /// timer; otherwise the `select!` awaits it.
 fn select_branch_step(arm: &SyntaxNode, future: &SyntaxNode, imports: &Imports) -> Step {
-    let Some(select) = arm
-        .parent()
-        .and_then(|list| list.parent())
-        .and_then(ast::MacroCall::cast)
-        .filter(|call| is_select_macro(call, imports))
-    else {
-        return Step::Unknown;
-    };
-    let branches = SelectBranch::of(&select);
-    let Some(branch) = branches.iter().find(|b| b.syntax() == arm) else {
-        return Step::Unknown;
-    };
-    if branch.future().is_none_or(|f| f.syntax() != future) {
-        return Step::Unknown;
-    }
-    let timed = branches
-        .iter()
-        .filter(|other| other.syntax() != arm)
-        .filter_map(SelectBranch::future)
-        .any(|other| is_timer(other, imports));
-    match (timed, select.syntax().parent()) {
-        (true, _) => Step::Deadline,
-        (false, Some(expr)) => Step::Awaited(expr),
-        (false, None) => Step::Unknown,
-    }
-}
-
-/// A future that completes after a time: `sleep(..)`, `sleep_until(..)`,
-/// `interval.tick()`, a `timeout(..)`, or a local bound to one of them.
-fn is_timer(future: ast::Expr, imports: &Imports) -> bool {
-    let future = unref(strip_future_wrappers(future, imports));
-    if let Some(name) = local_name(&future) {
-        let Some(Binding::Let(binding)) = find_binding(future.syntax(), &name) else {
-            return false;
-        };
-        return binding.initializer().is_some_and(|init| {
-            is_timer_call(&unref(strip_future_wrappers(init, imports)), imports)
-        });
-    }
-    is_timer_call(&future, imports)
-}
-
-fn unref(expr: ast::Expr) -> ast::Expr {
-    match &expr {
-        ast::Expr::RefExpr(r) => r.expr().unwrap_or(expr),
-        _ => expr,
-    }
-}
-
-fn is_timer_call(expr: &ast::Expr, imports: &Imports) -> bool {
-    match expr {
-        ast::Expr::CallExpr(call) => callee_path(call).is_some_and(|path| {
-            imports.resolve(&path, TIMER_FUNCTIONS).is_some()
-                || segments(&path)
-                    .last()
-                    .is_some_and(|last| TIMER_NAMES.contains(&last.as_str()))
-        }),
-        ast::Expr::MethodCallExpr(call) => method_name(call)
-            .is_some_and(|name| matches!(name.as_str(), "tick" | "sleep" | "sleep_until")),
-        _ => false,
+    match select_branch_timed(arm, future, imports) {
+        Some((true, _)) => Step::Deadline,
+        Some((false, select)) => select.parent().map_or(Step::Unknown, Step::Awaited),
+        None => Step::Unknown,
     }
 }
 

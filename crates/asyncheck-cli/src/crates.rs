@@ -171,6 +171,11 @@ impl Crates {
                 ));
                 Manifest::default()
             });
+            // Cargo's default library target needs no `[lib]` table.
+            let manifest = Manifest {
+                is_library: manifest.is_library || package.join("src/lib.rs").is_file(),
+                ..manifest
+            };
             manifests.insert(package.clone(), manifest);
         }
 

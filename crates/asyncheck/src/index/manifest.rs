@@ -28,7 +28,8 @@ pub struct Manifest {
     /// tokio's features as enabled by this crate (with the workspace's).
     pub tokio_features: Vec<String>,
     pub tokio_default_features: bool,
-    /// A library target (`src/lib.rs` or `[lib]`): its `pub` items escape.
+    /// A library target (`[lib]`, or `src/lib.rs`, which whoever knows the
+    /// package's files sets): its `pub` items escape.
     pub is_library: bool,
 }
 

@@ -277,6 +277,11 @@ pub struct FileSummary {
     /// they are made: how async code reaches a crate function that is not
     /// async (and may block on a future inside).
     pub async_calls: Vec<CallSite>,
+    /// The crate functions the file's async code calls, by name, each with
+    /// whether a call is made under a deadline (one entry per name and
+    /// answer).
+    #[serde(default)]
+    pub deadline_calls: Vec<(String, bool)>,
     /// Method calls made inside loops that run an unknown number of times:
     /// what a method does there, it does again and again.
     pub loop_calls: Vec<CallSite>,
@@ -449,6 +454,9 @@ pub struct Facts {
     reached_from_async: HashMap<(String, usize), InnerCall>,
     /// A hash of the summaries merged, in order.
     fingerprint: u64,
+    /// By the name of a function some code calls under a deadline: each
+    /// file's calls of it, and whether they are under one.
+    deadline_calls: HashMap<String, Vec<(String, bool)>>,
     /// What the crate's fields, statics and aliases are declared as: a file
     /// that never writes `DashMap` or `Semaphore` may still hold one.
     declared_kinds: HashSet<KnownType>,
@@ -474,9 +482,16 @@ impl Facts {
         let mut hasher = std::hash::DefaultHasher::new();
         let mut async_calls = Vec::new();
         let mut alias_typed_fields = Vec::new();
+        let mut deadline_calls: Vec<(&str, &str, bool)> = Vec::new();
         for summary in summaries {
             summary.hash(&mut hasher);
             facts.add(summary);
+            deadline_calls.extend(
+                summary
+                    .deadline_calls
+                    .iter()
+                    .map(|(name, covered)| (name.as_str(), summary.path.as_str(), *covered)),
+            );
             alias_typed_fields.extend(summary.alias_typed_fields.iter());
             // Test code's calls are not the crate's.
             if !summary.in_test_folder {
@@ -490,6 +505,7 @@ impl Facts {
             }
         }
         facts.fingerprint = hasher.finish();
+        facts.keep_deadline_calls(deadline_calls);
         facts.declared_kinds = facts
             .fields
             .values()
@@ -510,6 +526,37 @@ impl Facts {
             .collect();
         facts.reach_block_ons(async_calls);
         facts
+    }
+
+    /// Keeps the calls of the names some code calls under a deadline: only
+    /// those can be functions that are only ever called under one.
+    fn keep_deadline_calls(&mut self, calls: Vec<(&str, &str, bool)>) {
+        let timed: HashSet<&str> = calls
+            .iter()
+            .filter(|(_, _, covered)| *covered)
+            .map(|(name, _, _)| *name)
+            .collect();
+        for (name, file, covered) in calls {
+            if timed.contains(name) {
+                self.deadline_calls
+                    .entry(name.to_owned())
+                    .or_default()
+                    .push((file.to_owned(), covered));
+            }
+        }
+    }
+
+    /// The calls of `name` made outside the file `file`: how many are made
+    /// under a deadline, and whether any is made without one (at most one
+    /// of each per file and answer; `(0, false)` when none is under one).
+    /// A file checked alone (`file` empty) has no other files.
+    pub fn deadline_calls_elsewhere(&self, name: &str, file: &str) -> (usize, bool) {
+        let Some(calls) = self.deadline_calls.get(name).filter(|_| !file.is_empty()) else {
+            return (0, false);
+        };
+        let elsewhere = calls.iter().filter(|(at, _)| at != file);
+        let covered = elsewhere.clone().filter(|(_, covered)| *covered).count();
+        (covered, elsewhere.clone().any(|(_, covered)| !covered))
     }
 
     /// `call` with a receiver made by a crate function given the type that
@@ -1312,6 +1359,9 @@ impl Facts {
         }
         for ((first, second), orders) in &self.lock_orders {
             file(&[first, second], 11, &|h| (first, second, orders).hash(h));
+        }
+        for (name, calls) in &self.deadline_calls {
+            file(&[name], 21, &|h| calls.hash(h));
         }
         for (callee, locks) in &self.lock_functions {
             let (ty, name) = match callee {

@@ -15,11 +15,11 @@ use crate::rules::blocking_in_async::blocking_call_named;
 use crate::suppression::clippy_lints_allowed;
 use crate::syntax::{
     awaits_implicitly, blocks_on_future, body_kind, callee_path, cancel_unsafe_call,
-    held_type_path, impl_type_around, inline_modules_around, is_constant_for, is_loop, is_self,
-    is_test_code, is_type_name, made_by_call, method_name, named_type, outside_wait,
-    parameter_count, receiver_binding, same_body_nodes, set_use, takes_permit_first, type_known,
-    type_name, unparen, use_entries, written_type, Access, FileLocks, Imports, KnownType, SetUse,
-    SpawnedTasks, WaitFacts,
+    deadline_around, held_type_path, impl_type_around, inline_modules_around, is_constant_for,
+    is_loop, is_self, is_test_code, is_type_name, made_by_call, method_name, named_type,
+    outside_wait, parameter_count, receiver_binding, same_body_nodes, set_use, takes_permit_first,
+    type_known, type_name, unparen, use_entries, written_type, Access, FileLocks, Imports,
+    KnownType, SetUse, SpawnedTasks, WaitFacts,
 };
 
 /// The summary of a parsed file.
@@ -43,9 +43,19 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
     }
     // Fields whose written type may be an alias of the file's for a task set.
     let mut aliased_fields = Vec::new();
+    // Only a file that names a deadline or a `select!` can put one on a call.
+    let may_put_deadlines = ["timeout", "Timeout", "deadline", "Deadline", "select!"]
+        .iter()
+        .any(|word| text.contains(word));
     for node in root.descendants() {
         if body_kind(&node).is_some_and(|kind| kind.is_async()) && !is_test_code(&node) {
             async_calls(&node, imports, &lines, &mut summary.async_calls);
+            deadline_calls(
+                &node,
+                imports,
+                may_put_deadlines,
+                &mut summary.deadline_calls,
+            );
         }
         if is_loop(&node) && !is_test_code(&node) {
             loop_calls(&node, imports, &lines, &mut summary.loop_calls);
@@ -169,6 +179,8 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
     }
     summary.released_fields.sort();
     summary.released_fields.dedup();
+    summary.deadline_calls.sort();
+    summary.deadline_calls.dedup();
     let tasks = SpawnedTasks::of_file(root, text, imports);
     (summary.spawned_functions, summary.spawned_methods) = tasks.called_names();
     summary
@@ -472,6 +484,25 @@ fn async_calls(
     for node in same_body_nodes(body) {
         if !is_awaited(&node, imports) {
             found.extend(caller.call_site(&node, lines));
+        }
+    }
+}
+
+/// The crate functions an async body calls (`connect(..)`, `net::connect(..)`,
+/// `self.connect()`), by name, each with whether the call is made under a
+/// deadline (`timeout(d, connect(..))`, a `select!` raced against a timer):
+/// what tells whether a function is only ever called under one.
+fn deadline_calls(
+    body: &SyntaxNode,
+    imports: &Imports,
+    may_put_deadlines: bool,
+    found: &mut Vec<(String, bool)>,
+) {
+    let self_type = impl_type_around(body);
+    for node in same_body_nodes(body) {
+        if let Some((name, _)) = called(&node, self_type.as_ref(), imports) {
+            let covered = may_put_deadlines && deadline_around(&node, imports);
+            found.push((name, covered));
         }
     }
 }

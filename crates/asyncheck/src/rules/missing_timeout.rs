@@ -39,11 +39,13 @@ deadline, such as `with_timeout`), has a `.timeout(..)` adapter applied, or is a
 `select!` that also has a `sleep`/`sleep_until`/`interval.tick()` branch (a shutdown or \
 cancellation branch is not a deadline); a deadline further out in the same function (around a \
 closure or a retry helper) counts too. It also has one when the `async fn` that awaits it is \
-only called under a deadline: the function is not `pub` nor a trait's, has at least one call \
-site in the file, is never used as a value, and every call is directly inside \
-`timeout`/`timeout_at` (an `async` block argument counts) or a `select!` with a timer branch, \
-or is awaited in a function of which the same holds (up to 3 levels); an `async` block that is \
-a local closure's body counts as its function's. A future that is created but not awaited in \
+only called under a deadline: the function is not `pub` in a library (a binary's `pub` \
+functions have no outside callers) nor a trait's, has at least one call site, is never used as \
+a value in its file, and every call is directly inside `timeout`/`timeout_at` (an `async` block \
+argument counts) or a `select!` with a timer branch, or, in its own file, is awaited in a \
+function of which the same holds (up to 3 levels); calls in the crate's other files count by \
+the function's name, through the crate index. An `async` block that is a local closure's body \
+counts as its function's. A future that is created but not awaited in \
 the function (returned, stored, handed to another function) is not flagged, nor is an `async` \
 block that a function returns (`Box::pin(async move { .. })` from a `Service::call`): its caller \
 decides the deadline.",
@@ -289,10 +291,10 @@ const MAX_CALL_SITES: usize = 64;
 /// argument counts) or a `select!` with a timer branch, or is awaited in a
 /// function of which the same holds (up to `depth` levels of callers).
 ///
-/// Call sites are those of this file. This is where the crate index plugs
-/// in: it would add the call sites of other files (a `pub(crate)` function,
-/// or a private one called from a child module's file) and tell whether a
-/// `pub` function is reachable from outside (a library) at all.
+/// Call sites in other files count through the crate index (a
+/// `pub(crate)` function, or a private one called from a child module's
+/// file): by name, each directly under a deadline or not (their callers'
+/// callers are not followed there).
 fn only_called_under_deadline(
     function: &SyntaxNode,
     cx: &Context<'_>,
@@ -305,9 +307,12 @@ fn only_called_under_deadline(
     let Some(function) = ast::Fn::cast(function.clone()) else {
         return false;
     };
+    // `pub` in a library (or where no manifest says it is not one).
+    let manifest = &cx.imports.crate_index().manifest;
     let exported = function
         .visibility()
-        .is_some_and(|vis| vis.syntax().text() == "pub");
+        .is_some_and(|vis| vis.syntax().text() == "pub")
+        && (manifest.is_library || !manifest.known);
     let Some(name) = function.name() else {
         return false;
     };
@@ -324,7 +329,13 @@ fn only_called_under_deadline(
     let Some(sites) = sites else {
         return false;
     };
-    if sites.is_empty() || sites.len() > *budget {
+    let index = cx.imports.crate_index();
+    let (covered_elsewhere, uncovered_elsewhere) =
+        index.deadline_calls_elsewhere(name.text().as_ref(), &index.file);
+    if uncovered_elsewhere || (sites.is_empty() && covered_elsewhere == 0) {
+        return false;
+    }
+    if sites.len() > *budget {
         return false;
     }
     *budget -= sites.len();

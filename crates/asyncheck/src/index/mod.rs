@@ -1555,6 +1555,18 @@ impl Facts {
         self.functions(name).get(position)
     }
 
+    /// The one free function `name` of the module `module` (its full path,
+    /// as [`FunctionFacts::module`] has it after merging): how a call is
+    /// placed when the crate has several functions of that name.
+    pub fn free_function_in(&self, name: &str, module: &str) -> Option<&FunctionFacts> {
+        let mut found = self
+            .functions(name)
+            .iter()
+            .filter(|f| f.self_type.is_none() && !f.is_test && f.module == module);
+        let only = found.next()?;
+        found.next().is_none().then_some(only)
+    }
+
     /// Whether some file of the crate runs the function `name` as a task
     /// (`tokio::spawn(worker::run(rx))`); methods apart from free functions.
     pub fn is_spawned(&self, name: &str, is_method: bool) -> bool {

@@ -480,11 +480,52 @@ fn function_called_within<'i>(
             if !own {
                 return None;
             }
+            if owner.is_none() {
+                // Several functions of the name: the one of the module the
+                // path names from where it is written (`disk::load()` in
+                // the file's top, `load()` inside `mod mem`).
+                // A local closure of the name is what a bare call calls.
+                if qualifier.is_empty() && find_binding(call.syntax(), name).is_some() {
+                    return None;
+                }
+                if let Some(found) = index.function(name, None) {
+                    return Some(found);
+                }
+                // Through the file's import of the name, if any.
+                let imported: Vec<String> = match imports.candidates(&path).as_slice() {
+                    [only] if qualifier.is_empty() && only != name => {
+                        only.split("::").map(str::to_owned).collect()
+                    }
+                    _ => names.clone(),
+                };
+                let (_, qualifier) = imported.split_last()?;
+                let module = module_named(&call, qualifier, &index.module)?;
+                return index.free_function_in(name, &module);
+            }
             (name.clone(), owner)
         }
         _ => return None,
     };
     imports.crate_index().function(&name, owner.as_deref())
+}
+
+/// The full path of the module a call's path `qualifier` names from the
+/// inline module it is written in, in the file of module `file_module`;
+/// `None` for paths through `crate::` or `super::`, which the crate's module
+/// tree places.
+fn module_named(call: &ast::CallExpr, qualifier: &[String], file_module: &str) -> Option<String> {
+    let qualifier = match qualifier.split_first() {
+        Some((first, rest)) if first == "self" => rest,
+        Some((first, _)) if first == "crate" || first == "super" => return None,
+        _ => qualifier,
+    };
+    let around = super::inline_modules_around(call.syntax());
+    let parts: Vec<&str> = std::iter::once(file_module)
+        .chain(around.iter().map(String::as_str))
+        .chain(qualifier.iter().map(String::as_str))
+        .filter(|part| !part.is_empty())
+        .collect();
+    Some(parts.join("::"))
 }
 
 /// The name of the type of `expr`, as far as the crate says: `self` in an

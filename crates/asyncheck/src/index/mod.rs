@@ -623,10 +623,11 @@ impl Facts {
         let [ty, through @ .., last] = parts.as_slice() else {
             return id.to_owned();
         };
-        if through.is_empty() {
-            return id.to_owned();
-        }
-        let mut owner = (*ty).to_owned();
+        // A root typed by an alias (`s: &Shared`, `type Shared = Arc<Server>;`).
+        let mut owner = self
+            .alias(ty)
+            .and_then(|aliased| aliased.name)
+            .unwrap_or_else(|| (*ty).to_owned());
         for field in through {
             match self.declared_field(&owner, field).and_then(|t| t.name) {
                 Some(next) => owner = next,

@@ -1193,11 +1193,18 @@ fn param_root(param: &ast::Param) -> Option<Root> {
 /// The type name of a place: its root's type, then each field's declared
 /// type in the file.
 pub fn place_type(place: &Place, types: &TypeFacts, summary: &LockSummary) -> Option<String> {
-    let mut ty = match &place.root {
+    let written = match &place.root {
         Root::SelfValue => summary.self_ty.clone()?,
         Root::Param(i) => summary.param_types.get(*i)?.clone()?,
         Root::Static(_) | Root::Local(_) => return None,
     };
+    // `s: &Shared` with `type Shared = Arc<Server>;` (in any file) is a
+    // `Server`.
+    let mut ty = types
+        .index
+        .alias(&written)
+        .and_then(|aliased| aliased.name)
+        .unwrap_or(written);
     for field in &place.fields {
         ty = types.field(&ty, field)?;
     }

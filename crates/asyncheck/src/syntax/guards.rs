@@ -698,6 +698,12 @@ fn hold(guard: &ast::Expr, edition: Edition, optional: bool) -> Option<Hold> {
                 let regions = arms.into_iter().map(|arm| arm.syntax().clone()).collect();
                 return Hold::bound(regions, from, binders);
             }
+            // `match m.lock() { Ok(g) => g, Err(p) => p.into_inner() }`:
+            // the `match` is the guard.
+            SyntaxKind::MATCH_EXPR if is_guard && !optional && yields_guard(&parent) => {
+                node = parent;
+                continue;
+            }
             SyntaxKind::MATCH_EXPR => {
                 let binders = match is_guard {
                     true => arm_patterns(&parent),
@@ -720,6 +726,11 @@ fn hold(guard: &ast::Expr, edition: Edition, optional: bool) -> Option<Hold> {
                 return assignment_hold(&parent, from)
             }
             SyntaxKind::BIN_EXPR if is_lazy(&parent) => return Hold::temporary(node, from),
+            // `let g = { ..; m.lock().unwrap() };`: a plain block's value.
+            SyntaxKind::STMT_LIST if is_guard && plain_block(&parent).is_some() => {
+                node = plain_block(&parent)?;
+                continue;
+            }
             // The value of a block, an arm or a closure.
             SyntaxKind::STMT_LIST | SyntaxKind::MATCH_ARM | SyntaxKind::CLOSURE_EXPR
                 if is_guard =>
@@ -758,6 +769,63 @@ fn hold(guard: &ast::Expr, edition: Edition, optional: bool) -> Option<Hold> {
         };
         node = parent;
     }
+}
+
+/// The block expression whose statements are `stmts`, when it is a plain
+/// block within an expression (not a function's or closure's body, nor an
+/// `async`, `unsafe` or labelled block, nor a branch of an `if`/`loop`).
+fn plain_block(stmts: &SyntaxNode) -> Option<SyntaxNode> {
+    let block = ast::BlockExpr::cast(stmts.parent()?)?;
+    let plain = block.async_token().is_none()
+        && block.unsafe_token().is_none()
+        && block.label().is_none()
+        && block.syntax().parent().is_some_and(|p| {
+            matches!(
+                p.kind(),
+                SyntaxKind::LET_STMT | SyntaxKind::PAREN_EXPR | SyntaxKind::STMT_LIST
+            )
+        });
+    plain.then(|| block.syntax().clone())
+}
+
+/// Whether a `match` on a lock's `Result` gives the guard whatever the
+/// outcome: every arm gives its `Ok(g)`/`Err(poisoned)` binding (the
+/// poisoned one through `into_inner()`) or leaves, and some arm gives one.
+fn yields_guard(matched: &SyntaxNode) -> bool {
+    let Some(arms) = ast::MatchExpr::cast(matched.clone()).and_then(|m| m.match_arm_list()) else {
+        return false;
+    };
+    let mut gives = false;
+    for arm in arms.arms() {
+        let Some(value) = arm.expr() else {
+            return false;
+        };
+        let bound = arm.pat().and_then(|pattern| match pattern {
+            ast::Pat::TupleStructPat(variant) => match variant.fields().next()? {
+                ast::Pat::IdentPat(binding) => {
+                    Some(ast::HasName::name(&binding)?.text().to_string())
+                }
+                _ => None,
+            },
+            _ => None,
+        });
+        let names_binding = |expr: &ast::Expr| {
+            local_name(&unparen(expr.clone())).is_some_and(|name| Some(name) == bound)
+        };
+        let recovered = match unparen(value.clone()) {
+            ast::Expr::MethodCallExpr(call) => {
+                method_name(&call).is_some_and(|n| n == "into_inner")
+                    && call.receiver().is_some_and(|r| names_binding(&r))
+            }
+            other => names_binding(&other),
+        };
+        if recovered {
+            gives = true;
+        } else if !super::always_leaves(&value) {
+            return false;
+        }
+    }
+    gives
 }
 
 fn let_hold(

@@ -27,7 +27,8 @@ also inside `Arc::new(..)`, or a parameter, local or same-file struct field type
 a statement (not for `acquire_many*`, which is also how code waits until every permit is \
 back);\n\
 - bound by `let` (`let permit = ..`, `let Ok(permit) = .. else { .. }`, `let permit = match \
-.. { Ok(p) => p, .. }`) or by an `if let`/`while let` condition (alive through its body) and \
+.. { Ok(p) => p, .. }`), by an `if let`/`while let` condition (alive through its body) or by \
+the pattern of a `match` arm on the acquire (`Ok(permit) => { .. }`, alive through the arm) and \
 alive at a spawn later in its block (`tokio::spawn`, `spawn_blocking`, a `JoinSet`, runtime handle or \
 `TaskTracker` spawn) that does not take it: the binding is not mentioned in the spawned future \
 or closure nor in the call's arguments, no `.await` (nor `select!`/`join!`) of the same body \
@@ -145,7 +146,26 @@ impl Rule for PermitReleasedEarly {
         if parent.kind() == SyntaxKind::MATCH_EXPR {
             match parent.parent().filter(|p| p.kind() == SyntaxKind::LET_STMT) {
                 Some(statement) => parent = statement,
-                None => return,
+                // `match sem.try_acquire_owned() { Ok(permit) => { .. } .. }`:
+                // the permit lives through its arm.
+                None => {
+                    let names = cx.file_fact(|_, _| Names::default());
+                    let arms = ast::MatchExpr::cast(parent).and_then(|m| m.match_arm_list());
+                    for arm in arms.iter().flat_map(|list| list.arms()) {
+                        let Some(binding) = arm.pat().and_then(permit_binding) else {
+                            continue;
+                        };
+                        let Some(scope) = Scope::of_arm(&arm) else {
+                            continue;
+                        };
+                        if let Some(released) = released_early(&scope, &binding, &names, cx.imports)
+                        {
+                            report_released(&call, &binding, &released, cx);
+                            return;
+                        }
+                    }
+                    return;
+                }
             }
         }
         let waits_for_all =
@@ -343,6 +363,19 @@ impl Scope {
                 .collect(),
             block: statement.syntax().parent(),
         }
+    }
+
+    /// The arm a `match` pattern binds in.
+    fn of_arm(arm: &ast::MatchArm) -> Option<Scope> {
+        let later = match arm.expr()? {
+            ast::Expr::BlockExpr(block) => block.stmt_list()?.syntax().children().collect(),
+            expr => vec![expr.syntax().clone()],
+        };
+        Some(Scope {
+            binding: arm.pat()?.syntax().text_range(),
+            later,
+            block: None,
+        })
     }
 
     /// The body an `if let`/`while let` condition guards.

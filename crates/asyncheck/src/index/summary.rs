@@ -32,6 +32,7 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
         imports,
         cache: FileCache::default(),
         waits: std::cell::OnceCell::new(),
+        mentions_acquire: text.contains("acquire"),
     };
     // `#![allow(clippy::x)]`: for the modules below too.
     if let Some(file) = ast::SourceFile::cast(root.clone()) {
@@ -384,6 +385,7 @@ fn function_facts(
             .and_then(|r| r.ty())
             .and_then(|ty| type_known(&ty, file.imports)),
         takes_permit_first: function.async_token().is_some()
+            && file.mentions_acquire
             && function
                 .body()
                 .is_some_and(|body| takes_permit_first(body.syntax())),
@@ -488,8 +490,8 @@ fn async_calls(
     }
 }
 
-/// The crate functions an async body calls (`connect(..)`, `net::connect(..)`,
-/// `self.connect()`), by name, each with whether the call is made under a
+/// The functions an async body calls by path or on `self` (`connect(..)`,
+/// `net::connect(..)`, `self.connect()`), by name, each with whether the call is made under a
 /// deadline (`timeout(d, connect(..))`, a `select!` raced against a timer):
 /// what tells whether a function is only ever called under one.
 fn deadline_calls(
@@ -498,9 +500,19 @@ fn deadline_calls(
     may_put_deadlines: bool,
     found: &mut Vec<(String, bool)>,
 ) {
-    let self_type = impl_type_around(body);
     for node in same_body_nodes(body) {
-        if let Some((name, _)) = called(&node, self_type.as_ref(), imports) {
+        let name = match ast::Expr::cast(node.clone()) {
+            Some(ast::Expr::CallExpr(call)) => callee_path(&call)
+                .and_then(|path| path.segment()?.name_ref())
+                .map(|name| name.text().to_string()),
+            Some(ast::Expr::MethodCallExpr(call))
+                if call.receiver().is_some_and(|r| is_self(&r)) =>
+            {
+                method_name(&call).map(|name| name.to_string())
+            }
+            _ => None,
+        };
+        if let Some(name) = name {
             let covered = may_put_deadlines && deadline_around(&node, imports);
             found.push((name, covered));
         }
@@ -754,6 +766,8 @@ struct FileParts<'a> {
     imports: &'a Imports,
     cache: FileCache,
     waits: std::cell::OnceCell<WaitFacts>,
+    /// The file mentions `acquire`: only then can a function take a permit.
+    mentions_acquire: bool,
 }
 
 impl FileParts<'_> {

@@ -23,7 +23,8 @@ static META: RuleMeta = RuleMeta {
 end is known by its binding (`let (tx, rx) = mpsc::channel(8)` and the other constructors, a \
 `clone()` of a known end, a broadcast `subscribe()`, the sender of tonic's \
 `Channel::balance_channel`), by the declared type of a local, a parameter or a struct field of \
-the same file (also taken out of an `Option`: `self.rx.take().unwrap()`), or as an element of a received message whose type is written \
+the same file (also taken out of an `Option`: `self.rx.take().unwrap()`, `if let Some(tx) = \
+self.reply.take()`), or as an element of a received message whose type is written \
 (`while let Some((job, reply)) = rx.recv().await` with \
 `rx: mpsc::Receiver<(Job, oneshot::Sender<u64>)>` or `mpsc::channel::<(..)>(8)`), or as a \
 field of a struct or enum variant pattern, by the field's declared type anywhere in the crate \
@@ -33,7 +34,7 @@ the channel's own error (`fn send(&self, e: Event) -> Result<(), SendError<Event
 for a receive). The result \
 may be unwrapped through a local (`let r = rx.recv().await;`, a `select!` branch \
 `r = rx.recv() =>`) when the unwrap is the local's only use (a `debug_assert!` aside), or \
-out of a deadline's `Ok` (`timeout(d, rx.recv()).await?.unwrap()`). Not flagged: `try_send`/`try_recv` (a full or \
+out of a deadline's `Ok` (`timeout(d, rx.recv()).await?.unwrap()`, also through `.ok()?`). Not flagged: `try_send`/`try_recv` (a full or \
 empty channel is not a closed one); results handled any other way (`?`, `if let Err`, \
 `let _ =`, `.ok()`); an end whose other end, from the same `channel()` call, is still owned by \
 the function making the call (up to the call, only borrowed there, never moved into a task, a \

@@ -355,7 +355,17 @@ fn awaited_operation(future: ast::Expr, imports: &Imports) -> Option<(String, as
 /// The operation a deadline was put on, when `timed` awaits one
 /// (`timeout(d, rx.recv()).await`): its `Ok` holds the operation's result.
 fn in_time(timed: &ast::Expr, imports: &Imports) -> Option<(String, ast::Expr)> {
-    let ast::Expr::AwaitExpr(awaited) = unparen(timed.clone()) else {
+    let timed = match unparen(timed.clone()) {
+        // `timeout(d, rx).await.ok()?`: the same `Ok`, as an `Option`.
+        ast::Expr::MethodCallExpr(call)
+            if method_name(&call)
+                .is_some_and(|n| matches!(n.as_str(), "ok" | "map_err" | "context")) =>
+        {
+            call.receiver()?
+        }
+        timed => timed,
+    };
+    let ast::Expr::AwaitExpr(awaited) = unparen(timed) else {
         return None;
     };
     awaited_operation(under_deadline(&awaited.expr()?, imports)?, imports)
@@ -547,6 +557,11 @@ fn bound_end(
         }
         // A field of a struct or enum variant pattern (`Write(reply, data)`,
         // `Get { key, resp }`): the field's declared type.
+        // `if let Some(tx) = self.reply.take()`: the end the `Option` holds.
+        SyntaxKind::TUPLE_STRUCT_PAT if unwrapped_end(&parent).is_some() => {
+            let scrutinee = unwrapped_end(&parent)?;
+            channel_end(&scrutinee, imports, facts, hops)
+        }
         SyntaxKind::TUPLE_STRUCT_PAT | SyntaxKind::RECORD_PAT_FIELD => {
             let (owner, field) = pattern_field(pattern)?;
             let declared = imports.crate_index().declared_field(&owner, &field)?;
@@ -554,6 +569,31 @@ fn bound_end(
         }
         _ => None,
     }
+}
+
+/// What `Some(x)`/`Ok(x)` (the pattern `wrapper`) takes its one field out
+/// of, when it is the pattern of an `if let`/`while let` or a `let .. else`
+/// on an end kept in an `Option` (`self.reply.take()`, `self.rx.as_mut()`).
+fn unwrapped_end(wrapper: &SyntaxNode) -> Option<ast::Expr> {
+    let pattern = ast::TupleStructPat::cast(wrapper.clone())?;
+    let variant = pattern.path()?.segment()?.name_ref()?;
+    if !matches!(variant.text().to_string().as_str(), "Some" | "Ok")
+        || pattern.fields().count() != 1
+    {
+        return None;
+    }
+    let holder = wrapper.parent()?;
+    let scrutinee = match holder.kind() {
+        SyntaxKind::LET_EXPR => ast::LetExpr::cast(holder)?.expr()?,
+        SyntaxKind::LET_STMT => ast::LetStmt::cast(holder)?.initializer()?,
+        _ => return None,
+    };
+    // Only an end taken out of a place: a received message is not one.
+    matches!(
+        unparen(scrutinee.clone()),
+        ast::Expr::MethodCallExpr(_) | ast::Expr::FieldExpr(_)
+    )
+    .then_some(scrutinee)
 }
 
 /// The channel end a tuple pattern takes out of a received message:

@@ -915,12 +915,7 @@ impl Facts {
     pub fn function_at(&self, path: &str) -> Option<&FunctionFacts> {
         let path = self.resolve_path(path);
         let (module, name) = path.rsplit_once("::")?;
-        let mut found = self
-            .functions(name)
-            .iter()
-            .filter(|f| f.self_type.is_none() && !f.is_test && f.module == module);
-        let only = found.next()?;
-        found.next().is_none().then_some(only)
+        self.free_function_in(name, module)
     }
 
     /// What the crate's aliases stand for where the file that uses one does

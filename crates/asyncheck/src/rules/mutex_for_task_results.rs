@@ -410,16 +410,9 @@ fn handle_kept(spawn: &SyntaxNode, imports: &Imports, names: &Names) -> bool {
 
 /// `handle.abort()`.
 fn is_aborted(mention: &Mention) -> bool {
-    let Mention::Path(path) = mention else {
-        return false;
-    };
-    path.syntax()
-        .parent()
-        .and_then(ast::MethodCallExpr::cast)
-        .is_some_and(|call| {
-            call.receiver().is_some_and(|r| r.syntax() == path.syntax())
-                && method_name(&call).is_some_and(|name| name == "abort")
-        })
+    mention
+        .method_called()
+        .is_some_and(|(_, name)| name == "abort")
 }
 
 /// The future or closure a spawn call runs.

@@ -285,16 +285,9 @@ fn local_dropped_here(binding: &ast::IdentPat, names: &Names, imports: &Imports)
     };
     let mentions = names.mentions(binding);
     let blocks_on_here = mentions.iter().any(|mention| {
-        let Mention::Path(path) = mention else {
-            return false;
-        };
-        path.syntax()
-            .parent()
-            .and_then(ast::MethodCallExpr::cast)
-            .is_some_and(|call| {
-                method_name(&call).is_some_and(|name| name == "block_on")
-                    && is_async_context(call.syntax())
-            })
+        mention
+            .method_called()
+            .is_some_and(|(call, name)| name == "block_on" && is_async_context(call.syntax()))
     });
     if blocks_on_here {
         return true;

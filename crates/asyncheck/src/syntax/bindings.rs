@@ -30,6 +30,22 @@ pub enum Mention {
     Unparsed(SyntaxToken),
 }
 
+impl Mention {
+    /// The method called on the binding here (`x.abort()`, `rt.block_on(..)`),
+    /// with its name.
+    pub fn method_called(&self) -> Option<(ast::MethodCallExpr, String)> {
+        let Mention::Path(path) = self else {
+            return None;
+        };
+        let call = ast::MethodCallExpr::cast(path.syntax().parent()?)?;
+        if call.receiver()?.syntax() != path.syntax() {
+            return None;
+        }
+        let name = call.name_ref()?.text().to_string();
+        Some((call, name))
+    }
+}
+
 /// Where each name is mentioned, so that a binding's mentions cost what
 /// they are rather than a scan of its scope. Build it once per file
 /// (`Context::file_fact(|_, _| Names::default())`); each item (function,

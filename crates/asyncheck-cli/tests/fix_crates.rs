@@ -78,6 +78,8 @@ fn fixed_crates_still_compile_without_warnings() {
                 "tokio::fs::read_to_string(",
                 "try_join!",
                 "text.trim().parse::<u32>()?",
+                "let _permit = limit.acquire_many(2).await;",
+                "let _permit = limit.acquire().await;",
             ],
             &["use std::thread;", "first?;"],
         ),

@@ -546,17 +546,17 @@ impl Facts {
         }
     }
 
-    /// The calls of `name` made outside the file `file`: how many are made
-    /// under a deadline, and whether any is made without one (at most one
-    /// of each per file and answer; `(0, false)` when none is under one).
-    /// A file checked alone (`file` empty) has no other files.
-    pub fn deadline_calls_elsewhere(&self, name: &str, file: &str) -> (usize, bool) {
+    /// Whether the calls of `name` made outside the file `file` include
+    /// one under a deadline, and one without (`(false, false)` when no code
+    /// calls it under one). A file checked alone (`file` empty) has no other
+    /// files.
+    pub fn deadline_calls_elsewhere(&self, name: &str, file: &str) -> (bool, bool) {
         let Some(calls) = self.deadline_calls.get(name).filter(|_| !file.is_empty()) else {
-            return (0, false);
+            return (false, false);
         };
-        let elsewhere = calls.iter().filter(|(at, _)| at != file);
-        let covered = elsewhere.clone().filter(|(_, covered)| *covered).count();
-        (covered, elsewhere.clone().any(|(_, covered)| !covered))
+        let mut elsewhere = calls.iter().filter(|(at, _)| at != file);
+        let covered = elsewhere.clone().any(|(_, covered)| *covered);
+        (covered, elsewhere.any(|(_, covered)| !covered))
     }
 
     /// `call` with a receiver made by a crate function given the type that

@@ -50,13 +50,7 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
         .any(|word| text.contains(word));
     for node in root.descendants() {
         if body_kind(&node).is_some_and(|kind| kind.is_async()) && !is_test_code(&node) {
-            async_calls(&node, imports, &lines, &mut summary.async_calls);
-            deadline_calls(
-                &node,
-                imports,
-                may_put_deadlines,
-                &mut summary.deadline_calls,
-            );
+            async_calls(&node, imports, &lines, may_put_deadlines, &mut summary);
         }
         if is_loop(&node) && !is_test_code(&node) {
             loop_calls(&node, imports, &lines, &mut summary.loop_calls);
@@ -349,6 +343,7 @@ fn function_facts(
         .and_then(|item| item.self_ty())
         .and_then(|ty| type_name(&ty))
         .map(own_name);
+    let returned = function.ret_type().and_then(|r| r.ty());
     let effects = function
         .body()
         .map(|body| {
@@ -366,24 +361,15 @@ fn function_facts(
         module: inline_modules_around(function.syntax()).join("::"),
         file: String::new(),
         is_async: function.async_token().is_some(),
-        returns: function
-            .ret_type()
-            .and_then(|r| r.ty())
-            .and_then(|ty| named_type(&ty))
+        returns: returned.as_ref().and_then(named_type).map(own_name),
+        returns_ok: returned
+            .as_ref()
+            .and_then(|ty| type_argument(ty, 0))
             .map(own_name),
-        returns_ok: function
-            .ret_type()
-            .and_then(|r| r.ty())
-            .and_then(|ty| type_argument(&ty, 0))
-            .map(own_name),
-        returns_err: function
-            .ret_type()
-            .and_then(|r| r.ty())
-            .and_then(|ty| type_argument(&ty, 1)),
-        returns_known: function
-            .ret_type()
-            .and_then(|r| r.ty())
-            .and_then(|ty| type_known(&ty, file.imports)),
+        returns_err: returned.as_ref().and_then(|ty| type_argument(ty, 1)),
+        returns_known: returned
+            .as_ref()
+            .and_then(|ty| type_known(ty, file.imports)),
         takes_permit_first: function.async_token().is_some()
             && file.mentions_acquire
             && function
@@ -474,33 +460,25 @@ impl Effects {
 }
 
 /// The calls of an async body (its own level: a closure inside runs
-/// elsewhere, an async block inside is a body of its own) that are not
-/// awaited where they are made.
+/// elsewhere, an async block inside is a body of its own), in one walk:
+/// those not awaited where they are made (`async_calls`), and the functions
+/// it calls by path or on `self` (`connect(..)`, `net::connect(..)`,
+/// `self.connect()`), by name, each with whether the call is made under a
+/// deadline (`timeout(d, connect(..))`, a `select!` raced against a timer;
+/// `deadline_calls`): what tells whether a function is only ever called
+/// under one.
 fn async_calls(
     body: &SyntaxNode,
     imports: &Imports,
     lines: &LineIndex<'_>,
-    found: &mut Vec<CallSite>,
+    may_put_deadlines: bool,
+    summary: &mut FileSummary,
 ) {
     let caller = Caller::of(body, imports);
     for node in same_body_nodes(body) {
         if !is_awaited(&node, imports) {
-            found.extend(caller.call_site(&node, lines));
+            summary.async_calls.extend(caller.call_site(&node, lines));
         }
-    }
-}
-
-/// The functions an async body calls by path or on `self` (`connect(..)`,
-/// `net::connect(..)`, `self.connect()`), by name, each with whether the call is made under a
-/// deadline (`timeout(d, connect(..))`, a `select!` raced against a timer):
-/// what tells whether a function is only ever called under one.
-fn deadline_calls(
-    body: &SyntaxNode,
-    imports: &Imports,
-    may_put_deadlines: bool,
-    found: &mut Vec<(String, bool)>,
-) {
-    for node in same_body_nodes(body) {
         let name = match ast::Expr::cast(node.clone()) {
             Some(ast::Expr::CallExpr(call)) => callee_path(&call)
                 .and_then(|path| path.segment()?.name_ref())
@@ -514,7 +492,7 @@ fn deadline_calls(
         };
         if let Some(name) = name {
             let covered = may_put_deadlines && deadline_around(&node, imports);
-            found.push((name, covered));
+            summary.deadline_calls.push((name, covered));
         }
     }
 }
@@ -724,7 +702,9 @@ fn is_awaited(call: &SyntaxNode, imports: &Imports) -> bool {
 }
 
 /// The crate function a call may reach: a free function by name, a method
-/// where its type is written (`self.f()` in the `impl`, `T::f()`).
+/// where its type is written (`self.f()` in the `impl`, `T::f()`, `x.f()`
+/// with `x: &T` or `let x: T`), by the type's own name when it is imported
+/// under another.
 fn called(
     node: &SyntaxNode,
     self_type: Option<&String>,

@@ -332,7 +332,7 @@ fn only_called_under_deadline(
     let index = cx.imports.crate_index();
     let (covered_elsewhere, uncovered_elsewhere) =
         index.deadline_calls_elsewhere(name.text().as_ref(), &index.file);
-    if uncovered_elsewhere || (sites.is_empty() && covered_elsewhere == 0) {
+    if uncovered_elsewhere || (sites.is_empty() && !covered_elsewhere) {
         return false;
     }
     if sites.len() > *budget {

@@ -440,12 +440,10 @@ fn added_through(path: &ast::PathExpr, names: &Names) -> Option<TextRange> {
                 return None;
             };
             // `Err(poisoned) => poisoned.into_inner().push(..)`.
-            let recovered = path
-                .syntax()
-                .parent()
-                .and_then(ast::MethodCallExpr::cast)
-                .filter(|call| method_name(call).is_some_and(|n| n == "into_inner"))
-                .map(|call| call.syntax().clone());
+            let recovered = mention
+                .method_called()
+                .filter(|(_, name)| name == "into_inner")
+                .map(|(call, _)| call.syntax().clone());
             let at = recovered.unwrap_or_else(|| path.syntax().clone());
             if adds_through(&at) {
                 adds = adds.or(at.parent().map(|p| p.text_range()));

@@ -411,7 +411,8 @@ fn released_early(
         owner
             .as_ref()
             .is_some_and(|owner| value_use(m, owner) == ValueUse::Borrowed)
-            && !matches!(m, Mention::Path(path) if forgets(path))
+            // `permit.forget()` keeps it from going back.
+            && m.method_called().is_none_or(|(_, name)| name != "forget")
     };
     let mentions: Vec<(TextRange, bool, bool)> = names
         .mentions(binding)
@@ -575,15 +576,6 @@ fn is_ignored(path: &ast::PathExpr) -> bool {
                     .initializer()
                     .is_some_and(|init| init.syntax() == path.syntax())
         })
-}
-
-/// `permit.forget()`: the permit is kept from going back.
-fn forgets(path: &ast::PathExpr) -> bool {
-    path.syntax()
-        .parent()
-        .and_then(ast::MethodCallExpr::cast)
-        .and_then(|call| method_name(&call))
-        .is_some_and(|name| name == "forget")
 }
 
 /// `drop(permit)`: the permit ends there, it goes nowhere.

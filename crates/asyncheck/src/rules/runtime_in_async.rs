@@ -1,8 +1,9 @@
 use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
-    ast, body_kind, callee_path, enclosing_body, follow_builder, is_async_context, method_name,
-    resolve_call, value_use, AstNode, Imports, Mention, Names, SyntaxKind, SyntaxNode, ValueUse,
+    ast, body_kind, callee_path, enclosing_body, follow_builder, is_async_context, local_name,
+    method_name, resolve_call, value_use, variant_field, AstNode, Imports, Mention, Names,
+    SyntaxKind, SyntaxNode, ValueUse,
 };
 
 use super::{span, span_of};
@@ -254,26 +255,17 @@ fn dropped_here(built: &SyntaxNode, names: &Names, imports: &Imports) -> bool {
 fn bound_runtime(pattern: &ast::Pat) -> Option<ast::IdentPat> {
     match pattern {
         ast::Pat::IdentPat(binding) => Some(binding.clone()),
-        ast::Pat::TupleStructPat(wrapped) => {
-            let name = wrapped.path()?.segment()?.name_ref()?;
-            let mut fields = wrapped.fields();
-            let only = fields.next()?;
-            (matches!(name.text(), "Ok" | "Some") && fields.next().is_none())
-                .then_some(only)
-                .and_then(|p| bound_runtime(&p))
-        }
-        _ => None,
+        _ => variant_field(pattern, "Ok")
+            .or_else(|| variant_field(pattern, "Some"))
+            .and_then(|inner| bound_runtime(&inner)),
     }
 }
 
 /// Whether `expr` is just the name `binding` binds.
 fn names_binding(expr: &ast::Expr, binding: &ast::IdentPat) -> bool {
-    let ast::Expr::PathExpr(path) = expr else {
-        return false;
-    };
-    let name = path.path().and_then(|p| p.as_single_name_ref());
-    name.zip(ast::HasName::name(binding))
-        .is_some_and(|(used, bound)| used.text() == bound.text())
+    local_name(expr)
+        .zip(ast::HasName::name(binding))
+        .is_some_and(|(used, bound)| used == bound.text())
 }
 
 /// A local runtime that is only borrowed, and so dropped at the end of its

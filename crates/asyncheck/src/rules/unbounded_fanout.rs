@@ -2,11 +2,10 @@ use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasName},
-    body_kind, callee_path, crate_function_called, enclosing_body, free_async_fns_named,
-    future_inside, is_loop, is_task_handle, iteration_chain, loop_body, method_name,
-    same_body_nodes, same_iteration_nodes, spawn_call, takes_permit_first, AstNode, Imports,
-    IterationChain, SelectBranch, Spawner, SyntaxKind, SyntaxNode, TextRange, WalkEvent,
-    PERMIT_METHODS,
+    body_kind, crate_function_called, enclosing_body, future_inside, is_loop, is_task_handle,
+    iteration_chain, loop_body, method_name, same_body_nodes, same_iteration_nodes, spawn_call,
+    takes_permit_first, AstNode, Imports, IterationChain, SelectBranch, Spawner, SyntaxKind,
+    SyntaxNode, TextRange, WalkEvent, PERMIT_METHODS,
 };
 
 use super::{span, span_of};
@@ -100,7 +99,7 @@ impl Rule for UnboundedFanout {
         if spawn
             .task
             .as_ref()
-            .is_some_and(|task| starts_with_permit(task, cx.root, cx.imports))
+            .is_some_and(|task| starts_with_permit(task, cx.imports))
         {
             return;
         }
@@ -299,26 +298,16 @@ fn is_join_next(method: &str) -> bool {
 /// same at the start of a crate `async fn` called as the future (in this
 /// file or another), under the wrappers and decorators that keep its work
 /// (`Box::pin(..)`, `.instrument(span)`).
-fn starts_with_permit(task: &ast::Expr, root: &SyntaxNode, imports: &Imports) -> bool {
+fn starts_with_permit(task: &ast::Expr, imports: &Imports) -> bool {
     match future_inside(task.clone(), imports) {
         ast::Expr::BlockExpr(block) if block.async_token().is_some() => {
             takes_permit_first(block.syntax())
         }
-        ast::Expr::CallExpr(call) => match local_async_fn_body(&call, root) {
-            Some(body) => takes_permit_first(body.syntax()),
-            None => crate_function_called(&ast::Expr::CallExpr(call), imports)
-                .is_some_and(|f| f.takes_permit_first),
-        },
+        call @ ast::Expr::CallExpr(_) => {
+            crate_function_called(&call, imports).is_some_and(|f| f.takes_permit_first)
+        }
         _ => false,
     }
-}
-
-/// The body of the free `async fn` of this file that `call` calls by name.
-fn local_async_fn_body(call: &ast::CallExpr, root: &SyntaxNode) -> Option<ast::BlockExpr> {
-    let path = callee_path(call)?;
-    let name = path.as_single_name_ref()?;
-    let function = free_async_fns_named(root, name.text()).next()?;
-    function.body()
 }
 
 /// How many times the loop `node` runs a spawn found in its body, inside

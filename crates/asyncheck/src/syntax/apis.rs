@@ -481,9 +481,6 @@ fn function_called_within<'i>(
                 return None;
             }
             if owner.is_none() {
-                // Several functions of the name: the one of the module the
-                // path names from where it is written (`disk::load()` in
-                // the file's top, `load()` inside `mod mem`).
                 // A local closure of the name is what a bare call calls.
                 if qualifier.is_empty() && find_binding(call.syntax(), name).is_some() {
                     return None;
@@ -491,7 +488,10 @@ fn function_called_within<'i>(
                 if let Some(found) = index.function(name, None) {
                     return Some(found);
                 }
-                // Through the file's import of the name, if any.
+                // Several functions of the name: the one of the module the
+                // path names from where it is written (`disk::load()` in
+                // the file's top, `load()` inside `mod mem`), through the
+                // file's import of the name if any.
                 let imported: Vec<String> = match imports.candidates(&path).as_slice() {
                     [only] if qualifier.is_empty() && only != name => {
                         only.split("::").map(str::to_owned).collect()

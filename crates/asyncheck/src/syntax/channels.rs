@@ -11,7 +11,7 @@ use ra_ap_syntax::{
 use super::{
     binding_of, callee_path, crate_function_called, descendants_of_kind, enclosing_body,
     future_inside, is_loop, method_name, pattern_field, type_path, under_deadline, unparen,
-    value_use, FieldTypes, Imports, Mention, Names, SelectBranch, ValueUse,
+    value_use, variant_field, FieldTypes, Imports, Mention, Names, SelectBranch, ValueUse,
 };
 
 /// Bindings are followed at most this many times (`let tx2 = tx.clone();`).
@@ -555,14 +555,13 @@ fn bound_end(
             let ty = ast::Param::cast(parent)?.ty()?;
             typed_end(&type_path(&ty, imports, &is_channel_type)?)
         }
-        // A field of a struct or enum variant pattern (`Write(reply, data)`,
-        // `Get { key, resp }`): the field's declared type.
-        // `if let Some(tx) = self.reply.take()`: the end the `Option` holds.
-        SyntaxKind::TUPLE_STRUCT_PAT if unwrapped_end(&parent).is_some() => {
-            let scrutinee = unwrapped_end(&parent)?;
-            channel_end(&scrutinee, imports, facts, hops)
-        }
         SyntaxKind::TUPLE_STRUCT_PAT | SyntaxKind::RECORD_PAT_FIELD => {
+            // `if let Some(tx) = self.reply.take()`: the end the `Option` holds.
+            if let Some(scrutinee) = unwrapped_end(&parent) {
+                return channel_end(&scrutinee, imports, facts, hops);
+            }
+            // A field of a struct or enum variant pattern (`Write(reply,
+            // data)`, `Get { key, resp }`): the field's declared type.
             let (owner, field) = pattern_field(pattern)?;
             let declared = imports.crate_index().declared_field(&owner, &field)?;
             declared.paths.iter().find_map(|path| typed_end(path))
@@ -575,13 +574,8 @@ fn bound_end(
 /// of, when it is the pattern of an `if let`/`while let` or a `let .. else`
 /// on an end kept in an `Option` (`self.reply.take()`, `self.rx.as_mut()`).
 fn unwrapped_end(wrapper: &SyntaxNode) -> Option<ast::Expr> {
-    let pattern = ast::TupleStructPat::cast(wrapper.clone())?;
-    let variant = pattern.path()?.segment()?.name_ref()?;
-    if !matches!(variant.text().to_string().as_str(), "Some" | "Ok")
-        || pattern.fields().count() != 1
-    {
-        return None;
-    }
+    let pattern = ast::Pat::cast(wrapper.clone())?;
+    variant_field(&pattern, "Some").or_else(|| variant_field(&pattern, "Ok"))?;
     let holder = wrapper.parent()?;
     let scrutinee = match holder.kind() {
         SyntaxKind::LET_EXPR => ast::LetExpr::cast(holder)?.expr()?,

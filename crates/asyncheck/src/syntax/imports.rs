@@ -29,7 +29,8 @@ pub struct Imports {
     /// Imports made inside inline modules, with the module they are made in
     /// (`a::b`): in scope only there and below.
     scoped: Vec<(String, UseEntry)>,
-    /// The local names `scoped` imports.
+    /// The local names `scoped` imports: most names are in none, and need
+    /// no walk to the inline modules around their path.
     scoped_names: HashSet<String>,
     /// The crate's own modules glob-imported at the file's module level
     /// (`use crate::prelude::*;`), as written: what they re-export is
@@ -167,7 +168,7 @@ impl Imports {
             .collect()
     }
 
-    /// What the imported name `name` stands for at `path`: the import of the
+    /// What the imported name `name` stands for at `at`: the import of the
     /// innermost inline module around it that imports the name, else the
     /// file's, unless that module defines an item of the name itself.
     fn alias_at(&self, name: &str, at: &SyntaxNode) -> Option<&String> {
@@ -197,7 +198,7 @@ impl Imports {
         file_level.filter(|_| !shadowed)
     }
 
-    /// The glob imports in scope at `path`: the file's and those of the
+    /// The glob imports in scope at `at`: the file's and those of the
     /// inline modules around it.
     fn globs_at(&self, at: &SyntaxNode) -> Vec<&String> {
         let mut globs: Vec<&String> = self.globs.iter().collect();

@@ -5,14 +5,13 @@
 
 use ra_ap_syntax::{
     ast::{self, HasArgList},
-    AstNode,
+    AstNode, SyntaxKind, SyntaxNode,
 };
 
 use super::{
     binding_of, callee_path, chain_origin, method_name, same_body_nodes, unparen, FieldTypes,
     Imports,
 };
-use ra_ap_syntax::{SyntaxKind, SyntaxNode};
 
 /// The calls that take permits from a semaphore.
 pub const PERMIT_METHODS: &[&str] = &[

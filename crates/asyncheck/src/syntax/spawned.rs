@@ -204,11 +204,6 @@ impl SpawnedTasks {
     }
 }
 
-/// The future handed to a runtime abstraction's `spawn` through a generic
-/// type parameter (`C::AsyncRuntime::spawn(fut)`, `R::spawn(fut)` with `R`
-/// a parameter of the enclosing impl or fn): whatever runtime fills it in,
-/// the argument runs as a task. A method or a concrete type's `spawn` is not
-/// known by its name alone (a local `Executor::spawn` may do anything).
 /// What a local handed to a spawn was bound to (`let fut = async { .. };
 /// tokio::spawn(fut)`), or `future` itself.
 fn bound_future(future: ast::Expr, imports: &Imports) -> ast::Expr {
@@ -229,6 +224,11 @@ fn bound_future(future: ast::Expr, imports: &Imports) -> ast::Expr {
     }
 }
 
+/// The future handed to a runtime abstraction's `spawn` through a generic
+/// type parameter (`C::AsyncRuntime::spawn(fut)`, `R::spawn(fut)` with `R`
+/// a parameter of the enclosing impl or fn): whatever runtime fills it in,
+/// the argument runs as a task. A method or a concrete type's `spawn` is not
+/// known by its name alone (a local `Executor::spawn` may do anything).
 fn generic_spawn_task(node: &SyntaxNode) -> Option<ast::Expr> {
     let call = ast::CallExpr::cast(node.clone())?;
     let path = callee_path(&call)?;

@@ -23,8 +23,16 @@ fn parse(text: &str) -> Result<u32, std::num::ParseIntError> {
     Ok(n + 1)
 }
 
+/// Takes permits and lets them go at once: the limit does not hold.
+async fn limited(limit: &tokio::sync::Semaphore) {
+    let _ = limit.acquire_many(2).await;
+    let _ = limit.acquire().await;
+    tokio::task::yield_now().await;
+}
+
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     println!("{} {:?}", both().await?, parse("41"));
+    limited(&tokio::sync::Semaphore::new(2)).await;
     Ok(())
 }

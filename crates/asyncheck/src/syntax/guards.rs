@@ -12,7 +12,11 @@
 //! - a temporary guard lives to the end of its statement, or through the
 //!   whole `match` whose scrutinee holds it, the `then` block of an `if let`
 //!   (and its `else` before edition 2024) and the body of a `while let`;
-//! - a guard passed by value to a call lives until that call.
+//! - a guard passed by value to a call lives until that call;
+//! - a guard carried by a value a `let` keeps (a tuple, a struct literal,
+//!   `Some(guard)`, the value of an `if`/`match` branch) lives like one
+//!   bound by that `let`; taken in one branch only, it is *conditional*, and
+//!   the lock rules that pair two acquisitions leave it out.
 //!
 //! A move inside an `if`/`match` branch that then leaves (`return`, `break`
 //! or `continue` past the await, a panic) does not count for the code after
@@ -545,6 +549,12 @@ impl GuardLife {
         inside && !self.events.released_at(range.start(), node)
     }
 
+    /// Whether the guard is taken on some paths only, as the value of one
+    /// branch (see [`Hold::conditional`]).
+    pub fn is_conditional(&self) -> bool {
+        self.hold.as_ref().is_some_and(|hold| hold.conditional)
+    }
+
     /// Whether the guard is moved into `call` (`f(guard)`, `f(Some(guard))`):
     /// the callee then works with it rather than locking again.
     pub fn passed_to(&self, call: &SyntaxNode) -> bool {
@@ -636,6 +646,10 @@ struct Hold {
     binders: Vec<SyntaxNode>,
     /// The guard leaves for a place this body does not follow.
     escapes: bool,
+    /// The guard is the value of one branch of an `if`/`match` only
+    /// (`let g = if c { Some(m.lock()) } else { None }`): the code after it
+    /// may run without it, and often does so on purpose.
+    conditional: bool,
 }
 
 impl Hold {
@@ -646,6 +660,7 @@ impl Hold {
             names: Vec::new(),
             binders: Vec::new(),
             escapes: false,
+            conditional: false,
         })
     }
 
@@ -657,6 +672,7 @@ impl Hold {
             names: Vec::new(),
             binders: Vec::new(),
             escapes: true,
+            conditional: false,
         })
     }
 
@@ -669,6 +685,7 @@ impl Hold {
             names,
             binders,
             escapes: false,
+            conditional: false,
         })
     }
 }
@@ -718,6 +735,18 @@ fn hold(guard: &ast::Expr, edition: Edition, optional: bool) -> Option<Hold> {
                     false => edition,
                 };
                 return let_expr_hold(&parent, is_guard, from, edition);
+            }
+            _ if is_guard && stored_by_let(&node).is_some() => {
+                let (stmt, pattern, conditional) = stored_by_let(&node)?;
+                if bindings(&pattern).is_empty() {
+                    return Hold::temporary(stmt, from);
+                }
+                let after = stmt.text_range().end();
+                let hold = Hold::bound(vec![stmt.parent()?], after, vec![pattern])?;
+                return Some(Hold {
+                    conditional,
+                    ..hold
+                });
             }
             SyntaxKind::ARG_LIST if is_guard => return Hold::escaping(vec![parent], from),
             // The right side of an assignment runs before its place.
@@ -828,6 +857,113 @@ fn yields_guard(matched: &SyntaxNode) -> bool {
     gives
 }
 
+/// A guard carried by a value that a `let` keeps: a tuple, array or struct
+/// literal, a tuple-struct or variant constructor (`Some(guard)`), the value
+/// of an `if`/`match` branch, or a plain block's value, up to the `let`'s
+/// initialiser. The `let` statement and the part of its pattern that binds
+/// the guard (`x` of `let (x, y) = (guard, other)`), and whether the guard
+/// is the value of a branch.
+fn stored_by_let(guard: &SyntaxNode) -> Option<(SyntaxNode, SyntaxNode, bool)> {
+    // How to reach the guard from the outermost value: element `n` of a
+    // tuple or constructor call, or anything else (`None`).
+    let mut steps: Vec<Option<usize>> = Vec::new();
+    let mut conditional = false;
+    let mut node = guard.clone();
+    loop {
+        let parent = node.parent()?;
+        match parent.kind() {
+            SyntaxKind::PAREN_EXPR => {}
+            SyntaxKind::LET_STMT => {
+                let stmt = ast::LetStmt::cast(parent.clone())?;
+                let init = stmt.initializer()?;
+                if init.syntax() != &node {
+                    return None;
+                }
+                let mut pattern = stmt.pat()?;
+                for step in steps.iter().rev() {
+                    let fields: Vec<ast::Pat> = match (&pattern, step) {
+                        (ast::Pat::TuplePat(tuple), Some(_)) => tuple.fields().collect(),
+                        (ast::Pat::TupleStructPat(tuple), Some(_)) => tuple.fields().collect(),
+                        _ => break,
+                    };
+                    let rest = fields.iter().any(|f| matches!(f, ast::Pat::RestPat(_)));
+                    match step.and_then(|n| fields.get(n)) {
+                        Some(field) if !rest => pattern = field.clone(),
+                        _ => break,
+                    }
+                }
+                return Some((parent, pattern.syntax().clone(), conditional));
+            }
+            SyntaxKind::TUPLE_EXPR if !is_macro_body(&parent) => {
+                let index = parent.children().position(|c| c == node);
+                steps.push(index);
+            }
+            SyntaxKind::ARRAY_EXPR | SyntaxKind::RECORD_EXPR_FIELD => {
+                steps.push(None);
+            }
+            SyntaxKind::RECORD_EXPR_FIELD_LIST | SyntaxKind::RECORD_EXPR => {}
+            SyntaxKind::ARG_LIST => {
+                let call = ast::CallExpr::cast(parent.parent()?)?;
+                if !constructs(&call) {
+                    return None;
+                }
+                steps.push(parent.children().position(|c| c == node));
+                node = call.syntax().clone();
+                continue;
+            }
+            SyntaxKind::STMT_LIST => {
+                let stmts = ast::StmtList::cast(parent.clone())?;
+                if stmts.tail_expr()?.syntax() != &node {
+                    return None;
+                }
+                let block = ast::BlockExpr::cast(parent.parent()?)?;
+                if block.async_token().is_some()
+                    || block.unsafe_token().is_some()
+                    || block.label().is_some()
+                    || block.syntax().parent()?.kind() == SyntaxKind::CLOSURE_EXPR
+                {
+                    return None;
+                }
+                steps.push(None);
+                node = block.syntax().clone();
+                continue;
+            }
+            // A branch of an `if`, not its condition.
+            SyntaxKind::IF_EXPR => {
+                let if_expr = ast::IfExpr::cast(parent.clone())?;
+                if if_expr.condition().is_some_and(|c| c.syntax() == &node) {
+                    return None;
+                }
+                conditional = true;
+            }
+            SyntaxKind::MATCH_ARM => {
+                let arm = ast::MatchArm::cast(parent.clone())?;
+                if arm.expr()?.syntax() != &node {
+                    return None;
+                }
+                steps.push(None);
+                conditional = true;
+            }
+            SyntaxKind::MATCH_ARM_LIST | SyntaxKind::MATCH_EXPR => {}
+            _ => return None,
+        }
+        node = parent;
+    }
+}
+
+/// A call of a tuple struct or enum variant (`Some(..)`, `Held(..)`): its
+/// value holds its arguments.
+fn constructs(call: &ast::CallExpr) -> bool {
+    let Some(ast::Expr::PathExpr(callee)) = call.expr() else {
+        return false;
+    };
+    callee
+        .path()
+        .and_then(|p| p.segment())
+        .and_then(|s| s.name_ref())
+        .is_some_and(|name| name.text().starts_with(|c: char| c.is_ascii_uppercase()))
+}
+
 fn let_hold(
     stmt: &SyntaxNode,
     init: &SyntaxNode,
@@ -914,6 +1050,7 @@ fn assignment_hold(assign: &SyntaxNode, from: TextSize) -> Option<Hold> {
         names: vec![name],
         binders: Vec::new(),
         escapes: false,
+        conditional: false,
     })
 }
 

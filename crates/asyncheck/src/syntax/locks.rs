@@ -781,7 +781,12 @@ impl Recognise<'_> {
                 .position(|f| f.guard.as_ref() == Some(tail.syntax()));
         }
         for (held, first) in found.iter().enumerate().take(MAX_ACQUISITIONS) {
-            let Some(life) = &first.life else { continue };
+            // A guard taken on some paths only is, in practice, left out on
+            // the paths that lock again (anvil's request handler skips its
+            // lifecycle lock for the requests that take it for writing).
+            let Some(life) = first.life.as_ref().filter(|l| !l.is_conditional()) else {
+                continue;
+            };
             for (then, later) in found.iter().enumerate().skip(held + 1) {
                 if life.alive_at(&later.node) {
                     summary.nested.push((held, Then::Acquisition(then)));

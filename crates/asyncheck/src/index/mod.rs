@@ -425,8 +425,11 @@ pub struct Facts {
     module_allows: HashMap<String, Vec<String>>,
     /// By the pair of locks, in the order they are taken.
     lock_orders: HashMap<(String, String), Vec<LockOrder>>,
-    /// `None` where two functions are called the same way.
+    /// `None` where two functions that take locks are called the same way.
     lock_functions: HashMap<crate::syntax::Callee, Option<crate::syntax::FunctionLocks>>,
+    /// Every file's functions by how they are called, before
+    /// [`Facts::close_lock_functions`] makes `lock_functions` of them.
+    lock_candidates: HashMap<crate::syntax::Callee, Vec<crate::syntax::FunctionLocks>>,
     lock_function_names: HashSet<String>,
     /// The names of the functions that return a guard of a lock they take.
     guard_function_names: HashSet<String>,
@@ -473,6 +476,9 @@ pub fn identifiers(text: &str) -> impl Iterator<Item = &str> {
 /// Re-exports are followed at most this many times (cycles end there).
 const MAX_EXPORT_HOPS: usize = 8;
 
+/// At most this many locks are kept per crate function.
+const MAX_TAKEN: usize = 256;
+
 /// Aliases are followed at most this many times (`type A = B;`).
 const MAX_ALIAS_HOPS: usize = 4;
 
@@ -513,6 +519,7 @@ impl Facts {
             .chain(facts.aliases.values().flatten())
             .filter_map(|ty| ty.known)
             .collect();
+        facts.close_lock_functions();
         facts.place_functions();
         facts.trust_own_methods();
         facts.close_wrappers();
@@ -526,6 +533,77 @@ impl Facts {
             .collect();
         facts.reach_block_ons(async_calls);
         facts
+    }
+
+    /// Adds to each function's locks those of the other files' functions it
+    /// calls with its places (`util::touch(&self.entries)`, where `touch`
+    /// passes its parameter on to `count`, which locks it), through up to
+    /// [`crate::syntax::CALL_DEPTH`] levels of files; then keeps, for each
+    /// way of calling, the one function that takes locks (`None` for two).
+    fn close_lock_functions(&mut self) {
+        use crate::syntax::{Callee, FunctionLocks, TakenLock};
+        let mut candidates = std::mem::take(&mut self.lock_candidates);
+        let locking = |candidates: &HashMap<Callee, Vec<FunctionLocks>>, callee: &Callee| {
+            let mut with_locks = candidates
+                .get(callee)?
+                .iter()
+                .filter(|f| !f.taken.is_empty());
+            let one = with_locks.next()?;
+            with_locks.next().is_none().then(|| one.clone())
+        };
+        for _ in 0..crate::syntax::CALL_DEPTH {
+            let mut found: Vec<(Callee, usize, TakenLock)> = Vec::new();
+            for (callee, functions) in &candidates {
+                for (position, function) in functions.iter().enumerate() {
+                    for call in &function.calls_elsewhere {
+                        let Some(target) = locking(&candidates, &call.callee) else {
+                            continue;
+                        };
+                        if target.is_async && !call.awaited {
+                            continue;
+                        }
+                        let reached = target
+                            .taken
+                            .iter()
+                            .filter_map(|taken| call.reaches(target.has_self, taken))
+                            .filter(|taken| !function.taken.contains(taken));
+                        found.extend(reached.map(|t| (callee.clone(), position, t)));
+                    }
+                }
+            }
+            let mut changed = false;
+            for (callee, position, taken) in found {
+                let Some(function) = candidates
+                    .get_mut(&callee)
+                    .and_then(|f| f.get_mut(position))
+                else {
+                    continue;
+                };
+                if function.taken.len() < MAX_TAKEN && !function.taken.contains(&taken) {
+                    function.taken.push(taken);
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        for (callee, mut functions) in candidates {
+            functions.retain(|f| !f.taken.is_empty());
+            let name = match &callee {
+                Callee::Method { name, .. } | Callee::Free(name) => name.clone(),
+            };
+            if functions.iter().any(|f| f.guard.is_some()) {
+                self.guard_function_names.insert(name.clone());
+            }
+            let single = match functions.len() {
+                0 => continue,
+                1 => functions.pop(),
+                _ => None,
+            };
+            self.lock_function_names.insert(name);
+            self.lock_functions.insert(callee, single);
+        }
     }
 
     /// Keeps the calls of the names some code calls under a deadline: only
@@ -696,23 +774,17 @@ impl Facts {
                 });
         }
         for function in &summary.lock_functions {
-            let located = crate::syntax::FunctionLocks {
+            let mut located = crate::syntax::FunctionLocks {
                 file: summary.path.clone(),
                 ..function.clone()
             };
-            let name = match &function.callee {
-                crate::syntax::Callee::Method { name, .. } | crate::syntax::Callee::Free(name) => {
-                    name
-                }
-            };
-            self.lock_function_names.insert(name.clone());
-            if function.guard.is_some() {
-                self.guard_function_names.insert(name.clone());
+            for taken in located.taken.iter_mut().chain(located.guard.iter_mut()) {
+                taken.file = summary.path.clone();
             }
-            self.lock_functions
+            self.lock_candidates
                 .entry(function.callee.clone())
-                .and_modify(|known| *known = None)
-                .or_insert(Some(located));
+                .or_default()
+                .push(located);
         }
         for order in &summary.lock_orders {
             self.lock_orders

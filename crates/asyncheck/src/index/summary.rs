@@ -137,7 +137,7 @@ pub fn summarize(root: &SyntaxNode, text: &str, imports: &Imports) -> FileSummar
             _ => {}
         }
     }
-    let locks = FileLocks::of(root, text, imports);
+    let locks = FileLocks::for_index(root, text, imports);
     summary.lock_functions =
         locks.function_locks(&|range| lines.line_of(usize::from(range.start())) + 1);
     summary.lock_orders = locks

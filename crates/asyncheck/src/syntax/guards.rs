@@ -1116,7 +1116,7 @@ fn is_macro_body(node: &SyntaxNode) -> bool {
 }
 
 /// The names a pattern binds.
-fn bindings(pat: &SyntaxNode) -> Vec<String> {
+pub fn bindings(pat: &SyntaxNode) -> Vec<String> {
     pat.descendants()
         .filter_map(ast::IdentPat::cast)
         .filter_map(|p| ast::HasName::name(&p))

@@ -212,8 +212,11 @@ pub struct TakenLock {
     pub reentrant: bool,
     /// The function that takes it (the callee itself or one it calls).
     pub function: String,
-    /// 1-based, in the function's file.
+    /// 1-based, in the file of `function`.
     pub line: usize,
+    /// The display path of the file of `function` (set on merging).
+    #[serde(default)]
+    pub file: String,
 }
 
 impl TakenLock {
@@ -242,6 +245,85 @@ pub struct FunctionLocks {
     pub guard: Option<TakenLock>,
     /// The display path of its file (set on merging).
     pub file: String,
+    /// The calls it makes (directly or through its own file's functions)
+    /// to functions its file does not define, in its own terms: what the
+    /// crate index adds to `taken` once every file is known.
+    #[serde(default)]
+    pub calls_elsewhere: Vec<CallElsewhere>,
+}
+
+/// A call to a function of another file, as the crate index keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct CallElsewhere {
+    pub callee: Callee,
+    /// The receiver and the arguments, where they are a place of the
+    /// caller's `self`, parameters or statics.
+    pub receiver: Option<(PlaceRoot, Vec<String>)>,
+    pub args: Vec<Option<(PlaceRoot, Vec<String>)>>,
+    /// The call runs in the caller's task (see [`CrateCall::awaited`]).
+    pub awaited: bool,
+}
+
+/// At most this many calls to other files are kept per function.
+const MAX_CALLS_ELSEWHERE: usize = 32;
+
+impl CallElsewhere {
+    fn of(call: &CrateCall) -> CallElsewhere {
+        CallElsewhere {
+            callee: call.callee.clone(),
+            receiver: call.receiver.as_ref().and_then(kept_place),
+            args: call
+                .args
+                .iter()
+                .map(|a| a.as_ref().and_then(kept_place))
+                .collect(),
+            awaited: call.awaited,
+        }
+    }
+
+    /// The locks of a callee that takes `taken`, in the caller's terms.
+    pub fn reaches(&self, callee_has_self: bool, taken: &TakenLock) -> Option<TakenLock> {
+        let place = |kept: &Option<(PlaceRoot, Vec<String>)>| {
+            kept.as_ref().map(|(root, fields)| TakenLock {
+                root: root.clone(),
+                fields: fields.clone(),
+                ..taken.clone()
+            })
+        };
+        let call = CrateCall {
+            callee: self.callee.clone(),
+            receiver: place(&self.receiver).map(|t| t.place()),
+            args: self
+                .args
+                .iter()
+                .map(|a| place(a).map(|t| t.place()))
+                .collect(),
+            awaited: self.awaited,
+            range: TextRange::default(),
+        };
+        let (receiver, args) = bind_arguments(callee_has_self, &call);
+        let reached = substitute(&taken.place(), receiver, args)?;
+        let root = index_root(reached.root)?;
+        Some(TakenLock {
+            root,
+            fields: reached.fields,
+            ..taken.clone()
+        })
+    }
+}
+
+/// A place as the crate index keeps it: none for a local.
+fn kept_place(place: &Place) -> Option<(PlaceRoot, Vec<String>)> {
+    Some((index_root(place.root.clone())?, place.fields.clone()))
+}
+
+fn index_root(root: Root) -> Option<PlaceRoot> {
+    match root {
+        Root::SelfValue => Some(PlaceRoot::SelfValue),
+        Root::Param(i) => Some(PlaceRoot::Param(i)),
+        Root::Static(name) => Some(PlaceRoot::Static(name)),
+        Root::Local(_) => None,
+    }
 }
 
 /// The written types of the file's struct fields, and its statics.
@@ -346,17 +428,31 @@ impl FileLocks {
         let index = imports.crate_index().clone();
         FileLocks {
             index,
-            ..Self::of_file(root, text, imports)
+            ..Self::of_file(root, text, imports, false)
         }
     }
 
-    fn of_file(root: &SyntaxNode, text: &str, imports: &Imports) -> FileLocks {
+    /// For the crate index: also the calls to functions other files may
+    /// define, where they are given the caller's places, so that the index
+    /// can follow a lock through files (see [`FunctionLocks::calls_elsewhere`]).
+    pub fn for_index(root: &SyntaxNode, text: &str, imports: &Imports) -> FileLocks {
+        Self::of_file(root, text, imports, true)
+    }
+
+    fn of_file(root: &SyntaxNode, text: &str, imports: &Imports, elsewhere: bool) -> FileLocks {
         let index = imports.crate_index();
         let semaphores = (text.contains("Semaphore") || index.declares(KnownType::Semaphore))
             && text.contains("acquire");
         let dashmaps = text.contains("Dash") || index.declares(KnownType::DashMap);
         let locks = ["lock()", "read()", "write()"];
-        if !semaphores
+        // For the index, a file that names a lock type may hand a lock on
+        // (`fn touch(m: &Mutex<..>) { count(m) }`) without taking one.
+        let hands_on = elsewhere
+            && ["Mutex", "RwLock", "Semaphore"]
+                .iter()
+                .any(|t| text.contains(t));
+        if !hands_on
+            && !semaphores
             && !dashmaps
             && !locks.iter().any(|l| text.contains(l))
             && !index.mentions_guard_function(text)
@@ -382,6 +478,7 @@ impl FileLocks {
             accessors: &no_accessors,
             semaphores,
             dashmaps,
+            elsewhere,
         };
         let mut summaries: Vec<Option<LockSummary>> = found
             .iter()
@@ -462,12 +559,15 @@ impl FileLocks {
                 awaited: true,
                 range: TextRange::default(),
             };
-            let taken: Vec<TakenLock> = self
-                .reached(&call)
+            let (reached, elsewhere) = self.reached_and_elsewhere(&call);
+            let taken: Vec<TakenLock> = reached
                 .into_iter()
                 .filter(|reached| reached.elsewhere.is_none())
                 .filter_map(|reached| taken_lock(reached, line_of))
                 .collect();
+            let mut calls_elsewhere: Vec<CallElsewhere> =
+                elsewhere.iter().map(CallElsewhere::of).collect();
+            calls_elsewhere.dedup();
             let guard = body.returns_guard.and_then(|index| {
                 let acquired = &body.acquisitions[index];
                 taken_lock(
@@ -475,7 +575,7 @@ impl FileLocks {
                     line_of,
                 )
             });
-            if !taken.is_empty() {
+            if !taken.is_empty() || !calls_elsewhere.is_empty() {
                 out.push(FunctionLocks {
                     callee: callee.clone(),
                     has_self: body.has_self,
@@ -483,6 +583,7 @@ impl FileLocks {
                     taken,
                     guard,
                     file: String::new(),
+                    calls_elsewhere,
                 });
             }
         }
@@ -500,10 +601,24 @@ impl FileLocks {
     /// through up to [`CALL_DEPTH`] levels of calls, with their places in
     /// the caller's terms.
     pub fn reached(&self, call: &CrateCall) -> Vec<Reached> {
+        self.reached_and_elsewhere(call).0
+    }
+
+    /// [`Self::reached`], and the calls on the way to functions the file
+    /// does not define, in the caller's terms.
+    fn reached_and_elsewhere(&self, call: &CrateCall) -> (Vec<Reached>, Vec<CrateCall>) {
         let mut out = Vec::new();
+        let mut elsewhere = Vec::new();
         let mut visiting = Vec::new();
-        self.reach(call, call, CALL_DEPTH, &mut visiting, &mut out);
-        out
+        self.reach(
+            call,
+            call,
+            CALL_DEPTH,
+            &mut visiting,
+            &mut out,
+            &mut elsewhere,
+        );
+        (out, elsewhere)
     }
 
     /// `frame` is `call` with its receiver and arguments in the outermost
@@ -515,11 +630,15 @@ impl FileLocks {
         depth: usize,
         visiting: &mut Vec<Callee>,
         out: &mut Vec<Reached>,
+        elsewhere: &mut Vec<CrateCall>,
     ) {
         if depth == 0 || visiting.contains(&call.callee) {
             return;
         }
         let Some(target) = self.target(call) else {
+            if !self.functions.contains_key(&call.callee) && elsewhere.len() < MAX_CALLS_ELSEWHERE {
+                elsewhere.push(frame.clone());
+            }
             self.reach_elsewhere(call, frame, out);
             return;
         };
@@ -538,7 +657,7 @@ impl FileLocks {
                 args: inner.args.iter().map(outer).collect(),
                 ..inner.clone()
             };
-            self.reach(inner, &inner_frame, depth - 1, visiting, out);
+            self.reach(inner, &inner_frame, depth - 1, visiting, out, elsewhere);
         }
         visiting.pop();
     }
@@ -566,7 +685,7 @@ impl FileLocks {
                 reentrant: taken.reentrant,
                 range: call.range,
                 function: taken.function.clone(),
-                elsewhere: Some((target.file.clone(), taken.line)),
+                elsewhere: Some((taken.file.clone(), taken.line)),
             });
         }
     }
@@ -575,21 +694,16 @@ impl FileLocks {
 /// A lock reached in the function's own terms, as the crate index keeps it
 /// (none for a local of the function).
 fn taken_lock(reached: Reached, line_of: &dyn Fn(TextRange) -> usize) -> Option<TakenLock> {
-    let place = reached.place?;
-    let root = match place.root {
-        Root::SelfValue => PlaceRoot::SelfValue,
-        Root::Param(i) => PlaceRoot::Param(i),
-        Root::Static(name) => PlaceRoot::Static(name),
-        Root::Local(_) => return None,
-    };
+    let (root, fields) = kept_place(&reached.place?)?;
     Some(TakenLock {
         root,
-        fields: place.fields,
+        fields,
         kind: reached.kind,
         access: reached.access,
         reentrant: reached.reentrant,
         function: reached.function,
         line: line_of(reached.range),
+        file: String::new(),
     })
 }
 
@@ -689,6 +803,9 @@ struct Recognise<'a> {
     /// method names they use (`acquire`, `get`, `insert`) looked at.
     semaphores: bool,
     dashmaps: bool,
+    /// Calls to functions the file does not define are kept too (for the
+    /// crate index, built before any file knows the others).
+    elsewhere: bool,
 }
 
 /// The expression whose value is a guard.
@@ -727,6 +844,16 @@ impl Recognise<'_> {
             is_async: kind.is_async(),
             ..LockSummary::default()
         };
+        let own: Vec<String> = match &function {
+            Some(f) if self.elsewhere => f
+                .param_list()
+                .into_iter()
+                .flat_map(|list| list.params())
+                .filter_map(|p| p.pat())
+                .flat_map(|pat| super::bindings(pat.syntax()))
+                .collect(),
+            _ => Vec::new(),
+        };
         let mut found: Vec<Found> = Vec::new();
         let mut call_nodes: Vec<SyntaxNode> = Vec::new();
         // Closures that run in place (`opt.and_then(|k| map.read()..)`): what
@@ -758,7 +885,7 @@ impl Recognise<'_> {
                     acquisition.guard = None;
                 }
                 found.push(acquisition);
-            } else if let Some(call) = self.crate_call(&node, &summary) {
+            } else if let Some(call) = self.crate_call(&node, &summary, &own) {
                 match self.accessor_call(&call, &node) {
                     Some(acquisition) => found.push(acquisition),
                     None => {
@@ -957,17 +1084,41 @@ impl Recognise<'_> {
         known_type(expr, self.imports)
     }
 
-    fn crate_call(&self, node: &SyntaxNode, summary: &LockSummary) -> Option<CrateCall> {
+    /// A call of a function of the file or of the crate index; for the
+    /// index, also a call that may be of another file's function and gives
+    /// it one of `own` (`self`, the parameters) or a static, as written.
+    fn crate_call(
+        &self,
+        node: &SyntaxNode,
+        summary: &LockSummary,
+        own: &[String],
+    ) -> Option<CrateCall> {
+        let name = match node.kind() {
+            SyntaxKind::METHOD_CALL_EXPR => ast::MethodCallExpr::cast(node.clone())?.name_ref()?,
+            SyntaxKind::CALL_EXPR => callee_path(&ast::CallExpr::cast(node.clone())?)?
+                .segment()?
+                .name_ref()?,
+            _ => return None,
+        };
+        let here = self.crate_defines(name.text());
+        let kept = here || self.elsewhere && gives_own_place(node, own);
+        kept.then(|| self.any_crate_call(node, summary, here))?
+    }
+
+    /// The call at `node`, `here` when its name is the file's (or the crate
+    /// index's).
+    fn any_crate_call(
+        &self,
+        node: &SyntaxNode,
+        summary: &LockSummary,
+        here: bool,
+    ) -> Option<CrateCall> {
         let awaited = node
             .parent()
             .is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR);
         match node.kind() {
             SyntaxKind::METHOD_CALL_EXPR => {
                 let call = ast::MethodCallExpr::cast(node.clone())?;
-                let name = call.name_ref()?;
-                if !self.crate_defines(name.text()) {
-                    return None;
-                }
                 let receiver = place_of(&call.receiver()?, self.types)?;
                 let ty = place_type(&receiver, self.types, summary)?;
                 Some(CrateCall {
@@ -984,12 +1135,14 @@ impl Recognise<'_> {
             SyntaxKind::CALL_EXPR => {
                 let call = ast::CallExpr::cast(node.clone())?;
                 let path = callee_path(&call)?;
-                let name = path.segment()?.name_ref()?;
-                if !self.crate_defines(name.text()) {
-                    return None;
-                }
                 let index = self.imports.crate_index();
-                let elsewhere = |callee: &Callee| index.lock_function(callee).is_some();
+                // For the index, any call of a function by a name that is
+                // not a type's (`Some(x)`) may be of another file's.
+                let elsewhere = |callee: &Callee| match callee {
+                    Callee::Free(name) if !here => !is_type_name(name),
+                    Callee::Method { ty, .. } if !here => is_type_name(ty),
+                    _ => index.lock_function(callee).is_some(),
+                };
                 let callee = match segments(&path).as_slice() {
                     [name]
                         if self.imports.defines(name) || elsewhere(&Callee::Free(name.clone())) =>
@@ -1061,6 +1214,42 @@ fn signature(function: &ast::Fn) -> (Option<String>, Vec<Option<String>>, bool) 
     };
     let types = params.params().map(|p| type_name(&p.ty()?)).collect();
     (self_ty, types, params.self_param().is_some())
+}
+
+/// Whether the receiver or an argument of the call at `node` is, as
+/// written, `self`, one of `own` or a static, or a field of one (through
+/// `&`, `*`, parentheses and `.clone()`): what a callee may lock.
+fn gives_own_place(node: &SyntaxNode, own: &[String]) -> bool {
+    let receiver = ast::MethodCallExpr::cast(node.clone()).and_then(|call| call.receiver());
+    let args = node
+        .children()
+        .find_map(ast::ArgList::cast)
+        .into_iter()
+        .flat_map(|list| list.args());
+    receiver.into_iter().chain(args).any(|expr| {
+        let mut current = Some(expr);
+        while let Some(expr) = current {
+            current = match expr {
+                ast::Expr::RefExpr(e) => e.expr(),
+                ast::Expr::ParenExpr(e) => e.expr(),
+                ast::Expr::PrefixExpr(e) => e.expr(),
+                ast::Expr::FieldExpr(e) => e.expr(),
+                ast::Expr::MethodCallExpr(call)
+                    if method_name(&call).is_some_and(|n| n == "clone") =>
+                {
+                    call.receiver()
+                }
+                ast::Expr::PathExpr(path) => {
+                    let name = path.path().and_then(|p| p.segment()).map(|s| s.to_string());
+                    return name.is_some_and(|name| {
+                        name == "self" || is_constant_name(&name) || own.contains(&name)
+                    });
+                }
+                _ => return false,
+            };
+        }
+        false
+    })
 }
 
 /// Bindings are followed at most this many times (`let a = &self.a;`).

@@ -16,7 +16,7 @@ use super::{descendants_of_kind, path_last_name, ItemTypes};
 use crate::index::CrateIndex;
 use ra_ap_syntax::{
     ast::{self, HasName},
-    AstNode, SyntaxKind, SyntaxNode,
+    AstNode, SyntaxKind, SyntaxNode, TextRange,
 };
 
 #[derive(Debug, Default)]
@@ -43,6 +43,13 @@ pub struct Imports {
     /// level): a glob import of the file's level reaches past one defined
     /// only in an inline module it is not in.
     item_modules: HashMap<String, Vec<String>>,
+    /// Items defined in a block (a function's body), by name: the blocks
+    /// they are in scope in. They shadow imports and globs there only.
+    block_items: HashMap<String, Vec<TextRange>>,
+    /// Imports made in a block, with the block: in scope only there.
+    block_uses: Vec<(TextRange, UseEntry)>,
+    /// The names `block_items` and `block_uses` bring in.
+    block_names: HashSet<String>,
     /// What the file's crate knows: names defined in its other files.
     crate_index: CrateIndex,
     /// The known types of the file's fields and statics, found on first
@@ -81,6 +88,13 @@ impl Imports {
     }
 
     pub(crate) fn record_use(&mut self, item: &ast::Use) {
+        if let Some(block) = enclosing_block(item.syntax()) {
+            for entry in use_entries(item) {
+                self.block_names.extend(entry.local.clone());
+                self.block_uses.push((block, entry));
+            }
+            return;
+        }
         let module = inline_modules_around(item.syntax());
         if !module.is_empty() {
             // `use super::*` and friends inside an inline module (`mod tests
@@ -148,7 +162,8 @@ impl Imports {
             }
         }
         self.globs.iter_mut().for_each(rewrite);
-        for (_, entry) in self.scoped.iter_mut() {
+        let scoped = self.scoped.iter_mut().map(|(_, entry)| entry);
+        for entry in scoped.chain(self.block_uses.iter_mut().map(|(_, entry)| entry)) {
             rewrite(&mut entry.path);
         }
     }
@@ -159,7 +174,9 @@ impl Imports {
         let scoped = self
             .scoped
             .iter()
-            .filter_map(|(_, entry)| Some((entry.local.as_ref()?, &entry.path)));
+            .map(|(_, entry)| entry)
+            .chain(self.block_uses.iter().map(|(_, entry)| entry))
+            .filter_map(|entry| Some((entry.local.as_ref()?, &entry.path)));
         self.aliases
             .iter()
             .chain(scoped)
@@ -172,6 +189,28 @@ impl Imports {
     /// innermost inline module around it that imports the name, else the
     /// file's, unless that module defines an item of the name itself.
     fn alias_at(&self, name: &str, at: &SyntaxNode) -> Option<&String> {
+        if self.block_names.contains(name) {
+            let range = at.text_range();
+            let items = self
+                .block_items
+                .get(name)
+                .into_iter()
+                .flatten()
+                .map(|block| (*block, None));
+            let uses = self
+                .block_uses
+                .iter()
+                .filter(|(_, entry)| entry.local.as_deref() == Some(name))
+                .map(|(block, entry)| (*block, Some(&entry.path)));
+            // The innermost block around `at` that defines or imports it.
+            let innermost = items
+                .chain(uses)
+                .filter(|(block, _)| block.contains_range(range))
+                .min_by_key(|(block, _)| block.len());
+            if let Some((_, found)) = innermost {
+                return found;
+            }
+        }
         let file_level = self.aliases.get(name);
         let defined_inline = || {
             self.item_modules
@@ -202,6 +241,13 @@ impl Imports {
     /// inline modules around it.
     fn globs_at(&self, at: &SyntaxNode) -> Vec<&String> {
         let mut globs: Vec<&String> = self.globs.iter().collect();
+        let range = at.text_range();
+        globs.extend(
+            self.block_uses
+                .iter()
+                .filter(|(block, entry)| entry.local.is_none() && block.contains_range(range))
+                .map(|(_, entry)| &entry.path),
+        );
         if self.scoped.iter().any(|(_, entry)| entry.local.is_none()) {
             let module = inline_modules_around(at).join("::");
             globs.extend(
@@ -256,10 +302,13 @@ impl Imports {
     /// local `S2` of `use crate::storage::Store as S2;`), or `local` itself.
     pub fn original_name<'a>(&'a self, local: &'a str) -> &'a str {
         let scoped = || {
+            let block_uses = self.block_uses.iter().map(|(_, entry)| entry);
             self.scoped
                 .iter()
-                .find(|(_, entry)| entry.local.as_deref() == Some(local))
-                .map(|(_, entry)| &entry.path)
+                .map(|(_, entry)| entry)
+                .chain(block_uses)
+                .find(|entry| entry.local.as_deref() == Some(local))
+                .map(|entry| &entry.path)
         };
         self.aliases
             .get(local)
@@ -283,18 +332,33 @@ impl Imports {
                 .aliases
                 .get(first)
                 .into_iter()
-                .chain(self.scoped.iter().filter_map(|(_, entry)| {
-                    (entry.local.as_deref() == Some(first)).then_some(&entry.path)
-                }))
+                .chain(
+                    self.scoped
+                        .iter()
+                        .map(|(_, entry)| entry)
+                        .chain(self.block_uses.iter().map(|(_, entry)| entry))
+                        .filter_map(|entry| {
+                            (entry.local.as_deref() == Some(first)).then_some(&entry.path)
+                        }),
+                )
                 .any(|target| is_crate_relative(target) || self.crate_index.is_own(target))
     }
 
     /// The names of the items the file defines itself, with the inline
     /// modules each is in.
-    pub(crate) fn record_items(&mut self, names: Vec<(String, String)>) {
+    pub(crate) fn record_items(
+        &mut self,
+        names: Vec<(String, String)>,
+        in_blocks: Vec<(String, TextRange)>,
+    ) {
         for (name, within) in names {
             self.local_items.insert(name.clone());
             self.item_modules.entry(name).or_default().push(within);
+        }
+        for (name, block) in in_blocks {
+            self.local_items.insert(name.clone());
+            self.block_names.insert(name.clone());
+            self.block_items.entry(name).or_default().push(block);
         }
     }
 
@@ -302,11 +366,18 @@ impl Imports {
     /// the file's level (or in a function body), or in the inline module
     /// the path is in.
     fn defined_around(&self, name: &str, path: &ast::Path) -> bool {
+        let range = path.syntax().text_range();
+        let in_block = || {
+            self.block_items
+                .get(name)
+                .is_some_and(|blocks| blocks.iter().any(|b| b.contains_range(range)))
+        };
         let Some(modules) = self.item_modules.get(name) else {
-            return false;
+            return in_block();
         };
         modules.iter().any(String::is_empty)
             || modules.contains(&inline_modules_around(path.syntax()).join("::"))
+            || in_block()
     }
 
     /// The full paths `path` may stand for, most likely first: a path into
@@ -561,6 +632,16 @@ pub fn use_entries(item: &ast::Use) -> Vec<UseEntry> {
 pub fn is_crate_relative(path: &str) -> bool {
     let first = path.split("::").next().unwrap_or(path);
     matches!(first, "crate" | "self" | "super")
+}
+
+/// The statement list of the block `node` is in, below the innermost
+/// module: where an item or `use` there is in scope.
+fn enclosing_block(node: &SyntaxNode) -> Option<TextRange> {
+    node.ancestors()
+        .skip(1)
+        .take_while(|n| !matches!(n.kind(), SyntaxKind::MODULE | SyntaxKind::SOURCE_FILE))
+        .find(|n| n.kind() == SyntaxKind::STMT_LIST)
+        .map(|n| n.text_range())
 }
 
 /// The names of the inline modules (`mod tests { .. }`) around a node,

@@ -106,6 +106,15 @@ impl ParsedFile {
     }
 }
 
+/// The range of the statement list that starts at `start`.
+fn statement_list_at(root: &SyntaxNode, start: TextSize) -> Option<TextRange> {
+    root.token_at_offset(start)
+        .right_biased()?
+        .parent_ancestors()
+        .find(|n| n.kind() == SyntaxKind::STMT_LIST && n.text_range().start() == start)
+        .map(|n| n.text_range())
+}
+
 /// Parses a whole file. `None` when it nests deeper than [`MAX_NESTING`].
 pub fn parse_file(text: &str) -> Option<ParsedFile> {
     let mut parsed = parse::parse(text, TopEntryPoint::SourceFile)?;
@@ -123,7 +132,11 @@ pub fn parse_file(text: &str) -> Option<ParsedFile> {
         }
     }
     imports.apply_extern_renames(&extern_crates);
-    imports.record_items(std::mem::take(&mut parsed.marks.item_names));
+    let in_blocks = std::mem::take(&mut parsed.marks.block_items)
+        .into_iter()
+        .filter_map(|(name, start)| Some((name, statement_list_at(&root, start)?)))
+        .collect();
+    imports.record_items(std::mem::take(&mut parsed.marks.item_names), in_blocks);
     let selects = imports.local_names_for(|target| futures::SELECT_MACROS.contains(&target));
     let expanded = macros::expand(&root, &parsed.marks.macro_calls, &selects);
     Some(ParsedFile {

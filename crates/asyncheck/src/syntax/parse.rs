@@ -46,6 +46,10 @@ pub(crate) struct Marks {
     /// each with the inline modules it is in (`a::b`, empty at the file's
     /// own level).
     pub item_names: Vec<(String, String)>,
+    /// The names of the items defined in a function's body (or any block),
+    /// with the start of the innermost statement list around them: they
+    /// are in scope in that block only.
+    pub block_items: Vec<(String, TextSize)>,
 }
 
 /// Parses `text` as `entry`. Returns `None` when the input nests deeper than
@@ -153,6 +157,8 @@ impl TreeBuilder {
                         }
                         let (name, _) = self.marks.item_names.last().expect("just pushed");
                         self.module_path.push_str(name);
+                    } else if let Some(block) = self.innermost_block() {
+                        self.marks.block_items.push((name, block));
                     } else {
                         self.marks.item_names.push((name, self.module_path.clone()));
                     }
@@ -177,6 +183,17 @@ impl TreeBuilder {
     /// Whether the `NAME` being closed is that of an item a path can name
     /// by itself: not a method (of an `impl` or a trait), which only a
     /// receiver or its type reaches.
+    /// The start of the statement list the node being built is in, when it
+    /// is in one below the innermost module.
+    fn innermost_block(&self) -> Option<TextSize> {
+        self.open
+            .iter()
+            .rev()
+            .take_while(|(kind, ..)| *kind != SyntaxKind::MODULE)
+            .find(|(kind, ..)| *kind == SyntaxKind::STMT_LIST)
+            .map(|(_, _, start)| *start)
+    }
+
     fn names_an_item(&self) -> bool {
         let mut open = self.open.iter().rev().map(|(kind, ..)| *kind);
         match (open.next(), open.next()) {

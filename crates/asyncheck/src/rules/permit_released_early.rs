@@ -23,11 +23,12 @@ or a `try_acquire*` call on a `tokio::sync::Semaphore` (a binding made by `Semap
 also inside `Arc::new(..)`, or a parameter, local or same-file struct field typed `Semaphore` or \
 `Arc<Semaphore>`), followed by `.await`, `?`, `.unwrap()`, `.expect(..)`, `.ok()`, `.map_err(..)` or \
 `.context(..)`, that is\n\
-- not bound at all: `let _ = sem.acquire().await;` (any of the acquires), or the acquire as \
-a statement (not for `acquire_many*`, which is also how code waits until every permit is \
+- not bound at all: `let _ = sem.acquire().await;` or `let Ok(_) = sem.try_acquire() else { .. }` \
+(any of the acquires), or the acquire as a statement (not for `acquire_many*`, which is also how code waits until every permit is \
 back);\n\
 - bound by `let` (`let permit = ..`, `let Ok(permit) = .. else { .. }`, `let permit = match \
-.. { Ok(p) => p, .. }`), by an `if let`/`while let` condition (alive through its body) or by \
+.. { Ok(p) => p, .. }`), by an `if let`/`while let` condition (alive through its body; so is the unnamed permit of \
+`if let Ok(_) = sem.try_acquire()`, the condition's temporary) or by \
 the pattern of a `match` arm on the acquire (`Ok(permit) => { .. }`, alive through the arm) and \
 alive at a spawn later in its block (`tokio::spawn`, `spawn_blocking`, a `JoinSet`, runtime handle or \
 `TaskTracker` spawn) that does not take it: the binding is not mentioned in the spawned future \
@@ -158,9 +159,10 @@ impl Rule for PermitReleasedEarly {
                         let Some(scope) = Scope::of_arm(&arm) else {
                             continue;
                         };
-                        if let Some(released) = released_early(&scope, &binding, &names, cx.imports)
+                        if let Some(released) =
+                            released_early(&scope, Some(&binding), &names, cx.imports)
                         {
-                            report_released(&call, &binding, &released, cx);
+                            report_released(&call, Some(&binding), &released, cx);
                             return;
                         }
                     }
@@ -176,7 +178,11 @@ impl Rule for PermitReleasedEarly {
                     return;
                 };
                 match statement.pat() {
-                    Some(ast::Pat::WildcardPat(wildcard)) => {
+                    // `let _ = ..`, `let Ok(_) = .. else { .. }`.
+                    Some(pat) if unnamed(&pat).is_some() => {
+                        let Some(wildcard) = unnamed(&pat) else {
+                            return;
+                        };
                         let rename = Edit {
                             span: span_of(&wildcard),
                             replacement: "_permit".to_owned(),
@@ -189,28 +195,36 @@ impl Rule for PermitReleasedEarly {
                         };
                         let names = cx.file_fact(|_, _| Names::default());
                         let scope = Scope::after_let(&statement);
-                        if let Some(released) = released_early(&scope, &binding, &names, cx.imports)
+                        if let Some(released) =
+                            released_early(&scope, Some(&binding), &names, cx.imports)
                         {
-                            report_released(&call, &binding, &released, cx);
+                            report_released(&call, Some(&binding), &released, cx);
                         }
                     }
                 }
             }
             // `if let Ok(permit) = sem.try_acquire() { .. }`, `while let ..`:
             // the permit lives through the body.
+            // `if let Ok(_) = sem.try_acquire() { .. }`: no name, but the
+            // scrutinee's temporary, the permit, lives through the body too.
             SyntaxKind::LET_EXPR => {
-                let Some(binding) = ast::LetExpr::cast(parent.clone())
-                    .and_then(|l| l.pat())
-                    .and_then(permit_binding)
-                else {
+                let Some(pat) = ast::LetExpr::cast(parent.clone()).and_then(|l| l.pat()) else {
                     return;
+                };
+                let binding = match unnamed(&pat) {
+                    Some(_) => None,
+                    None => match permit_binding(pat) {
+                        Some(binding) => Some(binding),
+                        None => return,
+                    },
                 };
                 let Some(scope) = Scope::of_condition(&parent) else {
                     return;
                 };
                 let names = cx.file_fact(|_, _| Names::default());
-                if let Some(released) = released_early(&scope, &binding, &names, cx.imports) {
-                    report_released(&call, &binding, &released, cx);
+                if let Some(released) = released_early(&scope, binding.as_ref(), &names, cx.imports)
+                {
+                    report_released(&call, binding.as_ref(), &released, cx);
                 }
             }
             SyntaxKind::EXPR_STMT if !waits_for_all => {
@@ -241,18 +255,22 @@ fn report_unbound(call: &ast::MethodCallExpr, edit: Edit, cx: &mut Context<'_>) 
 
 fn report_released(
     call: &ast::MethodCallExpr,
-    binding: &ast::IdentPat,
+    binding: Option<&ast::IdentPat>,
     released: &Released,
     cx: &mut Context<'_>,
 ) {
-    let name = binding.syntax().text().to_string();
+    let (name, permit) = match binding {
+        Some(binding) => {
+            let name = binding.syntax().text().to_string();
+            (format!("`{name}`"), format!("the permit `{name}`"))
+        }
+        None => ("the permit".to_owned(), "the permit".to_owned()),
+    };
     let (label, what) = match released {
         Released::AtSpawn(spawn) => (
             (
                 span(spawn_head(spawn)),
-                format!(
-                    "this task does not take `{name}`: it runs on after the permit is released"
-                ),
+                format!("this task does not take {name}: it runs on after the permit is released"),
             ),
             "the task spawned after it",
         ),
@@ -260,7 +278,7 @@ fn report_released(
             (
                 span_of(value),
                 format!(
-                    "this value is returned without `{name}`: it runs after the permit is released"
+                    "this value is returned without {name}: it runs after the permit is released"
                 ),
             ),
             "the stream or future returned after it",
@@ -269,7 +287,7 @@ fn report_released(
     cx.report(
         Finding::new(
             span_of(call),
-            format!("the permit `{name}` is released at the end of its block, before {what} runs: the semaphore does not limit that work"),
+            format!("{permit} is released at the end of its block, before {what} runs: the semaphore does not limit that work"),
         )
         .label(label.0, label.1)
         .help("move the permit into the work it limits: take it with `acquire_owned()` on an `Arc<Semaphore>` and drop it inside the spawned future (`async move { let _permit = permit; .. }`)"),
@@ -317,6 +335,22 @@ fn permit_value(call: &SyntaxNode) -> SyntaxNode {
 
 /// The name a `let` binds the permit to: `permit`, `_permit`, or the one
 /// name of `Ok(permit)`/`Some(permit)` (with `let .. else`).
+/// The `_` of a pattern that binds the permit to no name: `_`, `Ok(_)`,
+/// `Some(_)`.
+fn unnamed(pat: &ast::Pat) -> Option<ast::WildcardPat> {
+    match pat {
+        ast::Pat::WildcardPat(wildcard) => Some(wildcard.clone()),
+        ast::Pat::TupleStructPat(wrapper) => {
+            let mut fields = wrapper.fields();
+            match (fields.next(), fields.next()) {
+                (Some(ast::Pat::WildcardPat(wildcard)), None) => Some(wildcard),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 fn permit_binding(pat: ast::Pat) -> Option<ast::IdentPat> {
     let ident = match pat {
         ast::Pat::IdentPat(ident) => ident,
@@ -397,16 +431,22 @@ impl Scope {
     }
 }
 
+/// `binding` is `None` for a permit no name holds (an `if let Ok(_)`
+/// scrutinee's).
 fn released_early(
     scope: &Scope,
-    binding: &ast::IdentPat,
+    binding: Option<&ast::IdentPat>,
     names: &Names,
     imports: &Imports,
 ) -> Option<Released> {
     // Each mention, whether it only drops the permit, and whether it only
     // borrows it (`permit.num_permits()`, `&permit`, a format argument):
     // a borrow moves it nowhere.
-    let owner = enclosing_body(binding.syntax()).map(|(owner, _)| owner);
+    let owner = scope
+        .later
+        .first()
+        .and_then(enclosing_body)
+        .map(|(owner, _)| owner);
     let borrows = |m: &Mention| {
         owner
             .as_ref()
@@ -414,8 +454,9 @@ fn released_early(
             // `permit.forget()` keeps it from going back.
             && m.method_called().is_none_or(|(_, name)| name != "forget")
     };
-    let mentions: Vec<(TextRange, bool, bool)> = names
-        .mentions(binding)
+    let mentions: Vec<(TextRange, bool, bool)> = binding
+        .map(|binding| names.mentions(binding))
+        .unwrap_or_default()
         .iter()
         .filter(|m| !matches!(m, Mention::Path(path) if is_ignored(path)))
         .map(|m| match m {

@@ -2,7 +2,8 @@ use crate::diagnostic::Finding;
 use crate::index::FunctionFacts;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
-    always_leaves, ast, cancel_unsafe_call, crate_function_called, created_future, select_in_loop,
+    always_leaves, ast, cancel_unsafe_call, crate_function_called, created_future, find_binding,
+    local_name, same_body_nodes, select_in_loop, under_deadline, unparen, unref, AstNode, Binding,
     Imports, SelectBranch, SyntaxKind, SyntaxNode,
 };
 
@@ -23,8 +24,9 @@ documents as not cancel safe: `read_exact`, `read_to_end`, `read_to_string`, `re
 `write_all`, and the multi-byte number reads and writes (`read_u16`, `read_i32_le`, `read_f64`, \
 `write_u32`, ...), also called through its trait (`AsyncReadExt::read_exact(&mut s, ..)`), or \
 a call of a crate `async fn` that awaits one (directly or through up to 3 levels of such \
-functions; a label names the inner call). `.fuse()`, `Box::pin(..)` and `std::pin::pin!(..)` are looked through, and so \
-is a local bound inside the loop. Not flagged: cancel-safe methods (`recv`, `read`, `read_buf`, \
+functions; a label names the inner call), or an `async` block that awaits one on a stream it \
+does not open itself. `.fuse()`, `Box::pin(..)`, `std::pin::pin!(..)` and `tokio::time::timeout(..)` \
+are looked through (each drops the future inside with it), and so is a local bound inside the loop. Not flagged: cancel-safe methods (`recv`, `read`, `read_buf`, \
 `read_u8`, `write`, `write_buf`, `flush`, `accept`, `next`, `next_line`, `tick`, ...), the \
 resumable `read_until` and `write_all_buf`, `read_exact` into a one-byte array (read whole or \
 not at all, like `read_u8`), a future created before the loop and polled by reference \
@@ -139,6 +141,18 @@ fn unsafe_method(
     imports: &Imports,
 ) -> Option<(String, Option<FunctionFacts>)> {
     let created = created_future(future, Some(looped), imports)?;
+    // `timeout(d, fut)` drops `fut` when it is dropped.
+    if let Some(inner) = under_deadline(&created, imports) {
+        return unsafe_method(inner, looped, imports);
+    }
+    // `async { s.read_exact(&mut b).await }`: its awaits are dropped with
+    // it; a stream the block opens itself goes with them, losing nothing.
+    if is_async_block(&created) {
+        let block = created.syntax();
+        return own_awaits(block)
+            .filter(|awaited| !reads_own_local(awaited, block))
+            .find_map(|awaited| unsafe_method(awaited, looped, imports));
+    }
     if let Some(method) = cancel_unsafe_call(&created, imports) {
         return Some((method, None));
     }
@@ -148,6 +162,37 @@ fn unsafe_method(
     }
     let method = function.cancel_unsafe.as_ref()?.what.clone();
     Some((method, Some(function.clone())))
+}
+
+fn is_async_block(expr: &ast::Expr) -> bool {
+    matches!(expr, ast::Expr::BlockExpr(block) if block.async_token().is_some())
+}
+
+/// Whether `awaited` is a method call on a local bound inside `block`.
+fn reads_own_local(awaited: &ast::Expr, block: &SyntaxNode) -> bool {
+    let ast::Expr::MethodCallExpr(call) = unparen(awaited.clone()) else {
+        return false;
+    };
+    let Some(receiver) = call.receiver().map(|r| unref(unparen(r))) else {
+        return false;
+    };
+    let Some(name) = local_name(&receiver) else {
+        return false;
+    };
+    let bound_at = match find_binding(receiver.syntax(), &name) {
+        Some(Binding::Let(statement) | Binding::Element(statement, _)) => {
+            statement.syntax().text_range()
+        }
+        _ => return false,
+    };
+    block.text_range().contains_range(bound_at)
+}
+
+/// What a body awaits itself (not in the closures and async blocks in it).
+fn own_awaits(body: &SyntaxNode) -> impl Iterator<Item = ast::Expr> + '_ {
+    same_body_nodes(body)
+        .filter_map(ast::AwaitExpr::cast)
+        .filter_map(|awaited| awaited.expr())
 }
 
 /// Whether every branch that can win instead of `branches[index]` leaves

@@ -3,8 +3,8 @@ use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasName},
     binding_of, callee_path, enclosing_body, enclosing_loop, find_binding, has_break_out,
-    is_constant_for, local_set_uses, method_name, parameter_count, spawn_call, unparen, AstNode,
-    Binding, Names, SetUse, Spawner, SyntaxKind, SyntaxNode, TextRange, TextSize,
+    is_constant_for, local_set_uses, method_name, parameter_count, set_inside, set_use, spawn_call,
+    unparen, AstNode, Binding, Names, SetUse, Spawner, SyntaxKind, SyntaxNode, TextRange, TextSize,
 };
 
 use super::{span, span_of};
@@ -29,8 +29,10 @@ either the loop runs for the life of its input (a `loop` with no `break` leaving
 whose condition awaits, such as `while let Some(x) = rx.recv().await`, with no `break`) or the \
 set is reaped in no loop after it. A set that escapes (passed to a call, returned, stored, bound \
 to another name) is left alone.\n\
-- A struct field typed `JoinSet`/`JoinMap` anywhere in the crate, spawned on inside such a \
-loop, or in a method that code of the crate calls inside such a loop (in the same file: \
+- A struct field typed `JoinSet`/`JoinMap` anywhere in the crate (or holding one in a lock or \
+an `Option`: `Arc<Mutex<JoinSet<()>>>`, spawned on through `self.tasks.lock().await.spawn(..)` or \
+`self.tasks.as_mut().unwrap().spawn(..)`; a guard bound to a name hands the set on), spawned on \
+inside such a loop, or in a method that code of the crate calls inside such a loop (in the same file: \
 `self.start_job(..)`, `Self::start_job(..)`, `Type::start_job(..)`, or `pool.start_job(..)` on \
 a local or parameter whose written type or constructor names the type; in another file: a \
 call naming the type, on `self` or a receiver of written type, or by the method's name and \
@@ -104,6 +106,20 @@ impl Rule for JoinsetNeverReaped {
         let Some(receiver) = call.receiver().map(unparen) else {
             return;
         };
+        // `self.tasks.lock().await.spawn(..)`: a crate field that holds a
+        // set in a lock or an `Option`, spawned on through it.
+        if let Some(ast::Expr::FieldExpr(field)) = set_inside(&receiver) {
+            let spawns = set_use(field.syntax()) == SetUse::Spawn;
+            let is_set = field
+                .name_ref()
+                .is_some_and(|name| !cx.imports.crate_index().set_fields(name.text()).is_empty());
+            if spawns && is_set {
+                if let Some(repeat) = field_repeat(&field, node, cx) {
+                    report(&call, &ast::Expr::FieldExpr(field), repeat, cx);
+                }
+            }
+            return;
+        }
         // Cheap shape tests first: `spawn_call` looks the receiver's type up.
         if !matches!(receiver, ast::Expr::PathExpr(_) | ast::Expr::FieldExpr(_)) {
             return;
@@ -119,20 +135,23 @@ impl Rule for JoinsetNeverReaped {
             ast::Expr::FieldExpr(field) => field_repeat(field, node, cx),
             _ => None,
         };
-        let Some(repeat) = repeat else {
-            return;
-        };
-        let set = receiver.syntax().text().to_string();
-        let finding = Finding::new(
-            span_of(&call),
-            format!("tasks are spawned on `{set}` again and again and nothing reaps them as they finish: the set keeps every finished task and grows without bound"),
-        );
-        cx.report(
-            repeat
-                .label(finding)
-            .help("reap finished tasks as you go: `while let Some(res) = set.try_join_next() { .. }` in the loop, or a `select!` branch on `set.join_next()`"),
-        );
+        if let Some(repeat) = repeat {
+            report(&call, &receiver, repeat, cx);
+        }
     }
+}
+
+fn report(call: &ast::MethodCallExpr, set: &ast::Expr, repeat: Repeat, cx: &mut Context<'_>) {
+    let set = set.syntax().text().to_string();
+    let finding = Finding::new(
+        span_of(call),
+        format!("tasks are spawned on `{set}` again and again and nothing reaps them as they finish: the set keeps every finished task and grows without bound"),
+    );
+    cx.report(
+        repeat
+            .label(finding)
+            .help("reap finished tasks as you go: `while let Some(res) = set.try_join_next() { .. }` in the loop, or a `select!` branch on `set.join_next()`"),
+    );
 }
 
 /// What repeats the spawn, and where a label shows it.

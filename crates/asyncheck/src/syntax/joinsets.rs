@@ -1,7 +1,10 @@
 //! `tokio::task::JoinSet` and `tokio_util::task::JoinMap` values: how one
 //! is made, and what each mention of a set does with it.
 
-use ra_ap_syntax::{ast, AstNode, SyntaxKind, SyntaxNode};
+use ra_ap_syntax::{
+    ast::{self, HasGenericArgs},
+    AstNode, SyntaxKind, SyntaxNode,
+};
 
 use super::{
     callee_path, known_type_of_path, method_name, type_known, Imports, KnownType, Mention, Names,
@@ -63,7 +66,10 @@ pub enum SetUse {
 /// What the expression `place`, the set (`set`, `self.tasks`), is used for.
 pub fn set_use(place: &SyntaxNode) -> SetUse {
     let mut node = place.clone();
-    while let Some(parent) = node.parent().filter(|p| p.kind() == SyntaxKind::PAREN_EXPR) {
+    while let Some(parent) = node
+        .parent()
+        .filter(|p| p.kind() == SyntaxKind::PAREN_EXPR || reaches_set_inside(p, &node))
+    {
         node = parent;
     }
     let Some(call) = node.parent().and_then(ast::MethodCallExpr::cast) else {
@@ -90,6 +96,93 @@ pub fn set_use(place: &SyntaxNode) -> SetUse {
         Some("len" | "is_empty") => SetUse::Size,
         _ => SetUse::Other,
     }
+}
+
+/// Whether `outer`, around `inner`, reaches the set that `inner` holds
+/// (`tasks.lock().await`, `tasks.as_mut().unwrap()`): a set behind a lock
+/// or in an `Option` is used through such a chain.
+fn reaches_set_inside(outer: &SyntaxNode, inner: &SyntaxNode) -> bool {
+    match outer.kind() {
+        SyntaxKind::AWAIT_EXPR | SyntaxKind::TRY_EXPR => true,
+        SyntaxKind::METHOD_CALL_EXPR => {
+            ast::MethodCallExpr::cast(outer.clone()).is_some_and(|call| {
+                call.receiver().is_some_and(|r| r.syntax() == inner)
+                    && method_name(&call).is_some_and(|name| SET_ACCESSORS.contains(&name.as_str()))
+            })
+        }
+        _ => false,
+    }
+}
+
+/// The methods that give a set held in a lock or an `Option`.
+const SET_ACCESSORS: &[&str] = &[
+    "lock",
+    "write",
+    "blocking_lock",
+    "blocking_write",
+    "as_mut",
+    "unwrap",
+    "expect",
+    "get_or_insert_with",
+    "get_or_insert_default",
+];
+
+/// The set place under a chain that reaches into a lock or an `Option`
+/// (`self.tasks` of `self.tasks.lock().await`), when there is such a chain.
+pub fn set_inside(expr: &ast::Expr) -> Option<ast::Expr> {
+    let mut current = expr.clone();
+    let mut reached = false;
+    loop {
+        let inner = match &current {
+            ast::Expr::AwaitExpr(e) => e.expr(),
+            ast::Expr::TryExpr(e) => e.expr(),
+            ast::Expr::ParenExpr(e) => e.expr(),
+            ast::Expr::MethodCallExpr(call)
+                if method_name(call).is_some_and(|n| SET_ACCESSORS.contains(&n.as_str())) =>
+            {
+                call.receiver()
+            }
+            _ => return reached.then_some(current),
+        }?;
+        reached = true;
+        current = inner;
+    }
+}
+
+/// Whether the type `ty` holds a task set in a lock or an `Option`
+/// (`Arc<Mutex<JoinSet<()>>>`, `Option<JoinSet<()>>`).
+pub fn holds_set_inside(ty: &ast::Type, imports: &Imports) -> bool {
+    let ast::Type::PathType(path) = ty else {
+        return false;
+    };
+    let Some(segment) = path.path().and_then(|p| p.segment()) else {
+        return false;
+    };
+    let wrapper = segment
+        .name_ref()
+        .map(|n| n.text().to_string())
+        .unwrap_or_default();
+    if !matches!(
+        wrapper.as_str(),
+        "Arc" | "Rc" | "Box" | "Mutex" | "RwLock" | "Option"
+    ) {
+        return false;
+    }
+    let Some(ast::GenericArg::TypeArg(arg)) = segment
+        .generic_arg_list()
+        .and_then(|list| list.generic_args().next())
+    else {
+        return false;
+    };
+    let Some(inner) = arg.ty() else {
+        return false;
+    };
+    let is_set = matches!(
+        type_known(&inner, imports),
+        Some(KnownType::JoinSet | KnownType::JoinMap)
+    );
+    (is_set && wrapper != "Arc" && wrapper != "Rc" && wrapper != "Box")
+        || holds_set_inside(&inner, imports)
 }
 
 /// Every mention of the local set `binding`, with what it does. A name in

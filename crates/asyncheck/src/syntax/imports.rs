@@ -243,10 +243,8 @@ impl Imports {
         let mut globs: Vec<&String> = self.globs.iter().collect();
         let range = at.text_range();
         globs.extend(
-            self.block_uses
-                .iter()
-                .filter(|(block, entry)| entry.local.is_none() && block.contains_range(range))
-                .map(|(_, entry)| &entry.path),
+            self.block_globs(range)
+                .filter(|path| !is_crate_relative(path)),
         );
         if self.scoped.iter().any(|(_, entry)| entry.local.is_none()) {
             let module = inline_modules_around(at).join("::");
@@ -257,6 +255,51 @@ impl Imports {
                     .map(|(_, entry)| &entry.path),
             );
         }
+        globs
+    }
+
+    /// The glob imports of blocks around `path` that the file's own items
+    /// named `name` do not hide: a block's glob is searched before the
+    /// items of the file (or of an outer block), not before those of its
+    /// own block or an inner one. Asked for a bare name only: the first
+    /// segment of a longer path (`rt::go`) is the file's module, which a
+    /// glob of functions seldom shadows.
+    fn globs_nearer_than_items(&self, name: &str, path: &ast::Path) -> Vec<&String> {
+        let range = path.syntax().text_range();
+        let item_block = self
+            .block_items
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter(|block| block.contains_range(range))
+            .min_by_key(|block| block.len());
+        self.block_uses
+            .iter()
+            .filter(|(block, entry)| {
+                entry.local.is_none()
+                    && block.contains_range(range)
+                    && item_block.is_none_or(|item| !block.contains_range(*item))
+            })
+            .map(|(_, entry)| &entry.path)
+            .collect()
+    }
+
+    /// The glob imports of the blocks around `range`.
+    fn block_globs(&self, range: TextRange) -> impl Iterator<Item = &String> {
+        self.block_uses
+            .iter()
+            .filter(move |(block, entry)| entry.local.is_none() && block.contains_range(range))
+            .map(|(_, entry)| &entry.path)
+    }
+
+    /// The crate's own modules glob-imported where `at` is: at the file's
+    /// level or in a block around it (`use crate::prelude::*;`).
+    fn crate_globs_at(&self, at: &SyntaxNode) -> Vec<&String> {
+        let mut globs: Vec<&String> = self.crate_globs.iter().collect();
+        globs.extend(
+            self.block_globs(at.text_range())
+                .filter(|p| is_crate_relative(p)),
+        );
         globs
     }
 
@@ -413,6 +456,15 @@ impl Imports {
             candidates.push(written.clone());
         }
         if self.defined_around(first, path) {
+            if !rest.is_empty() {
+                return candidates;
+            }
+            let (own, external): (Vec<&String>, Vec<&String>) = self
+                .globs_nearer_than_items(first, path)
+                .into_iter()
+                .partition(|glob| is_crate_relative(glob));
+            candidates.extend(external.iter().map(|glob| join(glob, &written)));
+            candidates.extend(self.through_crate_glob_list(own, &written));
             return candidates;
         }
         // A glob may also bring in the first segment of a longer path
@@ -422,21 +474,25 @@ impl Imports {
                 .iter()
                 .map(|glob| join(glob, &written)),
         );
-        candidates.extend(self.through_crate_globs(&written));
+        candidates.extend(self.through_crate_globs(&written, path.syntax()));
         candidates
     }
 
     /// The external paths `written` reaches through the file's glob imports
     /// of the crate's own modules, after their re-exports (`use
     /// crate::prelude::*;` where the prelude has `pub use tokio::task::*;`).
-    fn through_crate_globs(&self, written: &str) -> Vec<String> {
+    fn through_crate_globs(&self, written: &str, at: &SyntaxNode) -> Vec<String> {
+        self.through_crate_glob_list(self.crate_globs_at(at), written)
+    }
+
+    fn through_crate_glob_list(&self, crate_globs: Vec<&String>, written: &str) -> Vec<String> {
         let index = &self.crate_index;
-        if self.crate_globs.is_empty() || index.module.is_empty() {
+        if crate_globs.is_empty() || index.module.is_empty() {
             return Vec::new();
         }
         let krate = index.module.split("::").next().unwrap_or(&index.module);
-        self.crate_globs
-            .iter()
+        crate_globs
+            .into_iter()
             .flat_map(|glob| {
                 let module = crate::index::absolute(glob, &index.module, krate);
                 index.resolve_in_module(&module, written)
@@ -471,7 +527,10 @@ impl Imports {
                 }
             }
             crate::index::absolute(&written, &module, krate)
-        } else if imported.is_none() && self.defined_around(first, path) {
+        } else if imported.is_none()
+            && self.defined_around(first, path)
+            && (!rest.is_empty() || self.globs_nearer_than_items(first, path).is_empty())
+        {
             join(&index.module, &written)
         } else if index.is_own(&written) {
             written
@@ -552,7 +611,10 @@ impl Imports {
         }
         !self.local_items.contains(name)
             && (self.globs_at(at).iter().any(|glob| of_type(glob))
-                || self.crate_globs.iter().any(|glob| of_type(glob)))
+                || self
+                    .crate_globs_at(at)
+                    .into_iter()
+                    .any(|glob| of_type(glob)))
     }
 
     /// Whether `path` is the bare name `name` of the standard prelude

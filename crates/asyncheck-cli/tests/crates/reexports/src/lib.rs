@@ -24,3 +24,17 @@ pub fn queues() {
     let (_tx, _rx) = queues::make_queue::<u8>(); //~ unbounded-channel
     let (_tx, _rx) = queues::bounded_queue::<u8>(4);
 }
+
+// A glob of the crate's prelude imported inside a body is in scope there.
+pub async fn from_the_body() {
+    use crate::prelude::*;
+    spawn_local(work()); //~ detached-spawn
+    let (_tx, _rx) = unbounded::<u8>(); //~ unbounded-channel
+}
+
+// ...and only there: this `spawn_local` is no import's.
+pub async fn elsewhere() {
+    spawn_local(work());
+}
+
+fn spawn_local<F>(_future: F) {}

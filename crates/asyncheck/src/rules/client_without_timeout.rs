@@ -17,7 +17,7 @@ static META: RuleMeta = RuleMeta {
     skips_tests: true,
     summary: "Flags network clients built with no timeout at all.",
     flags: "`reqwest::Client::new()` and `reqwest::Client::default()`; a \
-`reqwest::Client::builder()` or `reqwest::ClientBuilder::new()` built with `.build()` without \
+`reqwest::Client::builder()`, `reqwest::ClientBuilder::new()` or `ClientBuilder::default()` built with `.build()` without \
 `.timeout(..)`, `.connect_timeout(..)` or `.read_timeout(..)`; a `tonic::transport::Endpoint` \
 (`Endpoint::new`, `Endpoint::from_static`, `Endpoint::from_shared`, `Channel::from_static`, \
 `Channel::from_shared`) connected with `.connect()` or `.connect_lazy()` without `.timeout(..)` \
@@ -90,7 +90,11 @@ struct Builder {
 
 const BUILDERS: &[Builder] = &[
     Builder {
-        constructors: &["reqwest::Client::builder", "reqwest::ClientBuilder::new"],
+        constructors: &[
+            "reqwest::Client::builder",
+            "reqwest::ClientBuilder::new",
+            "reqwest::ClientBuilder::default",
+        ],
         finish: &["build"],
         timeouts: &["timeout", "connect_timeout", "read_timeout"],
         example: "`.connect_timeout(..)` and `.timeout(..)` before `.build()`",

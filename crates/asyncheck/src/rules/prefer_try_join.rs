@@ -19,7 +19,9 @@ static META: RuleMeta = RuleMeta {
     summary: "Flags `join!` results that are only propagated with `?`, where `try_join!` would stop at the first error.",
     flags: "`let (a, b, ..) = tokio::join!(..)` (or `futures::join!`, or \
 `futures::future::join(..).await` and its `join3`..`join5`) when every bound name is used, and \
-only as the operand of `?` (`let x = a?;`, `a?.foo()`) in the same body; and \
+only as the operand of `?` (`let x = a?;`, `a?.foo()`; also after converting its error, \
+`a.map_err(E::from)?`, `a.context(..)?`, then with no fix: the conversion belongs on the \
+future) in the same body; and \
 `join_all(..).await.into_iter().collect::<Result<Vec<_>, _>>()` that is `?`-ed (or collected \
 into a `let` of type `Result<Vec<_>, _>` that is only used through `?`), also when the awaited \
 `join_all` is first bound to a name used only there. Not flagged when a \
@@ -132,8 +134,13 @@ fn tuple_join(stmt: &ast::LetStmt, cx: &Context<'_>) -> Option<Finding> {
         span: span(joined.syntax().text_range()).end..span(joined.syntax().text_range()).end,
         replacement: "?".to_owned(),
     });
+    // A result whose error is converted first (`x.map_err(E::from)?`) is
+    // propagated all the same, but the `try_` form needs the conversion on
+    // its future: no mechanical fix then.
+    let mut converted = false;
     for field in tuple.fields() {
-        let uses = question_uses(&field, &body, &names)?;
+        let (uses, converts) = question_uses(&field, &body, &names)?;
+        converted |= converts;
         // A result only checked (`a?;`) has no value left once the one `?`
         // checks them all: its statements go, and its name becomes `_`, so
         // the fixed code has neither a path statement nor an unused binding.
@@ -160,17 +167,18 @@ fn tuple_join(stmt: &ast::LetStmt, cx: &Context<'_>) -> Option<Finding> {
     }
     let bang = if join.is_macro { "!" } else { "" };
     let name = format!("{}{bang}", short_name(join.resolved));
-    Some(
-        Finding::new(
-            join.primary.clone(),
-            format!("every result of this `{name}` is only propagated with `?`: the other futures keep running after one fails"),
-        )
-        .help(format!("use `try_{name}`, which returns at the first error and cancels the rest"))
-        .fix(Fix {
-            applicability: Applicability::Unsafe,
-            edits,
-        }),
+    let finding = Finding::new(
+        join.primary.clone(),
+        format!("every result of this `{name}` is only propagated with `?`: the other futures keep running after one fails"),
     )
+    .help(format!("use `try_{name}`, which returns at the first error and cancels the rest (convert each future's error first where its result is converted)"));
+    if converted {
+        return Some(finding);
+    }
+    Some(finding.fix(Fix {
+        applicability: Applicability::Unsafe,
+        edits,
+    }))
 }
 
 /// The join an initializer calls, and the expression that yields the tuple.
@@ -206,8 +214,13 @@ fn tuple_joiner(initializer: &ast::Expr, imports: &Imports) -> Option<(Join, ast
 }
 
 /// The `?` tokens applied to a tuple element's binding, when that is all
-/// that is done with it, in the same body as the join.
-fn question_uses(field: &ast::Pat, body: &SyntaxNode, names: &Names) -> Option<Vec<SyntaxToken>> {
+/// that is done with it, in the same body as the join, and whether some
+/// use converts the error first (`x.map_err(..)?`, `x.context(..)?`).
+fn question_uses(
+    field: &ast::Pat,
+    body: &SyntaxNode,
+    names: &Names,
+) -> Option<(Vec<SyntaxToken>, bool)> {
     let ast::Pat::IdentPat(binding) = field else {
         return None;
     };
@@ -218,19 +231,41 @@ fn question_uses(field: &ast::Pat, body: &SyntaxNode, names: &Names) -> Option<V
     if uses.is_empty() {
         return None;
     }
-    uses.iter()
+    let mut converts = false;
+    let questions = uses
+        .iter()
         .map(|mention| {
             let Mention::Path(path) = mention else {
                 return None;
             };
-            let question = ast::TryExpr::cast(path.syntax().parent()?)?;
+            let mut value = path.syntax().clone();
+            if let Some(conversion) = error_conversion(&value) {
+                converts = true;
+                value = conversion;
+            }
+            let question = ast::TryExpr::cast(value.parent()?)?;
             let (use_body, _) = enclosing_body(question.syntax())?;
             if &use_body != body {
                 return None;
             }
             question.question_mark_token()
         })
-        .collect()
+        .collect::<Option<Vec<_>>>()?;
+    Some((questions, converts))
+}
+
+/// `value.map_err(..)`, `value.context(..)`, `value.with_context(..)`,
+/// `value.wrap_err(..)`: the call that converts the error of `value`.
+fn error_conversion(value: &SyntaxNode) -> Option<SyntaxNode> {
+    let call = ast::MethodCallExpr::cast(value.parent()?)?;
+    let converts = call.receiver().is_some_and(|r| r.syntax() == value)
+        && method_name(&call).is_some_and(|name| {
+            matches!(
+                name.as_str(),
+                "map_err" | "context" | "with_context" | "wrap_err" | "wrap_err_with"
+            )
+        });
+    converts.then(|| call.syntax().clone())
 }
 
 /// The statement `name?;` a question mark ends, if it is one.
@@ -329,7 +364,7 @@ fn is_propagated(collect: &ast::MethodCallExpr, names: &Names) -> bool {
         .is_some_and(|ok| is_named(&ok, "Vec"));
     let only_questioned = || {
         let (body, _) = enclosing_body(stmt.syntax())?;
-        question_uses(&stmt.pat()?, &body, names)
+        question_uses(&stmt.pat()?, &body, names).filter(|(_, converts)| !converts)
     };
     target.is_none_or(|t| t == Target::ResultOfVec)
         && declared_vec

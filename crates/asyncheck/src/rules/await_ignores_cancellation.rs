@@ -4,10 +4,10 @@ use crate::diagnostic::Finding;
 use crate::rule::{Context, FixAvailability, Group, Pattern, Rule, RuleMeta};
 use crate::syntax::{
     ast::{self, HasArgList, HasName},
-    body_kind, find_binding, is_loop, is_select_macro, is_task_handle, label_of, local_name,
-    method_name, primitive, receiver_name, same_body_nodes, spawn_call, strip_future_wrappers,
-    unparen, AstNode, Binding, FieldTypes, Imports, Primitive, SelectBranch, SyntaxKind,
-    SyntaxNode, TextRange,
+    body_kind, find_binding, is_loop, is_select_macro, is_task_handle, joins_task_handles,
+    label_of, local_name, method_name, primitive, receiver_name, same_body_nodes, spawn_call,
+    strip_future_wrappers, unparen, AstNode, Binding, FieldTypes, Imports, Primitive, SelectBranch,
+    SyntaxKind, SyntaxNode, TextRange,
 };
 
 use super::span;
@@ -27,7 +27,8 @@ or a oneshot receiver whose binding, field or parameter name contains `shutdown`
 `stop`, `terminate`, `exit` or `close`) or in `run_until_cancelled`, an `.await` elsewhere in \
 the same body (not in a nested closure or async block) on something another task controls: \
 `send(..)` on a bounded channel sender, `recv()`/`recv_async()` on a channel receiver, \
-`changed()` on a `watch::Receiver`, a oneshot receiver or a task's `JoinHandle` awaited, \
+`changed()` on a `watch::Receiver`, a oneshot receiver or a task's `JoinHandle` awaited (also \
+all of them at once: `join_all(handles)`), \
 `Notify::notified()`, `Semaphore::acquire*`. Channel ends and primitives are known by their \
 constructor (`let (tx, rx) = mpsc::channel(8)`, `Notify::new()`, `subscribe()`) or by the type \
 of a binding, parameter or field of the file. Not flagged: futures raced in the `select!` or \
@@ -330,6 +331,8 @@ fn wait_of(
                 && !stopped_just_before(awaited.syntax())
             {
                 "a task's `JoinHandle`"
+            } else if joins_task_handles(&future, imports) {
+                "every task of a `join_all` over `JoinHandle`s"
             } else if receivers.primitive(&inner) == Some(Primitive::OneshotReceiver) {
                 "a oneshot reply"
             } else {

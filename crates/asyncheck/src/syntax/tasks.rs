@@ -203,6 +203,12 @@ const JOIN_ALL: &[&str] = &[
     "futures_util::future::try_join_all",
 ];
 
+/// Whether `expr` is `join_all(handles)` (or `try_join_all`) over spawned
+/// tasks' handles: awaiting it waits for every task.
+pub fn joins_task_handles(expr: &ast::Expr, imports: &Imports) -> bool {
+    joins_all_handles(expr, imports, MAX_HOPS)
+}
+
 /// Whether iterating `iterable` yields the results of `join_all(handles)`
 /// (directly or through a local bound to it, with `into_iter()`, `iter()`,
 /// `drain(..)`).

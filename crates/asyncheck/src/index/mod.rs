@@ -543,49 +543,67 @@ impl Facts {
     fn close_lock_functions(&mut self) {
         use crate::syntax::{Callee, FunctionLocks, TakenLock};
         let mut candidates = std::mem::take(&mut self.lock_candidates);
-        let locking = |candidates: &HashMap<Callee, Vec<FunctionLocks>>, callee: &Callee| {
+        /// The one function called so that takes locks.
+        fn locking<'a>(
+            candidates: &'a HashMap<Callee, Vec<FunctionLocks>>,
+            callee: &Callee,
+        ) -> Option<&'a FunctionLocks> {
             let mut with_locks = candidates
                 .get(callee)?
                 .iter()
                 .filter(|f| !f.taken.is_empty());
             let one = with_locks.next()?;
-            with_locks.next().is_none().then(|| one.clone())
-        };
+            with_locks.next().is_none().then_some(one)
+        }
         for _ in 0..crate::syntax::CALL_DEPTH {
-            let mut found: Vec<(Callee, usize, TakenLock)> = Vec::new();
+            // At most `MAX_TAKEN` new locks per function, each once: a
+            // round's work is bounded by the functions, not by the product
+            // of their calls and their callees' locks.
+            let mut found: Vec<(Callee, usize, Vec<TakenLock>)> = Vec::new();
             for (callee, functions) in &candidates {
                 for (position, function) in functions.iter().enumerate() {
-                    for call in &function.calls_elsewhere {
+                    let mut room = MAX_TAKEN.saturating_sub(function.taken.len());
+                    if function.calls_elsewhere.is_empty() || room == 0 {
+                        continue;
+                    }
+                    let known: HashSet<&TakenLock> = function.taken.iter().collect();
+                    let mut new: HashSet<TakenLock> = HashSet::default();
+                    let mut added = Vec::new();
+                    'calls: for call in &function.calls_elsewhere {
                         let Some(target) = locking(&candidates, &call.callee) else {
                             continue;
                         };
                         if target.is_async && !call.awaited {
                             continue;
                         }
-                        let reached = target
-                            .taken
-                            .iter()
-                            .filter_map(|taken| call.reaches(target.has_self, taken))
-                            .filter(|taken| !function.taken.contains(taken));
-                        found.extend(reached.map(|t| (callee.clone(), position, t)));
+                        for taken in &target.taken {
+                            if room == 0 {
+                                break 'calls;
+                            }
+                            let Some(reached) = call.reaches(target.has_self, taken) else {
+                                continue;
+                            };
+                            if !known.contains(&reached) && new.insert(reached.clone()) {
+                                added.push(reached);
+                                room -= 1;
+                            }
+                        }
+                    }
+                    if !added.is_empty() {
+                        found.push((callee.clone(), position, added));
                     }
                 }
             }
-            let mut changed = false;
-            for (callee, position, taken) in found {
-                let Some(function) = candidates
+            if found.is_empty() {
+                break;
+            }
+            for (callee, position, added) in found {
+                if let Some(function) = candidates
                     .get_mut(&callee)
                     .and_then(|f| f.get_mut(position))
-                else {
-                    continue;
-                };
-                if function.taken.len() < MAX_TAKEN && !function.taken.contains(&taken) {
-                    function.taken.push(taken);
-                    changed = true;
+                {
+                    function.taken.extend(added);
                 }
-            }
-            if !changed {
-                break;
             }
         }
         for (callee, mut functions) in candidates {

@@ -46,8 +46,12 @@ pub struct Imports {
     /// Items defined in a block (a function's body), by name: the blocks
     /// they are in scope in. They shadow imports and globs there only.
     block_items: HashMap<String, Vec<TextRange>>,
-    /// Imports made in a block, with the block: in scope only there.
+    /// Imports of a name made in a block, with the block: in scope only
+    /// there.
     block_uses: Vec<(TextRange, UseEntry)>,
+    /// Glob imports made in a block, with the block (kept apart: every
+    /// unresolved name asks for them, and most files have none).
+    block_globs: Vec<(TextRange, String)>,
     /// The names `block_items` and `block_uses` bring in.
     block_names: HashSet<String>,
     /// What the file's crate knows: names defined in its other files.
@@ -90,8 +94,13 @@ impl Imports {
     pub(crate) fn record_use(&mut self, item: &ast::Use) {
         if let Some(block) = enclosing_block(item.syntax()) {
             for entry in use_entries(item) {
-                self.block_names.extend(entry.local.clone());
-                self.block_uses.push((block, entry));
+                match &entry.local {
+                    Some(local) => {
+                        self.block_names.insert(local.clone());
+                        self.block_uses.push((block, entry));
+                    }
+                    None => self.block_globs.push((block, entry.path)),
+                }
             }
             return;
         }
@@ -166,6 +175,9 @@ impl Imports {
         for entry in scoped.chain(self.block_uses.iter_mut().map(|(_, entry)| entry)) {
             rewrite(&mut entry.path);
         }
+        self.block_globs
+            .iter_mut()
+            .for_each(|(_, path)| rewrite(path));
     }
 
     /// The local names imported for paths that `wanted` accepts
@@ -273,23 +285,22 @@ impl Imports {
             .flatten()
             .filter(|block| block.contains_range(range))
             .min_by_key(|block| block.len());
-        self.block_uses
+        self.block_globs
             .iter()
-            .filter(|(block, entry)| {
-                entry.local.is_none()
-                    && block.contains_range(range)
+            .filter(|(block, _)| {
+                block.contains_range(range)
                     && item_block.is_none_or(|item| !block.contains_range(*item))
             })
-            .map(|(_, entry)| &entry.path)
+            .map(|(_, path)| path)
             .collect()
     }
 
     /// The glob imports of the blocks around `range`.
     fn block_globs(&self, range: TextRange) -> impl Iterator<Item = &String> {
-        self.block_uses
+        self.block_globs
             .iter()
-            .filter(move |(block, entry)| entry.local.is_none() && block.contains_range(range))
-            .map(|(_, entry)| &entry.path)
+            .filter(move |(block, _)| block.contains_range(range))
+            .map(|(_, path)| path)
     }
 
     /// The crate's own modules glob-imported where `at` is: at the file's

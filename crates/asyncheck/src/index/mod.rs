@@ -107,6 +107,12 @@ pub struct FunctionFacts {
     /// gives (`fn pool() -> &'static Runtime`).
     #[serde(default)]
     pub returns_known: Option<KnownType>,
+    /// The full paths its written return type may stand for, through `&`,
+    /// `Arc`, `Option`, ... (`-> mpsc::Sender<Event>` with `use
+    /// tokio::sync::mpsc;`: `tokio::sync::mpsc::Sender`), resolved with its
+    /// file's imports, as a field's type is (`TypeFact::paths`).
+    #[serde(default)]
+    pub returns_paths: Vec<String>,
     pub is_test: bool,
     /// Its parameters, `self` counted.
     pub parameters: usize,

@@ -371,6 +371,11 @@ fn function_facts(
         returns_known: returned
             .as_ref()
             .and_then(|ty| type_known(ty, file.imports)),
+        returns_paths: returned
+            .as_ref()
+            .and_then(held_type_path)
+            .map(|path| file.imports.candidates(&path))
+            .unwrap_or_default(),
         takes_permit_first: function.async_token().is_some()
             && file.mentions_acquire
             && function

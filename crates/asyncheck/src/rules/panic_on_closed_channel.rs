@@ -23,7 +23,8 @@ static META: RuleMeta = RuleMeta {
 end is known by its binding (`let (tx, rx) = mpsc::channel(8)` and the other constructors, a \
 `clone()` of a known end, a broadcast `subscribe()`, the sender of tonic's \
 `Channel::balance_channel`), by the declared type of a local, a parameter or a struct field of \
-the same file (also taken out of an `Option`: `self.rx.take().unwrap()`, `if let Some(tx) = \
+the same file or the declared return type of the crate function that made it \
+(`fn start() -> mpsc::Sender<Job>`, in any file of the crate) (also taken out of an `Option`: `self.rx.take().unwrap()`, `if let Some(tx) = \
 self.reply.take()`), or as an element of a received message whose type is written \
 (`while let Some((job, reply)) = rx.recv().await` with \
 `rx: mpsc::Receiver<(Job, oneshot::Sender<u64>)>` or `mpsc::channel::<(..)>(8)`), or as a \

@@ -459,8 +459,18 @@ fn channel_end(
 ) -> Option<ChannelEnd> {
     match unparen(expr.clone()) {
         ast::Expr::RefExpr(r) => channel_end(&r.expr()?, imports, facts, hops),
+        // A crate function that returns an end (`fn start() -> mpsc::Sender<Job>`).
+        ast::Expr::CallExpr(_) => crate_function_called(expr, imports)?
+            .returns_paths
+            .iter()
+            .find_map(|path| typed_end(path)),
         ast::Expr::MethodCallExpr(call) => {
-            let of = channel_end(&call.receiver()?, imports, facts, hops)?;
+            let Some(of) = channel_end(&call.receiver()?, imports, facts, hops) else {
+                return crate_function_called(expr, imports)?
+                    .returns_paths
+                    .iter()
+                    .find_map(|path| typed_end(path));
+            };
             let args = call.arg_list()?.args().count();
             match (method_name(&call)?.as_str(), args) {
                 ("clone", 0) => Some(of),

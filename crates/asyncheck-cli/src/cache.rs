@@ -17,7 +17,7 @@ use asyncheck::index::FileSummary;
 use asyncheck::{registry, Applicability, Diagnostic, Edit, Fix, Label, Settings, Severity};
 use serde::{Deserialize, Serialize};
 
-const FILE_NAME: &str = "results-v4.json";
+const FILE_NAME: &str = "results-v5.json";
 
 pub struct Cache {
     file: PathBuf,

@@ -29,7 +29,7 @@ fn cached_results_equal_fresh_ones_and_follow_changes() {
     std::fs::write(dir.path().join("src/broken.rs"), "fn broken( {\n").unwrap();
 
     let fresh = run(dir.path(), &cache, &[]);
-    let file = cache.join("results-v4.json");
+    let file = cache.join("results-v5.json");
     assert!(file.is_file(), "the first run writes the cache");
     // With each file's summary for the crate index: an unchanged file is
     // not parsed again for it.
@@ -71,7 +71,7 @@ fn a_corrupt_or_foreign_cache_is_ignored() {
         "{\"version\": \"0.0.0-other\", \"entries\": {}}".to_owned(),
         "{\"version\": \"x\"}".to_owned(),
     ] {
-        std::fs::write(cache.join("results-v4.json"), junk).unwrap();
+        std::fs::write(cache.join("results-v5.json"), junk).unwrap();
         assert_eq!(run(dir.path(), &cache, &[]), fresh);
     }
 }
@@ -89,7 +89,7 @@ fn no_cache_writes_nothing() {
 /// Every finding's message, doctored so that a result answered from the
 /// cache shows.
 fn doctor(cache: &Path) {
-    let file = cache.join("results-v4.json");
+    let file = cache.join("results-v5.json");
     let mut recorded: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     for entry in recorded["entries"].as_object_mut().unwrap().values_mut() {

@@ -222,15 +222,20 @@ pub struct TakenLock {
 impl TakenLock {
     /// Where the lock lives, in the terms of the function that takes it.
     fn place(&self) -> Place {
-        let root = match &self.root {
-            PlaceRoot::SelfValue => Root::SelfValue,
-            PlaceRoot::Param(i) => Root::Param(*i),
-            PlaceRoot::Static(name) => Root::Static(name.clone()),
-        };
-        Place {
-            root,
-            fields: self.fields.clone(),
-        }
+        place_kept(&self.root, &self.fields)
+    }
+}
+
+/// A place the crate index keeps, back in a function's terms.
+fn place_kept(root: &PlaceRoot, fields: &[String]) -> Place {
+    let root = match root {
+        PlaceRoot::SelfValue => Root::SelfValue,
+        PlaceRoot::Param(i) => Root::Param(*i),
+        PlaceRoot::Static(name) => Root::Static(name.clone()),
+    };
+    Place {
+        root,
+        fields: fields.to_vec(),
     }
 }
 
@@ -284,20 +289,12 @@ impl CallElsewhere {
     /// The locks of a callee that takes `taken`, in the caller's terms.
     pub fn reaches(&self, callee_has_self: bool, taken: &TakenLock) -> Option<TakenLock> {
         let place = |kept: &Option<(PlaceRoot, Vec<String>)>| {
-            kept.as_ref().map(|(root, fields)| TakenLock {
-                root: root.clone(),
-                fields: fields.clone(),
-                ..taken.clone()
-            })
+            kept.as_ref().map(|(root, fields)| place_kept(root, fields))
         };
         let call = CrateCall {
             callee: self.callee.clone(),
-            receiver: place(&self.receiver).map(|t| t.place()),
-            args: self
-                .args
-                .iter()
-                .map(|a| place(a).map(|t| t.place()))
-                .collect(),
+            receiver: place(&self.receiver),
+            args: self.args.iter().map(place).collect(),
             awaited: self.awaited,
             range: TextRange::default(),
         };

@@ -125,7 +125,7 @@ const PIN_IN_PLACE: &[&str] = &[
 /// followed by `?` or `.unwrap()` is taken for an I/O read, since async lock
 /// guards come bare.
 pub fn lock_call(node: &SyntaxNode, imports: &Imports) -> Option<LockCall> {
-    lock_call_typed(node, &|receiver| known_type(receiver, imports))
+    lock_call_typed(node, &|receiver| known_type(receiver, imports), imports)
 }
 
 /// [`lock_call`] with the receiver's type told by `type_of` (a caller that
@@ -133,8 +133,9 @@ pub fn lock_call(node: &SyntaxNode, imports: &Imports) -> Option<LockCall> {
 pub fn lock_call_typed(
     node: &SyntaxNode,
     type_of: &dyn Fn(&ast::Expr) -> Option<KnownType>,
+    imports: &Imports,
 ) -> Option<LockCall> {
-    lock_shape(node).filter(|lock| lock.receiver_fits(type_of))
+    lock_shape(node).filter(|lock| lock.receiver_fits(type_of, imports))
 }
 
 /// The syntactic half of [`lock_call`]: everything but the receiver's type,
@@ -211,7 +212,11 @@ impl LockCall {
     /// shape, makes this a lock of its flavor. An awaited call needs no
     /// type: no type we know has an awaitable `lock()`, `read()` or
     /// `write()` but the async locks.
-    fn receiver_fits(&self, type_of: &dyn Fn(&ast::Expr) -> Option<KnownType>) -> bool {
+    fn receiver_fits(
+        &self,
+        type_of: &dyn Fn(&ast::Expr) -> Option<KnownType>,
+        imports: &Imports,
+    ) -> bool {
         if self.shard {
             let receiver = self.call.receiver().and_then(|r| type_of(&r));
             return receiver == Some(KnownType::DashMap);
@@ -224,8 +229,22 @@ impl LockCall {
             Some(KnownType::SyncMutex | KnownType::ReentrantMutex) => !self.rw,
             Some(KnownType::SyncRwLock) => self.rw,
             Some(_) => false,
-            None => !self.rw || self.adapted,
+            None => (!self.rw || self.adapted) && !self.is_own_method(imports),
         }
+    }
+
+    /// Whether the call is a method the crate defines for the receiver's
+    /// declared type that gives no guard (`impl Gate { fn lock(&self) ->
+    /// Ticket }`): that type is known to be something else than a lock.
+    fn is_own_method(&self, imports: &Imports) -> bool {
+        let call = ast::Expr::MethodCallExpr(self.call.clone());
+        super::crate_function_called(&call, imports).is_some_and(|function| {
+            let gives_guard = [&function.returns, &function.returns_ok]
+                .into_iter()
+                .flatten()
+                .any(|ty| ty.ends_with("Guard"));
+            !function.is_async && !gives_guard
+        })
     }
 }
 
@@ -448,7 +467,7 @@ fn held(lock: LockCall, node: &SyntaxNode, imports: &Imports) -> Option<HeldGuar
         false => GuardLife::of(&lock.guard, imports, Edition::of(imports))?,
     };
     let await_point = life.first_await()?;
-    if !lock.receiver_fits(&|receiver| known_type(receiver, imports)) {
+    if !lock.receiver_fits(&|receiver| known_type(receiver, imports), imports) {
         return None;
     }
     Some(HeldGuard { await_point, lock })
@@ -625,7 +644,8 @@ pub fn guard_awaits(
     }
     let life = GuardLife::of(&lock.guard, imports, Edition::of(imports))?;
     let awaits = life.awaits();
-    if awaits.is_empty() || !lock.receiver_fits(&|receiver| known_type(receiver, imports)) {
+    if awaits.is_empty() || !lock.receiver_fits(&|receiver| known_type(receiver, imports), imports)
+    {
         return None;
     }
     Some(GuardAwaits {

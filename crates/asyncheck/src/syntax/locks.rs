@@ -936,19 +936,20 @@ impl Recognise<'_> {
         let call = ast::MethodCallExpr::cast(node.clone())?;
         let name = method_name(&call)?;
         let type_of = |receiver: &ast::Expr| self.type_of(receiver);
-        let (kind, access, reentrant, guard) = if let Some(lock) = lock_call_typed(node, &type_of) {
-            let (kind, access) = match name.as_str() {
-                "lock" => (LockKind::Mutex, Access::Write),
-                "read" => (LockKind::RwLock, Access::Read),
-                _ => (LockKind::RwLock, Access::Write),
+        let (kind, access, reentrant, guard) =
+            if let Some(lock) = lock_call_typed(node, &type_of, self.imports) {
+                let (kind, access) = match name.as_str() {
+                    "lock" => (LockKind::Mutex, Access::Write),
+                    "read" => (LockKind::RwLock, Access::Read),
+                    _ => (LockKind::RwLock, Access::Write),
+                };
+                let reentrant = kind == LockKind::Mutex
+                    && lock.flavor == super::LockFlavor::Sync
+                    && self.receiver_type(&call) == Some(KnownType::ReentrantMutex);
+                (kind, access, reentrant, Some(Guard::Plain(lock.guard)))
+            } else {
+                self.semaphore_or_map(&call, &name)?
             };
-            let reentrant = kind == LockKind::Mutex
-                && lock.flavor == super::LockFlavor::Sync
-                && self.receiver_type(&call) == Some(KnownType::ReentrantMutex);
-            (kind, access, reentrant, Some(Guard::Plain(lock.guard)))
-        } else {
-            self.semaphore_or_map(&call, &name)?
-        };
         let awaited = node
             .parent()
             .is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR);

@@ -21,7 +21,8 @@ static META: RuleMeta = RuleMeta {
     summary: "Flags `.unwrap()` and `.expect(..)` in an `async fn` that returns a `Result`.",
     flags: "A call `.unwrap()` or `.expect(msg)` directly in the body of an `async fn` whose \
 return type's last path segment ends in `Result` (`Result<T, E>`, `io::Result<T>`, \
-`anyhow::Result<T>`). Not flagged: the lock-poisoning idiom (`.lock()`, `.read()` or `.write()` \
+`anyhow::Result<T>`), or is a crate alias of such a type (`type Fallible<T> = Result<T, Error>`; \
+an alias of anything else is not one, whatever its name: `type JobResult = Vec<u8>`). Not flagged: the lock-poisoning idiom (`.lock()`, `.read()` or `.write()` \
 with no arguments, then `.unwrap()`/`.expect(..)`); `.await.unwrap()` on a spawned task's \
 `JoinHandle` (the spawn call itself, a local bound to one, a `JoinHandle` parameter, or the \
 variable of a `for` over handles), which re-raises the task's panic, and the same result \

@@ -50,12 +50,16 @@ pub fn fallible_return(body: &SyntaxNode, imports: &Imports) -> Option<Fallible>
     match own {
         "Option" => Some(Fallible::Option),
         "Result" => Some(Fallible::Result),
+        // A crate alias (`type Fallible<T> = Result<T, Error>` in error.rs),
+        // whatever its name says (`type JobResult = Vec<u8>`).
+        text if imports.crate_index().alias(text).is_some() => {
+            match imports.crate_index().alias(text)?.name?.as_str() {
+                "Option" => Some(Fallible::Option),
+                target if target.ends_with("Result") => Some(Fallible::Result),
+                _ => None,
+            }
+        }
         text if text.ends_with("Result") && !imports.defines(text) => Some(Fallible::Result),
-        // A crate alias (`type Fallible<T> = Result<T, Error>` in error.rs).
-        text => match imports.crate_index().alias(text)?.name?.as_str() {
-            "Option" => Some(Fallible::Option),
-            target if target.ends_with("Result") => Some(Fallible::Result),
-            _ => None,
-        },
+        _ => None,
     }
 }

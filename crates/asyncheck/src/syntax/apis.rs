@@ -467,6 +467,17 @@ fn function_called_within<'i>(
                 if placed.is_some() {
                     return placed;
                 }
+                // A bare name a crate glob brings in, maybe renamed (`use
+                // crate::prelude::*;` where the prelude has `pub use
+                // crate::config::read_cfg as cfg;`).
+                let through_glob = qualifier
+                    .is_empty()
+                    .then(|| imports.own_through_crate_globs(name, call.syntax()))
+                    .flatten()
+                    .and_then(|full| index.function_at(&full));
+                if through_glob.is_some() {
+                    return through_glob;
+                }
             }
             // The crate's own: through `crate`/`self`/`super`, a name or
             // module the file defines, a type, or an import from the crate.

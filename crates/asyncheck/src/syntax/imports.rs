@@ -497,6 +497,15 @@ impl Imports {
     }
 
     fn through_crate_glob_list(&self, crate_globs: Vec<&String>, written: &str) -> Vec<String> {
+        self.reached_through_crate_globs(crate_globs, written)
+            .into_iter()
+            .filter(|found| !self.crate_index.is_own(found))
+            .collect()
+    }
+
+    /// Every path `written` reaches through the crate's own modules
+    /// glob-imported in `crate_globs`, the crate's own items included.
+    fn reached_through_crate_globs(&self, crate_globs: Vec<&String>, written: &str) -> Vec<String> {
         let index = &self.crate_index;
         if crate_globs.is_empty() || index.module.is_empty() {
             return Vec::new();
@@ -508,8 +517,16 @@ impl Imports {
                 let module = crate::index::absolute(glob, &index.module, krate);
                 index.resolve_in_module(&module, written)
             })
-            .filter(|found| !index.is_own(found))
             .collect()
+    }
+
+    /// The crate's own item that the bare name `name`, used at `at`, is
+    /// through a glob import of one of the crate's modules (maybe renamed
+    /// there: `pub use crate::config::read_cfg as cfg;` in a prelude).
+    pub fn own_through_crate_globs(&self, name: &str, at: &SyntaxNode) -> Option<String> {
+        self.reached_through_crate_globs(self.crate_globs_at(at), name)
+            .into_iter()
+            .find(|found| self.crate_index.is_own(found))
     }
 
     /// Where a path into the crate's own modules leads, after its imports

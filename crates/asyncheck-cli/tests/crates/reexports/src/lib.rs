@@ -9,6 +9,7 @@ pub mod rt;
 mod prelude;
 mod own_name;
 mod tasks;
+mod settings;
 
 async fn work() {}
 

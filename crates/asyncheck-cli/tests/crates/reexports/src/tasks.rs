@@ -6,6 +6,8 @@ pub async fn run() {
     spawn_local(work()); //~ detached-spawn
     let (_tx, _rx) = unbounded::<u8>(); //~ unbounded-channel
     let (_tx, _rx) = bounded::<u8>(4);
+    // The crate's own helper, renamed by the prelude.
+    let _settings = settings(); //~ blocking-in-async
 }
 
 mod helpers {

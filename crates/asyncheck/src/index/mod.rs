@@ -77,6 +77,10 @@ pub struct TypeFact {
     /// The full paths the type's name may stand for (through the writing
     /// file's imports), for rules that match types by path.
     pub paths: Vec<String>,
+    /// For a collection (`Vec<Store>`, `[Store]`, `HashSet<Store>`, ...):
+    /// the name of its elements' type, what a `for` over it binds.
+    #[serde(default)]
+    pub element: Option<String>,
 }
 
 /// A crate function, as the rules need it.

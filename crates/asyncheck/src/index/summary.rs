@@ -15,11 +15,11 @@ use crate::rules::blocking_in_async::blocking_call_named;
 use crate::suppression::clippy_lints_allowed;
 use crate::syntax::{
     awaits_implicitly, blocks_on_future, body_kind, callee_path, cancel_unsafe_call,
-    deadline_around, held_type_path, holds_set_inside, impl_type_around, inline_modules_around,
-    is_constant_for, is_loop, is_self, is_test_code, is_type_name, made_by_call, method_name,
-    named_type, outside_wait, parameter_count, receiver_binding, same_body_nodes, set_use,
-    takes_permit_first, type_known, type_name, unparen, use_entries, written_type, Access,
-    FileLocks, Imports, KnownType, SetUse, SpawnedTasks, WaitFacts,
+    deadline_around, element_type, held_type_path, holds_set_inside, impl_type_around,
+    inline_modules_around, is_constant_for, is_loop, is_self, is_test_code, is_type_name,
+    made_by_call, method_name, named_type, outside_wait, parameter_count, receiver_binding,
+    same_body_nodes, set_use, takes_permit_first, type_known, type_name, unparen, use_entries,
+    written_type, Access, FileLocks, Imports, KnownType, SetUse, SpawnedTasks, WaitFacts,
 };
 
 /// The summary of a parsed file.
@@ -323,6 +323,10 @@ pub fn type_fact(ty: &ast::Type, imports: &Imports) -> TypeFact {
         paths: held_type_path(ty)
             .map(|path| imports.candidates(&path))
             .unwrap_or_default(),
+        element: element_type(ty)
+            .as_ref()
+            .and_then(named_type)
+            .map(|name| imports.original_name(&name).to_owned()),
     }
 }
 

@@ -573,9 +573,51 @@ fn type_name_of(expr: &ast::Expr, imports: &Imports, hops: usize) -> Option<Stri
                     }
                 },
                 Binding::Param(param) => param.ty()?,
-                Binding::For(_) | Binding::Element(..) => return None,
+                Binding::For(for_expr) => {
+                    return element_type_name(&for_expr.iterable()?, imports, hops.checked_sub(1)?)
+                }
+                Binding::Element(..) => return None,
             };
             named_type(&ty).map(|name| imports.original_name(&name).to_owned())
+        }
+        _ => None,
+    }
+}
+
+/// The type name of the elements a `for` over `iterable` binds: a field or
+/// a binding of a collection type (`for d in &self.dbs`, `for s in
+/// stores.iter()` with `stores: &[Store]`).
+fn element_type_name(iterable: &ast::Expr, imports: &Imports, hops: usize) -> Option<String> {
+    let mut iterable = unparen(iterable.clone());
+    loop {
+        iterable = match iterable {
+            ast::Expr::RefExpr(r) => unparen(r.expr()?),
+            ast::Expr::MethodCallExpr(call)
+                if method_name(&call)
+                    .is_some_and(|n| matches!(n.as_str(), "iter" | "iter_mut" | "into_iter")) =>
+            {
+                unparen(call.receiver()?)
+            }
+            other => break iterable_of(other, imports, hops),
+        };
+    }
+}
+
+fn iterable_of(collection: ast::Expr, imports: &Imports, hops: usize) -> Option<String> {
+    match collection {
+        ast::Expr::FieldExpr(field) => {
+            let owner = type_name_of(&field.expr()?, imports, hops)?;
+            let name = field.name_ref()?.text().to_string();
+            imports.crate_index().field(Some(&owner), &name)?.element
+        }
+        ast::Expr::PathExpr(path) => {
+            let name = path.path()?.as_single_name_ref()?;
+            let ty = match find_binding(path.syntax(), name.text())? {
+                Binding::Let(binding) => binding.ty()?,
+                Binding::Param(param) => param.ty()?,
+                _ => return None,
+            };
+            named_type(&element_type(&ty)?).map(|name| imports.original_name(&name).to_owned())
         }
         _ => None,
     }
@@ -1245,6 +1287,31 @@ pub fn written_type(binding: &Binding) -> Option<String> {
 /// `impl` or trait around `ty`: `fn f<T>(x: T)`'s `T` is any type, and a
 /// method looked up on it would be matched to whatever the crate's
 /// `impl<T> .. for T` declares.
+/// The written type of the elements of a collection type: `Store` of
+/// `Vec<Store>`, `&[Store]`, `VecDeque<Store>`, `HashSet<Store>`,
+/// `BTreeSet<Store>`, `[Store; 4]` (through `&`, `Arc`, `Box`, ...).
+pub fn element_type(ty: &ast::Type) -> Option<ast::Type> {
+    match ty {
+        ast::Type::RefType(r) => element_type(&r.ty()?),
+        ast::Type::SliceType(slice) => slice.ty(),
+        ast::Type::ArrayType(array) => array.ty(),
+        ast::Type::PathType(p) => {
+            let segment = p.path()?.segment()?;
+            let name = segment.name_ref()?;
+            let first_arg = || match segment.generic_arg_list()?.generic_args().next()? {
+                ast::GenericArg::TypeArg(arg) => arg.ty(),
+                _ => None,
+            };
+            match name.text() {
+                "Vec" | "VecDeque" | "HashSet" | "BTreeSet" | "IndexSet" => first_arg(),
+                "Arc" | "Rc" | "Box" => element_type(&first_arg()?),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 pub fn named_type(ty: &ast::Type) -> Option<String> {
     let path = held_type_path(ty)?;
     let segment = path.segment()?;

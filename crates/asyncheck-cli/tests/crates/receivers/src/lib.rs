@@ -42,3 +42,27 @@ pub async fn refresh(reply: Result<Reply, String>) -> Result<u64, String> {
     let reply = checked(reply)?;
     Ok(reply.point())
 }
+
+mod disks;
+
+pub struct Replicas {
+    disks: Vec<disks::Disk>,
+    memories: Vec<disks::Memory>,
+}
+
+// What a `for` over a field binds has the field's element type.
+pub async fn replicate(replicas: &Replicas, bytes: Vec<u8>) {
+    for disk in &replicas.disks {
+        disk.save(&bytes); //~ blocking-in-async
+    }
+    for memory in replicas.memories.iter() {
+        memory.save(&bytes);
+    }
+}
+
+// ...and so does one over a parameter of a slice type.
+pub async fn replicate_to(disks: &[disks::Disk], bytes: Vec<u8>) {
+    for disk in disks {
+        disk.save(&bytes); //~ blocking-in-async
+    }
+}

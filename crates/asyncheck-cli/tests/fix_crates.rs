@@ -80,6 +80,7 @@ fn fixed_crates_still_compile_without_warnings() {
                 "text.trim().parse::<u32>()?",
                 "let _permit = limit.acquire_many(2).await;",
                 "let _permit = limit.acquire().await;",
+                "let Ok(_permit) = limit.try_acquire() else {",
             ],
             &["use std::thread;", "first?;"],
         ),

@@ -177,20 +177,20 @@ impl Rule for PermitReleasedEarly {
                 let Some(statement) = ast::LetStmt::cast(parent) else {
                     return;
                 };
-                match statement.pat() {
+                let Some(pat) = statement.pat() else {
+                    return;
+                };
+                match unnamed(&pat) {
                     // `let _ = ..`, `let Ok(_) = .. else { .. }`.
-                    Some(pat) if unnamed(&pat).is_some() => {
-                        let Some(wildcard) = unnamed(&pat) else {
-                            return;
-                        };
+                    Some(wildcard) => {
                         let rename = Edit {
                             span: span_of(&wildcard),
                             replacement: "_permit".to_owned(),
                         };
                         report_unbound(&call, rename, cx);
                     }
-                    pat => {
-                        let Some(binding) = pat.and_then(permit_binding) else {
+                    None => {
+                        let Some(binding) = permit_binding(pat) else {
                             return;
                         };
                         let names = cx.file_fact(|_, _| Names::default());
@@ -213,10 +213,12 @@ impl Rule for PermitReleasedEarly {
                 };
                 let binding = match unnamed(&pat) {
                     Some(_) => None,
-                    None => match permit_binding(pat) {
-                        Some(binding) => Some(binding),
-                        None => return,
-                    },
+                    None => {
+                        let Some(binding) = permit_binding(pat) else {
+                            return;
+                        };
+                        Some(binding)
+                    }
                 };
                 let Some(scope) = Scope::of_condition(&parent) else {
                     return;

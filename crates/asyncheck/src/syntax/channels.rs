@@ -459,17 +459,10 @@ fn channel_end(
 ) -> Option<ChannelEnd> {
     match unparen(expr.clone()) {
         ast::Expr::RefExpr(r) => channel_end(&r.expr()?, imports, facts, hops),
-        // A crate function that returns an end (`fn start() -> mpsc::Sender<Job>`).
-        ast::Expr::CallExpr(_) => crate_function_called(expr, imports)?
-            .returns_paths
-            .iter()
-            .find_map(|path| typed_end(path)),
+        ast::Expr::CallExpr(_) => returned_end(expr, imports),
         ast::Expr::MethodCallExpr(call) => {
             let Some(of) = channel_end(&call.receiver()?, imports, facts, hops) else {
-                return crate_function_called(expr, imports)?
-                    .returns_paths
-                    .iter()
-                    .find_map(|path| typed_end(path));
+                return returned_end(expr, imports);
             };
             let args = call.arg_list()?.args().count();
             match (method_name(&call)?.as_str(), args) {
@@ -516,6 +509,15 @@ fn channel_end(
         }
         _ => None,
     }
+}
+
+/// The end a crate function called at `call` returns, by its declared
+/// return type (`fn start() -> mpsc::Sender<Job>`).
+fn returned_end(call: &ast::Expr, imports: &Imports) -> Option<ChannelEnd> {
+    crate_function_called(call, imports)?
+        .returns_paths
+        .iter()
+        .find_map(|path| typed_end(path))
 }
 
 /// The channel end a local's pattern binds.

@@ -722,6 +722,17 @@ fn hold(guard: &ast::Expr, edition: Edition, optional: bool) -> Option<Hold> {
     let mut place = true;
     loop {
         let parent = node.parent()?;
+        // Asked once per step, where no earlier arm below decides.
+        let ends_here = matches!(
+            parent.kind(),
+            SyntaxKind::LET_STMT
+                | SyntaxKind::EXPR_STMT
+                | SyntaxKind::MATCH_EXPR
+                | SyntaxKind::LET_EXPR
+        );
+        let stored = (is_guard && !ends_here)
+            .then(|| stored_by_let(&node))
+            .flatten();
         match parent.kind() {
             SyntaxKind::LET_STMT => return let_hold(&parent, &node, is_guard, place, from),
             SyntaxKind::EXPR_STMT => return Hold::temporary(parent, from),
@@ -756,8 +767,8 @@ fn hold(guard: &ast::Expr, edition: Edition, optional: bool) -> Option<Hold> {
                 };
                 return let_expr_hold(&parent, is_guard, from, edition);
             }
-            _ if is_guard && stored_by_let(&node).is_some() => {
-                let (stmt, pattern, conditional) = stored_by_let(&node)?;
+            _ if stored.is_some() => {
+                let (stmt, pattern, conditional) = stored?;
                 if bindings(&pattern).is_empty() {
                     return Hold::temporary(stmt, from);
                 }

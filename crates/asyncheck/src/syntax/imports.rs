@@ -184,10 +184,7 @@ impl Imports {
     /// (`use tokio::spawn as go;` gives `go` for spawn functions).
     pub fn local_names_for(&self, wanted: impl Fn(&str) -> bool) -> Vec<String> {
         let scoped = self
-            .scoped
-            .iter()
-            .map(|(_, entry)| entry)
-            .chain(self.block_uses.iter().map(|(_, entry)| entry))
+            .narrower_uses()
             .filter_map(|entry| Some((entry.local.as_ref()?, &entry.path)));
         self.aliases
             .iter()
@@ -355,20 +352,25 @@ impl Imports {
     /// The name an imported item has where it is defined (`Store` for the
     /// local `S2` of `use crate::storage::Store as S2;`), or `local` itself.
     pub fn original_name<'a>(&'a self, local: &'a str) -> &'a str {
-        let scoped = || {
-            let block_uses = self.block_uses.iter().map(|(_, entry)| entry);
-            self.scoped
-                .iter()
-                .map(|(_, entry)| entry)
-                .chain(block_uses)
-                .find(|entry| entry.local.as_deref() == Some(local))
-                .map(|entry| &entry.path)
-        };
+        let scoped = || self.narrower_import(local);
         self.aliases
             .get(local)
             .or_else(scoped)
             .and_then(|target| target.rsplit("::").next())
             .unwrap_or(local)
+    }
+
+    /// The imports made inside inline modules and blocks, wherever they are.
+    fn narrower_uses(&self) -> impl Iterator<Item = &UseEntry> {
+        let blocks = self.block_uses.iter().map(|(_, entry)| entry);
+        self.scoped.iter().map(|(_, entry)| entry).chain(blocks)
+    }
+
+    /// What the first of [`Self::narrower_uses`] that imports `local` imports.
+    fn narrower_import(&self, local: &str) -> Option<&String> {
+        self.narrower_uses()
+            .find(|entry| entry.local.as_deref() == Some(local))
+            .map(|entry| &entry.path)
     }
 
     /// Whether the file defines a function, type, trait or module `name`.
@@ -387,13 +389,9 @@ impl Imports {
                 .get(first)
                 .into_iter()
                 .chain(
-                    self.scoped
-                        .iter()
-                        .map(|(_, entry)| entry)
-                        .chain(self.block_uses.iter().map(|(_, entry)| entry))
-                        .filter_map(|entry| {
-                            (entry.local.as_deref() == Some(first)).then_some(&entry.path)
-                        }),
+                    self.narrower_uses()
+                        .filter(|entry| entry.local.as_deref() == Some(first))
+                        .map(|entry| &entry.path),
                 )
                 .any(|target| is_crate_relative(target) || self.crate_index.is_own(target))
     }

@@ -30,9 +30,18 @@ async fn limited(limit: &tokio::sync::Semaphore) {
     tokio::task::yield_now().await;
 }
 
+/// Takes a permit if one is free, and lets it go at once.
+fn try_limited(limit: &tokio::sync::Semaphore) -> bool {
+    let Ok(_) = limit.try_acquire() else {
+        return false;
+    };
+    true
+}
+
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     println!("{} {:?}", both().await?, parse("41"));
     limited(&tokio::sync::Semaphore::new(2)).await;
+    println!("{}", try_limited(&tokio::sync::Semaphore::new(1)));
     Ok(())
 }
